@@ -1,0 +1,11 @@
+/**
+ * Every command family, in one list for the command table. A family is one module exporting an
+ * array of specs; adding a family means adding it here.
+ */
+import type { CommandSpec } from './types.js';
+import { connectionCommands } from './connection.js';
+import { serverCommands } from './server-commands.js';
+
+export function allCommands(): CommandSpec[] {
+  return [...connectionCommands, ...serverCommands];
+}

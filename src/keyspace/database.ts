@@ -1,0 +1,283 @@
+/**
+ * One numbered database: the key → value dictionary, expiry times, and a slot table that gives
+ * SCAN its guarantee.
+ *
+ * SCAN must return every key that exists for the whole iteration at least once, while keys come
+ * and go between calls. Redis gets this from reverse-binary iteration over its hash table. Here
+ * each key owns a slot in an array for as long as it lives; a cursor is a slot index; freed slots
+ * are reused by later keys. A key that lives through an iteration never moves, so a cursor walk
+ * always passes it; a key added meanwhile may land before or after the cursor (returned or not,
+ * both allowed). The array only grows to the peak key count and trailing holes are trimmed.
+ *
+ * Keys are JavaScript strings holding the raw bytes one per char (latin1), which is binary-safe
+ * and lets Map do the hashing.
+ */
+import type { KeyValue } from './value.js';
+
+export interface Entry {
+  value: KeyValue;
+  /** Absolute expiry in ms since the epoch, or 0 for none. */
+  expireAt: number;
+  slot: number;
+}
+
+/** Hooks the keyspace installs so databases can report changes without knowing about clients. */
+export interface DatabaseEvents {
+  /** A key's value or TTL changed, or it was deleted: WATCH must notice. */
+  modified(db: number, key: string): void;
+  /** A key was found expired and removed; `key` is propagated as a DEL to the AOF. */
+  expired(db: number, key: string): void;
+}
+
+export class Database {
+  private readonly dict = new Map<string, Entry>();
+  private readonly slots: Array<string | undefined> = [];
+  private readonly freeSlots: number[] = [];
+  /** Keys with a TTL, for active expiry sampling and INFO keyspace. */
+  private readonly volatile = new Set<string>();
+  private volatileCursor: IterableIterator<string> | null = null;
+
+  constructor(
+    readonly index: number,
+    private readonly events: DatabaseEvents,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  get expiresCount(): number {
+    return this.volatile.size;
+  }
+
+  /** The entry for a key, after removing it if it has expired (lazy expiry). */
+  lookup(key: string, now = Date.now()): Entry | undefined {
+    const e = this.dict.get(key);
+    if (e === undefined) return undefined;
+    if (e.expireAt !== 0 && e.expireAt <= now) {
+      this.removeExpired(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  get(key: string): KeyValue | undefined {
+    return this.lookup(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /**
+   * Stores a value, replacing any old one (which is released). The TTL is cleared unless
+   * `keepTtl`. Signals WATCH.
+   */
+  set(key: string, value: KeyValue, keepTtl = false): void {
+    const e = this.lookup(key);
+    if (e) {
+      if (e.value !== value) e.value.release?.();
+      e.value = value;
+      if (!keepTtl && e.expireAt !== 0) {
+        e.expireAt = 0;
+        this.volatile.delete(key);
+      }
+    } else {
+      this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key) });
+    }
+    this.events.modified(this.index, key);
+  }
+
+  /** Adds a key known not to exist (after a lookup returned nothing), with an optional expiry. */
+  add(key: string, value: KeyValue, expireAt = 0): void {
+    this.dict.set(key, { value, expireAt, slot: this.takeSlot(key) });
+    if (expireAt !== 0) this.volatile.add(key);
+    this.events.modified(this.index, key);
+  }
+
+  /** Deletes a key; returns whether it existed (expired keys count as missing). */
+  delete(key: string): boolean {
+    const e = this.lookup(key);
+    if (!e) return false;
+    this.remove(key, e);
+    e.value.release?.();
+    this.events.modified(this.index, key);
+    return true;
+  }
+
+  /**
+   * Removes a key without releasing its value, for RENAME and MOVE which hand the same value to
+   * another key. Returns the entry, or undefined if missing.
+   */
+  detach(key: string): Entry | undefined {
+    const e = this.lookup(key);
+    if (!e) return undefined;
+    this.remove(key, e);
+    this.events.modified(this.index, key);
+    return e;
+  }
+
+  /** Signals that a value was changed in place (e.g. an element added to a vector set). */
+  touch(key: string): void {
+    this.events.modified(this.index, key);
+  }
+
+  setExpire(key: string, at: number): void {
+    const e = this.dict.get(key);
+    if (!e) return;
+    e.expireAt = at;
+    this.volatile.add(key);
+    this.events.modified(this.index, key);
+  }
+
+  /** Removes the TTL; returns whether there was one. */
+  persist(key: string): boolean {
+    const e = this.lookup(key);
+    if (!e || e.expireAt === 0) return false;
+    e.expireAt = 0;
+    this.volatile.delete(key);
+    this.events.modified(this.index, key);
+    return true;
+  }
+
+  /** Removes every key, releasing values; returns how many there were. */
+  flush(): number {
+    const n = this.dict.size;
+    const keys = [...this.dict.keys()];
+    for (const e of this.dict.values()) e.value.release?.();
+    this.dict.clear();
+    this.slots.length = 0;
+    this.freeSlots.length = 0;
+    this.volatile.clear();
+    this.volatileCursor = null;
+    for (const k of keys) this.events.modified(this.index, k);
+    return n;
+  }
+
+  /**
+   * Visits up to `count` slots starting at `cursor`; returns the next cursor (0 when done).
+   * Expired keys are skipped (and removed).
+   */
+  scan(cursor: number, count: number, visit: (key: string, entry: Entry) => void): number {
+    const now = Date.now();
+    let i = Math.max(0, cursor);
+    // Visit at least `count` slots, and keep going over holes a little so sparse tables make progress.
+    let budget = count;
+    let holes = count * 10;
+    while (i < this.slots.length && budget > 0) {
+      const key = this.slots[i];
+      i++;
+      if (key === undefined) {
+        if (--holes <= 0) break;
+        continue;
+      }
+      budget--;
+      const e = this.lookup(key, now);
+      if (e) visit(key, e);
+    }
+    return i >= this.slots.length ? 0 : i;
+  }
+
+  /** Every live key (KEYS); expired keys are skipped. */
+  *keys(): IterableIterator<[string, Entry]> {
+    const now = Date.now();
+    for (const [k, e] of this.dict) {
+      if (e.expireAt !== 0 && e.expireAt <= now) continue;
+      yield [k, e];
+    }
+  }
+
+  randomKey(): string | undefined {
+    const now = Date.now();
+    for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
+      const key = this.slots[Math.floor(Math.random() * this.slots.length)];
+      if (key === undefined) continue;
+      if (this.lookup(key, now)) return key;
+    }
+    // Sparse table or mostly expired keys: fall back to a walk from a random point.
+    const start = Math.floor(Math.random() * Math.max(1, this.slots.length));
+    for (let k = 0; k < this.slots.length; k++) {
+      const key = this.slots[(start + k) % this.slots.length];
+      if (key !== undefined && this.lookup(key, now)) return key;
+    }
+    return undefined;
+  }
+
+  /**
+   * Active expiry: samples keys with a TTL, removing expired ones. Returns the number sampled and
+   * expired so the caller can decide to run another round (Redis repeats while > 25% expired).
+   */
+  expireCycle(samples: number, now = Date.now()): { sampled: number; expired: number } {
+    let sampled = 0;
+    let expired = 0;
+    if (this.volatile.size === 0) return { sampled, expired };
+    while (sampled < samples && sampled < this.volatile.size) {
+      if (!this.volatileCursor) this.volatileCursor = this.volatile.values();
+      const next = this.volatileCursor.next();
+      if (next.done) {
+        this.volatileCursor = null;
+        if (sampled === 0) break;
+        continue;
+      }
+      sampled++;
+      const e = this.dict.get(next.value);
+      if (e && e.expireAt !== 0 && e.expireAt <= now) {
+        this.removeExpired(next.value);
+        expired++;
+      }
+    }
+    return { sampled, expired };
+  }
+
+  /** Sum of TTLs remaining, for INFO keyspace avg_ttl (sampled). */
+  averageTtl(now = Date.now()): number {
+    let sum = 0;
+    let n = 0;
+    for (const k of this.volatile) {
+      const e = this.dict.get(k);
+      if (e && e.expireAt > now) {
+        sum += e.expireAt - now;
+        n++;
+      }
+      if (n >= 100) break;
+    }
+    return n === 0 ? 0 : Math.round(sum / n);
+  }
+
+  private removeExpired(key: string): void {
+    const e = this.dict.get(key)!;
+    this.remove(key, e);
+    e.value.release?.();
+    this.events.modified(this.index, key);
+    this.events.expired(this.index, key);
+  }
+
+  private remove(key: string, e: Entry): void {
+    this.dict.delete(key);
+    if (e.expireAt !== 0) this.volatile.delete(key);
+    this.slots[e.slot] = undefined;
+    if (e.slot === this.slots.length - 1) {
+      while (this.slots.length > 0 && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
+      // Free-list entries beyond the trimmed end are dropped lazily in takeSlot.
+    } else {
+      this.freeSlots.push(e.slot);
+    }
+  }
+
+  private takeSlot(key: string): number {
+    while (this.freeSlots.length > 0) {
+      const s = this.freeSlots.pop()!;
+      if (s < this.slots.length && this.slots[s] === undefined) {
+        this.slots[s] = key;
+        return s;
+      }
+    }
+    this.slots.push(key);
+    return this.slots.length - 1;
+  }
+
+  /** Every entry, for persistence and DEBUG; includes keys whose TTL passed but were not yet removed. */
+  entries(): IterableIterator<[string, Entry]> {
+    return this.dict.entries();
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * One client connection: its protocol state (RESP version, database, name, authentication,
+ * MULTI queue, watched keys), the request reader and the ordered reply queue.
+ *
+ * Reply order: a command normally replies synchronously into `reply`. A command whose work runs
+ * elsewhere (a search in a worker thread) calls `deferReply` with a promise; replies written after
+ * it queue behind it, and bytes leave strictly in request order when each head of the queue is
+ * ready. Backpressure: while the socket's unsent output or the number of unfinished deferred
+ * replies is above a bound, the client's socket is paused, so a client that does not read its
+ * replies cannot make the server buffer without limit.
+ */
+import type { Socket } from 'node:net';
+import { ReplyWriter, type Protocol } from './reply.js';
+import { RequestReader, type ReaderLimits } from './resp-reader.js';
+import type { CommandSpec } from '../commands/types.js';
+import type { KeyWatcher } from '../keyspace/keyspace.js';
+import type { Database } from '../keyspace/database.js';
+import type { Server } from './server.js';
+
+/** Pause reading when this much output is waiting in the socket. */
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** Pause reading when this many deferred replies are unfinished. */
+const MAX_PENDING_DEFERRED = 1024;
+
+interface Segment {
+  chunks: Buffer[];
+  ready: boolean;
+}
+
+export interface QueuedCommand {
+  spec: CommandSpec;
+  argv: Buffer[];
+}
+
+/** CLIENT REPLY state; 'skip-next' becomes 'skip' after the CLIENT REPLY SKIP command itself. */
+export type ReplyMode = 'on' | 'off' | 'skip-next' | 'skip';
+
+export class Client implements KeyWatcher {
+  readonly reply: ReplyWriter;
+  readonly reader: RequestReader;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  db: Database;
+  name: Buffer | null = null;
+  libName = '';
+  libVer = '';
+  authenticated: boolean;
+  /** Commands queued by MULTI, or null outside a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A command was rejected while queueing: EXEC must answer EXECABORT. */
+  multiError = false;
+  /** A watched key changed since WATCH: EXEC must answer null. */
+  watchDirty = false;
+  /** Watched keys as "db\0key". */
+  readonly watchedKeys = new Set<string>();
+  /** True while EXEC runs the queued commands (they must run inline). */
+  inExec = false;
+  /** Closing after the pending replies are flushed (QUIT, protocol error, CLIENT KILL). */
+  closing = false;
+  closed = false;
+  replyMode: ReplyMode = 'on';
+  /** Name of the last command, for CLIENT LIST. */
+  lastCommand = 'NULL';
+  /** Argument vector to propagate instead of the original (set by handlers that rewrite, e.g. EXPIRE → PEXPIREAT). */
+  propagateAs: Buffer[] | null = null;
+  /** Requests received while this client is held (CLIENT PAUSE), in order. */
+  readonly held: Buffer[][] = [];
+
+  private readonly segments: Segment[] = [];
+  private pendingDeferred = 0;
+  private paused = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly server: Server,
+    limits: ReaderLimits,
+  ) {
+    this.reply = new ReplyWriter(2);
+    this.db = server.keyspace.dbs[0]!;
+    this.authenticated = server.config.get('requirepass') === '';
+    this.reader = new RequestReader(limits, () => this.authenticated);
+    socket.on('drain', () => this.updateFlow());
+  }
+
+  get protocol(): Protocol {
+    return this.reply.protocol;
+  }
+
+  set protocol(p: Protocol) {
+    this.reply.protocol = p;
+  }
+
+  get dbIndex(): number {
+    return this.db.index;
+  }
+
+  /** "ip:port" of the peer, as CLIENT LIST shows it. */
+  get addr(): string {
+    const a = this.socket.remoteAddress ?? '';
+    if (a === '' && this.socket.remotePort === undefined) return '/unixsocket:0';
+    return `${a.includes(':') && !a.startsWith('::ffff:') ? a : a.replace('::ffff:', '')}:${this.socket.remotePort ?? 0}`;
+  }
+
+  get laddr(): string {
+    const a = this.socket.localAddress ?? '';
+    return `${a.replace('::ffff:', '')}:${this.socket.localPort ?? 0}`;
+  }
+
+  get pendingReplies(): number {
+    return this.pendingDeferred;
+  }
+
+  get outputBytes(): number {
+    return this.socket.writableLength + this.reply.pendingBytes;
+  }
+
+  watchedKeyModified(): void {
+    this.watchDirty = true;
+  }
+
+  /**
+   * Queues a reply produced later (e.g. by a worker). `write` receives a writer in the protocol
+   * this command was issued under. A rejected promise becomes an error reply.
+   */
+  deferReply(work: Promise<(w: ReplyWriter) => void>): void {
+    this.sealReplies();
+    const seg: Segment = { chunks: [], ready: false };
+    this.segments.push(seg);
+    this.pendingDeferred++;
+    const protocol = this.protocol;
+    const mode = this.replyMode;
+    const finish = (fill: (w: ReplyWriter) => void): void => {
+      const w = new ReplyWriter(protocol);
+      fill(w);
+      seg.chunks = mode === 'off' || mode === 'skip' ? [] : w.take();
+      seg.ready = true;
+      this.pendingDeferred--;
+      this.flush();
+    };
+    work.then(finish, (err: unknown) => {
+      this.server.log.warning(`Deferred command failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      finish((w) => w.error('ERR internal error while executing the command'));
+    });
+  }
+
+  /** Moves bytes written synchronously so far into the ordered queue. */
+  sealReplies(): void {
+    const chunks = this.reply.take();
+    if (chunks.length > 0) this.segments.push({ chunks, ready: true });
+  }
+
+  /** Drops reply bytes written since the last `sealReplies` (CLIENT REPLY OFF/SKIP). */
+  discardUnsealed(): void {
+    this.reply.take();
+  }
+
+  /** Sends whatever is ready, in order, then applies flow control. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.segments.length === 0) {
+      const chunks = this.reply.take();
+      if (chunks.length > 0) this.writeChunks(chunks);
+    } else {
+      this.sealReplies();
+      while (this.segments.length > 0 && this.segments[0]!.ready) {
+        this.writeChunks(this.segments.shift()!.chunks);
+      }
+    }
+    if (this.closing && this.segments.length === 0) {
+      this.socket.end();
+      return;
+    }
+    this.updateFlow();
+  }
+
+  private writeChunks(chunks: Buffer[]): void {
+    for (const c of chunks) this.server.netOutputBytes += c.length;
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  /** Pauses or resumes reading from the socket according to pending output. */
+  updateFlow(): void {
+    if (this.closed) return;
+    const mustPause =
+      this.held.length > 0 ||
+      this.socket.writableLength > OUTPUT_HIGH_WATER ||
+      this.pendingDeferred >= MAX_PENDING_DEFERRED;
+    if (mustPause && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!mustPause && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Flags, as CLIENT LIST shows them. */
+  get flagString(): string {
+    let f = '';
+    if (this.multi) f += 'x';
+    if (this.closing) f += 'c';
+    return f === '' ? 'N' : f;
+  }
+
+  /** Unwatches everything (EXEC, DISCARD, UNWATCH, RESET, disconnect). */
+  unwatchAll(): void {
+    for (const k of this.watchedKeys) {
+      const sep = k.indexOf('\0');
+      this.server.keyspace.unwatch(Number(k.slice(0, sep)), k.slice(sep + 1), this);
+    }
+    this.watchedKeys.clear();
+    this.watchDirty = false;
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * Server configuration: one table of options shared by the command line (`--port 6380`), the
+ * config file (redis.conf syntax) and CONFIG GET/SET, so a name means the same thing everywhere.
+ *
+ * Each option keeps its value in canonical text form (what CONFIG GET shows: memory sizes in bytes,
+ * booleans as yes/no) and typed accessors read it. Listeners let the subsystems that own an option
+ * (the worker pool, persistence) react to CONFIG SET.
+ */
+import os from 'node:os';
+import { splitInlineArgs } from './resp-reader.js';
+
+export type OptionKind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'save' | 'bind';
+
+export interface OptionSpec {
+  name: string;
+  kind: OptionKind;
+  default: string;
+  mutable: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  /** Extra check on the canonical value; returns an error text or null. */
+  check?: (value: string) => string | null;
+}
+
+export class ConfigError extends Error {}
+
+const INT_MAX = 2 ** 31 - 1;
+const LLONG_MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+function defaultSearchThreads(): number {
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, n);
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: 'port', kind: 'int', default: '6379', mutable: false, min: 0, max: 65535 },
+  { name: 'bind', kind: 'bind', default: '127.0.0.1', mutable: false },
+  { name: 'unixsocket', kind: 'string', default: '', mutable: false },
+  { name: 'unixsocketperm', kind: 'int', default: '0', mutable: false, min: 0, max: 0o777 },
+  { name: 'tcp-backlog', kind: 'int', default: '511', mutable: false, min: 0, max: INT_MAX },
+  { name: 'protected-mode', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'dir', kind: 'string', default: '.', mutable: true },
+  { name: 'dbfilename', kind: 'string', default: 'dump.vsdb', mutable: true, check: (v) => (v.includes('/') ? 'dbfilename can\'t be a path, just a filename' : v === '' ? 'dbfilename can\'t be empty' : null) },
+  { name: 'requirepass', kind: 'string', default: '', mutable: true },
+  { name: 'databases', kind: 'int', default: '16', mutable: false, min: 1, max: INT_MAX },
+  { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1, max: INT_MAX },
+  { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0, max: INT_MAX },
+  { name: 'tcp-keepalive', kind: 'int', default: '300', mutable: true, min: 0, max: INT_MAX },
+  { name: 'hz', kind: 'int', default: '10', mutable: true, min: 1, max: 500 },
+  { name: 'loglevel', kind: 'enum', default: 'notice', mutable: true, values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] },
+  { name: 'logfile', kind: 'string', default: '', mutable: false },
+  { name: 'pidfile', kind: 'string', default: '', mutable: false },
+  { name: 'daemonize', kind: 'bool', default: 'no', mutable: false, check: (v) => (v === 'yes' ? 'daemonize is not supported: run vsetd under a supervisor (systemd, a container) instead' : null) },
+  { name: 'supervised', kind: 'enum', default: 'no', mutable: false, values: ['no', 'upstart', 'systemd', 'auto'] },
+  { name: 'always-show-logo', kind: 'bool', default: 'no', mutable: false },
+  { name: 'save', kind: 'save', default: '3600 1 300 100 60 10000', mutable: true },
+  { name: 'stop-writes-on-bgsave-error', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'rdbcompression', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'rdbchecksum', kind: 'bool', default: 'yes', mutable: false },
+  { name: 'appendonly', kind: 'bool', default: 'no', mutable: true },
+  { name: 'appendfsync', kind: 'enum', default: 'everysec', mutable: true, values: ['always', 'everysec', 'no'] },
+  { name: 'appendfilename', kind: 'string', default: 'appendonly.aof', mutable: false, check: (v) => (v.includes('/') ? 'appendfilename can\'t be a path, just a filename' : null) },
+  { name: 'appenddirname', kind: 'string', default: 'appendonlydir', mutable: false, check: (v) => (v.includes('/') ? 'appenddirname can\'t be a path, just a dirname' : null) },
+  { name: 'aof-use-rdb-preamble', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'aof-load-truncated', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'auto-aof-rewrite-percentage', kind: 'int', default: '100', mutable: true, min: 0, max: INT_MAX },
+  { name: 'auto-aof-rewrite-min-size', kind: 'memory', default: '67108864', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  { name: 'maxmemory-policy', kind: 'enum', default: 'noeviction', mutable: true, values: ['noeviction'] },
+  { name: 'proto-max-bulk-len', kind: 'memory', default: '536870912', mutable: true, min: 1024 * 1024, max: LLONG_MAX_SAFE },
+  { name: 'client-query-buffer-limit', kind: 'memory', default: '1073741824', mutable: true, min: 1024 * 1024, max: LLONG_MAX_SAFE },
+  { name: 'enable-debug-command', kind: 'enum', default: 'no', mutable: false, values: ['no', 'yes', 'local'] },
+  { name: 'io-threads', kind: 'int', default: '1', mutable: false, min: 1, max: 128 },
+  { name: 'search-threads', kind: 'int', default: String(defaultSearchThreads()), mutable: true, min: 0, max: 256 },
+  { name: 'vset-force-single-threaded-execution', kind: 'bool', default: 'no', mutable: true },
+];
+
+const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
+
+/** Parses a redis.conf memory value (`100mb`, `1gb`, `512k`, `1024`) into bytes, or NaN. */
+export function parseMemory(text: string): number {
+  const m = /^(-?\d+)([a-z]*)$/i.exec(text.trim());
+  if (!m) return NaN;
+  const units: Record<string, number> = {
+    '': 1, b: 1, k: 1000, kb: 1024, m: 1000 * 1000, mb: 1024 * 1024, g: 1000 ** 3, gb: 1024 ** 3,
+  };
+  const mul = units[m[2]!.toLowerCase()];
+  if (mul === undefined) return NaN;
+  return Number(m[1]) * mul;
+}
+
+/** Turns the words given for an option into its canonical text, or throws ConfigError. */
+function canonicalise(spec: OptionSpec, words: string[]): string {
+  const joined = words.join(' ');
+  switch (spec.kind) {
+    case 'bool': {
+      const v = joined.toLowerCase();
+      if (words.length !== 1 || (v !== 'yes' && v !== 'no')) throw new ConfigError("argument must be 'yes' or 'no'");
+      return v;
+    }
+    case 'int': {
+      if (words.length !== 1 || !/^-?\d+$/.test(joined)) throw new ConfigError('argument couldn\'t be parsed into an integer');
+      const n = Number(joined);
+      if (n < spec.min! || n > spec.max!) throw new ConfigError(`argument must be between ${spec.min} and ${spec.max} inclusive`);
+      return String(n);
+    }
+    case 'memory': {
+      const n = words.length === 1 ? parseMemory(joined) : NaN;
+      if (!Number.isFinite(n)) throw new ConfigError('argument must be a memory value');
+      if (n < spec.min! || n > spec.max!) throw new ConfigError(`argument must be between ${spec.min} and ${spec.max} inclusive`);
+      return String(n);
+    }
+    case 'enum': {
+      const v = joined.toLowerCase();
+      if (words.length !== 1 || !spec.values!.includes(v)) {
+        throw new ConfigError(`argument(s) must be one of the following: ${spec.values!.join(', ')}`);
+      }
+      return v;
+    }
+    case 'save': {
+      // Pairs of "<seconds> <changes>"; an empty string disables snapshots.
+      const parts = joined.trim() === '' ? [] : joined.trim().split(/\s+/);
+      if (parts.length % 2 !== 0) throw new ConfigError('Invalid save parameters');
+      for (const p of parts) if (!/^\d+$/.test(p)) throw new ConfigError('Invalid save parameters');
+      return parts.join(' ');
+    }
+    case 'bind': {
+      const parts = joined.trim().split(/\s+/).filter((p) => p !== '');
+      if (parts.length === 0) throw new ConfigError('Too few bind addresses specified.');
+      return parts.join(' ');
+    }
+    case 'string':
+      if (words.length !== 1) throw new ConfigError('wrong number of arguments');
+      return words[0]!;
+  }
+}
+
+/** Glob matching as Redis's stringmatchlen: * ? [set] [^set] [a-z] and \ escapes. */
+export function globMatch(pattern: Uint8Array, text: Uint8Array, nocase = false): boolean {
+  return globAt(pattern, 0, text, 0, nocase, 0);
+}
+
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+function globAt(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase: boolean, depth: number): boolean {
+  // Redis caps the recursion to avoid stack exhaustion on patterns like "*a*a*a…".
+  if (depth > 1000) return false;
+  while (pi < p.length) {
+    const pc = p[pi]!;
+    if (pc === 42 /* * */) {
+      while (pi + 1 < p.length && p[pi + 1] === 42) pi++;
+      if (pi + 1 === p.length) return true;
+      for (let k = si; k <= s.length; k++) {
+        if (globAt(p, pi + 1, s, k, nocase, depth + 1)) return true;
+      }
+      return false;
+    }
+    if (si >= s.length) return false;
+    const sc = s[si]!;
+    if (pc === 63 /* ? */) {
+      pi++;
+      si++;
+      continue;
+    }
+    if (pc === 91 /* [ */) {
+      pi++;
+      const negate = p[pi] === 94; /* ^ */
+      if (negate) pi++;
+      let match = false;
+      while (pi < p.length && p[pi] !== 93 /* ] */) {
+        if (p[pi] === 92 && pi + 1 < p.length) {
+          pi++;
+          if (p[pi] === sc) match = true;
+        } else if (pi + 2 < p.length && p[pi + 1] === 45 /* - */ && p[pi + 2] !== 93) {
+          let a = p[pi]!;
+          let b = p[pi + 2]!;
+          if (a > b) [a, b] = [b, a];
+          const c = nocase ? lower(sc) : sc;
+          if (nocase) {
+            a = lower(a);
+            b = lower(b);
+          }
+          if (c >= a && c <= b) match = true;
+          pi += 2;
+        } else if (nocase ? lower(p[pi]!) === lower(sc) : p[pi] === sc) {
+          match = true;
+        }
+        pi++;
+      }
+      if (pi >= p.length) pi--; // unterminated set: Redis treats the end as the closing bracket
+      if (negate) match = !match;
+      if (!match) return false;
+      pi++;
+      si++;
+      continue;
+    }
+    let lit = pc;
+    if (pc === 92 /* \ */ && pi + 1 < p.length) {
+      pi++;
+      lit = p[pi]!;
+    }
+    if (nocase ? lower(lit) !== lower(sc) : lit !== sc) return false;
+    pi++;
+    si++;
+  }
+  return si === s.length;
+}
+
+type Listener = (value: string) => void;
+
+export class Config {
+  private readonly values = new Map<string, string>();
+  private readonly listeners = new Map<string, Listener[]>();
+  /** Absolute path of the config file the server was started with, if any. */
+  configFile = '';
+
+  constructor() {
+    for (const o of OPTIONS) this.values.set(o.name, o.default);
+  }
+
+  static spec(name: string): OptionSpec | undefined {
+    return OPTION_BY_NAME.get(name.toLowerCase());
+  }
+
+  get(name: string): string {
+    const v = this.values.get(name);
+    if (v === undefined) throw new Error(`unknown config option ${name}`);
+    return v;
+  }
+
+  int(name: string): number {
+    return Number(this.get(name));
+  }
+
+  bool(name: string): boolean {
+    return this.get(name) === 'yes';
+  }
+
+  onChange(name: string, listener: Listener): void {
+    const list = this.listeners.get(name) ?? [];
+    list.push(listener);
+    this.listeners.set(name, list);
+  }
+
+  /**
+   * Sets an option from its words. `startup` allows immutable options and, for repeatable
+   * directives like `save`, the caller accumulates. Throws ConfigError with the reason.
+   */
+  set(name: string, words: string[], startup: boolean): void {
+    const spec = Config.spec(name);
+    if (!spec) throw new ConfigError('Bad directive or wrong number of arguments');
+    if (!startup && !spec.mutable) throw new ConfigError("can't set immutable config");
+    const value = canonicalise(spec, words);
+    const problem = spec.check?.(value);
+    if (problem) throw new ConfigError(problem);
+    const old = this.values.get(spec.name);
+    this.values.set(spec.name, value);
+    if (old !== value) for (const l of this.listeners.get(spec.name) ?? []) l(value);
+  }
+
+  /** Option names and values matching a glob pattern, in table order. */
+  matching(pattern: string): Array<[string, string]> {
+    const p = Buffer.from(pattern);
+    const out: Array<[string, string]> = [];
+    for (const o of OPTIONS) {
+      if (globMatch(p, Buffer.from(o.name), true)) out.push([o.name, this.values.get(o.name)!]);
+    }
+    return out;
+  }
+
+  /** Every option and its value, for CONFIG REWRITE. */
+  entries(): Array<[string, string]> {
+    return OPTIONS.map((o) => [o.name, this.values.get(o.name)!]);
+  }
+}
+
+export interface StartupOptions {
+  configFile: string;
+  /** Directives in order: from the file first, then the command line (which wins). */
+  directives: Array<{ name: string; words: string[]; origin: string }>;
+}
+
+/**
+ * Splits `vsetd [configfile] [--name value …]` the way redis-server does: an optional first
+ * argument that does not start with "--" names a config file; every "--name" starts a directive
+ * whose value is the words up to the next "--name". A bare "-" reads the config from stdin
+ * (not supported here: it is reported as an error).
+ */
+export function parseCommandLine(argv: string[], readFile: (path: string) => string): StartupOptions {
+  const out: StartupOptions = { configFile: '', directives: [] };
+  let i = 0;
+  if (argv.length > 0 && !argv[0]!.startsWith('--')) {
+    out.configFile = argv[0]!;
+    let text: string;
+    try {
+      text = readFile(argv[0]!);
+    } catch (e) {
+      throw new ConfigError(`Fatal error, can't open config file '${argv[0]}': ${(e as Error).message}`);
+    }
+    out.directives.push(...parseConfigText(text, argv[0]!));
+    i = 1;
+  }
+  let current: { name: string; words: string[]; origin: string } | null = null;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--') && a.length > 2) {
+      current = { name: a.slice(2).toLowerCase(), words: [], origin: `command line option '${a}'` };
+      out.directives.push(current);
+    } else if (current) {
+      current.words.push(a);
+    } else {
+      throw new ConfigError(`Invalid argument '${a}': options must start with "--" (e.g. --port 6380), and only the first argument may name a config file`);
+    }
+  }
+  return out;
+}
+
+/** Parses redis.conf text into directives; throws ConfigError naming the bad line. */
+export function parseConfigText(text: string, origin: string): Array<{ name: string; words: string[]; origin: string }> {
+  const out: Array<{ name: string; words: string[]; origin: string }> = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const buf = Buffer.from(line);
+    const words = splitInlineArgs(buf, 0, buf.length);
+    if (words === null) throw new ConfigError(`${origin}, line ${n + 1}: unbalanced quotes in configuration line >>> '${line}'`);
+    if (words.length === 0) continue;
+    out.push({
+      name: words[0]!.toString().toLowerCase(),
+      words: words.slice(1).map((w) => w.toString()),
+      origin: `${origin}, line ${n + 1}: >>> '${line}'`,
+    });
+  }
+  return out;
+}
+
+/** Applies startup directives, accumulating repeated `save` lines as redis.conf does. */
+export function applyStartupOptions(config: Config, opts: StartupOptions): void {
+  config.configFile = opts.configFile;
+  const saveLines: string[][] = [];
+  let sawSave = false;
+  for (const d of opts.directives) {
+    const spec = Config.spec(d.name);
+    if (!spec) throw new ConfigError(`${d.origin}: Bad directive or wrong number of arguments ('${d.name}' is not a vsetd option)`);
+    try {
+      if (spec.name === 'save') {
+        // "save ''" resets; each other save line adds a point.
+        if (!sawSave) saveLines.length = 0;
+        sawSave = true;
+        if (d.words.length === 1 && d.words[0] === '') saveLines.length = 0;
+        else saveLines.push(d.words);
+        config.set('save', saveLines.flat(), true);
+      } else {
+        config.set(spec.name, d.words, true);
+      }
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`${d.origin}: ${e.message}`);
+      throw e;
+    }
+  }
+}

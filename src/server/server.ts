@@ -1,0 +1,473 @@
+/**
+ * The server: TCP (and optional Unix socket) listeners, the client registry, command dispatch
+ * with Redis's checks in Redis's order, statistics for INFO, and the periodic cron (active
+ * expiry, idle timeouts, ops/sec sampling).
+ *
+ * Dispatch order follows Redis's processCommand: unknown command / subcommand and arity errors
+ * first, then authentication, then the loading state, then MULTI queueing, then maxmemory; a
+ * command rejected while a MULTI is open also dooms the transaction (EXECABORT).
+ */
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { Client } from './client.js';
+import { Config } from './config.js';
+import { log, type Logger, type LogLevel } from './log.js';
+import { ProtocolError, type ReaderLimits } from './resp-reader.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import { CommandTable, fullName } from '../commands/table.js';
+import type { CommandSpec } from '../commands/types.js';
+import { allCommands } from '../commands/index.js';
+
+export const VERSION = '8.2.0';
+export const VSETD_VERSION = '0.1.0';
+
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+}
+
+/** Receives every write that changed data, in execution order (the AOF, later replicas). */
+export type PropagationListener = (db: number, argv: Buffer[]) => void;
+
+/** Commands allowed while a MULTI is open rather than queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Server {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands = new CommandTable();
+  readonly clients = new Map<number, Client>();
+  readonly log: Logger = log;
+  readonly startedAt = Date.now();
+  readonly runId = crypto.randomBytes(20).toString('hex');
+  readonly replId = crypto.randomBytes(20).toString('hex');
+  private nextClientId = 1;
+  private readonly listeners: net.Server[] = [];
+
+  // ---- statistics (INFO stats / commandstats / errorstats) ----
+  totalConnections = 0;
+  rejectedConnections = 0;
+  totalCommands = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  readonly commandStats = new Map<string, CommandStats>();
+  readonly errorStats = new Map<string, number>();
+  totalErrorReplies = 0;
+  private opsSamples: number[] = [];
+  private lastOpsSample = { at: Date.now(), commands: 0 };
+  instantaneousOps = 0;
+  peakMemory = 0;
+
+  /** Changes since the last successful save (rdb_changes_since_last_save). */
+  dirty = 0;
+  lastSaveTime = Math.floor(Date.now() / 1000);
+  /** While true, commands without the `loading` flag answer -LOADING. */
+  loading = false;
+  /** CLIENT PAUSE: until when, and whether only writes are held. */
+  private pause: { until: number; writesOnly: boolean } | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private readonly heldClients = new Set<Client>();
+  private readonly propagationListeners: PropagationListener[] = [];
+  /** Work to run before the process exits (saving a snapshot, flushing the AOF). */
+  readonly shutdownHooks: Array<(opts: { save: boolean | null }) => Promise<void> | void> = [];
+  /** Extra INFO sections contributed by subsystems (persistence, search pool): name → lines. */
+  readonly infoProviders = new Map<string, () => Array<[string, string | number]>>();
+  private cronTimer: NodeJS.Timeout | null = null;
+  private shuttingDown = false;
+
+  constructor(config: Config) {
+    this.config = config;
+    this.keyspace = new Keyspace(config.int('databases'));
+    this.commands.register(allCommands());
+    this.keyspace.onExpired = (db, key) => {
+      this.dirty++;
+      this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
+    };
+    this.log.level = config.get('loglevel') as LogLevel;
+    config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
+    config.onChange('hz', () => this.startCron());
+  }
+
+  get readerLimits(): ReaderLimits {
+    return {
+      maxBulkLength: this.config.int('proto-max-bulk-len'),
+      maxMultibulkLength: 1024 * 1024 * 1024,
+    };
+  }
+
+  onPropagate(listener: PropagationListener): void {
+    this.propagationListeners.push(listener);
+  }
+
+  propagate(db: number, argv: Buffer[]): void {
+    for (const l of this.propagationListeners) l(db, argv);
+  }
+
+  // ---- listening ---------------------------------------------------------------------------
+
+  async listen(): Promise<void> {
+    const port = this.config.int('port');
+    const binds = this.config.get('bind').split(' ');
+    if (port !== 0) {
+      for (const raw of binds) {
+        // A leading '-' marks an address that may be missing (redis.conf "bind -::1").
+        const optional = raw.startsWith('-');
+        const host = optional ? raw.slice(1) : raw;
+        const srv = net.createServer({ noDelay: true }, (s) => this.accept(s));
+        try {
+          await new Promise<void>((resolve, reject) => {
+            srv.once('error', reject);
+            srv.listen({ port, host: host === '*' ? undefined : host, backlog: this.config.int('tcp-backlog') }, () => {
+              srv.off('error', reject);
+              resolve();
+            });
+          });
+          this.listeners.push(srv);
+        } catch (e) {
+          if (optional) {
+            this.log.warning(`Could not bind optional address ${host}:${port}: ${(e as Error).message}`);
+            continue;
+          }
+          throw new Error(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message}`);
+        }
+      }
+    }
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath !== '') {
+      try {
+        fs.unlinkSync(unixPath);
+      } catch {
+        // no stale socket to remove
+      }
+      const srv = net.createServer((s) => this.accept(s));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(unixPath, () => resolve());
+      });
+      const perm = this.config.int('unixsocketperm');
+      if (perm !== 0) fs.chmodSync(unixPath, perm);
+      this.listeners.push(srv);
+    }
+    this.startCron();
+  }
+
+  /** The TCP port actually bound (differs from the config when it was 0 … or for tests). */
+  get boundPort(): number {
+    for (const l of this.listeners) {
+      const a = l.address();
+      if (a && typeof a === 'object') return a.port;
+    }
+    return this.config.int('port');
+  }
+
+  private accept(socket: net.Socket): void {
+    this.totalConnections++;
+    if (this.clients.size >= this.config.int('maxclients')) {
+      this.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const keepalive = this.config.int('tcp-keepalive');
+    if (keepalive > 0 && socket.remotePort !== undefined) socket.setKeepAlive(true, keepalive * 1000);
+    socket.setNoDelay(true);
+    const c = new Client(this.nextClientId++, socket, this, this.readerLimits);
+    this.clients.set(c.id, c);
+    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    socket.on('error', () => {
+      // ECONNRESET and friends: the close handler cleans up.
+    });
+    socket.on('close', () => this.onClose(c));
+  }
+
+  private onData(c: Client, chunk: Buffer): void {
+    if (c.closing || c.closed) return;
+    this.netInputBytes += chunk.length;
+    c.lastInteraction = Date.now();
+    try {
+      c.reader.feed(chunk, (argv) => this.onRequest(c, argv));
+      if (c.reader.bufferedBytes > this.config.int('client-query-buffer-limit')) {
+        this.log.warning(`Closing client id=${c.id} addr=${c.addr} that reached max query buffer length`);
+        c.closing = true;
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.log.verbose(`Protocol error (${e.reason}) from client id=${c.id} addr=${c.addr}`);
+      c.reply.error(`ERR ${e.message}`);
+      c.closing = true;
+    }
+    c.flush();
+  }
+
+  private onRequest(c: Client, argv: Buffer[]): void {
+    if (c.closing) return;
+    if (c.held.length > 0 || this.mustHold(argv)) {
+      c.held.push(argv);
+      this.heldClients.add(c);
+      return;
+    }
+    this.processCommand(c, argv);
+  }
+
+  private onClose(c: Client): void {
+    c.closed = true;
+    c.unwatchAll();
+    this.clients.delete(c.id);
+    this.heldClients.delete(c);
+  }
+
+  /** Closes a client (CLIENT KILL, idle timeout), after its pending replies when `graceful`. */
+  killClient(c: Client, graceful = false): void {
+    if (graceful) {
+      c.closing = true;
+      c.flush();
+    } else {
+      c.socket.destroy();
+    }
+  }
+
+  // ---- dispatch ----------------------------------------------------------------------------
+
+  processCommand(c: Client, argv: Buffer[]): void {
+    const res = this.commands.resolve(argv);
+    if (!res.spec) {
+      this.reject(c, res.error, null);
+      return;
+    }
+    const spec = res.spec;
+    const flags = spec.flags;
+    if (!c.authenticated && !flags.includes('no_auth')) {
+      this.reject(c, 'NOAUTH Authentication required.', spec);
+      return;
+    }
+    if (this.loading && !flags.includes('loading')) {
+      this.reject(c, 'LOADING Redis is loading the dataset in memory', spec);
+      return;
+    }
+    if (c.multi && !MULTI_IMMEDIATE.has(spec.parent ? '' : spec.name)) {
+      if (flags.includes('no_multi')) {
+        this.reject(c, 'ERR Command not allowed inside a transaction', spec);
+        return;
+      }
+      c.multi.push({ spec, argv });
+      c.reply.simple('QUEUED');
+      return;
+    }
+    if (flags.includes('denyoom') && this.overMaxmemory()) {
+      this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
+      return;
+    }
+    this.call(c, spec, argv);
+  }
+
+  /** Runs a resolved command, recording stats and propagating writes. */
+  call(c: Client, spec: CommandSpec, argv: Buffer[]): void {
+    const quiet = c.replyMode === 'off' || c.replyMode === 'skip';
+    if (quiet) c.sealReplies();
+    const dbBefore = c.dbIndex;
+    const dirtyBefore = this.dirty;
+    const errorsBefore = c.reply.errors;
+    c.propagateAs = null;
+    c.lastCommand = fullName(spec).toLowerCase();
+    const t0 = performance.now();
+    spec.handler!(c, argv);
+    const usec = (performance.now() - t0) * 1000;
+    const stats = this.statsFor(spec);
+    stats.calls++;
+    stats.usec += usec;
+    this.totalCommands++;
+    if (c.reply.errors !== errorsBefore) {
+      stats.failed++;
+      this.countError(c.reply.lastError);
+    }
+    if (this.dirty !== dirtyBefore && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
+      this.propagate(dbBefore, c.propagateAs ?? argv);
+    }
+    if (quiet) c.discardUnsealed();
+    // CLIENT REPLY SKIP silences only the command after it.
+    if (c.replyMode === 'skip') c.replyMode = 'on';
+    else if (c.replyMode === 'skip-next') c.replyMode = 'skip';
+  }
+
+  private reject(c: Client, message: string, spec: CommandSpec | null): void {
+    if (c.multi) c.multiError = true;
+    if (spec) this.statsFor(spec).rejected++;
+    c.reply.error(message);
+    this.countError(message);
+  }
+
+  private countError(message: string): void {
+    this.totalErrorReplies++;
+    const sp = message.indexOf(' ');
+    const code = sp < 0 ? message : message.slice(0, sp);
+    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
+  }
+
+  private statsFor(spec: CommandSpec): CommandStats {
+    const name = fullName(spec).toLowerCase();
+    let s = this.commandStats.get(name);
+    if (!s) {
+      s = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+      this.commandStats.set(name, s);
+    }
+    return s;
+  }
+
+  resetStats(): void {
+    this.commandStats.clear();
+    this.errorStats.clear();
+    this.totalErrorReplies = 0;
+    this.totalCommands = 0;
+    this.totalConnections = 0;
+    this.rejectedConnections = 0;
+    this.netInputBytes = 0;
+    this.netOutputBytes = 0;
+    this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.keyspaceHits = 0;
+    this.keyspace.stats.keyspaceMisses = 0;
+  }
+
+  // ---- memory ------------------------------------------------------------------------------
+
+  /** Bytes in use: the JS heap plus off-heap buffers (vector sets live in SharedArrayBuffers). */
+  usedMemory(): number {
+    const m = process.memoryUsage();
+    const used = m.heapUsed + m.arrayBuffers;
+    if (used > this.peakMemory) this.peakMemory = used;
+    return used;
+  }
+
+  private overMaxmemory(): boolean {
+    const max = this.config.int('maxmemory');
+    return max > 0 && this.usedMemory() > max;
+  }
+
+  // ---- CLIENT PAUSE ------------------------------------------------------------------------
+
+  pauseClients(ms: number, writesOnly: boolean): void {
+    const until = Date.now() + ms;
+    // A new pause extends but never shortens an existing one, and ALL wins over WRITE.
+    if (this.pause && this.pause.until > until) {
+      this.pause.writesOnly = this.pause.writesOnly && writesOnly;
+    } else {
+      this.pause = { until, writesOnly: this.pause ? this.pause.writesOnly && writesOnly : writesOnly };
+    }
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, this.pause.until - Date.now()));
+  }
+
+  unpauseClients(): void {
+    this.pause = null;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    const clients = [...this.heldClients];
+    this.heldClients.clear();
+    for (const c of clients) {
+      while (c.held.length > 0 && !c.closed) {
+        const argv = c.held.shift()!;
+        if (this.mustHold(argv)) {
+          c.held.unshift(argv);
+          this.heldClients.add(c);
+          break;
+        }
+        this.processCommand(c, argv);
+      }
+      c.flush();
+    }
+  }
+
+  get clientsPaused(): boolean {
+    return this.pause !== null;
+  }
+
+  /** Whether a request must wait for CLIENT UNPAUSE. CLIENT UNPAUSE itself and connection commands pass. */
+  private mustHold(argv: Buffer[]): boolean {
+    if (!this.pause) return false;
+    const res = this.commands.resolve(argv);
+    if (!res.spec) return false;
+    const name = fullName(res.spec).toLowerCase();
+    if (name === 'client|unpause' || name === 'quit' || name === 'reset' || name === 'ping' || name === 'hello' || name === 'auth') {
+      return false;
+    }
+    if (!this.pause.writesOnly) return true;
+    return res.spec.flags.includes('write') || res.spec.flags.includes('may_replicate') || name === 'exec';
+  }
+
+  // ---- cron --------------------------------------------------------------------------------
+
+  private startCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = setInterval(() => this.cron(), Math.max(2, Math.round(1000 / this.config.int('hz'))));
+    this.cronTimer.unref();
+  }
+
+  private cron(): void {
+    const now = Date.now();
+    // Active expiry: sample 20 volatile keys per db, repeat while more than a quarter expired,
+    // bounded to a few milliseconds so a burst of expiries cannot stall clients.
+    if (!this.pause || !this.pause.writesOnly) {
+      const deadline = performance.now() + 5;
+      for (const db of this.keyspace.dbs) {
+        if (db.expiresCount === 0) continue;
+        for (;;) {
+          const { sampled, expired } = db.expireCycle(20, now);
+          if (sampled === 0 || expired * 4 <= sampled || performance.now() > deadline) break;
+        }
+      }
+    }
+    // Idle client timeout.
+    const timeout = this.config.int('timeout');
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (!c.multi && c.pendingReplies === 0 && now - c.lastInteraction > timeout * 1000) {
+          this.log.verbose(`Closing idle client id=${c.id}`);
+          this.killClient(c);
+        }
+      }
+    }
+    // Instantaneous ops/sec over the last second or so (16 samples, as Redis).
+    const dt = now - this.lastOpsSample.at;
+    if (dt >= 100) {
+      const ops = ((this.totalCommands - this.lastOpsSample.commands) * 1000) / dt;
+      this.opsSamples.push(ops);
+      if (this.opsSamples.length > 16) this.opsSamples.shift();
+      this.instantaneousOps = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
+      this.lastOpsSample = { at: now, commands: this.totalCommands };
+    }
+    this.usedMemory();
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /**
+   * Stops accepting connections, runs shutdown hooks (saving as configured or as SHUTDOWN asked),
+   * closes clients and exits. `save`: true = SHUTDOWN SAVE, false = NOSAVE, null = as configured.
+   */
+  async shutdown(save: boolean | null, exit = true): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.log.warning('User requested shutdown...');
+    for (const l of this.listeners) l.close();
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    for (const hook of this.shutdownHooks) await hook({ save });
+    for (const c of this.clients.values()) c.socket.destroy();
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath !== '') {
+      try {
+        fs.unlinkSync(unixPath);
+      } catch {
+        // already gone
+      }
+    }
+    this.log.warning('vsetd is now ready to exit, bye bye...');
+    if (exit) process.exit(0);
+  }
+
+  /** Absolute path of a file in the configured working directory. */
+  dataPath(file: string): string {
+    return path.resolve(this.config.get('dir'), file);
+  }
+}
