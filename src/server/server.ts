@@ -30,7 +30,10 @@ export interface CommandStats {
   failed: number;
 }
 
-/** Receives every write that changed data, in execution order (the AOF, later replicas). */
+/**
+ * Receives every write that changed data, in execution order (the AOF, later replicas). Writes of
+ * one EXEC arrive between a MULTI and an EXEC entry; the EXEC entry carries db -1 (no database).
+ */
 export type PropagationListener = (db: number, argv: Buffer[]) => void;
 
 /** Commands allowed while a MULTI is open rather than queued. */
@@ -72,6 +75,8 @@ export class Server {
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly heldClients = new Set<Client>();
   private readonly propagationListeners: PropagationListener[] = [];
+  private transactionDepth = 0;
+  private transactionPropagated = false;
   /** Work to run before the process exits (saving a snapshot, flushing the AOF). */
   readonly shutdownHooks: Array<(opts: { save: boolean | null }) => Promise<void> | void> = [];
   /** Extra INFO sections contributed by subsystems (persistence, search pool): name → lines. */
@@ -104,7 +109,24 @@ export class Server {
   }
 
   propagate(db: number, argv: Buffer[]): void {
+    if (this.transactionDepth > 0 && !this.transactionPropagated) {
+      // First write inside EXEC: open the MULTI block on the propagation stream.
+      this.transactionPropagated = true;
+      for (const l of this.propagationListeners) l(db, [Buffer.from('MULTI')]);
+    }
     for (const l of this.propagationListeners) l(db, argv);
+  }
+
+  /** EXEC brackets its commands so the writes they propagate are wrapped in MULTI … EXEC. */
+  beginTransactionPropagation(): void {
+    if (this.transactionDepth++ === 0) this.transactionPropagated = false;
+  }
+
+  endTransactionPropagation(): void {
+    if (--this.transactionDepth === 0 && this.transactionPropagated) {
+      this.transactionPropagated = false;
+      for (const l of this.propagationListeners) l(-1, [Buffer.from('EXEC')]);
+    }
   }
 
   // ---- listening ---------------------------------------------------------------------------
@@ -286,7 +308,8 @@ export class Server {
     if (this.dirty !== dirtyBefore && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
       this.propagate(dbBefore, c.propagateAs ?? argv);
     }
-    if (quiet) c.discardUnsealed();
+    // CLIENT REPLY ON turns replies back on for its own +OK.
+    if (quiet && c.replyMode !== 'on') c.discardUnsealed();
     // CLIENT REPLY SKIP silences only the command after it.
     if (c.replyMode === 'skip') c.replyMode = 'on';
     else if (c.replyMode === 'skip-next') c.replyMode = 'skip';
