@@ -237,8 +237,12 @@ class Scanner {
   /** A run of letters and operator characters: `null`, or the longest operator prefix. */
   operatorOrNull(): Token | undefined {
     const start = this.pos;
+    // Only the first few characters of the run decide the token (operators are at most 3 long,
+    // `null` must be exactly the 4-character run), so look at no more than 5: rescanning a long
+    // run such as `!!!!…` once per token would be quadratic. Only an error needs the run's end.
+    const isRunChar = (c: number): boolean => isAlpha(c) || isOperatorChar(c);
     let p = start;
-    while (p < this.len && (isAlpha(this.text[p]!) || isOperatorChar(this.text[p]!))) p++;
+    while (p < this.len && p - start < 5 && isRunChar(this.text[p]!)) p++;
     const run = p - start;
     if (
       run === 4 &&
@@ -267,6 +271,7 @@ class Scanner {
       }
     }
     if (best === 0) {
+      while (p < this.len && isRunChar(this.text[p]!)) p++;
       this.pos = p;
       return undefined;
     }
