@@ -109,6 +109,32 @@ const ROWS: readonly Row[] = [
   ['.age > (20 + 10)', 'A', false],
   ['(.age > 20 and .age < 30) and (.city == "Boston" or .city == "New York")', 'A', true],
   ['!(.age == 25)', 'A', false],
+  // Mixed-kind equality and membership, one row per evaluator specialisation.
+  ['.scores == "0"', 'A', true], // tuple vs string: both convert to 0
+  ['.scores == "abc"', 'A', true],
+  ['.scores == "1"', 'A', false],
+  ['.scores == null', 'A', false],
+  ['.scores == []', 'A', true],
+  ['.age == []', 'A', false],
+  ['(.age + 0) == .name', 'A', false], // 25 vs "Alice" → 0
+  ['(.age - 25) == .name', 'A', true],
+  ['.name == .age - 25', 'A', true],
+  ['(.age * 1) in .scores', 'A', false],
+  ['(.age + 60) in .scores', 'A', true],
+  ['.age + 1 in [26]', 'A', true], // + binds tighter than in
+  ['1 + 1 in [2]', 'A', true],
+  ['.age + 1 in ["26"]', 'A', true],
+  ['.name in "Alice Bob"', 'A', true],
+  ['.age in "25"', 'A', false], // a number is never a substring
+  ['(.age) in "25"', 'A', false],
+  ['.name in .city', 'A', false],
+  ['"New" in .city', 'A', true],
+  ['.scores in [0]', 'A', true], // the tuple converts to 0
+  ['.age in .age', 'A', false],
+  ['.age + 1 in .age', 'A', false],
+  ['.name != "Alice" or .age != 25', 'A', false],
+  ['25 == .age and "Alice" == .name and 1 == .active', 'A', true],
+  ['30 > .age and 25 >= .age and 20 < .age and 25 <= .age', 'A', true],
   // §14.1: !! and not not are accepted and evaluate correctly, also after another operand.
   ['!!.active', 'A', true],
   ['not not .active', 'A', true],
