@@ -20,14 +20,24 @@
 // All positions are absolute indices into the attribute bytes, so the scanner works directly on
 // a slice [start, end) of a shared byte arena. Nothing here allocates on the hot path.
 
-import { isDigit, isSpace, scanDecimal, scanned } from './strtod.js';
+import { isDigit, scanDecimal, scanned } from './strtod.js';
 import { K_NULL, K_NUM, K_STR, K_TUPLE, ValueTable } from './values.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+// Byte classes for the scanning loops: one table load instead of a chain of comparisons.
+const C_SPACE = 1; // isspace() in the C locale
+const C_NUMBER = 2; // what the reference skips as a number: [0-9+-.eE]
+const CLASS: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const c of [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]) t[c] = C_SPACE;
+  for (const ch of '0123456789+-.eE') t[ch.charCodeAt(0)] = C_NUMBER;
+  return t;
+})();
+
 function skipSpaces(b: Uint8Array, p: number, end: number): number {
-  while (p < end && isSpace(b[p]!)) p++;
+  while (p < end && CLASS[b[p]!] === C_SPACE) p++;
   return p;
 }
 
@@ -60,10 +70,6 @@ function skipBracketed(b: Uint8Array, p: number, end: number, open: number, clos
   return depth === 0 ? p : -1;
 }
 
-function isJsonNumberChar(c: number): boolean {
-  return isDigit(c) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
-}
-
 function skipWord(b: Uint8Array, p: number, end: number, w0: number, w1: number, w2: number, w3: number, w4: number): number {
   const n = w4 === 0 ? 4 : 5;
   if (p + n > end) return -1;
@@ -72,13 +78,16 @@ function skipWord(b: Uint8Array, p: number, end: number, w0: number, w1: number,
   return p + n;
 }
 
-/** Skip any value (after whitespace): the index after it, or -1 when malformed. */
+/** Skip the value at p (not whitespace): the index after it, or -1 when malformed. */
 function skipValue(b: Uint8Array, p: number, end: number): number {
-  p = skipSpaces(b, p, end);
-  if (p >= end) return -1;
-  switch (b[p]) {
-    case QUOTE:
-      return skipString(b, p, end);
+  const c = b[p]!;
+  if (c === QUOTE) return skipString(b, p, end);
+  if (CLASS[c] === C_NUMBER) {
+    do p++;
+    while (p < end && CLASS[b[p]!] === C_NUMBER);
+    return p;
+  }
+  switch (c) {
     case 0x7b:
       return skipBracketed(b, p, end, 0x7b, 0x7d);
     case 0x5b:
@@ -89,19 +98,9 @@ function skipValue(b: Uint8Array, p: number, end: number): number {
       return skipWord(b, p, end, 0x66, 0x61, 0x6c, 0x73, 0x65); // false
     case 0x6e:
       return skipWord(b, p, end, 0x6e, 0x75, 0x6c, 0x6c, 0); // null
-    default: {
-      const start = p;
-      while (p < end && isJsonNumberChar(b[p]!)) p++;
-      return p > start ? p : -1;
-    }
+    default:
+      return -1;
   }
-}
-
-function keyMatches(b: Uint8Array, ks: number, ke: number, name: Uint8Array): boolean {
-  const n = name.length;
-  if (ke - ks !== n) return false;
-  for (let i = 0; i < n; i++) if (b[ks + i] !== name[i]) return false;
-  return true;
 }
 
 /**
@@ -109,6 +108,7 @@ function keyMatches(b: Uint8Array, ks: number, ke: number, name: Uint8Array): bo
  * the position of the first value of names[i]. Returns false as soon as the document cannot
  * yield all of them (not an object, malformed before a key is found, key missing); the result is
  * the same as looking each name up on its own, since every lookup walks the same prefix.
+ * This loop is the hot path of a filtered search, hence the inlined scanning.
  */
 export function seekFields(b: Uint8Array, start: number, end: number, names: readonly Uint8Array[], out: Int32Array): boolean {
   let missing = names.length;
@@ -117,25 +117,35 @@ export function seekFields(b: Uint8Array, start: number, end: number, names: rea
   if (p >= end || b[p] !== 0x7b) return false;
   p++;
   for (;;) {
-    p = skipSpaces(b, p, end);
+    while (p < end && CLASS[b[p]!] === C_SPACE) p++;
     if (p >= end || b[p] !== QUOTE) return false; // includes `}`: end of object, key missing
-    const ks = p + 1;
-    p = skipString(b, p, end);
-    if (p < 0) return false;
-    const ke = p - 1;
-    p = skipSpaces(b, p, end);
+    const ks = ++p;
+    for (;;) {
+      if (p >= end) return false;
+      const c = b[p]!;
+      if (c === QUOTE) break;
+      p += c === BACKSLASH ? 2 : 1;
+    }
+    const klen = p - ks;
+    p++;
+    while (p < end && CLASS[b[p]!] === C_SPACE) p++;
     if (p >= end || b[p] !== 0x3a) return false;
-    p = skipSpaces(b, p + 1, end);
+    p++;
+    while (p < end && CLASS[b[p]!] === C_SPACE) p++;
     if (p >= end) return false;
     for (let i = 0; i < names.length; i++) {
-      if (out[i]! < 0 && keyMatches(b, ks, ke, names[i]!)) {
+      const name = names[i]!;
+      if (name.length !== klen || out[i]! >= 0) continue;
+      let j = 0;
+      while (j < klen && b[ks + j] === name[j]) j++;
+      if (j === klen) {
         out[i] = p;
         if (--missing === 0) return true;
       }
     }
     p = skipValue(b, p, end);
     if (p < 0) return false;
-    p = skipSpaces(b, p, end);
+    while (p < end && CLASS[b[p]!] === C_SPACE) p++;
     if (p >= end || b[p] !== 0x2c) return false; // `}` here also means: not found
     p++;
   }
@@ -205,7 +215,7 @@ const MAX_NUMBER_RUN = 255;
 function readNumber(b: Uint8Array, p: number, end: number, t: ValueTable | null, i: number): number {
   const s = p;
   const limit = Math.min(end, s + MAX_NUMBER_RUN);
-  while (p < limit && isJsonNumberChar(b[p]!)) p++;
+  while (p < limit && CLASS[b[p]!] === C_NUMBER) p++;
   if (scanDecimal(b, s, p) !== p) return -1;
   if (t !== null) t.setNum(i, scanned.value);
   return p;
@@ -220,7 +230,7 @@ function readWord(b: Uint8Array, p: number, end: number, w: number): number {
   if (q < 0) return -1;
   if (q < end) {
     const c = b[q]!;
-    if (!isSpace(c) && c !== 0x2c && c !== 0x5d && c !== 0x7d) return -1;
+    if (CLASS[c] !== C_SPACE && c !== 0x2c && c !== 0x5d && c !== 0x7d) return -1;
   }
   return q;
 }
