@@ -439,6 +439,15 @@ describe('FILTER evaluation details', () => {
     expect(matchFilter(q.filter, arena, 10, 10 + 8)).toBe(false);
   });
 
+  it('clamps a window that does not fit the buffer instead of misbehaving', () => {
+    const doc = enc.encode('{"a": 1}');
+    const r = compileFilter('.a == 1');
+    if (!r.ok) throw new Error('compile');
+    expect(matchFilter(r.filter, doc, 0, 1000)).toBe(true);
+    expect(matchFilter(r.filter, doc, -5, doc.length)).toBe(true);
+    expect(matchFilter(r.filter, doc, 6, 2)).toBe(false);
+  });
+
   it('works on a SharedArrayBuffer-backed attribute arena', () => {
     const doc = enc.encode('{"year": 1984, "genre": "drama"}');
     const arena = new Uint8Array(new SharedArrayBuffer(64));

@@ -87,6 +87,9 @@ export function compileFilter(expr: Uint8Array | string, options: CompileFilterO
  * key, object value), whatever the rest of the expression says. Never throws.
  */
 export function matchFilter(filter: CompiledFilter, attr: Uint8Array, start = 0, end = attr.length): boolean {
+  // Keep the window inside the buffer: the scanner trusts its bounds.
+  if (end > attr.length) end = attr.length;
+  if (start < 0) start = 0;
   return filter.match(attr, start, end);
 }
 
