@@ -13,7 +13,6 @@ import {
   OP_GTE,
   OP_IN,
   OP_LT,
-  OP_LTE,
   OP_MOD,
   OP_MUL,
   OP_NEQ,
@@ -23,7 +22,7 @@ import {
   OP_SUB,
 } from './lexer.js';
 import type { Node } from './parser.js';
-import { toNumber, truthy, valueIn, valuesEqual, ValueTable } from './values.js';
+import { K_NUM, toNumber, truthy, valueIn, valuesEqual, ValueTable } from './values.js';
 
 // Instructions are (code, argument) pairs. Operator codes are the lexer's opcodes (all ≥ 2).
 const PUSH_CONST = 0;
@@ -75,7 +74,11 @@ export class StackProgram {
     this.stack = new ValueTable(maxDepth);
   }
 
-  /** Evaluate with the selectors already resolved into ctx.sel. */
+  /**
+   * Evaluate with the selectors already resolved into ctx.sel. Results are written straight into
+   * the stack's typed arrays: a helper returning a fractional double from a call V8 does not
+   * inline would box it in a fresh heap number on every operation.
+   */
   run(): boolean {
     const code = this.code;
     const st = this.stack;
@@ -83,63 +86,85 @@ export class StackProgram {
     const consts = ctx.consts;
     const sel = ctx.sel;
     const arena = ctx.arena;
+    const kind = st.kind;
+    const num = st.num;
     let sp = 0;
     for (let pc = 0; pc < code.length; pc += 2) {
       const op = code[pc]!;
+      if (op === PUSH_CONST) {
+        st.copyFrom(sp++, consts, code[pc + 1]!);
+        continue;
+      }
+      if (op === PUSH_SEL) {
+        st.copyFrom(sp++, sel, code[pc + 1]!);
+        continue;
+      }
+      if (op === OP_NOT) {
+        const t = truthy(st, sp - 1);
+        kind[sp - 1] = K_NUM;
+        num[sp - 1] = t ? 0 : 1;
+        continue;
+      }
+      const b = --sp;
+      const a = sp - 1;
+      let r: boolean;
       switch (op) {
-        case PUSH_CONST:
-          st.copyFrom(sp++, consts, code[pc + 1]!);
+        case OP_EQ:
+          r = valuesEqual(st, a, st, b);
           break;
-        case PUSH_SEL:
-          st.copyFrom(sp++, sel, code[pc + 1]!);
+        case OP_NEQ:
+          r = !valuesEqual(st, a, st, b);
           break;
-        case OP_NOT:
-          st.setNum(sp - 1, truthy(st, sp - 1) ? 0 : 1);
+        case OP_IN:
+          r = valueIn(st, a, st, b, arena);
+          break;
+        case OP_AND:
+          r = truthy(st, a) && truthy(st, b);
+          break;
+        case OP_OR:
+          r = truthy(st, a) || truthy(st, b);
           break;
         default: {
-          const b = --sp;
-          const a = sp - 1;
-          st.setNum(a, binary(op, st, a, b, arena));
+          // Numeric operators: both operands converted to numbers.
+          const x = kind[a] === K_NUM ? num[a]! : toNumber(st, a);
+          const y = kind[b] === K_NUM ? num[b]! : toNumber(st, b);
+          kind[a] = K_NUM;
+          switch (op) {
+            case OP_POW:
+              num[a] = cPow(x, y);
+              continue;
+            case OP_MUL:
+              num[a] = x * y;
+              continue;
+            case OP_DIV:
+              num[a] = x / y;
+              continue;
+            case OP_MOD:
+              num[a] = x % y; // JavaScript's % is C's fmod()
+              continue;
+            case OP_ADD:
+              num[a] = x + y;
+              continue;
+            case OP_SUB:
+              num[a] = x - y;
+              continue;
+            case OP_GT:
+              r = x > y;
+              break;
+            case OP_GTE:
+              r = x >= y;
+              break;
+            case OP_LT:
+              r = x < y;
+              break;
+            default:
+              r = x <= y;
+          }
         }
       }
+      kind[a] = K_NUM;
+      num[a] = r ? 1 : 0;
     }
     return truthy(st, 0);
-  }
-}
-
-function binary(op: number, st: ValueTable, a: number, b: number, arena: ValueTable): number {
-  switch (op) {
-    case OP_POW:
-      return cPow(toNumber(st, a), toNumber(st, b));
-    case OP_MUL:
-      return toNumber(st, a) * toNumber(st, b);
-    case OP_DIV:
-      return toNumber(st, a) / toNumber(st, b);
-    case OP_MOD:
-      return toNumber(st, a) % toNumber(st, b);
-    case OP_ADD:
-      return toNumber(st, a) + toNumber(st, b);
-    case OP_SUB:
-      return toNumber(st, a) - toNumber(st, b);
-    case OP_GT:
-      return toNumber(st, a) > toNumber(st, b) ? 1 : 0;
-    case OP_GTE:
-      return toNumber(st, a) >= toNumber(st, b) ? 1 : 0;
-    case OP_LT:
-      return toNumber(st, a) < toNumber(st, b) ? 1 : 0;
-    case OP_LTE:
-      return toNumber(st, a) <= toNumber(st, b) ? 1 : 0;
-    case OP_EQ:
-      return valuesEqual(st, a, st, b) ? 1 : 0;
-    case OP_NEQ:
-      return valuesEqual(st, a, st, b) ? 0 : 1;
-    case OP_IN:
-      return valueIn(st, a, st, b, arena) ? 1 : 0;
-    case OP_AND:
-      return truthy(st, a) && truthy(st, b) ? 1 : 0;
-    case OP_OR:
-      return truthy(st, a) || truthy(st, b) ? 1 : 0;
-    default:
-      return 0;
   }
 }
