@@ -51,6 +51,9 @@ class Filter implements CompiledFilter {
   }
 
   match(attr: Uint8Array, start: number, end: number): boolean {
+    // Keep the window inside the buffer: the scanner trusts its bounds.
+    if (end > attr.length) end = attr.length;
+    if (start < 0) start = 0;
     return this.ctx.resolve(attr, start, end) && this.program();
   }
 }
@@ -87,9 +90,6 @@ export function compileFilter(expr: Uint8Array | string, options: CompileFilterO
  * key, object value), whatever the rest of the expression says. Never throws.
  */
 export function matchFilter(filter: CompiledFilter, attr: Uint8Array, start = 0, end = attr.length): boolean {
-  // Keep the window inside the buffer: the scanner trusts its bounds.
-  if (end > attr.length) end = attr.length;
-  if (start < 0) start = 0;
   return filter.match(attr, start, end);
 }
 

@@ -57,12 +57,6 @@ const OPERATORS: ReadonlyArray<readonly [string, number]> = [
   ['||', OP_OR],
 ];
 
-export const OPERATOR_NAMES: readonly string[] = (() => {
-  const names: string[] = [];
-  for (const [name, code] of OPERATORS) if (names[code] === undefined) names[code] = name;
-  return names;
-})();
-
 /** A literal that may appear inside a tuple: a number or a (decoded) string. */
 export type TupleItem =
   | { readonly type: 'num'; readonly value: number }
