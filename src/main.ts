@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { Config, ConfigError, applyStartupOptions, parseCommandLine } from './server/config.js';
 import { log } from './server/log.js';
 import { Server, VSETD_VERSION } from './server/server.js';
+import { Persistence, StartupLoadError } from './persistence/persistence.js';
 
 function fatal(message: string): never {
   process.stderr.write(`\n*** FATAL CONFIG ERROR (vsetd ${VSETD_VERSION}) ***\n${message}\n`);
@@ -40,7 +41,16 @@ async function main(): Promise<void> {
   }
 
   const server = new Server(config);
-  log.notice(`vsetd ${VSETD_VERSION} (Redis ${'compatible'} ${process.version}) starting, pid=${process.pid}`);
+  log.notice(`vsetd ${VSETD_VERSION} (Node ${process.version}) starting, pid=${process.pid}`);
+  server.persistence = new Persistence(server);
+  try {
+    server.persistence.loadAtStartup();
+  } catch (e) {
+    if (!(e instanceof StartupLoadError)) throw e;
+    log.warning(`Fatal error loading the dataset: ${e.message}`);
+    log.warning('vsetd will not start on a partly loaded dataset. Fix or move the file named above and restart.');
+    process.exit(1);
+  }
   try {
     await server.listen();
   } catch (e) {

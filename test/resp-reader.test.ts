@@ -78,3 +78,23 @@ describe('RequestReader', () => {
     expect(got).toEqual([['PING']]);
   });
 });
+
+describe('RequestReader.requestEnd', () => {
+  it('tracks the stream offset after the last complete request, also for big arguments', () => {
+    const big = Buffer.alloc(100_000, 1);
+    const wire = Buffer.concat([
+      Buffer.from('*1\r\n$4\r\nPING\r\n'),
+      Buffer.from(`*2\r\n$3\r\nSET\r\n$${big.length}\r\n`),
+      big,
+      Buffer.from('\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk'),
+    ]);
+    for (const step of [1, 7, 4096, wire.length]) {
+      const r = new RequestReader();
+      const ends: number[] = [];
+      for (let i = 0; i < wire.length; i += step) r.feed(wire.subarray(i, i + step), () => ends.push(r.requestEnd));
+      const first = 14;
+      const second = first + `*2\r\n$3\r\nSET\r\n$${big.length}\r\n`.length + big.length + 2;
+      expect(ends).toEqual([first, second, second + 6]);
+    }
+  });
+});

@@ -6,7 +6,8 @@ import type { CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-commands.js';
 import { transactionCommands } from './transactions.js';
+import { persistenceCommands } from './persistence-commands.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands];
 }

@@ -311,19 +311,25 @@ export const serverCommands: CommandSpec[] = [
     arguments: [optional(oneof('save-selector', [token('NOSAVE'), token('SAVE')])), optional(token('NOW')), optional(token('FORCE')), optional(token('ABORT'))],
   }, (c, argv) => {
     let save: boolean | null = null;
+    let force = false;
     for (let i = 1; i < argv.length; i++) {
       const w = word(argv[i]!);
       if (w === 'NOSAVE') save = false;
       else if (w === 'SAVE') save = true;
+      else if (w === 'FORCE') force = true;
       else if (w === 'ABORT') {
         c.reply.error('ERR No shutdown in progress.');
         return;
-      } else if (w !== 'NOW' && w !== 'FORCE') {
+      } else if (w !== 'NOW') {
         c.reply.error(ERR_SYNTAX);
         return;
       }
     }
-    void c.server.shutdown(save);
+    // The reply only comes back when shutting down failed; on success the connection just closes.
+    c.deferReply(c.server.shutdown(save, { force }).then((err) => (w) => {
+      if (err) w.error(err);
+      else w.ok();
+    }));
   }),
   configCommand,
   memoryCommand,

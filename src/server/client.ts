@@ -158,6 +158,8 @@ export class Client implements KeyWatcher {
   /** Sends whatever is ready, in order, then applies flow control. */
   flush(): void {
     if (this.closed) return;
+    // Durability before acknowledgement: buffered AOF writes reach the file first.
+    this.server.beforeReply();
     if (this.segments.length === 0) {
       const chunks = this.reply.take();
       if (chunks.length > 0) this.writeChunks(chunks);

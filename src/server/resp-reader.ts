@@ -73,6 +73,14 @@ export class RequestReader {
   /** Unconsumed bytes; `pos` is the read offset into it. */
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Stream offset of buf[0], and total bytes fed. */
+  private bufStart = 0;
+  private fed = 0;
+  /**
+   * Stream offset just past the last request delivered to the sink. The AOF loader uses it to
+   * find where a truncated tail begins.
+   */
+  requestEnd = 0;
   /** Arguments of the multibulk request being read, and how many are still missing. */
   private argv: Buffer[] = [];
   private argsLeft = 0;
@@ -101,13 +109,19 @@ export class RequestReader {
    */
   feed(chunk: Buffer, sink: Sink): void {
     if (this.failed) return;
+    let chunkStart = this.fed;
+    this.fed += chunk.length;
     if (this.big) {
-      chunk = this.fillBig(chunk, sink);
+      const before = chunk.length;
+      chunk = this.fillBig(chunk, chunkStart, sink);
+      chunkStart += before - chunk.length;
       if (chunk.length === 0) return;
     }
     if (this.pos < this.buf.length) {
+      this.bufStart = chunkStart - (this.buf.length - this.pos);
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
     } else {
+      this.bufStart = chunkStart;
       this.buf = chunk;
     }
     this.pos = 0;
@@ -139,7 +153,11 @@ export class RequestReader {
             throw new ProtocolError('unauthenticated multibulk length');
           }
           this.pos = eol + 2;
-          if (n <= 0) continue; // `*0` and `*-1` are empty requests: Redis skips them silently
+          if (n <= 0) {
+            // `*0` and `*-1` are empty requests: Redis skips them silently.
+            this.requestEnd = this.bufStart + this.pos;
+            continue;
+          }
           this.argv = [];
           this.argsLeft = n;
           this.bulkLength = -1;
@@ -179,13 +197,15 @@ export class RequestReader {
       }
       const n = this.bulkLength;
       if (len - this.pos < n + 2) return;
-      this.pushArg(buf.subarray(this.pos, this.pos + n), sink);
+      const arg = buf.subarray(this.pos, this.pos + n);
       this.pos += n + 2;
+      this.requestEnd = this.bufStart + this.pos;
+      this.pushArg(arg, sink);
     }
   }
 
   /** Copies bytes into the big-argument buffer; returns what is left of the chunk after it. */
-  private fillBig(chunk: Buffer, sink: Sink): Buffer {
+  private fillBig(chunk: Buffer, chunkStart: number, sink: Sink): Buffer {
     const big = this.big!;
     const want = big.length - this.bigFilled;
     const take = Math.min(want, chunk.length);
@@ -194,6 +214,7 @@ export class RequestReader {
     if (this.bigFilled < big.length) return chunk.subarray(chunk.length);
     this.big = null;
     this.bigFilled = 0;
+    this.requestEnd = chunkStart + take;
     this.pushArg(big.subarray(0, big.length - 2), sink);
     this.buf = Buffer.alloc(0);
     this.pos = 0;
@@ -223,6 +244,7 @@ export class RequestReader {
     if (end > this.pos && buf[end - 1] === CR) end--;
     const argv = splitInlineArgs(buf, this.pos, end);
     this.pos = eol + 1;
+    this.requestEnd = this.bufStart + this.pos;
     if (argv === null) throw new ProtocolError('unbalanced quotes in request');
     if (argv.length > 0) sink(argv);
     return true;

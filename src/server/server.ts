@@ -19,6 +19,7 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import { CommandTable, fullName } from '../commands/table.js';
 import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
+import type { Persistence } from '../persistence/persistence.js';
 
 export const VERSION = '8.2.0';
 export const VSETD_VERSION = '0.1.0';
@@ -65,6 +66,8 @@ export class Server {
   instantaneousOps = 0;
   peakMemory = 0;
 
+  /** Snapshot and AOF machinery, attached by main before loading. */
+  persistence: Persistence | null = null;
   /** Changes since the last successful save (rdb_changes_since_last_save). */
   dirty = 0;
   lastSaveTime = Math.floor(Date.now() / 1000);
@@ -77,8 +80,15 @@ export class Server {
   private readonly propagationListeners: PropagationListener[] = [];
   private transactionDepth = 0;
   private transactionPropagated = false;
-  /** Work to run before the process exits (saving a snapshot, flushing the AOF). */
+  /**
+   * Work to run before the process exits (saving a snapshot, flushing the AOF). A hook that throws
+   * aborts a SHUTDOWN command (Redis refuses to exit when the final save fails) unless forced.
+   */
   readonly shutdownHooks: Array<(opts: { save: boolean | null }) => Promise<void> | void> = [];
+  /** Runs before any reply bytes leave the server: the AOF writes (and maybe fsyncs) here. */
+  beforeReply: () => void = () => {};
+  /** Reason write commands are refused right now (e.g. MISCONF after a failed save), or null. */
+  denyWrites: () => string | null = () => null;
   /** Extra INFO sections contributed by subsystems (persistence, search pool): name → lines. */
   readonly infoProviders = new Map<string, () => Array<[string, string | number]>>();
   private cronTimer: NodeJS.Timeout | null = null;
@@ -278,6 +288,13 @@ export class Server {
       c.reply.simple('QUEUED');
       return;
     }
+    if (flags.includes('write')) {
+      const denied = this.denyWrites();
+      if (denied !== null) {
+        this.reject(c, denied, spec);
+        return;
+      }
+    }
     if (flags.includes('denyoom') && this.overMaxmemory()) {
       this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
       return;
@@ -469,13 +486,25 @@ export class Server {
    * Stops accepting connections, runs shutdown hooks (saving as configured or as SHUTDOWN asked),
    * closes clients and exits. `save`: true = SHUTDOWN SAVE, false = NOSAVE, null = as configured.
    */
-  async shutdown(save: boolean | null, exit = true): Promise<void> {
-    if (this.shuttingDown) return;
+  async shutdown(save: boolean | null, opts: { exit?: boolean; force?: boolean } = {}): Promise<string | null> {
+    const exit = opts.exit ?? true;
+    if (this.shuttingDown) return null;
     this.shuttingDown = true;
     this.log.warning('User requested shutdown...');
+    for (const hook of this.shutdownHooks) {
+      try {
+        await hook({ save });
+      } catch (e) {
+        this.log.warning(`Error during shutdown: ${(e as Error).message}`);
+        if (!opts.force) {
+          this.shuttingDown = false;
+          this.log.warning('Errors trying to SHUTDOWN. Check logs.');
+          return 'ERR Errors trying to SHUTDOWN. Check logs.';
+        }
+      }
+    }
     for (const l of this.listeners) l.close();
     if (this.cronTimer) clearInterval(this.cronTimer);
-    for (const hook of this.shutdownHooks) await hook({ save });
     for (const c of this.clients.values()) c.socket.destroy();
     const unixPath = this.config.get('unixsocket');
     if (unixPath !== '') {
@@ -487,6 +516,7 @@ export class Server {
     }
     this.log.warning('vsetd is now ready to exit, bye bye...');
     if (exit) process.exit(0);
+    return null;
   }
 
   /** Absolute path of a file in the configured working directory. */
