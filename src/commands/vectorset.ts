@@ -1,0 +1,584 @@
+/**
+ * The vector-set commands (spec Part A §7): VADD VREM VSIM VCARD VDIM VEMB VGETATTR VSETATTR
+ * VINFO VLINKS VRANDMEMBER VISMEMBER VRANGE. Argument checks happen in the order the reference
+ * performs them, because the first failure is the reply a client sees.
+ */
+import { command, ONE_KEY, type CommandSpec } from './types.js';
+import { isWord, keyOf, parseDouble, parseInteger } from './args.js';
+import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
+import { ERR_VECTOR_SPEC, parseVectorSpec } from './vector-args.js';
+import { parseStrictInt } from '../server/resp-reader.js';
+import { WRONGTYPE } from '../keyspace/value.js';
+import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
+import { VectorSetValue } from '../vset/vector-set-value.js';
+import type { QuantName, SearchHit } from '../vset/types.js';
+import type { Client } from '../server/client.js';
+import type { ReplyWriter } from '../server/reply.js';
+
+const G = 'module';
+const MODULE = 'vectorset';
+const MAX_EF = 1_000_000;
+const DEFAULT_M = 16;
+const DEFAULT_COUNT = 10;
+const DEFAULT_SEARCH_EF = 100;
+const DEFAULT_BUILD_EF = 200;
+
+type LookupResult = { set: VectorSetValue } | { set: null; missing: true } | { set: null; wrongType: true };
+
+/** The set at a key, or why there is none. */
+function lookupSet(c: Client, arg: Buffer): LookupResult {
+  const v = c.db.get(keyOf(arg));
+  if (!v) {
+    c.server.keyspace.stats.keyspaceMisses++;
+    return { set: null, missing: true };
+  }
+  c.server.keyspace.stats.keyspaceHits++;
+  if (v.type !== 'vectorset') return { set: null, wrongType: true };
+  return { set: v as VectorSetValue };
+}
+
+/** Strict integer as Redis's getLongLongFromObject, or null. */
+function strictInt(arg: Buffer | undefined): number | null {
+  if (arg === undefined) return null;
+  return parseInteger(arg);
+}
+
+// ---- VADD ---------------------------------------------------------------------------------------
+
+function vadd(c: Client, argv: Buffer[]): void {
+  const spec = parseVectorSpec(argv, 2, true);
+  if (!spec) {
+    c.reply.error(ERR_VECTOR_SPEC);
+    return;
+  }
+  if (spec.next >= argv.length) {
+    c.reply.error("ERR wrong number of arguments for 'VADD' command");
+    return;
+  }
+  const element = argv[spec.next]!;
+  let quant: QuantName = 'int8';
+  let m = DEFAULT_M;
+  let ef = DEFAULT_BUILD_EF;
+  let attr: Buffer | undefined;
+  for (let i = spec.next + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (isWord(a, 'CAS')) continue; // single-threaded commit: CAS behaves like a plain VADD
+    if (isWord(a, 'NOQUANT')) quant = 'f32';
+    else if (isWord(a, 'Q8')) quant = 'int8';
+    else if (isWord(a, 'BIN')) quant = 'bin';
+    else if (isWord(a, 'EF') && i + 1 < argv.length) {
+      const n = strictInt(argv[++i]);
+      if (n === null || n < 1 || n > MAX_EF) {
+        c.reply.error('ERR invalid EF');
+        return;
+      }
+      ef = n;
+    } else if (isWord(a, 'M') && i + 1 < argv.length) {
+      const n = strictInt(argv[++i]);
+      if (n === null || n < 4 || n > 4096) {
+        c.reply.error('ERR invalid M');
+        return;
+      }
+      m = n;
+    } else if (isWord(a, 'SETATTR') && i + 1 < argv.length) {
+      attr = argv[++i]!;
+    } else {
+      c.reply.error('ERR invalid option after element');
+      return;
+    }
+  }
+  const k = keyOf(argv[1]!);
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set && 'wrongType' in found) {
+    c.reply.error(WRONGTYPE);
+    return;
+  }
+  const vector = spec.vector;
+  if (!found.set) {
+    const set = VectorSetValue.create({
+      dim: spec.reduceDim > 0 ? spec.reduceDim : vector.length,
+      projectionInputDim: spec.reduceDim > 0 ? vector.length : 0,
+      quant,
+      m,
+    });
+    set.add(element, vector, attr, ef);
+    c.db.add(k, set);
+    c.server.dirty++;
+    c.reply.bool(true);
+    return;
+  }
+  const set = found.set;
+  if (set.quant !== quant) {
+    c.reply.error('ERR asked quantization mismatch with existing vector set');
+    return;
+  }
+  if (set.m !== m) {
+    c.reply.error('ERR asked M value mismatch with existing vector set');
+    return;
+  }
+  const projected = set.projectionInputDim > 0;
+  if ((!projected && vector.length !== set.dim) || (projected && spec.reduceDim !== set.dim)) {
+    c.reply.error(`ERR Vector dimension mismatch - got ${vector.length} but set has ${set.dim}`);
+    return;
+  }
+  if (!projected && spec.reduceDim > 0) {
+    c.reply.error('ERR cannot add projection to existing set without projection');
+    return;
+  }
+  if (projected && vector.length !== set.projectionInputDim) {
+    c.reply.error(`ERR Input dimension mismatch for projection - got ${vector.length} but projection expects ${set.projectionInputDim}`);
+    return;
+  }
+  const added = set.add(element, vector, attr, ef);
+  c.db.touch(k);
+  c.server.dirty++;
+  c.reply.bool(added);
+}
+
+// ---- VSIM ---------------------------------------------------------------------------------------
+
+interface VsimOptions {
+  withScores: boolean;
+  withAttribs: boolean;
+  count: number;
+  epsilon: number;
+  ef: number;
+  filter: CompiledFilter | null;
+  filterEf: number;
+  truth: boolean;
+  noThread: boolean;
+}
+
+/** Parses VSIM options from `start`; replies the error and returns null on failure. */
+function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions | null {
+  const o: VsimOptions = { withScores: false, withAttribs: false, count: DEFAULT_COUNT, epsilon: 2, ef: DEFAULT_SEARCH_EF, filter: null, filterEf: 0, truth: false, noThread: false };
+  let filterEf = -1;
+  for (let i = start; i < argv.length; i++) {
+    const a = argv[i]!;
+    const hasValue = i + 1 < argv.length;
+    if (isWord(a, 'WITHSCORES')) o.withScores = true;
+    else if (isWord(a, 'WITHATTRIBS')) o.withAttribs = true;
+    else if (isWord(a, 'TRUTH')) o.truth = true;
+    else if (isWord(a, 'NOTHREAD')) o.noThread = true;
+    else if (isWord(a, 'COUNT') && hasValue) {
+      const n = strictInt(argv[++i]);
+      if (n === null || n <= 0) {
+        c.reply.error('ERR invalid COUNT');
+        return null;
+      }
+      o.count = n;
+    } else if (isWord(a, 'EPSILON') && hasValue) {
+      const d = parseDouble(argv[++i]!);
+      if (d === null || !(d > 0)) {
+        c.reply.error('ERR invalid EPSILON');
+        return null;
+      }
+      o.epsilon = Math.fround(d);
+    } else if (isWord(a, 'EF') && hasValue) {
+      const n = strictInt(argv[++i]);
+      if (n === null || n < 1 || n > MAX_EF) {
+        c.reply.error('ERR invalid EF');
+        return null;
+      }
+      o.ef = n;
+    } else if (isWord(a, 'FILTER') && hasValue) {
+      const expr = argv[++i]!;
+      const r = compileFilter(expr);
+      if (!r.ok) {
+        c.reply.error(Buffer.from(filterSyntaxError(expr, r.errorOffset)).toString('latin1'));
+        return null;
+      }
+      o.filter = r.filter;
+    } else if (isWord(a, 'FILTER-EF') && hasValue) {
+      const n = strictInt(argv[++i]);
+      if (n === null || n <= 0) {
+        c.reply.error('ERR invalid FILTER-EF');
+        return null;
+      }
+      filterEf = n;
+    } else {
+      c.reply.error('ERR syntax error in VSIM command');
+      return null;
+    }
+  }
+  o.filterEf = filterEf > 0 ? filterEf : o.count * 100;
+  return o;
+}
+
+/** Writes a VSIM reply in the shapes of spec §7.2. */
+export function writeSearchReply(r: ReplyWriter, hits: SearchHit[], withScores: boolean, withAttribs: boolean): void {
+  if (!withScores && !withAttribs) {
+    r.array(hits.length);
+    for (const h of hits) r.bulk(h.name);
+    return;
+  }
+  if (r.resp3) {
+    r.map(hits.length);
+    for (const h of hits) {
+      r.bulk(h.name);
+      if (withScores && withAttribs) {
+        r.array(2);
+        r.double(h.score);
+        r.bulkOrNull(h.attr);
+      } else if (withScores) {
+        r.double(h.score);
+      } else {
+        r.bulkOrNull(h.attr);
+      }
+    }
+    return;
+  }
+  const per = 1 + (withScores ? 1 : 0) + (withAttribs ? 1 : 0);
+  r.array(hits.length * per);
+  for (const h of hits) {
+    r.bulk(h.name);
+    if (withScores) r.double(h.score);
+    if (withAttribs) r.bulkOrNull(h.attr);
+  }
+}
+
+function vsim(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.array(0);
+    return;
+  }
+  const set = found.set;
+  let query: Float32Array;
+  let next: number;
+  if (isWord(argv[2], 'ELE')) {
+    const name = argv[3];
+    if (name === undefined) {
+      c.reply.error(ERR_VECTOR_SPEC);
+      return;
+    }
+    const v = set.storedVector(name);
+    if (!v) {
+      c.reply.error('ERR element not found in set');
+      return;
+    }
+    query = v;
+    next = 4;
+  } else {
+    const spec = parseVectorSpec(argv, 2, false);
+    if (!spec) {
+      c.reply.error(ERR_VECTOR_SPEC);
+      return;
+    }
+    next = spec.next;
+    if (set.projectionInputDim > 0) {
+      if (spec.vector.length === set.projectionInputDim) query = set.project(spec.vector);
+      else if (spec.vector.length === set.dim) query = spec.vector;
+      else {
+        c.reply.error(`ERR Input dimension mismatch for projection - got ${spec.vector.length} but projection expects ${set.projectionInputDim}`);
+        return;
+      }
+    } else if (spec.vector.length !== set.dim) {
+      c.reply.error(`ERR Vector dimension mismatch - got ${spec.vector.length} but set has ${set.dim}`);
+      return;
+    } else {
+      query = spec.vector;
+    }
+  }
+  const o = parseVsimOptions(c, argv, next);
+  if (!o) return;
+  const hits = set.search(query, {
+    count: o.count,
+    ef: o.ef,
+    epsilon: o.epsilon,
+    truth: o.truth,
+    filter: o.filter,
+    filterEf: o.filterEf,
+    withAttribs: o.withAttribs,
+  });
+  writeSearchReply(c.reply, hits, o.withScores, o.withAttribs);
+}
+
+// ---- the small commands ---------------------------------------------------------------------------
+
+function vrem(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.bool(false);
+    return;
+  }
+  if (!found.set.remove(argv[2]!)) {
+    c.reply.bool(false);
+    return;
+  }
+  const k = keyOf(argv[1]!);
+  // There is no empty vector set: removing the last element deletes the key.
+  if (found.set.size === 0) c.db.delete(k);
+  else c.db.touch(k);
+  c.server.dirty++;
+  c.reply.bool(true);
+}
+
+function vcard(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.integer(0);
+    return;
+  }
+  c.reply.integer(found.set.size);
+}
+
+function vdim(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR key does not exist');
+    return;
+  }
+  c.reply.integer(found.set.dim);
+}
+
+function vemb(c: Client, argv: Buffer[]): void {
+  let raw = false;
+  for (let i = 3; i < argv.length; i++) {
+    if (!isWord(argv[i], 'RAW')) {
+      c.reply.error('ERR invalid option');
+      return;
+    }
+    raw = true;
+  }
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.null();
+    return;
+  }
+  if (raw) {
+    const e = found.set.rawEmbedding(argv[2]!);
+    if (!e) {
+      c.reply.null();
+      return;
+    }
+    c.reply.array(e.range === undefined ? 3 : 4);
+    c.reply.simple(e.quant);
+    c.reply.bulk(e.bytes);
+    c.reply.double(e.l2);
+    if (e.range !== undefined) c.reply.double(e.range);
+    return;
+  }
+  const v = found.set.embedding(argv[2]!);
+  if (!v) {
+    c.reply.null();
+    return;
+  }
+  c.reply.array(v.length);
+  for (let i = 0; i < v.length; i++) c.reply.double(v[i]!);
+}
+
+function vgetattr(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.null();
+    return;
+  }
+  c.reply.bulkOrNull(found.set.getAttr(argv[2]!) ?? null);
+}
+
+function vsetattr(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.bool(false);
+    return;
+  }
+  const attr = argv[3]!;
+  if (!found.set.setAttr(argv[2]!, attr.length === 0 ? null : attr)) {
+    c.reply.bool(false);
+    return;
+  }
+  c.db.touch(keyOf(argv[1]!));
+  c.server.dirty++;
+  c.reply.bool(true);
+}
+
+function vinfo(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.nullArray();
+    return;
+  }
+  const s = found.set;
+  const r = c.reply;
+  r.map(9);
+  r.simple('quant-type');
+  r.simple(s.quant);
+  r.simple('hnsw-m');
+  r.integer(s.m);
+  r.simple('vector-dim');
+  r.integer(s.dim);
+  r.simple('projection-input-dim');
+  r.integer(s.projectionInputDim);
+  r.simple('size');
+  r.integer(s.size);
+  r.simple('max-level');
+  r.integer(s.maxLevel);
+  r.simple('attributes-count');
+  r.integer(s.attributesCount);
+  r.simple('vset-uid');
+  r.integer(s.uid);
+  r.simple('hnsw-max-node-uid');
+  r.integer(s.maxNodeUid);
+}
+
+function vlinks(c: Client, argv: Buffer[]): void {
+  if (argv.length > 4 || (argv.length === 4 && !isWord(argv[3], 'WITHSCORES'))) {
+    c.reply.error("ERR wrong number of arguments for 'VLINKS' command");
+    return;
+  }
+  const withScores = argv.length === 4;
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.null();
+    return;
+  }
+  const levels = found.set.links(argv[2]!);
+  if (!levels) {
+    c.reply.null();
+    return;
+  }
+  const r = c.reply;
+  r.array(levels.length);
+  for (const level of levels) {
+    if (withScores) {
+      r.map(level.length);
+      for (const l of level) {
+        r.bulk(l.name);
+        r.double(l.score);
+      }
+    } else {
+      r.array(level.length);
+      for (const l of level) r.bulk(l.name);
+    }
+  }
+}
+
+function vrandmember(c: Client, argv: Buffer[]): void {
+  if (argv.length > 3) {
+    c.reply.error('ERR syntax error');
+    return;
+  }
+  let count: number | null = null;
+  if (argv.length === 3) {
+    count = strictInt(argv[2]);
+    if (count === null) {
+      c.reply.error('ERR COUNT value is not an integer');
+      return;
+    }
+    if (count === 0) {
+      c.reply.array(0);
+      return;
+    }
+  }
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else if (count === null) c.reply.null();
+    else c.reply.array(0);
+    return;
+  }
+  if (count === null) {
+    c.reply.bulk(found.set.randomMembers(1, false)[0]!);
+    return;
+  }
+  const names = count > 0 ? found.set.randomMembers(count, false) : found.set.randomMembers(-count, true);
+  c.reply.bulkArray(names);
+}
+
+function vismember(c: Client, argv: Buffer[]): void {
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.bool(false);
+    return;
+  }
+  c.reply.bool(found.set.has(argv[2]!));
+}
+
+/** A VRANGE bound: `-`, `+`, `[name` or `(name`; null when malformed. */
+export type RangeBound = { kind: 'min' } | { kind: 'max' } | { kind: 'incl' | 'excl'; name: Buffer };
+
+function parseBound(arg: Buffer): RangeBound | null {
+  if (arg.length === 1 && arg[0] === 45) return { kind: 'min' };
+  if (arg.length === 1 && arg[0] === 43) return { kind: 'max' };
+  if (arg.length >= 2 && (arg[0] === 91 || arg[0] === 40)) return { kind: arg[0] === 91 ? 'incl' : 'excl', name: arg.subarray(1) };
+  return null;
+}
+
+function vrange(c: Client, argv: Buffer[]): void {
+  if (argv.length > 5) {
+    c.reply.error("ERR wrong number of arguments for 'VRANGE' command");
+    return;
+  }
+  let count = -1;
+  if (argv.length === 5) {
+    const n = parseStrictInt(argv[4]!, 0, argv[4]!.length);
+    if (!Number.isFinite(n)) {
+      c.reply.error('ERR invalid COUNT value');
+      return;
+    }
+    count = n;
+  }
+  const start = parseBound(argv[2]!);
+  if (!start) {
+    c.reply.error('ERR invalid start range format');
+    return;
+  }
+  const end = parseBound(argv[3]!);
+  if (!end) {
+    c.reply.error('ERR invalid end range format');
+    return;
+  }
+  if (start.kind === 'max' || end.kind === 'min') {
+    c.reply.error("ERR '-' can only be used as first argument, '+' only as second");
+    return;
+  }
+  const found = lookupSet(c, argv[1]!);
+  if (!found.set) {
+    if ('wrongType' in found) c.reply.error(WRONGTYPE);
+    else c.reply.array(0);
+    return;
+  }
+  c.reply.bulkArray(found.set.range(start, end, count));
+}
+
+// ---- table --------------------------------------------------------------------------------------
+
+const docs = (summary: string, since: string, complexity: string, args: CommandSpec['docs']['arguments']): CommandSpec['docs'] => ({ summary, since, group: G, module: MODULE, complexity, arguments: args });
+
+const vectorArg = oneof('format', [tokenArg('FP32', str('vector')), block('values', [int('num'), str('vector', { multiple: true })], { token: 'VALUES' })]);
+const elementArg = str('element');
+
+export const vectorSetCommands: CommandSpec[] = [
+  command('VADD', -5, ['write', 'denyoom', 'module'], ONE_KEY, ['@write'], docs('Add one or more elements to a vector set, or update its vector if it already exists.', '8.0.0', 'O(log(N)) for each element added, where N is the number of elements in the vector set.', [
+    key(), optional(block('reduce', [int('dim')], { token: 'REDUCE' })), vectorArg, elementArg, optional(token('CAS')),
+    optional(oneof('quant_type', [token('NOQUANT'), token('BIN'), token('Q8')])), optional(tokenArg('EF', int('build-exploration-factor'))),
+    optional(tokenArg('SETATTR', str('attributes'))), optional(tokenArg('M', int('numlinks'))),
+  ]), vadd),
+  command('VREM', 3, ['write', 'module'], ONE_KEY, ['@write'], docs('Remove an element from a vector set.', '8.0.0', 'O(log(N)) for each element removed, where N is the number of elements in the vector set.', [key(), elementArg]), vrem),
+  command('VSIM', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements by vector similarity.', '8.0.0', 'O(log(N)) where N is the number of elements in the vector set.', [
+    key(), oneof('query', [tokenArg('ELE', str('element')), tokenArg('FP32', str('vector')), block('values', [int('num'), str('vector', { multiple: true })], { token: 'VALUES' })]),
+    optional(token('WITHSCORES')), optional(token('WITHATTRIBS', { since: '8.2.0' })), optional(tokenArg('COUNT', int('num'))), optional(tokenArg('EPSILON', dbl('delta'))),
+    optional(tokenArg('EF', int('search-exploration-factor'))), optional(tokenArg('FILTER', str('expression'))), optional(tokenArg('FILTER-EF', int('max-filtering-effort'))),
+    optional(token('TRUTH')), optional(token('NOTHREAD')),
+  ]), vsim),
+  command('VDIM', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the dimension of vectors in the vector set.', '8.0.0', 'O(1)', [key()]), vdim),
+  command('VCARD', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the number of elements in a vector set.', '8.0.0', 'O(1)', [key()]), vcard),
+  command('VEMB', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the vector associated with an element.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('RAW'))]), vemb),
+  command('VLINKS', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the neighbors of an element at each layer in the HNSW graph.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('WITHSCORES'))]), vlinks),
+  command('VINFO', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return information about a vector set.', '8.0.0', 'O(1)', [key()]), vinfo),
+  command('VSETATTR', 4, ['write', 'fast', 'module'], ONE_KEY, ['@write', '@fast'], docs('Associate or remove the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg, str('json')]), vsetattr),
+  command('VGETATTR', 3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Retrieve the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg]), vgetattr),
+  command('VRANDMEMBER', -2, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return one or multiple random members from a vector set.', '8.0.0', 'O(N) where N is the absolute value of the count argument.', [key(), optional(int('count'))]), vrandmember),
+  command('VISMEMBER', 3, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Check if an element exists in a vector set.', '8.2.0', 'O(1)', [key(), elementArg]), vismember),
+  command('VRANGE', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements in a lexicographical range.', '8.4.0', 'O(log(N)+M) where M is the number of elements returned.', [key(), str('start'), str('end'), optional(int('count'))]), vrange),
+];
