@@ -5,7 +5,8 @@
 import type { CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-commands.js';
+import { keyCommands } from './keys.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands];
+  return [...connectionCommands, ...serverCommands, ...keyCommands];
 }
