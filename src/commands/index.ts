@@ -6,7 +6,8 @@ import type { CommandSpec } from './types.js';
 import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-commands.js';
 import { keyCommands } from './keys.js';
+import { stringCommands } from './strings.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...keyCommands];
+  return [...connectionCommands, ...serverCommands, ...keyCommands, ...stringCommands];
 }
