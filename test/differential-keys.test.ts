@@ -84,7 +84,7 @@ function encode(args: Array<string | Buffer>): Buffer {
 }
 
 class Raw {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private want = 0;
   private got: Buffer[] = [];
   private done: ((r: Buffer[]) => void) | null = null;
