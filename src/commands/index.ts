@@ -7,7 +7,9 @@ import { connectionCommands } from './connection.js';
 import { serverCommands } from './server-commands.js';
 import { transactionCommands } from './transactions.js';
 import { persistenceCommands } from './persistence-commands.js';
+import { keyCommands } from './keys.js';
+import { stringCommands } from './strings.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands];
 }

@@ -19,6 +19,8 @@ export interface Entry {
   /** Absolute expiry in ms since the epoch, or 0 for none. */
   expireAt: number;
   slot: number;
+  /** Last access in ms since the epoch (OBJECT IDLETIME); reads that Redis does not count as access skip it. */
+  accessedAt: number;
 }
 
 /** Hooks the keyspace installs so databases can report changes without knowing about clients. */
@@ -30,11 +32,12 @@ export interface DatabaseEvents {
 }
 
 export class Database {
-  private readonly dict = new Map<string, Entry>();
-  private readonly slots: Array<string | undefined> = [];
-  private readonly freeSlots: number[] = [];
+  // Not readonly: SWAPDB exchanges them between two databases (swapContents).
+  private dict = new Map<string, Entry>();
+  private slots: Array<string | undefined> = [];
+  private freeSlots: number[] = [];
   /** Keys with a TTL, for active expiry sampling and INFO keyspace. */
-  private readonly volatile = new Set<string>();
+  private volatile = new Set<string>();
   private volatileCursor: IterableIterator<string> | null = null;
 
   constructor(
@@ -50,14 +53,19 @@ export class Database {
     return this.volatile.size;
   }
 
-  /** The entry for a key, after removing it if it has expired (lazy expiry). */
-  lookup(key: string, now = Date.now()): Entry | undefined {
+  /**
+   * The entry for a key, after removing it if it has expired (lazy expiry). Counts as an access
+   * for OBJECT IDLETIME unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT,
+   * SCAN and RANDOMKEY look without touching).
+   */
+  lookup(key: string, now = Date.now(), touch = true): Entry | undefined {
     const e = this.dict.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt !== 0 && e.expireAt <= now) {
       this.removeExpired(key);
       return undefined;
     }
+    if (touch) e.accessedAt = now;
     return e;
   }
 
@@ -83,14 +91,14 @@ export class Database {
         this.volatile.delete(key);
       }
     } else {
-      this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key) });
+      this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key), accessedAt: Date.now() });
     }
     this.events.modified(this.index, key);
   }
 
   /** Adds a key known not to exist (after a lookup returned nothing), with an optional expiry. */
   add(key: string, value: KeyValue, expireAt = 0): void {
-    this.dict.set(key, { value, expireAt, slot: this.takeSlot(key) });
+    this.dict.set(key, { value, expireAt, slot: this.takeSlot(key), accessedAt: Date.now() });
     if (expireAt !== 0) this.volatile.add(key);
     this.events.modified(this.index, key);
   }
@@ -172,7 +180,7 @@ export class Database {
         continue;
       }
       budget--;
-      const e = this.lookup(key, now);
+      const e = this.lookup(key, now, false);
       if (e) visit(key, e);
     }
     return i >= this.slots.length ? 0 : i;
@@ -192,15 +200,29 @@ export class Database {
     for (let attempt = 0; attempt < 100 && this.dict.size > 0; attempt++) {
       const key = this.slots[Math.floor(Math.random() * this.slots.length)];
       if (key === undefined) continue;
-      if (this.lookup(key, now)) return key;
+      if (this.lookup(key, now, false)) return key;
     }
     // Sparse table or mostly expired keys: fall back to a walk from a random point.
     const start = Math.floor(Math.random() * Math.max(1, this.slots.length));
     for (let k = 0; k < this.slots.length; k++) {
       const key = this.slots[(start + k) % this.slots.length];
-      if (key !== undefined && this.lookup(key, now)) return key;
+      if (key !== undefined && this.lookup(key, now, false)) return key;
     }
     return undefined;
+  }
+
+  /**
+   * SWAPDB: exchanges every key, TTL and SCAN slot with another database. The Database objects
+   * (and so each client's selected index) stay where they are; only their contents move, which is
+   * what Redis does. WATCH notification is the caller's job.
+   */
+  swapContents(other: Database): void {
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.slots, other.slots] = [other.slots, this.slots];
+    [this.freeSlots, other.freeSlots] = [other.freeSlots, this.freeSlots];
+    [this.volatile, other.volatile] = [other.volatile, this.volatile];
+    this.volatileCursor = null;
+    other.volatileCursor = null;
   }
 
   /**

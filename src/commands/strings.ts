@@ -1,0 +1,796 @@
+/**
+ * The small string type: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX
+ * INCR DECR INCRBY DECRBY INCRBYFLOAT STRLEN APPEND GETRANGE SETRANGE.
+ *
+ * vsetd keeps strings so that health checks, SET/GET and WRONGTYPE behave as users expect from
+ * Redis. Replies, errors, the order of checks and what is propagated follow Redis's t_string.c.
+ *
+ * Three details are easy to get wrong and are handled here on purpose:
+ *  - OBJECT ENCODING / REFCOUNT: Redis picks `int`, `embstr` or `raw` by how a value was made, not
+ *    only by its bytes (APPEND and SETRANGE always leave `raw`, INCRBYFLOAT never leaves `int`,
+ *    small integers made by SET/INCR are the shared objects with refcount INT_MAX). StringObject
+ *    remembers that.
+ *  - INCRBYFLOAT computes in the x87 80-bit `long double` of the Redis binary and prints with
+ *    "%.17Lf"; doing it in doubles gives different digits (0.1 + 0.1 → "0.20000000000000001").
+ *    The LongDouble section below emulates it exactly with BigInt.
+ *  - Large bulk replies are written without a copy (ReplyWriter passes ≥ 64 KiB through), so a
+ *    value that was replied must not be changed in place afterwards: SETRANGE copies such a value
+ *    first, and APPEND only ever writes past the bytes already handed out.
+ */
+import { command, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
+import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyOf, parseInt64, parseInteger } from './args.js';
+import { block, dbl, int, key, oneof, optional, str, token, tokenArg, unixTime } from './doc-args.js';
+import { lookupRead, registerTypeHooks } from './keys.js';
+import { StringValue, WRONGTYPE, type KeyValue } from '../keyspace/value.js';
+import type { Client } from '../server/client.js';
+
+const G = 'string';
+
+const LLONG_MAX = 9223372036854775807n;
+const LLONG_MIN = -9223372036854775808n;
+
+// ---- string objects -------------------------------------------------------------------------
+
+type Encoding = 'int' | 'embstr' | 'raw';
+
+/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
+const EMBSTR_SIZE_LIMIT = 44;
+/** Redis keeps shared objects for the integers 0 … 9999 (OBJ_SHARED_INTEGERS). */
+const SHARED_INTEGERS = 10000n;
+/** OBJECT REFCOUNT of a shared object (OBJ_SHARED_REFCOUNT). */
+const SHARED_REFCOUNT = 2147483647;
+/** Replies at least this large go out without a copy (ReplyWriter's PASS_THROUGH). */
+const UNCOPIED_REPLY = 64 * 1024;
+
+/** The encoding tryObjectEncoding gives these bytes: `int` for string2ll-canonical integers. */
+function encodingOf(data: Buffer): Encoding {
+  if (data.length <= 20 && parseInt64(data) !== null) return 'int';
+  return data.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
+}
+
+/**
+ * A string value that remembers how Redis would hold it, and keeps spare capacity for APPEND.
+ * Values that other modules create as plain StringValue behave as freshly loaded ones (encoding
+ * derived from the bytes).
+ */
+export class StringObject extends StringValue {
+  /** A fixed encoding, or null to derive it from the bytes as tryObjectEncoding would. */
+  forced: Encoding | null;
+  /** A reply may still reference `data` without a copy: change it only after copying. */
+  exposed = false;
+  /** Owned buffer whose first `data.length` bytes are `data`; the rest is room for APPEND. */
+  private room: Buffer | null = null;
+
+  constructor(data: Buffer, forced: Encoding | null = null) {
+    super(data);
+    this.forced = forced;
+  }
+
+  override encoding(): string {
+    return this.forced ?? encodingOf(this.data);
+  }
+
+  /** Appends with sds-like growth (double below 1 MiB, then +1 MiB), in amortised O(1). */
+  append(bytes: Buffer): void {
+    const len = this.data.length;
+    const need = len + bytes.length;
+    const room = this.room;
+    if (room === null || room.buffer !== this.data.buffer || room.byteOffset !== this.data.byteOffset || room.length < need) {
+      const grown = Buffer.allocUnsafe(need < 1024 * 1024 ? need * 2 : need + 1024 * 1024);
+      this.data.copy(grown, 0, 0, len);
+      this.room = grown;
+      this.exposed = false;
+    }
+    // Bytes [0, len) are never rewritten here, so a reply still holding them stays intact.
+    bytes.copy(this.room!, len);
+    this.data = this.room!.subarray(0, need);
+  }
+
+  /** Writes `bytes` at `offset`, zero-filling any gap (SETRANGE). */
+  writeAt(offset: number, bytes: Buffer): void {
+    const end = offset + bytes.length;
+    if (this.exposed || end > this.data.length) {
+      const len = Math.max(end, this.data.length);
+      const next = Buffer.alloc(len);
+      this.data.copy(next);
+      this.data = next;
+      this.room = null;
+      this.exposed = false;
+    }
+    bytes.copy(this.data, offset);
+  }
+}
+
+function refcountOf(v: StringValue): number {
+  if (v instanceof StringObject && v.forced !== null) return 1;
+  if (encodingOf(v.data) !== 'int') return 1;
+  const n = parseInt64(v.data)!;
+  return n >= 0n && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
+}
+
+registerTypeHooks('string', {
+  // dupStringObject keeps the encoding; a copy of a shared integer is a private int object.
+  duplicate: (v: KeyValue) => {
+    const s = v as StringValue;
+    return new StringObject(Buffer.from(s.data), s instanceof StringObject && s.forced !== null ? s.forced : encodingOf(s.data));
+  },
+  refcount: (v: KeyValue) => refcountOf(v as StringValue),
+  encoding: (v: KeyValue) => (v instanceof StringObject ? v.encoding() : encodingOf((v as StringValue).data)),
+});
+
+/** A value made from a client argument (owned copy; argv buffers are views of network chunks). */
+function fromArg(arg: Buffer): StringObject {
+  return new StringObject(Buffer.from(arg));
+}
+
+/** Replies a stored string, noting when the reply holds its bytes without a copy. */
+function replyValue(c: Client, v: StringValue, start = 0, end = v.data.length): void {
+  if (end - start >= UNCOPIED_REPLY && v instanceof StringObject) v.exposed = true;
+  c.reply.bulk(start === 0 && end === v.data.length ? v.data : v.data.subarray(start, end));
+}
+
+/**
+ * A read lookup of a string key (lookupKeyRead + checkType): the value, null when missing, or
+ * undefined after a WRONGTYPE reply.
+ */
+function readString(c: Client, k: string): StringValue | null | undefined {
+  const e = lookupRead(c, k);
+  if (!e) return null;
+  if (e.value.type !== 'string') {
+    c.reply.error(WRONGTYPE);
+    return undefined;
+  }
+  return e.value as StringValue;
+}
+
+/** Redis's getGenericCommand: replies the value or null; false after WRONGTYPE. */
+function getGeneric(c: Client, k: string): boolean {
+  const v = readString(c, k);
+  if (v === undefined) return false;
+  if (v === null) c.reply.null();
+  else replyValue(c, v);
+  return true;
+}
+
+/** A write lookup (lookupKeyWrite + checkType): as readString, but without hit/miss counting. */
+function writeString(c: Client, k: string): StringValue | null | undefined {
+  const e = c.db.lookup(k);
+  if (!e) return null;
+  if (e.value.type !== 'string') {
+    c.reply.error(WRONGTYPE);
+    return undefined;
+  }
+  return e.value as StringValue;
+}
+
+/** Redis's checkStringLength: the result may not exceed proto-max-bulk-len. */
+function checkStringLength(c: Client, size: number, append: number): boolean {
+  if (size + append > c.server.config.int('proto-max-bulk-len')) {
+    c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+    return false;
+  }
+  return true;
+}
+
+// ---- SET and friends ------------------------------------------------------------------------
+
+const F_NX = 1;
+const F_XX = 2;
+const F_EX = 4;
+const F_PX = 8;
+const F_KEEPTTL = 16;
+const F_GET = 32;
+const F_EXAT = 64;
+const F_PXAT = 128;
+const F_PERSIST = 256;
+const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
+
+interface StringOptions {
+  flags: number;
+  /** The expire argument of EX/PX/EXAT/PXAT, if any. */
+  expire: Buffer | null;
+}
+
+/**
+ * parseExtendedStringArgumentsOrReply: SET's options (from argv[3]) or GETEX's (from argv[2]).
+ * Conflicting options are a syntax error; repeating the same one is allowed (the last wins).
+ */
+function parseStringOptions(c: Client, argv: Buffer[], forGet: boolean): StringOptions | null {
+  let flags = 0;
+  let expire: Buffer | null = null;
+  for (let j = forGet ? 2 : 3; j < argv.length; j++) {
+    const opt = argv[j]!;
+    const next = j + 1 < argv.length;
+    const noOtherExpire = (own: number): boolean => !(flags & F_KEEPTTL) && !(flags & F_PERSIST) && !(flags & (F_ANY_EXPIRE & ~own));
+    if (!forGet && isWord(opt, 'NX') && !(flags & F_XX)) flags |= F_NX;
+    else if (!forGet && isWord(opt, 'XX') && !(flags & F_NX)) flags |= F_XX;
+    else if (!forGet && isWord(opt, 'GET')) flags |= F_GET;
+    else if (!forGet && isWord(opt, 'KEEPTTL') && !(flags & (F_PERSIST | F_ANY_EXPIRE))) flags |= F_KEEPTTL;
+    else if (forGet && isWord(opt, 'PERSIST') && !(flags & (F_ANY_EXPIRE | F_KEEPTTL))) flags |= F_PERSIST;
+    else if (isWord(opt, 'EX') && next && noOtherExpire(F_EX)) {
+      flags |= F_EX;
+      expire = argv[++j]!;
+    } else if (isWord(opt, 'PX') && next && noOtherExpire(F_PX)) {
+      flags |= F_PX;
+      expire = argv[++j]!;
+    } else if (isWord(opt, 'EXAT') && next && noOtherExpire(F_EXAT)) {
+      flags |= F_EXAT;
+      expire = argv[++j]!;
+    } else if (isWord(opt, 'PXAT') && next && noOtherExpire(F_PXAT)) {
+      flags |= F_PXAT;
+      expire = argv[++j]!;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return { flags, expire };
+}
+
+/**
+ * getExpireMillisecondsOrReply: the absolute expiry in ms, or null after an error reply. Zero or
+ * negative times and anything that overflows 64 bits are `invalid expire time`.
+ */
+function expireMs(c: Client, arg: Buffer, flags: number, name: string, now: number): bigint | null {
+  let ms = parseInt64(arg);
+  if (ms === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return null;
+  }
+  const seconds = (flags & (F_EX | F_EXAT)) !== 0;
+  if (ms <= 0n || (seconds && ms > LLONG_MAX / 1000n)) {
+    c.reply.error(`ERR invalid expire time in '${name}' command`);
+    return null;
+  }
+  if (seconds) ms *= 1000n;
+  if (flags & (F_EX | F_PX)) ms += BigInt(now);
+  if (ms > LLONG_MAX) {
+    c.reply.error(`ERR invalid expire time in '${name}' command`);
+    return null;
+  }
+  return ms;
+}
+
+/**
+ * setGenericCommand. `okReply`/`abortReply` let SETNX answer 1/0; null means +OK and a null reply.
+ */
+function setGeneric(c: Client, argv: Buffer[], name: string, keyArg: Buffer, valArg: Buffer, opts: StringOptions, okReply: number | null, abortReply: number | null): void {
+  const { flags, expire } = opts;
+  const now = Date.now();
+  let when: bigint | null = null;
+  if (expire !== null) {
+    when = expireMs(c, expire, flags, name, now);
+    if (when === null) return;
+  }
+  const k = keyOf(keyArg);
+  if (flags & F_GET && !getGeneric(c, k)) return;
+  const found = c.db.lookup(k, now) !== undefined;
+  if ((flags & F_NX && found) || (flags & F_XX && !found)) {
+    if (!(flags & F_GET)) {
+      if (abortReply === null) c.reply.null();
+      else c.reply.integer(abortReply);
+    }
+    return;
+  }
+  c.db.set(k, fromArg(valArg), (flags & F_KEEPTTL) !== 0 || when !== null);
+  c.server.dirty++;
+  if (when !== null) {
+    c.db.setExpire(k, Number(when));
+    // Propagate the absolute time so an AOF replayed later expires the key at the same moment.
+    if (!(flags & F_PXAT)) c.propagateAs = [Buffer.from('SET'), keyArg, valArg, Buffer.from('PXAT'), Buffer.from(when.toString())];
+  } else if (flags & F_GET) {
+    // Propagate without GET (it may be repeated).
+    c.propagateAs = argv.filter((a, j) => j < 3 || !isWord(a, 'GET'));
+  }
+  if (!(flags & F_GET)) {
+    if (okReply === null) c.reply.ok();
+    else c.reply.integer(okReply);
+  }
+}
+
+function setCommand(c: Client, argv: Buffer[]): void {
+  const opts = parseStringOptions(c, argv, false);
+  if (opts) setGeneric(c, argv, 'set', argv[1]!, argv[2]!, opts, null, null);
+}
+
+function getexCommand(c: Client, argv: Buffer[]): void {
+  const opts = parseStringOptions(c, argv, true);
+  if (!opts) return;
+  const k = keyOf(argv[1]!);
+  const v = readString(c, k);
+  if (v === undefined) return;
+  if (v === null) {
+    c.reply.null();
+    return;
+  }
+  const now = Date.now();
+  let when: bigint | null = null;
+  if (opts.expire !== null) {
+    when = expireMs(c, opts.expire, opts.flags, 'getex', now);
+    if (when === null) return;
+  }
+  replyValue(c, v);
+  // Never propagated as is: as DEL, PEXPIREAT or PERSIST, or not at all.
+  if (opts.flags & (F_EXAT | F_PXAT) && when !== null && when <= BigInt(now)) {
+    c.db.delete(k);
+    c.propagateAs = [Buffer.from('DEL'), argv[1]!];
+    c.server.dirty++;
+  } else if (when !== null) {
+    c.db.setExpire(k, Number(when));
+    c.propagateAs = [Buffer.from('PEXPIREAT'), argv[1]!, Buffer.from(when.toString())];
+    c.server.dirty++;
+  } else if (opts.flags & F_PERSIST) {
+    if (c.db.persist(k)) {
+      c.propagateAs = [Buffer.from('PERSIST'), argv[1]!];
+      c.server.dirty++;
+    }
+  }
+}
+
+function getsetCommand(c: Client, argv: Buffer[]): void {
+  const k = keyOf(argv[1]!);
+  if (!getGeneric(c, k)) return;
+  c.db.set(k, fromArg(argv[2]!));
+  c.server.dirty++;
+  c.propagateAs = [Buffer.from('SET'), argv[1]!, argv[2]!];
+}
+
+function getdelCommand(c: Client, argv: Buffer[]): void {
+  const k = keyOf(argv[1]!);
+  if (!getGeneric(c, k)) return;
+  if (c.db.delete(k)) {
+    c.propagateAs = [Buffer.from('DEL'), argv[1]!];
+    c.server.dirty++;
+  }
+}
+
+function mgetCommand(c: Client, argv: Buffer[]): void {
+  c.reply.array(argv.length - 1);
+  const now = Date.now();
+  for (let i = 1; i < argv.length; i++) {
+    const e = lookupRead(c, keyOf(argv[i]!), true, now);
+    if (!e || e.value.type !== 'string') c.reply.null();
+    else replyValue(c, e.value as StringValue);
+  }
+}
+
+function msetGeneric(c: Client, argv: Buffer[], nx: boolean): void {
+  if (argv.length % 2 === 0) {
+    c.reply.error(`ERR wrong number of arguments for '${nx ? 'msetnx' : 'mset'}' command`);
+    return;
+  }
+  if (nx) {
+    const now = Date.now();
+    for (let i = 1; i < argv.length; i += 2) {
+      if (c.db.lookup(keyOf(argv[i]!), now)) {
+        c.reply.integer(0);
+        return;
+      }
+    }
+  }
+  for (let i = 1; i < argv.length; i += 2) c.db.set(keyOf(argv[i]!), fromArg(argv[i + 1]!));
+  c.server.dirty += (argv.length - 1) / 2;
+  if (nx) c.reply.integer(1);
+  else c.reply.ok();
+}
+
+// ---- INCR family ----------------------------------------------------------------------------
+
+function incrDecr(c: Client, keyArg: Buffer, incr: bigint): void {
+  const k = keyOf(keyArg);
+  const v = writeString(c, k);
+  if (v === undefined) return;
+  let value = 0n;
+  if (v !== null) {
+    const n = parseInt64(v.data);
+    if (n === null) {
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    value = n;
+  }
+  if ((incr < 0n && value < 0n && incr < LLONG_MIN - value) || (incr > 0n && value > 0n && incr > LLONG_MAX - value)) {
+    c.reply.error('ERR increment or decrement would overflow');
+    return;
+  }
+  value += incr;
+  // The TTL stays (dbOverwrite); the new value is an int (shared when small).
+  c.db.set(k, new StringObject(Buffer.from(value.toString())), true);
+  c.server.dirty++;
+  c.reply.integer(value);
+}
+
+function incrbyGeneric(c: Client, argv: Buffer[], negate: boolean): void {
+  const incr = parseInt64(argv[2]!);
+  if (incr === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (negate && incr === LLONG_MIN) {
+    c.reply.error('ERR decrement would overflow');
+    return;
+  }
+  incrDecr(c, argv[1]!, negate ? -incr : incr);
+}
+
+function incrbyfloatCommand(c: Client, argv: Buffer[]): void {
+  const k = keyOf(argv[1]!);
+  const v = writeString(c, k);
+  if (v === undefined) return;
+  const current = v === null ? LongDouble.ZERO : LongDouble.parse(v.data);
+  const incr = LongDouble.parse(argv[2]!);
+  if (current === null || incr === null) {
+    c.reply.error(ERR_NOT_FLOAT);
+    return;
+  }
+  const sum = LongDouble.add(current, incr);
+  if (!LongDouble.isFinite(sum)) {
+    c.reply.error('ERR increment would produce NaN or Infinity');
+    return;
+  }
+  const text = Buffer.from(LongDouble.formatHuman(sum), 'latin1');
+  // createStringObject: never an int, whatever the digits.
+  const obj = new StringObject(text, text.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw');
+  c.db.set(k, obj, true);
+  c.server.dirty++;
+  c.reply.bulk(text);
+  // Replicas and AOF replay get the result, not the arithmetic (formatting could differ).
+  c.propagateAs = [Buffer.from('SET'), argv[1]!, text, Buffer.from('KEEPTTL')];
+}
+
+// ---- STRLEN APPEND GETRANGE SETRANGE --------------------------------------------------------
+
+function strlenCommand(c: Client, argv: Buffer[]): void {
+  const v = readString(c, keyOf(argv[1]!));
+  if (v === undefined) return;
+  c.reply.integer(v === null ? 0 : v.data.length);
+}
+
+/** The key's value as a StringObject this command may change in place, replacing a plain value. */
+function ownedString(c: Client, k: string, v: StringValue): StringObject {
+  if (v instanceof StringObject) {
+    v.forced = 'raw';
+    return v;
+  }
+  const own = new StringObject(Buffer.from(v.data), 'raw');
+  c.db.set(k, own, true);
+  return own;
+}
+
+function appendCommand(c: Client, argv: Buffer[]): void {
+  const k = keyOf(argv[1]!);
+  const v = writeString(c, k);
+  if (v === undefined) return;
+  const extra = argv[2]!;
+  let total: number;
+  if (v === null) {
+    c.db.add(k, fromArg(extra));
+    total = extra.length;
+  } else {
+    if (!checkStringLength(c, v.data.length, extra.length)) return;
+    const own = ownedString(c, k, v);
+    own.append(extra);
+    c.db.touch(k);
+    total = own.data.length;
+  }
+  c.server.dirty++;
+  c.reply.integer(total);
+}
+
+function getrangeCommand(c: Client, argv: Buffer[]): void {
+  let start = parseInt64(argv[2]!);
+  let end = parseInt64(argv[3]!);
+  if (start === null || end === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const v = readString(c, keyOf(argv[1]!));
+  if (v === undefined) return;
+  if (v === null) {
+    c.reply.bulk('');
+    return;
+  }
+  const len = BigInt(v.data.length);
+  if (start < 0n && end < 0n && start > end) {
+    c.reply.bulk('');
+    return;
+  }
+  if (start < 0n) start += len;
+  if (end < 0n) end += len;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= len) end = len - 1n;
+  if (start > end || len === 0n) c.reply.bulk('');
+  else replyValue(c, v, Number(start), Number(end) + 1);
+}
+
+function setrangeCommand(c: Client, argv: Buffer[]): void {
+  const offset = parseInteger(argv[2]!);
+  if (offset === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (offset < 0) {
+    c.reply.error('ERR offset is out of range');
+    return;
+  }
+  const k = keyOf(argv[1]!);
+  const value = argv[3]!;
+  const v = writeString(c, k);
+  if (v === undefined) return;
+  if (v === null) {
+    if (value.length === 0) {
+      c.reply.integer(0);
+      return;
+    }
+    if (!checkStringLength(c, offset, value.length)) return;
+    const data = Buffer.alloc(offset + value.length);
+    value.copy(data, offset);
+    c.db.add(k, new StringObject(data, 'raw'));
+    c.server.dirty++;
+    c.reply.integer(data.length);
+    return;
+  }
+  if (value.length === 0) {
+    c.reply.integer(v.data.length);
+    return;
+  }
+  if (!checkStringLength(c, offset, value.length)) return;
+  const own = ownedString(c, k, v);
+  own.writeAt(offset, value);
+  c.db.touch(k);
+  c.server.dirty++;
+  c.reply.integer(own.data.length);
+}
+
+// ---- LongDouble: x87 80-bit extended precision, as INCRBYFLOAT computes --------------------
+
+/**
+ * A finite value is (-1)^neg · m · 2^e with m < 2^64: 64 significant bits, exponent range of
+ * the x87 format (normal numbers 2^-16382 … < 2^16384, subnormals down to 2^-16445). Arithmetic
+ * is exact on BigInt followed by one round-to-nearest-even, which is what the FPU does.
+ */
+interface LD {
+  neg: boolean;
+  kind: 'finite' | 'inf' | 'nan';
+  m: bigint;
+  e: number;
+}
+
+export const LongDouble = (() => {
+  const MIN_EXP = -16445;
+  const MAX_EXP = 16320;
+  const ZERO: LD = { neg: false, kind: 'finite', m: 0n, e: 0 };
+  const inf = (neg: boolean): LD => ({ neg, kind: 'inf', m: 0n, e: 0 });
+  const NAN: LD = { neg: false, kind: 'nan', m: 0n, e: 0 };
+
+  const bitLength = (n: bigint): number => (n === 0n ? 0 : n.toString(2).length);
+
+  /** Rounds (n + a sticky fraction below one unit) · 2^e to the format. */
+  function round(neg: boolean, n: bigint, e: number, sticky: boolean): LD {
+    if (n === 0n) return { neg, kind: 'finite', m: 0n, e: 0 };
+    const shift = Math.max(bitLength(n) - 64, MIN_EXP - e);
+    let m: bigint;
+    let ex: number;
+    if (shift > 0) {
+      const s = BigInt(shift);
+      m = n >> s;
+      const rem = n - (m << s);
+      const half = 1n << (s - 1n);
+      if (rem > half || (rem === half && (sticky || (m & 1n) === 1n))) m += 1n;
+      ex = e + shift;
+      if (m === 1n << 64n) {
+        m >>= 1n;
+        ex += 1;
+      }
+    } else {
+      m = n << BigInt(-shift);
+      ex = e + shift;
+    }
+    if (m === 0n) return { neg, kind: 'finite', m: 0n, e: 0 };
+    if (ex > MAX_EXP) return inf(neg);
+    return { neg, kind: 'finite', m, e: ex };
+  }
+
+  const DEC = /^([+-]?)(?:(\d+)\.?(\d*)|\.(\d+))(?:[eE]([+-]?\d+))?$/;
+  const HEX = /^([+-]?)0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
+  const SPECIAL = /^([+-]?)(?:(inf|infinity)|nan(?:\([0-9A-Za-z_]*\))?)$/i;
+
+  /**
+   * Redis's getLongDoubleFromObject: strtold over the whole string, no leading space, and an
+   * overflow to ±HUGE_VAL, an underflow to zero or a NaN rejected (null). "inf" is accepted.
+   */
+  function parse(buf: Buffer): LD | null {
+    const s = buf.toString('latin1');
+    let m = SPECIAL.exec(s);
+    if (m) return m[2] !== undefined ? inf(m[1] === '-') : null;
+    let r: LD;
+    let nonZero: boolean;
+    if ((m = HEX.exec(s))) {
+      const neg = m[1] === '-';
+      const intPart = m[2] ?? '';
+      const frac = m[3] ?? m[4] ?? '';
+      const n = BigInt('0x' + (intPart + frac || '0'));
+      nonZero = n !== 0n;
+      if (!nonZero) return { neg, kind: 'finite', m: 0n, e: 0 };
+      const exp = Number(m[5] ?? '0') - 4 * frac.length;
+      const top = bitLength(n) + exp;
+      if (top > 16400) return null;
+      if (top < -16520) return null;
+      r = round(neg, n, exp, false);
+    } else if ((m = DEC.exec(s))) {
+      const neg = m[1] === '-';
+      const intPart = m[2] ?? '';
+      const frac = m[3] ?? m[4] ?? '';
+      const digits = (intPart + frac).replace(/^0+/, '');
+      if (digits === '') return { neg, kind: 'finite', m: 0n, e: 0 };
+      nonZero = true;
+      const exp10 = Number(m[5] ?? '0') - frac.length;
+      const magnitude = exp10 + digits.length - 1;
+      if (magnitude > 4940) return null;
+      if (magnitude < -4970) return null;
+      const d = BigInt(digits);
+      if (exp10 >= 0) {
+        r = round(neg, d * 10n ** BigInt(exp10), 0, false);
+      } else {
+        const den = 10n ** BigInt(-exp10);
+        const k = Math.max(0, bitLength(den) - bitLength(d) + 66);
+        const num = d << BigInt(k);
+        const q = num / den;
+        r = round(neg, q, -k, q * den !== num);
+      }
+    } else {
+      return null;
+    }
+    if (r.kind === 'inf' || (nonZero && r.m === 0n)) return null;
+    return r;
+  }
+
+  function add(a: LD, b: LD): LD {
+    if (a.kind === 'nan' || b.kind === 'nan') return NAN;
+    if (a.kind === 'inf' || b.kind === 'inf') {
+      if (a.kind === 'inf' && b.kind === 'inf' && a.neg !== b.neg) return NAN;
+      return a.kind === 'inf' ? a : b;
+    }
+    if (a.m === 0n && b.m === 0n) return { neg: a.neg && b.neg, kind: 'finite', m: 0n, e: 0 };
+    if (a.m === 0n) return b;
+    if (b.m === 0n) return a;
+    const e = Math.min(a.e, b.e);
+    const x = a.m << BigInt(a.e - e);
+    const y = b.m << BigInt(b.e - e);
+    let sum = (a.neg ? -x : x) + (b.neg ? -y : y);
+    if (sum === 0n) return ZERO;
+    const neg = sum < 0n;
+    if (neg) sum = -sum;
+    return round(neg, sum, e, false);
+  }
+
+  const TEN17 = 10n ** 17n;
+
+  /**
+   * ld2string(LD_STR_HUMAN): printf "%.17Lf" (exact binary value, rounded half-even to 17
+   * decimals), then trailing zeros and a trailing point removed, and "-0" printed as "0".
+   */
+  function formatHuman(x: LD): string {
+    let r: bigint;
+    if (x.e >= 0) {
+      r = (x.m << BigInt(x.e)) * TEN17;
+    } else {
+      const num = x.m * TEN17;
+      const s = BigInt(-x.e);
+      r = num >> s;
+      const rem = num - (r << s);
+      const half = 1n << (s - 1n);
+      if (rem > half || (rem === half && (r & 1n) === 1n)) r += 1n;
+    }
+    const digits = r.toString().padStart(18, '0');
+    let text = `${digits.slice(0, -17)}.${digits.slice(-17)}`.replace(/0+$/, '').replace(/\.$/, '');
+    if (x.neg) text = '-' + text;
+    return text === '-0' ? '0' : text;
+  }
+
+  return { ZERO, parse, add, formatHuman, isFinite: (x: LD): boolean => x.kind === 'finite' };
+})();
+
+// ---- the table ------------------------------------------------------------------------------
+
+const EXPIRATION_GETEX = optional(oneof('expiration', [
+  tokenArg('EX', int('seconds')),
+  tokenArg('PX', int('milliseconds')),
+  tokenArg('EXAT', unixTime('unix-time-seconds')),
+  tokenArg('PXAT', unixTime('unix-time-milliseconds')),
+  token('PERSIST'),
+]));
+
+const KEY_VALUE = [block('data', [key(), str('value')], { multiple: true })];
+
+const W_FAST = ['@write', '@string', '@fast'];
+const W_SLOW = ['@write', '@string', '@slow'];
+
+export const stringCommands: CommandSpec[] = [
+  command('get', 2, ['readonly', 'fast'], ONE_KEY, ['@read', '@string', '@fast'], { summary: 'Returns the string value of a key.', since: '1.0.0', group: G, complexity: 'O(1)', arguments: [key()] }, (c, argv) => {
+    getGeneric(c, keyOf(argv[1]!));
+  }),
+  command('set', -3, ['write', 'denyoom'], ONE_KEY, W_SLOW, {
+    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)',
+    history: [
+      ['2.6.12', 'Added the `EX`, `PX`, `NX` and `XX` options.'],
+      ['6.0.0', 'Added the `KEEPTTL` option.'],
+      ['6.2.0', 'Added the `GET`, `EXAT` and `PXAT` option.'],
+      ['7.0.0', 'Allowed the `NX` and `GET` options to be used together.'],
+    ],
+    arguments: [
+      key(),
+      str('value'),
+      optional(oneof('condition', [token('NX'), token('XX')], { since: '2.6.12' })),
+      optional(token('GET', { since: '6.2.0' })),
+      optional(oneof('expiration', [
+        tokenArg('EX', int('seconds'), { since: '2.6.12' }),
+        tokenArg('PX', int('milliseconds'), { since: '2.6.12' }),
+        tokenArg('EXAT', unixTime('unix-time-seconds'), { since: '6.2.0' }),
+        tokenArg('PXAT', unixTime('unix-time-milliseconds'), { since: '6.2.0' }),
+        token('KEEPTTL', { since: '6.0.0' }),
+      ])),
+    ],
+  }, setCommand),
+  command('setnx', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Set the string value of a key only when the key doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)',
+    deprecatedSince: '2.6.12', replacedBy: '`SET` with the `NX` argument', docFlags: ['deprecated'], arguments: [key(), str('value')],
+  }, (c, argv) => setGeneric(c, argv, 'setnx', argv[1]!, argv[2]!, { flags: F_NX, expire: null }, 1, 0)),
+  command('setex', 4, ['write', 'denyoom'], ONE_KEY, W_SLOW, {
+    summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", since: '2.0.0', group: G, complexity: 'O(1)',
+    deprecatedSince: '2.6.12', replacedBy: '`SET` with the `EX` argument', docFlags: ['deprecated'], arguments: [key(), int('seconds'), str('value')],
+  }, (c, argv) => setGeneric(c, argv, 'setex', argv[1]!, argv[3]!, { flags: F_EX, expire: argv[2]! }, null, null)),
+  command('psetex', 4, ['write', 'denyoom'], ONE_KEY, W_SLOW, {
+    summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", since: '2.6.0', group: G, complexity: 'O(1)',
+    deprecatedSince: '2.6.12', replacedBy: '`SET` with the `PX` argument', docFlags: ['deprecated'], arguments: [key(), int('milliseconds'), str('value')],
+  }, (c, argv) => setGeneric(c, argv, 'psetex', argv[1]!, argv[3]!, { flags: F_PX, expire: argv[2]! }, null, null)),
+  command('getset', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: 'Returns the previous string value of a key after setting it to a new value.', since: '1.0.0', group: G, complexity: 'O(1)',
+    deprecatedSince: '6.2.0', replacedBy: '`SET` with the `!GET` argument', docFlags: ['deprecated'], arguments: [key(), str('value')],
+  }, getsetCommand),
+  command('getdel', 2, ['write', 'fast'], ONE_KEY, W_FAST, { summary: 'Returns the string value of a key after deleting the key.', since: '6.2.0', group: G, complexity: 'O(1)', arguments: [key()] }, getdelCommand),
+  command('getex', -2, ['write', 'fast'], ONE_KEY, W_FAST, {
+    summary: 'Returns the string value of a key after setting its expiration time.', since: '6.2.0', group: G, complexity: 'O(1)', arguments: [key(), EXPIRATION_GETEX],
+  }, getexCommand),
+  command('mget', -2, ['readonly', 'fast'], ALL_KEYS, ['@read', '@string', '@fast'], {
+    summary: 'Atomically returns the string values of one or more keys.', since: '1.0.0', group: G, complexity: 'O(N) where N is the number of keys to retrieve.', arguments: [key('key', { multiple: true })],
+  }, mgetCommand),
+  command('mset', -3, ['write', 'denyoom'], [1, -1, 2], W_SLOW, {
+    summary: 'Atomically creates or modifies the string values of one or more keys.', since: '1.0.1', group: G, complexity: 'O(N) where N is the number of keys to set.', arguments: KEY_VALUE,
+  }, (c, argv) => msetGeneric(c, argv, false)),
+  command('msetnx', -3, ['write', 'denyoom'], [1, -1, 2], W_SLOW, {
+    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.", since: '1.0.1', group: G, complexity: 'O(N) where N is the number of keys to set.', arguments: KEY_VALUE,
+  }, (c, argv) => msetGeneric(c, argv, true)),
+  command('incr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)', arguments: [key()],
+  }, (c, argv) => incrDecr(c, argv[1]!, 1n)),
+  command('decr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)', arguments: [key()],
+  }, (c, argv) => incrDecr(c, argv[1]!, -1n)),
+  command('incrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)', arguments: [key(), int('increment')],
+  }, (c, argv) => incrbyGeneric(c, argv, false)),
+  command('decrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", since: '1.0.0', group: G, complexity: 'O(1)', arguments: [key(), int('decrement')],
+  }, (c, argv) => incrbyGeneric(c, argv, true)),
+  command('incrbyfloat', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", since: '2.6.0', group: G, complexity: 'O(1)', arguments: [key(), dbl('increment')],
+  }, incrbyfloatCommand),
+  command('strlen', 2, ['readonly', 'fast'], ONE_KEY, ['@read', '@string', '@fast'], { summary: 'Returns the length of a string value.', since: '2.2.0', group: G, complexity: 'O(1)', arguments: [key()] }, strlenCommand),
+  command('append', 3, ['write', 'denyoom', 'fast'], ONE_KEY, W_FAST, {
+    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.", since: '2.0.0', group: G,
+    complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+    arguments: [key(), str('value')],
+  }, appendCommand),
+  command('getrange', 4, ['readonly'], ONE_KEY, ['@read', '@string', '@slow'], {
+    summary: 'Returns a substring of the string stored at a key.', since: '2.4.0', group: G,
+    complexity: 'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
+    arguments: [key(), int('start'), int('end')],
+  }, getrangeCommand),
+  command('setrange', 4, ['write', 'denyoom'], ONE_KEY, W_SLOW, {
+    summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", since: '2.2.0', group: G,
+    complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+    arguments: [key(), int('offset'), str('value')],
+  }, setrangeCommand),
+];

@@ -1,0 +1,682 @@
+/**
+ * The generic keyspace commands (src/commands/keys.ts).
+ *
+ * Two layers:
+ *  - In-process: a Server object without sockets or cron, driven through processCommand, to see
+ *    what cannot be seen from outside: what each write propagates, WRONGTYPE and COPY against a
+ *    vector-set value (there is no VADD yet, so a stand-in KeyValue of type 'vectorset' is put in
+ *    the database directly), that RENAME/MOVE move the value object itself, lazy expiry with no
+ *    active expiry running, keyspace hit/miss counting, WATCH and SWAPDB.
+ *  - A started server over TCP (ioredis, and raw sockets for RESP3 bytes): every command with its
+ *    options and errors, SCAN's guarantee over 10k keys with churn, active expiry, COMMAND INFO.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { Server } from '../src/server/server.js';
+import { Client } from '../src/server/client.js';
+import { Config } from '../src/server/config.js';
+import type { KeyValue } from '../src/keyspace/value.js';
+import { parseScanCursor } from '../src/commands/keys.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+// ---- in-process harness ---------------------------------------------------------------------
+
+/** Stand-in for the vector set type until VADD exists: only the KeyValue interface. */
+class FakeVectorSet implements KeyValue {
+  readonly type = 'vectorset' as const;
+  released = 0;
+  memoryUsage(): number {
+    return 1000;
+  }
+  encoding(): string {
+    return 'raw';
+  }
+  release(): void {
+    this.released++;
+  }
+}
+
+interface Harness {
+  server: Server;
+  client: Client;
+  /** Runs one command; returns the raw reply bytes as a latin1 string. */
+  run(...args: Array<string | Buffer>): string;
+  /** Propagated writes since the last call, as "db: ARGV…" lines. */
+  propagated(): string[];
+}
+
+function harness(): Harness {
+  const server = new Server(new Config());
+  const log: string[] = [];
+  server.onPropagate((db, argv) => log.push(`${db}: ${argv.map((a) => a.toString('latin1')).join(' ')}`));
+  const socket = Object.assign(new EventEmitter(), { write: () => true, writableLength: 0 });
+  const client = new Client(1, socket as unknown as net.Socket, server, server.readerLimits);
+  return {
+    server,
+    client,
+    run: (...args) => {
+      server.processCommand(client, args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'latin1') : a)));
+      return Buffer.concat(client.reply.take()).toString('latin1');
+    },
+    propagated: () => log.splice(0),
+  };
+}
+
+describe('keyspace commands in process', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = harness();
+  });
+
+  it('TYPE, EXISTS, SCAN … TYPE and OBJECT see a vector set through the KeyValue interface', () => {
+    h.client.db.add('vs', new FakeVectorSet());
+    h.run('SET', 's', 'x');
+    expect(h.run('TYPE', 'vs')).toBe('+vectorset\r\n');
+    expect(h.run('TYPE', 'nope')).toBe('+none\r\n');
+    expect(h.run('EXISTS', 'vs', 's', 'vs', 'nope')).toBe(':3\r\n');
+    expect(h.run('SCAN', '0', 'TYPE', 'vectorset')).toBe('*2\r\n$1\r\n0\r\n*1\r\n$2\r\nvs\r\n');
+    expect(h.run('SCAN', '0', 'TYPE', 'VECTORSET')).toBe('*2\r\n$1\r\n0\r\n*1\r\n$2\r\nvs\r\n');
+    expect(h.run('SCAN', '0', 'TYPE', 'string')).toBe('*2\r\n$1\r\n0\r\n*1\r\n$1\r\ns\r\n');
+    expect(h.run('SCAN', '0', 'TYPE', 'list')).toBe('*2\r\n$1\r\n0\r\n*0\r\n');
+    expect(h.run('OBJECT', 'ENCODING', 'vs')).toBe('$3\r\nraw\r\n');
+    expect(h.run('OBJECT', 'REFCOUNT', 'vs')).toBe(':1\r\n');
+  });
+
+  it('every string command answers WRONGTYPE on a vector set, and SET overwrites it', () => {
+    const vs = new FakeVectorSet();
+    h.client.db.add('vs', vs);
+    const WRONG = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
+    for (const cmd of [
+      ['GET', 'vs'], ['GETSET', 'vs', 'x'], ['GETDEL', 'vs'], ['GETEX', 'vs'], ['GETEX', 'vs', 'EX', '10'], ['STRLEN', 'vs'],
+      ['APPEND', 'vs', 'x'], ['GETRANGE', 'vs', '0', '-1'], ['SETRANGE', 'vs', '0', 'x'], ['INCR', 'vs'], ['DECR', 'vs'],
+      ['INCRBY', 'vs', '2'], ['DECRBY', 'vs', '2'], ['INCRBYFLOAT', 'vs', '1.5'], ['SET', 'vs', 'x', 'GET'],
+    ]) {
+      expect(h.run(...cmd), cmd.join(' ')).toBe(WRONG);
+    }
+    // Errors change nothing and propagate nothing.
+    expect(h.propagated()).toEqual([]);
+    expect(h.client.db.get('vs')).toBe(vs);
+    expect(vs.released).toBe(0);
+    expect(h.run('MGET', 'vs', 'nope')).toBe('*2\r\n$-1\r\n$-1\r\n');
+    expect(h.run('SETNX', 'vs', 'x')).toBe(':0\r\n');
+    expect(h.run('MSETNX', 'a', '1', 'vs', 'x')).toBe(':0\r\n');
+    expect(h.run('SET', 'vs', 'x', 'XX')).toBe('+OK\r\n');
+    expect(vs.released).toBe(1);
+    expect(h.run('TYPE', 'vs')).toBe('+string\r\n');
+  });
+
+  it('COPY of a vector set is refused like a module type without copy; strings copy their bytes', () => {
+    h.client.db.add('vs', new FakeVectorSet());
+    h.run('SET', 'other', 'x');
+    expect(h.run('COPY', 'vs', 'dst')).toBe('-ERR not supported for this module key\r\n');
+    // Redis checks the destination first: an existing one without REPLACE answers 0.
+    expect(h.run('COPY', 'vs', 'other')).toBe(':0\r\n');
+    expect(h.run('COPY', 'vs', 'other', 'REPLACE')).toBe('-ERR not supported for this module key\r\n');
+    expect(h.run('GET', 'other')).toBe('$1\r\nx\r\n');
+    h.run('SET', 's', 'abc');
+    expect(h.run('COPY', 's', 'c')).toBe(':1\r\n');
+    expect(h.client.db.get('c')).not.toBe(h.client.db.get('s'));
+    h.run('APPEND', 's', 'def');
+    expect(h.run('GET', 'c')).toBe('$3\r\nabc\r\n');
+    expect(h.propagated()).toEqual(['0: SET other x', '0: SET s abc', '0: COPY s c', '0: APPEND s def']);
+  });
+
+  it('RENAME and MOVE hand the same value object (with its TTL) to the new place', () => {
+    const vs = new FakeVectorSet();
+    h.client.db.add('vs', vs, Date.now() + 100_000);
+    expect(h.run('RENAME', 'vs', 'vs2')).toBe('+OK\r\n');
+    expect(h.client.db.get('vs2')).toBe(vs);
+    expect(h.client.db.lookup('vs2')!.expireAt).toBeGreaterThan(Date.now());
+    expect(h.run('MOVE', 'vs2', '3')).toBe(':1\r\n');
+    expect(h.server.keyspace.dbs[3]!.get('vs2')).toBe(vs);
+    expect(h.server.keyspace.dbs[3]!.lookup('vs2')!.expireAt).toBeGreaterThan(Date.now());
+    expect(vs.released).toBe(0);
+    h.run('SELECT', '3');
+    expect(h.run('DEL', 'vs2')).toBe(':1\r\n');
+    expect(vs.released).toBe(1);
+    expect(h.propagated()).toEqual(['0: RENAME vs vs2', '0: MOVE vs2 3', '3: DEL vs2']);
+  });
+
+  it('propagates relative expiry as absolute PEXPIREAT, past times as DEL, and no-ops not at all', () => {
+    h.run('SET', 'k', 'v');
+    h.propagated();
+    const before = Date.now();
+    expect(h.run('EXPIRE', 'k', '100')).toBe(':1\r\n');
+    const [line] = h.propagated();
+    const m = /^0: PEXPIREAT k (\d+)$/.exec(line!);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(before + 100_000);
+    expect(Number(m![1])).toBe(h.client.db.lookup('k')!.expireAt);
+    // The options travel along, as Redis rewrites only the name and the time.
+    h.run('PEXPIRE', 'k', '200000', 'GT');
+    expect(h.propagated()[0]).toMatch(/^0: PEXPIREAT k \d+ GT$/);
+    h.run('PEXPIREAT', 'k', '99999999999999');
+    expect(h.propagated()).toEqual(['0: PEXPIREAT k 99999999999999']);
+    h.run('EXPIREAT', 'k', '99999999999');
+    expect(h.propagated()).toEqual(['0: PEXPIREAT k 99999999999000']);
+    // Conditions that fail and missing keys change nothing: nothing to propagate.
+    expect(h.run('EXPIRE', 'k', '10', 'NX')).toBe(':0\r\n');
+    expect(h.run('EXPIRE', 'nokey', '10')).toBe(':0\r\n');
+    expect(h.run('PERSIST', 'nokey')).toBe(':0\r\n');
+    expect(h.propagated()).toEqual([]);
+    expect(h.run('PERSIST', 'k')).toBe(':1\r\n');
+    expect(h.run('PERSIST', 'k')).toBe(':0\r\n');
+    expect(h.propagated()).toEqual(['0: PERSIST k']);
+    // A time in the past deletes the key and replies 1.
+    expect(h.run('EXPIRE', 'k', '-1')).toBe(':1\r\n');
+    expect(h.run('EXISTS', 'k')).toBe(':0\r\n');
+    expect(h.propagated()).toEqual(['0: DEL k']);
+    h.run('SET', 'k', 'v');
+    h.run('PEXPIREAT', 'k', '1');
+    expect(h.propagated()).toEqual(['0: SET k v', '0: DEL k']);
+  });
+
+  it('DEL, RENAME onto itself, COPY and MOVE propagate only when they changed something', () => {
+    h.run('SET', 'a', '1');
+    h.propagated();
+    expect(h.run('DEL', 'x', 'y')).toBe(':0\r\n');
+    expect(h.run('RENAME', 'a', 'a')).toBe('+OK\r\n');
+    expect(h.run('RENAMENX', 'a', 'a')).toBe(':0\r\n');
+    expect(h.run('RENAME', 'x', 'y')).toBe('-ERR no such key\r\n');
+    expect(h.run('COPY', 'x', 'y')).toBe(':0\r\n');
+    expect(h.run('MOVE', 'x', '1')).toBe(':0\r\n');
+    expect(h.propagated()).toEqual([]);
+    expect(h.run('DEL', 'a', 'x', 'a')).toBe(':1\r\n');
+    expect(h.propagated()).toEqual(['0: DEL a x a']);
+    expect(h.run('SWAPDB', '0', '1')).toBe('+OK\r\n');
+    expect(h.propagated()).toEqual(['0: SWAPDB 0 1']);
+  });
+
+  it('expires lazily: a key whose time passed is gone on access, counted and propagated as DEL', () => {
+    // No cron runs in process, so only the lookup can remove it.
+    h.run('SET', 'k', 'v', 'PX', '100000');
+    h.client.db.setExpire('k', Date.now() - 1);
+    h.propagated();
+    expect(h.client.db.size).toBe(1);
+    expect(h.run('GET', 'k')).toBe('$-1\r\n');
+    expect(h.client.db.size).toBe(0);
+    expect(h.server.keyspace.stats.expiredKeys).toBe(1);
+    expect(h.propagated()).toEqual(['0: DEL k']);
+    // Every command that looks at a key sees it missing.
+    for (const cmd of [['TTL', 'e'], ['EXISTS', 'e'], ['TYPE', 'e'], ['RENAME', 'e', 'f'], ['STRLEN', 'e'], ['OBJECT', 'ENCODING', 'e'], ['PERSIST', 'e'], ['COPY', 'e', 'f']]) {
+      h.run('SET', 'e', 'v');
+      h.client.db.setExpire('e', Date.now() - 1);
+      const reply = h.run(...cmd);
+      expect(reply, cmd.join(' ')).toMatch(/^(:-2|:0|\+none|-ERR no such key|\$-1)\r\n$/);
+      expect(h.client.db.has('e')).toBe(false);
+    }
+  });
+
+  it('TTL rounds to the nearest second; EXPIRETIME and PEXPIRETIME report the stored time', () => {
+    h.run('SET', 'k', 'v');
+    expect(h.run('TTL', 'k')).toBe(':-1\r\n');
+    expect(h.run('PTTL', 'k')).toBe(':-1\r\n');
+    expect(h.run('EXPIRETIME', 'k')).toBe(':-1\r\n');
+    expect(h.run('PEXPIRETIME', 'nokey')).toBe(':-2\r\n');
+    h.client.db.setExpire('k', Date.now() + 1499);
+    expect(h.run('TTL', 'k')).toMatch(/^:1\r\n$/);
+    h.client.db.setExpire('k', Date.now() + 1600);
+    expect(h.run('TTL', 'k')).toBe(':2\r\n');
+    h.run('PEXPIREAT', 'k', '4102444800123');
+    expect(h.run('PEXPIRETIME', 'k')).toBe(':4102444800123\r\n');
+    expect(h.run('EXPIRETIME', 'k')).toBe(':4102444800\r\n');
+  });
+
+  it('EXPIRE NX/XX/GT/LT follow Redis, with no TTL counting as infinite', () => {
+    h.run('SET', 'k', 'v');
+    expect(h.run('EXPIRE', 'k', '100', 'XX')).toBe(':0\r\n');
+    expect(h.run('EXPIRE', 'k', '100', 'GT')).toBe(':0\r\n');
+    expect(h.run('EXPIRE', 'k', '100', 'LT')).toBe(':1\r\n');
+    expect(h.run('EXPIRE', 'k', '200', 'NX')).toBe(':0\r\n');
+    expect(h.run('EXPIRE', 'k', '200', 'LT')).toBe(':0\r\n');
+    expect(h.run('EXPIRE', 'k', '200', 'gt')).toBe(':1\r\n');
+    expect(h.run('EXPIRE', 'k', '50', 'XX', 'LT')).toBe(':1\r\n');
+    expect(h.run('TTL', 'k')).toBe(':50\r\n');
+    expect(h.run('EXPIRE', 'k', '50', 'NX', 'XX')).toBe('-ERR NX and XX, GT or LT options at the same time are not compatible\r\n');
+    expect(h.run('EXPIRE', 'k', '50', 'NX', 'GT')).toBe('-ERR NX and XX, GT or LT options at the same time are not compatible\r\n');
+    expect(h.run('EXPIRE', 'k', '50', 'GT', 'LT')).toBe('-ERR GT and LT options at the same time are not compatible\r\n');
+    expect(h.run('EXPIRE', 'k', '50', 'SOON')).toBe('-ERR Unsupported option SOON\r\n');
+    // Options are checked before the number, the number before the key.
+    expect(h.run('EXPIRE', 'nokey', 'x', 'BAD')).toBe('-ERR Unsupported option BAD\r\n');
+    expect(h.run('EXPIRE', 'nokey', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
+    expect(h.run('EXPIRE', 'nokey', '9223372036854775807')).toBe("-ERR invalid expire time in 'expire' command\r\n");
+    expect(h.run('PEXPIRE', 'nokey', '9223372036854775807')).toBe("-ERR invalid expire time in 'pexpire' command\r\n");
+    expect(h.run('EXPIREAT', 'nokey', '9223372036854775807')).toBe("-ERR invalid expire time in 'expireat' command\r\n");
+    expect(h.run('EXPIREAT', 'nokey', '-9223372036854775808')).toBe("-ERR invalid expire time in 'expireat' command\r\n");
+    expect(h.run('PEXPIREAT', 'nokey', '9223372036854775807')).toBe(':0\r\n');
+  });
+
+  it('counts keyspace hits and misses on the reads Redis counts, not on writes', () => {
+    const stats = h.server.keyspace.stats;
+    h.run('SET', 'a', '1');
+    const reads: Array<[string[], number, number]> = [
+      [['GET', 'a'], 1, 0], [['GET', 'z'], 0, 1], [['EXISTS', 'a', 'z', 'a'], 2, 1], [['TYPE', 'z'], 0, 1], [['TTL', 'a'], 1, 0],
+      [['PEXPIRETIME', 'a'], 1, 0], [['MGET', 'a', 'z'], 1, 1], [['STRLEN', 'a'], 1, 0], [['GETRANGE', 'z', '0', '1'], 0, 1],
+      [['OBJECT', 'ENCODING', 'a'], 1, 0], [['TOUCH', 'a', 'z'], 1, 1], [['COPY', 'a', 'b'], 1, 0], [['SET', 'a', '2', 'GET'], 1, 0],
+      [['GETEX', 'z'], 0, 1],
+      // Writes look up without counting.
+      [['SET', 'a', '3'], 0, 0], [['INCR', 'n'], 0, 0], [['APPEND', 'a', 'x'], 0, 0], [['EXPIRE', 'a', '100'], 0, 0],
+      [['RENAME', 'b', 'c'], 0, 0], [['DEL', 'c'], 0, 0], [['MOVE', 'n', '2'], 0, 0], [['PERSIST', 'a'], 0, 0],
+    ];
+    for (const [cmd, hits, misses] of reads) {
+      const h0 = stats.keyspaceHits;
+      const m0 = stats.keyspaceMisses;
+      h.run(...cmd);
+      expect([stats.keyspaceHits - h0, stats.keyspaceMisses - m0], cmd.join(' ')).toEqual([hits, misses]);
+    }
+  });
+
+  it('OBJECT IDLETIME counts from the last access; TYPE, EXISTS, TTL and OBJECT do not access', () => {
+    h.run('SET', 'k', 'v');
+    h.client.db.lookup('k')!.accessedAt = Date.now() - 10_000;
+    for (const cmd of [['TYPE', 'k'], ['EXISTS', 'k'], ['TTL', 'k'], ['OBJECT', 'ENCODING', 'k'], ['SCAN', '0'], ['KEYS', '*'], ['RANDOMKEY']]) h.run(...cmd);
+    expect(h.run('OBJECT', 'IDLETIME', 'k')).toMatch(/^:(9|10|11)\r\n$/);
+    h.run('GET', 'k');
+    expect(h.run('OBJECT', 'IDLETIME', 'k')).toBe(':0\r\n');
+    h.client.db.lookup('k')!.accessedAt = Date.now() - 10_000;
+    h.run('TOUCH', 'k');
+    expect(h.run('OBJECT', 'IDLETIME', 'k')).toBe(':0\r\n');
+    expect(h.run('OBJECT', 'IDLETIME', 'nokey')).toBe('$-1\r\n');
+  });
+
+  it('SWAPDB exchanges contents under the clients and dirties watched keys present in either database', () => {
+    h.run('SET', 'in0', 'a');
+    h.run('SELECT', '1');
+    h.run('SET', 'in1', 'b');
+    h.run('EXPIRE', 'in1', '1000');
+    h.run('SELECT', '0');
+    const watcher = { dirty: 0, watchedKeyModified(): void { this.dirty++; } };
+    const ks = h.server.keyspace;
+    ks.watch(0, 'in1', watcher); // absent from db 0 but present in db 1: dirtied
+    const quiet = { dirty: 0, watchedKeyModified(): void { this.dirty++; } };
+    ks.watch(0, 'elsewhere', quiet); // in neither: untouched
+    expect(h.run('SWAPDB', '0', '1')).toBe('+OK\r\n');
+    expect(watcher.dirty).toBeGreaterThan(0);
+    expect(quiet.dirty).toBe(0);
+    expect(h.run('GET', 'in1')).toBe('$1\r\nb\r\n');
+    expect(h.run('TTL', 'in1')).toBe(':1000\r\n');
+    expect(h.run('GET', 'in0')).toBe('$-1\r\n');
+    expect(h.run('DBSIZE')).toBe(':1\r\n');
+    expect(h.run('SCAN', '0')).toBe('*2\r\n$1\r\n0\r\n*1\r\n$3\r\nin1\r\n');
+    expect(h.run('SWAPDB', '1', '1')).toBe('+OK\r\n');
+    expect(h.run('SWAPDB', '0', '16')).toBe('-ERR DB index is out of range\r\n');
+    expect(h.run('SWAPDB', '-1', '0')).toBe('-ERR DB index is out of range\r\n');
+    expect(h.run('SWAPDB', 'a', '0')).toBe('-ERR invalid first DB index\r\n');
+    expect(h.run('SWAPDB', '0', '2147483648')).toBe('-ERR invalid second DB index\r\n');
+  });
+
+  it('parses SCAN cursors as Redis 8 (string2ull)', () => {
+    const cur = (s: string): number | null => parseScanCursor(Buffer.from(s));
+    expect(cur('0')).toBe(0);
+    expect(cur('17')).toBe(17);
+    expect(cur('18446744073709551615')).toBe(18446744073709551615);
+    expect(cur('007')).toBe(7);
+    expect(cur('+5')).toBe(5);
+    expect(cur('-1')).toBeNull();
+    expect(cur('')).toBeNull();
+    expect(cur('x')).toBeNull();
+    expect(cur('1x')).toBeNull();
+    expect(cur('18446744073709551616')).toBeNull();
+  });
+});
+
+// ---- against a started server ---------------------------------------------------------------
+
+/** RESP3 replies as raw bytes: sends HELLO 3, the commands, and returns what they answered. */
+async function resp3(port: number, ...cmds: string[][]): Promise<string> {
+  const enc = (args: string[]): string => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  const start = '$7\r\n__start\r\n';
+  const end = '$5\r\n__end\r\n';
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    s.on('data', (d) => {
+      data += d.toString('latin1');
+      if (data.endsWith(end)) {
+        s.destroy();
+        resolve(data.slice(data.indexOf(start) + start.length, -end.length));
+      }
+    });
+    s.on('error', reject);
+    s.write(enc(['HELLO', '3']) + enc(['ECHO', '__start']) + cmds.map(enc).join('') + enc(['ECHO', '__end']));
+  });
+}
+
+describe('keyspace commands over TCP', () => {
+  let srv: RunningServer;
+  let r: Redis;
+
+  beforeAll(async () => {
+    srv = await startServer();
+    r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+  });
+
+  afterAll(async () => {
+    r?.disconnect();
+    await srv?.stop();
+  });
+
+  beforeEach(async () => {
+    await r.flushall();
+  });
+
+  const call = (...args: Array<string | number>): Promise<unknown> => r.call(String(args[0]), args.slice(1).map(String));
+
+  it('DEL, UNLINK, EXISTS, TOUCH count keys as Redis does', async () => {
+    await r.mset('a', '1', 'b', '2', 'c', '3');
+    expect(await call('EXISTS', 'a', 'a', 'x')).toBe(2);
+    expect(await call('TOUCH', 'a', 'x', 'b')).toBe(2);
+    expect(await call('DEL', 'a', 'x', 'a')).toBe(1);
+    expect(await call('UNLINK', 'b', 'c', 'b')).toBe(2);
+    expect(await call('DBSIZE')).toBe(0);
+    await expect(call('DEL')).rejects.toThrow("ERR wrong number of arguments for 'del' command");
+    await expect(call('EXISTS')).rejects.toThrow("ERR wrong number of arguments for 'exists' command");
+  });
+
+  it('TYPE replies a simple string', async () => {
+    await r.set('s', 'v');
+    expect(await resp3(srv.port, ['TYPE', 's'], ['TYPE', 'nope'])).toBe('+string\r\n+none\r\n');
+  });
+
+  it('KEYS matches glob patterns over binary-safe names', async () => {
+    await r.mset('hello', '1', 'hallo', '2', 'hxllo', '3', 'hllo', '4', 'heeeello', '5', 'a*b', '6', Buffer.from([0xff, 0x00, 0x41]), '7');
+    const keys = async (p: string | Buffer): Promise<string[]> => ((await r.callBuffer('KEYS', [p])) as Buffer[]).map((b) => b.toString('latin1')).sort();
+    expect(await keys('h?llo')).toEqual(['hallo', 'hello', 'hxllo']);
+    expect(await keys('h*llo')).toEqual(['hallo', 'heeeello', 'hello', 'hllo', 'hxllo']);
+    expect(await keys('h[ae]llo')).toEqual(['hallo', 'hello']);
+    expect(await keys('h[^e]llo')).toEqual(['hallo', 'hxllo']);
+    expect(await keys('h[a-b]llo')).toEqual(['hallo']);
+    expect(await keys('a\\*b')).toEqual(['a*b']);
+    expect(await keys(Buffer.from([0xff, 0x2a]))).toEqual(['\xff\x00A']);
+    expect((await keys('*')).length).toBe(7);
+    expect(await keys('nomatch*')).toEqual([]);
+  });
+
+  it('RANDOMKEY returns a key or null (RESP3 _)', async () => {
+    expect(await call('RANDOMKEY')).toBeNull();
+    expect(await resp3(srv.port, ['RANDOMKEY'])).toBe('_\r\n');
+    await r.mset('a', '1', 'b', '2');
+    for (let i = 0; i < 20; i++) expect(['a', 'b']).toContain(await call('RANDOMKEY'));
+  });
+
+  it('RENAME and RENAMENX: overwrite, keep TTL, same name, missing source', async () => {
+    await r.set('a', '1', 'EX', 1000);
+    await r.set('b', '2');
+    expect(await call('RENAME', 'a', 'b')).toBe('OK');
+    expect(await r.get('b')).toBe('1');
+    expect(await r.ttl('b')).toBeGreaterThan(990);
+    expect(await r.exists('a')).toBe(0);
+    expect(await call('RENAME', 'b', 'b')).toBe('OK');
+    expect(await call('RENAMENX', 'b', 'b')).toBe(0);
+    await r.set('c', '3');
+    expect(await call('RENAMENX', 'b', 'c')).toBe(0);
+    expect(await call('RENAMENX', 'b', 'd')).toBe(1);
+    expect(await r.ttl('d')).toBeGreaterThan(990);
+    await r.set('e', 'x', 'EX', 1000);
+    await call('RENAME', 'c', 'e');
+    expect(await r.ttl('e')).toBe(-1); // the source's (absent) TTL wins
+    await expect(call('RENAME', 'nope', 'x')).rejects.toThrow('ERR no such key');
+    await expect(call('RENAMENX', 'nope', 'nope')).rejects.toThrow('ERR no such key');
+    await expect(call('RENAME', 'a')).rejects.toThrow("ERR wrong number of arguments for 'rename' command");
+  });
+
+  it('COPY: DB, REPLACE, same key, TTL, errors', async () => {
+    await r.set('a', 'v', 'EX', 1000);
+    expect(await call('COPY', 'a', 'b')).toBe(1);
+    expect(await r.get('b')).toBe('v');
+    expect(await r.ttl('b')).toBeGreaterThan(990);
+    expect(await call('COPY', 'a', 'b')).toBe(0);
+    await r.set('a', 'w');
+    expect(await call('COPY', 'a', 'b', 'REPLACE')).toBe(1);
+    expect(await r.get('b')).toBe('w');
+    expect(await r.ttl('b')).toBe(-1);
+    expect(await call('COPY', 'a', 'a', 'DB', '1')).toBe(1);
+    expect(await call('COPY', 'nope', 'x')).toBe(0);
+    await r.select(1);
+    expect(await r.get('a')).toBe('w');
+    await r.select(0);
+    await expect(call('COPY', 'a', 'a')).rejects.toThrow('ERR source and destination objects are the same');
+    await expect(call('COPY', 'a', 'a', 'DB', '0')).rejects.toThrow('ERR source and destination objects are the same');
+    await expect(call('COPY', 'a', 'b', 'DB', '16')).rejects.toThrow('ERR DB index is out of range');
+    await expect(call('COPY', 'a', 'b', 'DB', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
+    await expect(call('COPY', 'a', 'b', 'DB')).rejects.toThrow('ERR syntax error');
+    await expect(call('COPY', 'a', 'b', 'FORCE')).rejects.toThrow('ERR syntax error');
+  });
+
+  it('MOVE: to another db keeping the TTL, refusing an existing key, errors', async () => {
+    await r.set('a', '1', 'EX', 1000);
+    expect(await call('MOVE', 'a', '2')).toBe(1);
+    expect(await r.exists('a')).toBe(0);
+    expect(await call('MOVE', 'a', '2')).toBe(0);
+    await r.select(2);
+    expect(await r.ttl('a')).toBeGreaterThan(990);
+    await r.set('b', 'two');
+    await r.select(0);
+    await r.set('b', 'zero');
+    expect(await call('MOVE', 'b', '2')).toBe(0);
+    expect(await r.get('b')).toBe('zero');
+    await expect(call('MOVE', 'b', '0')).rejects.toThrow('ERR source and destination objects are the same');
+    await expect(call('MOVE', 'b', '16')).rejects.toThrow('ERR DB index is out of range');
+    await expect(call('MOVE', 'b', '-1')).rejects.toThrow('ERR DB index is out of range');
+    await expect(call('MOVE', 'b', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
+    await expect(call('MOVE', 'b', '4294967296')).rejects.toThrow('ERR value is out of range, value must between -2147483648 and 2147483647');
+  });
+
+  it('SWAPDB is seen by every client', async () => {
+    const other = new Redis({ port: srv.port, db: 1 });
+    try {
+      await r.set('k', 'db0');
+      await other.set('k', 'db1');
+      expect(await call('SWAPDB', '0', '1')).toBe('OK');
+      expect(await r.get('k')).toBe('db1');
+      expect(await other.get('k')).toBe('db0');
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('EXPIRE family, TTL, PTTL, EXPIRETIME, PERSIST', async () => {
+    await r.set('k', 'v');
+    expect(await call('EXPIRE', 'k', '100')).toBe(1);
+    expect(await r.ttl('k')).toBe(100);
+    const pttl = (await r.pttl('k')) as number;
+    expect(pttl).toBeGreaterThan(95_000);
+    expect(pttl).toBeLessThanOrEqual(100_000);
+    expect(await call('PEXPIRE', 'k', '5000000')).toBe(1);
+    expect(await r.ttl('k')).toBe(5000);
+    const at = Math.floor(Date.now() / 1000) + 3600;
+    expect(await call('EXPIREAT', 'k', at)).toBe(1);
+    expect(await call('EXPIRETIME', 'k')).toBe(at);
+    expect(await call('PEXPIRETIME', 'k')).toBe(at * 1000);
+    expect(await call('PEXPIREAT', 'k', at * 1000 + 7)).toBe(1);
+    expect(await call('PEXPIRETIME', 'k')).toBe(at * 1000 + 7);
+    expect(await call('PERSIST', 'k')).toBe(1);
+    expect(await r.ttl('k')).toBe(-1);
+    expect(await call('EXPIRETIME', 'k')).toBe(-1);
+    expect(await r.ttl('nope')).toBe(-2);
+    expect(await call('PEXPIRETIME', 'nope')).toBe(-2);
+    expect(await call('EXPIRE', 'nope', '10')).toBe(0);
+    expect(await call('EXPIRE', 'k', '0')).toBe(1);
+    expect(await r.exists('k')).toBe(0);
+    await expect(call('EXPIRE', 'k', '1.5')).rejects.toThrow('ERR value is not an integer or out of range');
+    await expect(call('PEXPIRE', 'k')).rejects.toThrow("ERR wrong number of arguments for 'pexpire' command");
+  });
+
+  it('expires actively: keys with PX 50 disappear without being touched', async () => {
+    const p = r.pipeline();
+    for (let i = 0; i < 300; i++) p.set(`exp:${i}`, 'v', 'PX', 50);
+    p.set('stays', 'v');
+    await p.exec();
+    // DBSIZE does not look keys up, so only the server's cron can bring the count down.
+    const deadline = Date.now() + 10_000;
+    let size = (await r.dbsize()) as number;
+    while (size > 1 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 50));
+      size = (await r.dbsize()) as number;
+    }
+    expect(size).toBe(1);
+    const info = (await r.info('stats')) as string;
+    expect(Number(/expired_keys:(\d+)/.exec(info)![1])).toBeGreaterThanOrEqual(300);
+  });
+
+  it('expires lazily: a key past its time reads as missing', async () => {
+    await r.set('lazy', 'v', 'PX', 20);
+    await new Promise((res) => setTimeout(res, 60));
+    expect(await r.get('lazy')).toBeNull();
+    expect(await r.ttl('lazy')).toBe(-2);
+  });
+
+  it('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP', async () => {
+    await r.set('int', '123');
+    await r.set('small', '5');
+    await r.set('emb', 'hello');
+    await r.set('raw', 'x'.repeat(45));
+    expect(await call('OBJECT', 'ENCODING', 'int')).toBe('int');
+    expect(await call('OBJECT', 'ENCODING', 'emb')).toBe('embstr');
+    expect(await call('OBJECT', 'ENCODING', 'raw')).toBe('raw');
+    expect(await call('OBJECT', 'REFCOUNT', 'small')).toBe(2147483647);
+    expect(await call('OBJECT', 'REFCOUNT', 'int')).toBe(2147483647);
+    expect(await call('OBJECT', 'REFCOUNT', 'emb')).toBe(1);
+    expect(await call('OBJECT', 'IDLETIME', 'emb')).toBe(0);
+    expect(await call('OBJECT', 'ENCODING', 'nope')).toBeNull();
+    expect(await resp3(srv.port, ['OBJECT', 'ENCODING', 'nope'], ['OBJECT', 'REFCOUNT', 'nope'])).toBe('_\r\n_\r\n');
+    await expect(call('OBJECT', 'FREQ', 'emb')).rejects.toThrow('ERR An LFU maxmemory policy is not selected, access frequency not tracked.');
+    expect(await call('OBJECT', 'FREQ', 'nope')).toBeNull();
+    const help = (await call('OBJECT', 'HELP')) as string[];
+    expect(help[0]).toBe('OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
+    expect(help).toContain('REFCOUNT <key>');
+    await expect(call('OBJECT', 'NOPE', 'x')).rejects.toThrow("ERR unknown subcommand 'NOPE'. Try OBJECT HELP.");
+    await expect(call('OBJECT', 'ENCODING')).rejects.toThrow("ERR wrong number of arguments for 'object|encoding' command");
+  });
+
+  describe('SCAN', () => {
+    const scanAll = async (...opts: string[]): Promise<{ keys: string[]; calls: number }> => {
+      const keys: string[] = [];
+      let cursor = '0';
+      let calls = 0;
+      do {
+        const [next, batch] = (await call('SCAN', cursor, ...opts)) as [string, string[]];
+        expect(typeof next).toBe('string');
+        keys.push(...batch);
+        cursor = next;
+        calls++;
+      } while (cursor !== '0');
+      return { keys, calls };
+    };
+
+    it('returns every one of 10k keys, in several calls', async () => {
+      const p = r.pipeline();
+      for (let i = 0; i < 10_000; i += 500) p.mset(...Array.from({ length: 500 }, (_, j) => [`key:${i + j}`, 'v']).flat());
+      await p.exec();
+      const { keys, calls } = await scanAll('COUNT', '100');
+      expect(new Set(keys).size).toBe(10_000);
+      expect(calls).toBeGreaterThan(50);
+      const all = await scanAll();
+      expect(new Set(all.keys).size).toBe(10_000);
+    });
+
+    it('returns every key that exists for the whole iteration while others come and go', async () => {
+      let seed = 12345;
+      const rand = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const stable = Array.from({ length: 3000 }, (_, i) => `stable:${i}`);
+      const churnLive = new Set<string>();
+      let churnNext = 0;
+      // Interleave churn keys with the stable ones, so freed slots sit before and after the cursor.
+      const p = r.pipeline();
+      for (const k of stable) {
+        p.set(k, 'v');
+        if (rand(2) === 0) {
+          const c = `churn:${churnNext++}`;
+          churnLive.add(c);
+          p.set(c, 'v');
+        }
+      }
+      await p.exec();
+      const seen = new Set<string>();
+      const everChurn = new Set(churnLive);
+      let cursor = '0';
+      do {
+        const [next, batch] = (await call('SCAN', cursor, 'COUNT', String(1 + rand(60)))) as [string, string[]];
+        for (const k of batch) seen.add(k);
+        cursor = next;
+        // Between calls: delete some churn keys and add new ones.
+        const q = r.pipeline();
+        for (let i = 0; i < 20; i++) {
+          if (rand(2) === 0 && churnLive.size > 0) {
+            const victims = [...churnLive];
+            const v = victims[rand(victims.length)]!;
+            churnLive.delete(v);
+            q.del(v);
+          } else {
+            const c = `churn:${churnNext++}`;
+            churnLive.add(c);
+            everChurn.add(c);
+            q.set(c, 'v');
+          }
+        }
+        await q.exec();
+      } while (cursor !== '0');
+      for (const k of stable) expect(seen.has(k), k).toBe(true);
+      for (const k of seen) expect(k.startsWith('stable:') || everChurn.has(k), k).toBe(true);
+    });
+
+    it('filters with MATCH and TYPE, and checks its arguments', async () => {
+      await r.mset('user:1', 'a', 'user:2', 'b', 'item:1', 'c');
+      expect((await scanAll('MATCH', 'user:*')).keys.sort()).toEqual(['user:1', 'user:2']);
+      expect((await scanAll('MATCH', '*:1', 'COUNT', '1')).keys.sort()).toEqual(['item:1', 'user:1']);
+      expect((await scanAll('TYPE', 'string')).keys.length).toBe(3);
+      expect((await scanAll('TYPE', 'STRING', 'MATCH', 'item*')).keys).toEqual(['item:1']);
+      expect((await scanAll('TYPE', 'vectorset')).keys).toEqual([]);
+      expect((await scanAll('TYPE', 'hash')).keys).toEqual([]);
+      await expect(call('SCAN', 'abc')).rejects.toThrow('ERR invalid cursor');
+      await expect(call('SCAN', '-1')).rejects.toThrow('ERR invalid cursor');
+      await expect(call('SCAN', '0', 'COUNT', '0')).rejects.toThrow('ERR syntax error');
+      await expect(call('SCAN', '0', 'COUNT', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
+      await expect(call('SCAN', '0', 'TYPE', 'blob')).rejects.toThrow("ERR unknown type name 'blob'");
+      await expect(call('SCAN', '0', 'MATCH')).rejects.toThrow('ERR syntax error');
+      await expect(call('SCAN', '0', 'LIMIT', '5')).rejects.toThrow('ERR syntax error');
+      // The cursor is a bulk string in both protocols.
+      expect(await resp3(srv.port, ['SCAN', '0', 'MATCH', 'item*'])).toBe('*2\r\n$1\r\n0\r\n*1\r\n$6\r\nitem:1\r\n');
+    });
+  });
+
+  it('declares Redis flags, key positions and ACL categories (COMMAND INFO, COMMAND GETKEYS)', async () => {
+    const expected: Array<[string, number, string[], number, number, number, string[]]> = [
+      ['del', -2, ['write'], 1, -1, 1, ['@keyspace', '@write', '@slow']],
+      ['unlink', -2, ['write', 'fast'], 1, -1, 1, ['@keyspace', '@write', '@fast']],
+      ['exists', -2, ['readonly', 'fast'], 1, -1, 1, ['@keyspace', '@read', '@fast']],
+      ['type', 2, ['readonly', 'fast'], 1, 1, 1, ['@keyspace', '@read', '@fast']],
+      ['keys', 2, ['readonly'], 0, 0, 0, ['@keyspace', '@read', '@slow', '@dangerous']],
+      ['scan', -2, ['readonly'], 0, 0, 0, ['@keyspace', '@read', '@slow']],
+      ['randomkey', 1, ['readonly'], 0, 0, 0, ['@keyspace', '@read', '@slow']],
+      ['rename', 3, ['write'], 1, 2, 1, ['@keyspace', '@write', '@slow']],
+      ['renamenx', 3, ['write', 'fast'], 1, 2, 1, ['@keyspace', '@write', '@fast']],
+      ['expire', -3, ['write', 'fast'], 1, 1, 1, ['@keyspace', '@write', '@fast']],
+      ['pexpireat', -3, ['write', 'fast'], 1, 1, 1, ['@keyspace', '@write', '@fast']],
+      ['ttl', 2, ['readonly', 'fast'], 1, 1, 1, ['@keyspace', '@read', '@fast']],
+      ['pexpiretime', 2, ['readonly', 'fast'], 1, 1, 1, ['@keyspace', '@read', '@fast']],
+      ['persist', 2, ['write', 'fast'], 1, 1, 1, ['@keyspace', '@write', '@fast']],
+      ['copy', -3, ['write', 'denyoom'], 1, 2, 1, ['@keyspace', '@write', '@slow']],
+      ['move', 3, ['write', 'fast'], 1, 1, 1, ['@keyspace', '@write', '@fast']],
+      ['swapdb', 3, ['write', 'fast'], 0, 0, 0, ['@keyspace', '@write', '@fast', '@dangerous']],
+      ['touch', -2, ['readonly', 'fast'], 1, -1, 1, ['@keyspace', '@read', '@fast']],
+      ['object', -2, [], 0, 0, 0, ['@slow']],
+    ];
+    const infos = (await call('COMMAND', 'INFO', ...expected.map((e) => e[0]))) as unknown[][];
+    expect(infos.map((i) => i.slice(0, 7))).toEqual(expected);
+    const objectSubs = (infos[infos.length - 1]![9] as unknown[][]).map((s) => s.slice(0, 7));
+    expect(objectSubs).toContainEqual(['object|encoding', 3, ['readonly'], 2, 2, 1, ['@keyspace', '@read', '@slow']]);
+    expect(await call('COMMAND', 'GETKEYS', 'COPY', 'a', 'b', 'DB', '1')).toEqual(['a', 'b']);
+    expect(await call('COMMAND', 'GETKEYS', 'DEL', 'a', 'b', 'c')).toEqual(['a', 'b', 'c']);
+    expect(await call('COMMAND', 'GETKEYS', 'OBJECT', 'ENCODING', 'k')).toEqual(['k']);
+    expect(await call('COMMAND', 'GETKEYS', 'EXPIRE', 'k', '10', 'NX')).toEqual(['k']);
+    // COMMAND DOCS carries the argument names redis-cli shows as hints.
+    const docs = (await call('COMMAND', 'DOCS', 'expire')) as unknown[];
+    expect(JSON.stringify(docs)).toContain('"condition"');
+  });
+});
