@@ -23,7 +23,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function pick<T>(rand: () => number, xs: readonly T[]): T {
+function pick<T>(rand: () => number, xs: ArrayLike<T>): T {
   return xs[Math.floor(rand() * xs.length)]!;
 }
 

@@ -511,8 +511,12 @@ export const connectionCommands: CommandSpec[] = [
   }),
   command('select', 2, ['loading', 'stale', 'fast'], NO_KEYS, ['@fast', '@connection'], { summary: 'Changes the selected database.', since: '1.0.0', group: G, complexity: 'O(1)', arguments: [int('index')] }, (c, argv) => {
     const n = parseInteger(argv[1]!);
-    if (n === null || n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+    if (n === null) {
       c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    if (n > 2 ** 31 - 1 || n < -(2 ** 31)) {
+      c.reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
       return;
     }
     const db = c.server.keyspace.dbs[n];

@@ -34,7 +34,7 @@ export class StringValue implements KeyValue {
 
   encoding(): string {
     const s = this.data;
-    if (s.length <= 20 && s.length > 0 && /^-?(0|[1-9]\d*)$/.test(s.toString('latin1'))) {
+    if (s.length <= 20 && s.length > 0 && /^(0|-?[1-9]\d*)$/.test(s.toString('latin1'))) {
       const n = BigInt(s.toString('latin1'));
       if (n >= -(2n ** 63n) && n < 2n ** 63n) return 'int';
     }

@@ -98,8 +98,8 @@ export class Server {
     this.config = config;
     this.keyspace = new Keyspace(config.int('databases'));
     this.commands.register(allCommands());
+    // An expired key leaves the AOF as a DEL; like Redis, expiry itself is not a change (dirty).
     this.keyspace.onExpired = (db, key) => {
-      this.dirty++;
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
     };
     this.log.level = config.get('loglevel') as LogLevel;
