@@ -1,0 +1,237 @@
+/**
+ * Snapshot and AOF behaviour against real server processes: round trips, kill -9 with
+ * appendfsync always, truncated and corrupted files, rewrites, DUMP/RESTORE, DEBUG RELOAD.
+ */
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { MAIN, startServer, type RunningServer } from './helpers/server.js';
+import { RawConnection } from './helpers/raw.js';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-persist-'));
+}
+
+async function withServer<T>(dir: string, args: string[], fn: (c: RawConnection, s: RunningServer) => Promise<T>): Promise<T> {
+  const s = await startServer({ dir, args });
+  const c = await RawConnection.connect(s.port);
+  try {
+    return await fn(c, s);
+  } finally {
+    c.close();
+    await s.stop('SIGKILL');
+  }
+}
+
+/** Starting on a damaged dir must fail with exit code 1 and a message; returns the output. */
+function startFails(dir: string, args: string[] = []): string {
+  const r = spawnSync(process.execPath, [MAIN, '--port', '0', '--dir', dir, '--save', '', ...args], { encoding: 'utf8', timeout: 20_000 });
+  expect(r.status).toBe(1);
+  return r.stdout + r.stderr;
+}
+
+describe('snapshot', () => {
+  it('SAVE then restart restores keys, TTLs and databases', async () => {
+    const dir = tmpDir();
+    const digest = await withServer(dir, ['--enable-debug-command', 'yes'], async (c) => {
+      await c.call('SET', 'a', '1');
+      await c.call('SET', 'bin', Buffer.from([0, 255, 13, 10]));
+      await c.call('SET', 'ttl', 'x', 'EX', '1000');
+      await c.call('SELECT', '7');
+      await c.call('SET', 'in7', 'seven');
+      expect(await c.call('SAVE')).toBe('+OK\r\n');
+      expect(fs.existsSync(path.join(dir, 'dump.vsdb'))).toBe(true);
+      return c.value('DEBUG', 'DIGEST');
+    });
+    await withServer(dir, ['--enable-debug-command', 'yes'], async (c) => {
+      expect(await c.value('DEBUG', 'DIGEST')).toBe(digest);
+      expect(await c.call('GET', 'bin')).toBe('$4\r\n\x00\xff\r\n\r\n');
+      const ttl = (await c.value('TTL', 'ttl')) as number;
+      expect(ttl).toBeGreaterThan(900);
+      await c.call('SELECT', '7');
+      expect(await c.call('GET', 'in7')).toBe('$5\r\nseven\r\n');
+    });
+  });
+
+  it('BGSAVE writes while serving; LASTSAVE advances; DEBUG RELOAD keeps the digest', async () => {
+    const dir = tmpDir();
+    await withServer(dir, ['--enable-debug-command', 'yes'], async (c) => {
+      for (let i = 0; i < 1000; i++) await c.call('SET', `k${i}`, `v${i}`);
+      const before = (await c.value('LASTSAVE')) as number;
+      expect(await c.call('BGSAVE')).toBe('+Background saving started\r\n');
+      expect(await c.call('PING')).toBe('+PONG\r\n');
+      for (let i = 0; i < 100; i++) {
+        const info = (await c.value('INFO', 'persistence')) as string;
+        if (info.includes('rdb_bgsave_in_progress:0')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await c.value('LASTSAVE')) as number).toBeGreaterThanOrEqual(before);
+      const d1 = await c.value('DEBUG', 'DIGEST');
+      expect(await c.call('DEBUG', 'RELOAD')).toBe('+OK\r\n');
+      expect(await c.value('DEBUG', 'DIGEST')).toBe(d1);
+      expect(await c.call('DBSIZE')).toBe(':1000\r\n');
+    });
+  });
+
+  it('a flipped byte, a truncated file, or garbage stops start-up with a message', async () => {
+    const dir = tmpDir();
+    await withServer(dir, [], async (c) => {
+      for (let i = 0; i < 50; i++) await c.call('SET', `key${i}`, 'x'.repeat(100));
+      await c.call('SAVE');
+    });
+    const file = path.join(dir, 'dump.vsdb');
+    const good = fs.readFileSync(file);
+    const flipped = Buffer.from(good);
+    flipped[Math.floor(good.length / 2)]! ^= 0x40;
+    fs.writeFileSync(file, flipped);
+    expect(startFails(dir)).toMatch(/checksum/i);
+    fs.writeFileSync(file, good.subarray(0, good.length - 100));
+    expect(startFails(dir)).toMatch(/Fatal error loading the dataset/);
+    fs.writeFileSync(file, Buffer.from('this is not a snapshot at all, just some text'));
+    expect(startFails(dir)).toMatch(/not a vsetd snapshot|too short/);
+    fs.writeFileSync(file, good);
+    await withServer(dir, [], async (c) => {
+      expect(await c.call('DBSIZE')).toBe(':50\r\n');
+    });
+  });
+});
+
+describe('append-only file', () => {
+  it('every acknowledged write survives kill -9 under appendfsync always', async () => {
+    const dir = tmpDir();
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    let acked = 0;
+    for (let round = 0; round < 5; round++) {
+      const s = await startServer({ dir, args });
+      const c = await RawConnection.connect(s.port);
+      expect(await c.call('GET', 'counter')).toBe(acked === 0 ? '$-1\r\n' : `$${String(acked).length}\r\n${acked}\r\n`);
+      // Fire many writes; kill at a random moment; count only what was acknowledged.
+      const n = 200 + Math.floor(Math.random() * 300);
+      for (let i = 0; i < n; i++) c.write('*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n');
+      const killAfter = Math.floor(Math.random() * n);
+      for (let i = 0; i < killAfter; i++) {
+        const r = await c.readReply();
+        acked = r.value as number;
+      }
+      s.proc.kill('SIGKILL');
+      await s.stop();
+      // Replies already on the wire are acknowledged too.
+      await new Promise((r) => setTimeout(r, 50));
+      while (true) {
+        try {
+          const r = await c.readReply(200);
+          acked = r.value as number;
+        } catch {
+          break;
+        }
+      }
+      c.close();
+      const s2 = await startServer({ dir, args });
+      const c2 = await RawConnection.connect(s2.port);
+      const v = Number((await c2.value('GET', 'counter')) ?? 0);
+      // Every acknowledged INCR is there; unacknowledged ones may or may not be.
+      expect(v).toBeGreaterThanOrEqual(acked);
+      acked = v;
+      c2.close();
+      await s2.stop('SIGKILL');
+    }
+  });
+
+  it('a truncated last command is dropped with a warning; corruption in the middle stops start-up', async () => {
+    const dir = tmpDir();
+    const args = ['--appendonly', 'yes'];
+    await withServer(dir, args, async (c) => {
+      for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, String(i));
+    });
+    const aofDir = path.join(dir, 'appendonlydir');
+    const incr = fs.readdirSync(aofDir).find((f) => f.endsWith('.incr.aof'))!;
+    const file = path.join(aofDir, incr);
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, Buffer.concat([good, Buffer.from('*3\r\n$3\r\nSET\r\n$3\r\nk99\r\n$2\r\n9')]));
+    const s = await startServer({ dir, args });
+    const c = await RawConnection.connect(s.port);
+    expect(await c.call('DBSIZE')).toBe(':20\r\n');
+    expect(await c.call('SET', 'after', '1')).toBe('+OK\r\n');
+    c.close();
+    await s.stop('SIGKILL');
+    expect(s.output()).toMatch(/short read while loading the AOF/);
+    // The file was cut at the last complete command, so the next append is readable.
+    await withServer(dir, args, async (c3) => {
+      expect(await c3.call('GET', 'after')).toBe('$1\r\n1\r\n');
+    });
+    const now = fs.readFileSync(file);
+    // Damage the framing of a command in the middle: its first bulk length is no number.
+    const broken = Buffer.from(now);
+    const at = broken.indexOf('\r\n$3\r\nSET\r\n', broken.length >> 1);
+    broken.write('x', at + 3, 'latin1');
+    fs.writeFileSync(file, broken);
+    expect(startFails(dir, args)).toMatch(/Bad file format reading the append only file .* at offset \d+/);
+    fs.writeFileSync(file, Buffer.concat([now.subarray(0, 40), Buffer.from('*1\r\n$7\r\nNOSUCHX\r\n'), now.subarray(40)]));
+    expect(startFails(dir, args)).toMatch(/Fatal error loading the dataset/);
+    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file x.aof seq one type q\n');
+    expect(startFails(dir, args)).toMatch(/Invalid AOF manifest/);
+  });
+
+  it('BGREWRITEAOF keeps every key, including writes made during the rewrite', async () => {
+    const dir = tmpDir();
+    const args = ['--appendonly', 'yes', '--enable-debug-command', 'yes'];
+    const digest = await withServer(dir, args, async (c) => {
+      for (let i = 0; i < 2000; i++) c.write(`*3\r\n$3\r\nSET\r\n$${`k${i}`.length}\r\nk${i}\r\n$4\r\nval${i % 10}\r\n`);
+      for (let i = 0; i < 2000; i++) await c.readReply();
+      expect(await c.call('BGREWRITEAOF')).toBe('+Background append only file rewriting started\r\n');
+      for (let i = 0; i < 100; i++) await c.call('SET', `during${i}`, String(i));
+      for (let i = 0; i < 200; i++) {
+        const info = (await c.value('INFO', 'persistence')) as string;
+        if (info.includes('aof_rewrite_in_progress:0')) {
+          expect(info).toContain('aof_last_bgrewrite_status:ok');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await c.call('DEL', 'k5');
+      return c.value('DEBUG', 'DIGEST');
+    });
+    const files = fs.readdirSync(path.join(dir, 'appendonlydir'));
+    expect(files.filter((f) => f.includes('.base.')).length).toBe(1);
+    await withServer(dir, args, async (c) => {
+      expect(await c.value('DEBUG', 'DIGEST')).toBe(digest);
+      expect(await c.call('DBSIZE')).toBe(':2099\r\n');
+    });
+  });
+
+  it('CONFIG SET appendonly yes starts an AOF from the current data', async () => {
+    const dir = tmpDir();
+    await withServer(dir, [], async (c) => {
+      await c.call('SET', 'before', '1');
+      expect(await c.call('CONFIG', 'SET', 'appendonly', 'yes')).toBe('+OK\r\n');
+      await c.call('SET', 'after', '2');
+    });
+    await withServer(dir, ['--appendonly', 'yes'], async (c) => {
+      expect(await c.call('MGET', 'before', 'after')).toBe('*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
+    });
+  });
+});
+
+describe('DUMP / RESTORE', () => {
+  it('round-trips strings and refuses damaged payloads', async () => {
+    const dir = tmpDir();
+    await withServer(dir, [], async (c) => {
+      await c.call('SET', 'src', 'hello world');
+      const payload = Buffer.from((await c.value('DUMP', 'src')) as string, 'latin1');
+      expect(await c.call('DUMP', 'missing')).toBe('$-1\r\n');
+      expect(await c.call('RESTORE', 'dst', '0', payload)).toBe('+OK\r\n');
+      expect(await c.call('GET', 'dst')).toBe('$11\r\nhello world\r\n');
+      expect(await c.call('RESTORE', 'dst', '0', payload)).toBe('-BUSYKEY Target key name already exists.\r\n');
+      expect(await c.call('RESTORE', 'dst', '5000', payload, 'REPLACE')).toBe('+OK\r\n');
+      expect((await c.value('PTTL', 'dst')) as number).toBeGreaterThan(4000);
+      expect(await c.call('RESTORE', 'dst2', '-1', payload)).toBe('-ERR Invalid TTL value, must be >= 0\r\n');
+      const damaged = Buffer.from(payload);
+      damaged[3]! ^= 1;
+      expect(await c.call('RESTORE', 'dst3', '0', damaged)).toBe('-ERR DUMP payload version or checksum are wrong\r\n');
+      expect(await c.call('RESTORE', 'dst3', '0', 'short')).toBe('-ERR DUMP payload version or checksum are wrong\r\n');
+      expect(await c.call('EXISTS', 'dst3')).toBe(':0\r\n');
+    });
+  });
+});
