@@ -4,8 +4,11 @@ import path from 'node:path';
 
 // Server tests spawn the compiled server (dist/) as a child process, the way users run it,
 // so compile once before any suite runs. Unit tests import the TypeScript sources directly.
+// The WebAssembly kernels are compiled from src/hnsw/*.wat first: both tsc and the unit tests
+// import the generated module that holds their bytes.
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
     cwd: root,
     stdio: 'inherit',

@@ -1,0 +1,246 @@
+// Inserting a node into the graph, with links that are always bidirectional.
+//
+// The new node's record is already written and published (writer.ts writeRecord); here we find
+// its neighbours and link it in. Like the reference (hnsw.c) and unlike hnswlib, every link is
+// reciprocal at all times: that is what makes true deletion possible (a node knows everyone who
+// points at it) and what lets a delete relink the neighbours it orphans.
+//
+// Per level, from min(level, maxLevel) down to 0:
+//   1. beam search with EF construction from the entry found on the level above;
+//   2. choose up to M neighbours among those candidates with the *diversity heuristic*
+//      (Malkov & Yashunin's "select neighbours heuristic", as in hnswlib and hnsw.c): walk the
+//      candidates closest first and accept one only if it is closer to the new node than to
+//      every neighbour accepted so far — this spreads links in different directions instead of
+//      spending them all on one tight cluster, which is what keeps the graph navigable;
+//   3. link each chosen neighbour both ways. When the neighbour's list is full (2·M on level 0,
+//      M above) the new node replaces the neighbour's *farthest* link, but only if it is closer
+//      than that link and the node losing the link keeps more than M/2 links; the dropped node's
+//      own back link is removed too, so reciprocity holds;
+//   4. on level 0, if fewer than M/2 links were made, try again without the diversity check and
+//      with M/4 as the floor for the dropped node ("aggressive 1"); if still fewer than M/4,
+//      allow dropping any well-connected link of a full neighbour ("aggressive 2"). This mirrors
+//      the reference's progressively more permissive fallbacks (spec §5);
+//   5. as a last resort a node that would otherwise stay unlinked on a level takes a link from
+//      its nearest candidate, dropping one whose owner keeps at least one link: an unlinked node
+//      would be unreachable, and reachability is an invariant (design invariant 3).
+
+import { F, FLAGS_SHIFT, H, type SetViews } from './layout.js';
+import {
+  appendLink,
+  hasLink,
+  levelOf,
+  linkCount,
+  listBase,
+  listWords,
+  maxLinks,
+  removeLink,
+  setLinkAt,
+} from './links.js';
+import type { GraphWriter } from './writer.js';
+
+/** Default EF construction (VADD EF), also used when a delete must search for new links. */
+export const DEFAULT_EF_CONSTRUCTION = 200;
+
+/** Link the (already written) node `slot` into the graph. */
+export function linkNewNode(w: GraphWriter, slot: number, efConstruction: number): void {
+  const v = w.v;
+  const h = v.i32;
+  const s = w.s;
+  const level = levelOf(v, slot);
+  const q = v.recOff(slot);
+  const entry = h[H.ENTRY];
+  if (entry < 0) {
+    Atomics.store(h, H.ENTRY, slot);
+    Atomics.store(h, H.MAX_LEVEL, level);
+    return;
+  }
+  const maxLevel = Math.min(h[H.MAX_LEVEL], levelOf(v, entry));
+  let ep = entry;
+  let dEp = s.dist(q, v.recOff(ep));
+  for (let lc = maxLevel; lc > level; lc--) {
+    s.greedy(q, ep, dEp, lc);
+    ep = s.greedyId;
+    dEp = s.greedyDist;
+  }
+  for (let lc = Math.min(level, maxLevel); lc >= 0; lc--) {
+    const n = s.searchLayer(q, ep, dEp, Math.max(efConstruction, 1), lc);
+    w.takeCandidates(n);
+    connectNewNode(w, slot, lc, n);
+    ep = w.candIds[0];
+    dEp = w.candDists[0];
+  }
+  if (level > maxLevel) {
+    // Entry first, then the level: a reader clamps the level to its entry's own level.
+    Atomics.store(h, H.ENTRY, slot);
+    Atomics.store(h, H.MAX_LEVEL, level);
+  }
+}
+
+/** Steps 2–5 above for one level; candidates are in w.candIds/candDists[0..n), ascending. */
+function connectNewNode(w: GraphWriter, slot: number, level: number, n: number): void {
+  const M = w.M;
+  selectNeighbours(w, slot, level, n, M, 0);
+  if (level === 0 && linkCount(w.v, slot, 0) < M >>> 1) {
+    selectNeighbours(w, slot, level, n, M, 1);
+    if (linkCount(w.v, slot, 0) < M >>> 2) selectNeighbours(w, slot, level, n, M >>> 2, 2);
+  }
+  if (linkCount(w.v, slot, level) === 0) forceOneLink(w, slot, level, n);
+}
+
+/**
+ * Link `slot` at `level` with candidates from w.candIds/candDists[0..n) (ascending by distance
+ * from `slot`) until it has `required` links. `aggressive` 0 applies the diversity heuristic and
+ * only takes over a full neighbour's farthest link when the new link is shorter; 1 and 2 relax
+ * this as described at the top of the file. Also used by delete.ts to re-link orphans.
+ */
+export function selectNeighbours(
+  w: GraphWriter,
+  slot: number,
+  level: number,
+  n: number,
+  required: number,
+  aggressive: number,
+): void {
+  const v = w.v;
+  const cap = maxLinks(v, level);
+  const want = Math.min(required, cap);
+  const ids = w.candIds;
+  const dists = w.candDists;
+  const words = listWords(v, level);
+  for (let i = 0; i < n; i++) {
+    const c = ids[i];
+    if (c === slot) continue;
+    const count = linkCount(v, slot, level);
+    if (count >= want) return;
+    if (!isLive(v, c)) continue;
+    const d = dists[i];
+    if (aggressive > 0) {
+      if (hasLink(v, slot, level, c)) continue;
+    } else {
+      // Diversity: skip c if some accepted neighbour r is closer to c than the new node is.
+      const base = listBase(v, slot, level);
+      let diverse = true;
+      for (let j = 0; j < count; j++) {
+        if (w.distance(c, words[base + j]) < d) {
+          diverse = false;
+          break;
+        }
+      }
+      if (!diverse) continue;
+    }
+    tryLink(w, slot, c, d, level, aggressive);
+  }
+}
+
+function isLive(v: SetViews, slot: number): boolean {
+  return ((v.i32[v.recOff(slot) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0;
+}
+
+/** Find the farthest link of `c` at `level`: sets w.worstIdx / w.worstDist. */
+function findWorstLink(w: GraphWriter, c: number, level: number): void {
+  const v = w.v;
+  const count = linkCount(v, c, level);
+  const words = listWords(v, level);
+  const base = listBase(v, c, level);
+  let worst = -1;
+  let worstDist = -Infinity;
+  for (let j = 0; j < count; j++) {
+    const d = w.distance(c, words[base + j]);
+    if (d > worstDist) {
+      worstDist = d;
+      worst = j;
+    }
+  }
+  w.worstIdx = worst;
+  w.worstDist = worstDist;
+}
+
+/**
+ * Try to create the bidirectional link slot <-> c at `level` (d = their distance). Returns
+ * whether it was created.
+ */
+function tryLink(w: GraphWriter, slot: number, c: number, d: number, level: number, aggressive: number): boolean {
+  const v = w.v;
+  const M = w.M;
+  const cap = maxLinks(v, level);
+  if (linkCount(v, c, level) < cap) {
+    // Neighbour first, then the new node: either order is safe for readers.
+    appendLink(v, c, level, slot);
+    appendLink(v, slot, level, c);
+    return true;
+  }
+  // c is full: the new node can only take the place of one of c's links.
+  findWorstLink(w, c, level);
+  if (w.worstIdx < 0) return false;
+  if (aggressive === 0 && d >= w.worstDist) return false;
+  const words = listWords(v, level);
+  const base = listBase(v, c, level);
+  let dropIdx = w.worstIdx;
+  let dropped = words[base + dropIdx];
+  const droppedLinks = linkCount(v, dropped, level);
+  if (aggressive === 0 && droppedLinks <= M >>> 1) return false;
+  if (aggressive === 1 && droppedLinks <= M >>> 2) return false;
+  if (aggressive >= 2 && droppedLinks <= M >>> 2) {
+    // Look for another link of c whose owner stays well connected; prefer the farthest.
+    dropIdx = -1;
+    let far = -Infinity;
+    const count = linkCount(v, c, level);
+    for (let j = 0; j < count; j++) {
+      const other = words[base + j];
+      if (linkCount(v, other, level) <= M >>> 2) continue;
+      const od = w.distance(c, other);
+      if (od > far) {
+        far = od;
+        dropIdx = j;
+      }
+    }
+    if (dropIdx < 0) return false;
+    dropped = words[base + dropIdx];
+  }
+  replaceLink(w, c, level, dropIdx, dropped, slot);
+  return true;
+}
+
+/** In c's list at `level`, replace link #idx (to `dropped`) by `slot`, keeping reciprocity. */
+function replaceLink(w: GraphWriter, c: number, level: number, idx: number, dropped: number, slot: number): void {
+  const v = w.v;
+  removeLink(v, dropped, level, c);
+  setLinkAt(v, c, level, idx, slot);
+  appendLink(v, slot, level, c);
+}
+
+/**
+ * Last resort for a node left with no link on a level: link it to the nearest candidate that
+ * has room, or that can give up a link whose owner keeps at least one other link.
+ */
+export function forceOneLink(w: GraphWriter, slot: number, level: number, n: number): boolean {
+  const v = w.v;
+  const cap = maxLinks(v, level);
+  const words = listWords(v, level);
+  for (let i = 0; i < n; i++) {
+    const c = w.candIds[i];
+    if (c === slot || !isLive(v, c) || hasLink(v, slot, level, c)) continue;
+    if (linkCount(v, c, level) < cap) {
+      appendLink(v, c, level, slot);
+      appendLink(v, slot, level, c);
+      return true;
+    }
+    const base = listBase(v, c, level);
+    const count = linkCount(v, c, level);
+    let best = -1;
+    let bestLinks = 1;
+    for (let j = 0; j < count; j++) {
+      const other = words[base + j];
+      const links = linkCount(v, other, level);
+      if (links > bestLinks) {
+        bestLinks = links;
+        best = j;
+      }
+    }
+    if (best >= 0) {
+      replaceLink(w, c, level, best, words[base + best], slot);
+      return true;
+    }
+  }
+  return false;
+}

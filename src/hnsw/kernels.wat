@@ -1,0 +1,155 @@
+;; Distance kernels for vsetd's HNSW engine, hand-written WebAssembly (SIMD128 + threads).
+;;
+;; Compiled at build time by scripts/build-wasm.mjs with the `wabt` package; never downloaded.
+;;
+;; Every function takes two *record* offsets into the set's shared linear memory. A record is
+;; a node of the graph (or a reader's query scratch slot, which has the same shape), laid out
+;; by src/hnsw/layout.ts:
+;;
+;;   +0   u32  meta            (not read here)
+;;   +4   f32  l2              (not read here)
+;;   +8   f32  range           Q8 only: the max-abs value of the normalised vector
+;;   +12  u32  element ref     (not read here)
+;;   +16  u32  upper links ref (not read here)
+;;   +20  vector bytes, `vecBytes` long (a multiple of 16, zero padded past the real data)
+;;
+;; Because the query lives in the same memory as the nodes, one exported call computes one
+;; distance with no copying; JS calls it once per neighbour. (A batched "whole neighbour list"
+;; variant was measured and was not faster: the ids then have to be written into memory first.)
+;;
+;; The per-set constants are imported immutable globals, so each (thread, set) instance is
+;; specialised and the exported functions take just (a, b).
+;;
+;; Float results must equal what the reference computes in C floats:
+;;  - Q8:  the integer dot product is exact whatever the summation order, and the scale is
+;;         applied exactly as the reference does: d = 1 - float(dot) * ((ra/127) * (rb/127)),
+;;         then clamped to [0, 2]. Bit-exact for every dimension.
+;;  - BIN: d = float(popcount) * 2 / float(dim). Bit-exact.
+;;  - F32: below 16 dimensions we follow the reference's scalar order exactly (two partial
+;;         sums over blocks of 8, tail into the first); from 16 dimensions up the reference
+;;         itself switches to AVX kernels whose last bits differ, and so do we (lane-wise sums).
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (import "env" "vecBytes" (global $vecBytes i32))
+  (import "env" "dim" (global $dim i32))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; Q8: int8 quants, per-vector range.
+  (func (export "distQ8") (param $a i32) (param $b i32) (result f32)
+    (local $ra f32) (local $rb f32) (local $pa i32) (local $pb i32) (local $end i32)
+    (local $va v128) (local $vb v128) (local $acc v128) (local $d f32)
+    (local.set $ra (f32.load offset=8 (local.get $a)))
+    (local.set $rb (f32.load offset=8 (local.get $b)))
+    ;; A zero vector has range 0: its distance to anything is exactly 1 (score 0.5).
+    (if (i32.or (f32.eq (local.get $ra) (f32.const 0)) (f32.eq (local.get $rb) (f32.const 0)))
+      (then (return (f32.const 1))))
+    (local.set $pa (i32.add (local.get $a) (i32.const 20)))
+    (local.set $pb (i32.add (local.get $b) (i32.const 20)))
+    (local.set $end (i32.add (local.get $pa) (global.get $vecBytes)))
+    ;; 16 quants per step: widen to i16 products (|q| <= 127, so products fit), then add
+    ;; adjacent pairs into i32 lanes. vecBytes >= 16, so a do-while is safe.
+    (loop $step
+      (local.set $va (v128.load (local.get $pa)))
+      (local.set $vb (v128.load (local.get $pb)))
+      (local.set $acc
+        (i32x4.add (local.get $acc)
+          (i32x4.add
+            (i32x4.extadd_pairwise_i16x8_s (i16x8.extmul_low_i8x16_s (local.get $va) (local.get $vb)))
+            (i32x4.extadd_pairwise_i16x8_s (i16x8.extmul_high_i8x16_s (local.get $va) (local.get $vb))))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+      (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))
+    (local.set $d
+      (f32.sub (f32.const 1)
+        (f32.mul
+          (f32.convert_i32_s
+            (i32.add
+              (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+              (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+          (f32.mul
+            (f32.div (local.get $ra) (f32.const 127))
+            (f32.div (local.get $rb) (f32.const 127))))))
+    (if (f32.lt (local.get $d) (f32.const 0)) (then (return (f32.const 0))))
+    (if (f32.gt (local.get $d) (f32.const 2)) (then (return (f32.const 2))))
+    (local.get $d))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; BIN: sign bits packed in 64-bit words; Hamming distance scaled to [0, 2].
+  (func (export "distBin") (param $a i32) (param $b i32) (result f32)
+    (local $pa i32) (local $pb i32) (local $end i32) (local $ones i64)
+    (local.set $pa (i32.add (local.get $a) (i32.const 20)))
+    (local.set $pb (i32.add (local.get $b) (i32.const 20)))
+    ;; ceil(dim/64) words; the unused high bits of the last word are 0 in every vector, and the
+    ;; zero padding up to vecBytes is never read.
+    (local.set $end (i32.add (local.get $pa)
+      (i32.shl (i32.shr_u (i32.add (global.get $dim) (i32.const 63)) (i32.const 6)) (i32.const 3))))
+    (loop $step
+      (local.set $ones (i64.add (local.get $ones)
+        (i64.popcnt (i64.xor (i64.load (local.get $pa)) (i64.load (local.get $pb))))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 8)))
+      (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))
+    (f32.div
+      (f32.mul (f32.convert_i64_u (local.get $ones)) (f32.const 2))
+      (f32.convert_i32_u (global.get $dim))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; NOQUANT: float32 dot product of normalised vectors; d = 1 - dot, not clamped.
+  (func (export "distF32") (param $a i32) (param $b i32) (result f32)
+    (local $pa i32) (local $pb i32) (local $end i32) (local $i i32)
+    (local $acc0 v128) (local $acc1 v128) (local $dot0 f32) (local $dot1 f32)
+    (local.set $pa (i32.add (local.get $a) (i32.const 20)))
+    (local.set $pb (i32.add (local.get $b) (i32.const 20)))
+    (if (i32.lt_u (global.get $dim) (i32.const 16))
+      (then
+        ;; The reference's scalar order, bit for bit: blocks of 8 into two partial sums, each
+        ;; block summed left to right before it is added; the tail goes into dot0.
+        (block $blocks_done
+          (loop $block
+            (br_if $blocks_done (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (global.get $dim)))
+            (local.set $dot0 (f32.add (local.get $dot0)
+              (f32.add (f32.add (f32.add
+                (f32.mul (f32.load offset=0 (local.get $pa)) (f32.load offset=0 (local.get $pb)))
+                (f32.mul (f32.load offset=4 (local.get $pa)) (f32.load offset=4 (local.get $pb))))
+                (f32.mul (f32.load offset=8 (local.get $pa)) (f32.load offset=8 (local.get $pb))))
+                (f32.mul (f32.load offset=12 (local.get $pa)) (f32.load offset=12 (local.get $pb))))))
+            (local.set $dot1 (f32.add (local.get $dot1)
+              (f32.add (f32.add (f32.add
+                (f32.mul (f32.load offset=16 (local.get $pa)) (f32.load offset=16 (local.get $pb)))
+                (f32.mul (f32.load offset=20 (local.get $pa)) (f32.load offset=20 (local.get $pb))))
+                (f32.mul (f32.load offset=24 (local.get $pa)) (f32.load offset=24 (local.get $pb))))
+                (f32.mul (f32.load offset=28 (local.get $pa)) (f32.load offset=28 (local.get $pb))))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+            (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $block)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $i) (global.get $dim)))
+            (local.set $dot0 (f32.add (local.get $dot0)
+              (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+            (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+            (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $tail)))
+        (return (f32.sub (f32.const 1) (f32.add (local.get $dot0) (local.get $dot1))))))
+    ;; 16 dimensions or more: two lane-wise accumulators over 8 floats per step, then one
+    ;; optional 4-float step (vecBytes is a multiple of 16 and the padding is zero).
+    (local.set $end (i32.add (local.get $pa) (i32.and (global.get $vecBytes) (i32.const -32))))
+    (loop $step
+      (local.set $acc0 (f32x4.add (local.get $acc0)
+        (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $pb)))))
+      (local.set $acc1 (f32x4.add (local.get $acc1)
+        (f32x4.mul (v128.load offset=16 (local.get $pa)) (v128.load offset=16 (local.get $pb)))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+      (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))
+    (if (i32.and (global.get $vecBytes) (i32.const 16))
+      (then (local.set $acc0 (f32x4.add (local.get $acc0)
+        (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $pb)))))))
+    (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+    (f32.sub (f32.const 1)
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0))))))
+)

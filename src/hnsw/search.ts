@@ -1,0 +1,408 @@
+// Searching the graph: greedy descent, beam search on a level, filtered search, exact scan.
+//
+// A `Searcher` belongs to one thread and one set. It owns everything a query needs besides the
+// set's shared memory — a visited-generation array, two heaps, result buffers, its kernel
+// instance — so a query allocates nothing per visited node. The writer uses one too (insert and
+// delete search the graph); workers create theirs once from a handle and keep it.
+//
+// Queries are passed as *record offsets*: a reader copies its prepared query into its scratch
+// record (one per reader slot, see layout.ts), the writer uses the new node's own record.
+//
+// The algorithm is the HNSW search of Malkov & Yashunin as the reference implements it:
+//  - from the entry point, descend greedily (a beam of one) through levels max..1;
+//  - on level 0, best-first search keeping the `ef` closest nodes found; stop when the closest
+//    unexpanded candidate is farther than the worst of `ef` results;
+//  - with a filter (spec §9.8): two queues — candidates to expand, matching or not, and results,
+//    matching only — and a budget of expanded candidates (FILTER-EF).
+
+import { bestDistance, jsDistance, wasmDistance, type DistanceFn, type KernelKind } from './kernels.js';
+import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, R, type SetViews } from './layout.js';
+import { enterRead, exitRead } from './epoch.js';
+import { MaxQueue, MinQueue } from './pqueue.js';
+
+/** A query in the set's own stored form (after projection, normalisation, quantisation). */
+export interface PreparedQuery {
+  /** The stored vector bytes, `vecBytes` long (zero padded). */
+  readonly bytes: Uint8Array;
+  /** Q8 range of the normalised query (0 for other quantisations or a zero vector). */
+  readonly range: number;
+}
+
+export interface SearchOptions {
+  /** How many results to return (VSIM COUNT, default 10). */
+  count: number;
+  /** Search effort (VSIM EF, default 100); the effective value is max(ef, count) ≤ cardinality. */
+  ef?: number;
+  /** Keep a result iff d/2 ≤ epsilon, compared in float (VSIM EPSILON). */
+  epsilon?: number;
+  /** Called once per visited node on level 0; only nodes it accepts are returned. */
+  filter?: (slot: number) => boolean;
+  /** Maximum candidates expanded on level 0 when filtering (FILTER-EF, default count·100). */
+  filterEf?: number;
+  /** Exact linear scan with the same distance (VSIM TRUTH). */
+  truth?: boolean;
+}
+
+/** Result buffers, reused across queries: slots and float distances, ascending by distance. */
+export class SearchResults {
+  ids: Int32Array;
+  dists: Float64Array;
+  count = 0;
+  constructor(capacity = 16) {
+    this.ids = new Int32Array(capacity);
+    this.dists = new Float64Array(capacity);
+  }
+  reserve(n: number): void {
+    if (n <= this.ids.length) return;
+    this.ids = new Int32Array(n);
+    this.dists = new Float64Array(n);
+  }
+  /** Score as replied by VSIM WITHSCORES: 1 − d/2 in double from the float distance. */
+  score(i: number): number {
+    return 1 - this.dists[i] / 2;
+  }
+}
+
+export const DEFAULT_EF = 100;
+
+export class Searcher {
+  readonly v: SetViews;
+  readonly dist: DistanceFn;
+  readonly kernel: KernelKind;
+
+  private visited: Uint16Array;
+  private gen = 0;
+  readonly cand = new MinQueue();
+  readonly res = new MaxQueue();
+  /** Ascending output of the last searchLayer/knn call. */
+  outIds = new Int32Array(256);
+  outDists = new Float64Array(256);
+  /** Result of the last greedy() call. */
+  greedyId = -1;
+  greedyDist = 0;
+  /** Statistics of the last call, for benchmarks: distances computed. */
+  distanceCount = 0;
+
+  constructor(v: SetViews, kernel?: KernelKind) {
+    this.v = v;
+    if (kernel === 'js') {
+      this.dist = jsDistance(v);
+      this.kernel = 'js';
+    } else if (kernel === 'wasm') {
+      this.dist = wasmDistance(v);
+      this.kernel = 'wasm';
+    } else {
+      const best = bestDistance(v);
+      this.dist = best.fn;
+      this.kernel = best.kind;
+    }
+    this.visited = new Uint16Array(Math.max(64, v.visibleSlots));
+  }
+
+  /** Start a new visited generation, sized for every slot the views can see. */
+  private newGeneration(): void {
+    const slots = this.v.visibleSlots;
+    if (this.visited.length < slots) {
+      this.visited = new Uint16Array(Math.max(slots, this.visited.length * 2));
+      this.gen = 0;
+    }
+    this.gen = (this.gen + 1) & 0xffff;
+    if (this.gen === 0) {
+      this.visited.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  private reserveOut(n: number): void {
+    if (this.outIds.length >= n) return;
+    let cap = this.outIds.length;
+    while (cap < n) cap *= 2;
+    this.outIds = new Int32Array(cap);
+    this.outDists = new Float64Array(cap);
+  }
+
+  /**
+   * Greedy descent on one upper level (≥ 1): move to the closest neighbour while that improves.
+   * Sets greedyId/greedyDist.
+   */
+  greedy(q: number, ep: number, dEp: number, level: number): void {
+    const v = this.v;
+    const i32 = v.i32;
+    const hi32 = v.hi32;
+    const M = v.M;
+    const recBase = v.recBase;
+    const stride = v.stride;
+    const limit = v.visibleSlots;
+    const dist = this.dist;
+    let cur = ep;
+    let curDist = dEp;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const upper = i32[(recBase + cur * stride + R.UPPER) >>> 2];
+      if (upper === 0) break;
+      const base = (upper >>> 2) + (level - 1) * M;
+      for (let j = 0; j < M; j++) {
+        const nb = hi32[base + j];
+        if (nb === EMPTY_LINK) break;
+        if (nb >>> 0 >= limit) continue;
+        const d = dist(q, recBase + nb * stride);
+        this.distanceCount++;
+        if (d < curDist) {
+          curDist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+    this.greedyId = cur;
+    this.greedyDist = curDist;
+  }
+
+  /**
+   * Beam search on `level` from one entry point, keeping the `ef` closest nodes. Writes them to
+   * outIds/outDists in ascending order and returns how many.
+   */
+  searchLayer(q: number, ep: number, dEp: number, ef: number, level: number): number {
+    this.newGeneration();
+    const cand = this.cand;
+    const res = this.res;
+    cand.clear();
+    res.clear();
+    res.reserve(ef + 1);
+    const visited = this.visited;
+    const gen = this.gen;
+    const v = this.v;
+    const recBase = v.recBase;
+    const stride = v.stride;
+    const limit = v.visibleSlots;
+    const dist = this.dist;
+    visited[ep] = gen;
+    cand.push(ep, dEp);
+    res.push(ep, dEp);
+    let computed = 0;
+    if (level === 0) {
+      // The hot loop: level-0 links are in the record, count in the meta word.
+      const i32 = v.i32;
+      const linkOff = v.linkOff;
+      while (cand.size > 0) {
+        const dc = cand.topDist();
+        if (res.size >= ef && dc > res.dists[0]) break;
+        const c = cand.topId();
+        cand.pop();
+        const rec = recBase + c * stride;
+        const n = i32[rec >>> 2] & COUNT_MASK;
+        const lb = (rec + linkOff) >>> 2;
+        for (let j = 0; j < n; j++) {
+          const nb = i32[lb + j];
+          if (nb >>> 0 >= limit || visited[nb] === gen) continue;
+          visited[nb] = gen;
+          const d = dist(q, recBase + nb * stride);
+          computed++;
+          if (res.size < ef || d < res.dists[0]) {
+            cand.push(nb, d);
+            res.push(nb, d);
+            if (res.size > ef) res.pop();
+          }
+        }
+      }
+    } else {
+      const i32 = v.i32;
+      const hi32 = v.hi32;
+      const M = v.M;
+      while (cand.size > 0) {
+        const dc = cand.topDist();
+        if (res.size >= ef && dc > res.dists[0]) break;
+        const c = cand.topId();
+        cand.pop();
+        const upper = i32[(recBase + c * stride + R.UPPER) >>> 2];
+        if (upper === 0) continue;
+        const base = (upper >>> 2) + (level - 1) * M;
+        for (let j = 0; j < M; j++) {
+          const nb = hi32[base + j];
+          if (nb === EMPTY_LINK) break;
+          if (nb >>> 0 >= limit || visited[nb] === gen) continue;
+          visited[nb] = gen;
+          const d = dist(q, recBase + nb * stride);
+          computed++;
+          if (res.size < ef || d < res.dists[0]) {
+            cand.push(nb, d);
+            res.push(nb, d);
+            if (res.size > ef) res.pop();
+          }
+        }
+      }
+    }
+    this.distanceCount += computed;
+    this.reserveOut(res.size);
+    return res.drainAscending(this.outIds, this.outDists);
+  }
+
+  /**
+   * Filtered level-0 search (spec §9.8, the reference's two-queue scheme): candidates are
+   * expanded whether or not they match, results hold only matching nodes, and at most
+   * `maxCandidates` candidates are expanded.
+   */
+  searchLayer0Filtered(
+    q: number,
+    ep: number,
+    dEp: number,
+    ef: number,
+    filter: (slot: number) => boolean,
+    maxCandidates: number,
+  ): number {
+    this.newGeneration();
+    const cand = this.cand;
+    const res = this.res;
+    cand.clear();
+    res.clear();
+    res.reserve(ef + 1);
+    const visited = this.visited;
+    const gen = this.gen;
+    const v = this.v;
+    const i32 = v.i32;
+    const recBase = v.recBase;
+    const stride = v.stride;
+    const linkOff = v.linkOff;
+    const limit = v.visibleSlots;
+    const dist = this.dist;
+    visited[ep] = gen;
+    cand.push(ep, dEp);
+    const isLive = (slot: number): boolean => ((i32[(recBase + slot * stride) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0;
+    if (isLive(ep) && filter(ep)) res.push(ep, dEp);
+    let evaluated = 1;
+    let computed = 0;
+    while (cand.size > 0) {
+      if (evaluated >= maxCandidates) break;
+      const dc = cand.topDist();
+      const c = cand.topId();
+      cand.pop();
+      evaluated++;
+      if (res.size >= ef && dc > res.topDist()) break;
+      const rec = recBase + c * stride;
+      const n = i32[rec >>> 2] & COUNT_MASK;
+      const lb = (rec + linkOff) >>> 2;
+      for (let j = 0; j < n; j++) {
+        const nb = i32[lb + j];
+        if (nb >>> 0 >= limit || visited[nb] === gen) continue;
+        visited[nb] = gen;
+        const d = dist(q, recBase + nb * stride);
+        computed++;
+        const furthest = res.topDist();
+        if (d < furthest || cand.size < ef) cand.push(nb, d);
+        if ((d < furthest || res.size < ef) && isLive(nb) && filter(nb)) {
+          res.push(nb, d);
+          if (res.size > ef) res.pop();
+        }
+      }
+    }
+    this.distanceCount += computed;
+    this.reserveOut(res.size);
+    return res.drainAscending(this.outIds, this.outDists);
+  }
+
+  /**
+   * k-NN from the set's entry point for the query record `q`: greedy descent, then level-0
+   * search with `ef` (plain or filtered). Results in outIds/outDists, ascending.
+   */
+  knn(q: number, ef: number, filter?: (slot: number) => boolean, maxCandidates = 0): number {
+    const v = this.v;
+    const h = v.i32;
+    const entry = Atomics.load(h, H.ENTRY);
+    if (entry < 0 || entry >= v.visibleSlots) return 0;
+    const maxLevel = h[H.MAX_LEVEL];
+    let ep = entry;
+    let dEp = this.dist(q, v.recOff(ep));
+    this.distanceCount++;
+    for (let level = maxLevel; level > 0; level--) {
+      this.greedy(q, ep, dEp, level);
+      ep = this.greedyId;
+      dEp = this.greedyDist;
+    }
+    if (filter) return this.searchLayer0Filtered(q, ep, dEp, ef, filter, maxCandidates);
+    return this.searchLayer(q, ep, dEp, ef, 0);
+  }
+
+  /** Exact scan of every live node (TRUTH), keeping the best `k`; results ascending. */
+  exact(q: number, k: number, filter?: (slot: number) => boolean): number {
+    const v = this.v;
+    const i32 = v.i32;
+    const res = this.res;
+    res.clear();
+    res.reserve(k + 1);
+    const highWater = Math.min(Atomics.load(i32, H.HIGH_WATER), v.visibleSlots);
+    const dist = this.dist;
+    for (let s = 0; s < highWater; s++) {
+      const rec = v.recOff(s);
+      if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
+      if (filter && !filter(s)) continue;
+      const d = dist(q, rec);
+      if (res.size < k || d < res.dists[0]) {
+        res.push(s, d);
+        if (res.size > k) res.pop();
+      }
+    }
+    this.distanceCount += highWater;
+    this.reserveOut(res.size);
+    return res.drainAscending(this.outIds, this.outDists);
+  }
+
+  /**
+   * A reader's whole query: claim a reader slot (publishing the epoch), put the query in its
+   * scratch record, search, keep at most `count` live results within `epsilon`, release.
+   * Returns the number of results written to `out`.
+   */
+  search(query: PreparedQuery, opts: SearchOptions, out: SearchResults): number {
+    const v = this.v;
+    const slot = enterRead(v);
+    if (slot < 0) throw new Error('too many concurrent searches on this vector set');
+    try {
+      v.syncWithHeader();
+      const q = v.scratchOff(slot);
+      v.u8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
+      v.f32[(q + R.RANGE) >>> 2] = query.range;
+      return this.searchAt(q, opts, out);
+    } finally {
+      exitRead(v, slot);
+    }
+  }
+
+  /**
+   * The part of `search` after the query is in memory at record offset `q`. The caller must be
+   * inside a read section (or be the writer).
+   */
+  searchAt(q: number, opts: SearchOptions, out: SearchResults): number {
+    const v = this.v;
+    const count = Math.max(1, Math.floor(opts.count));
+    const card = Atomics.load(v.i32, H.COUNT);
+    if (card === 0) {
+      out.count = 0;
+      return 0;
+    }
+    let n: number;
+    if (opts.truth) {
+      n = this.exact(q, count, opts.filter);
+    } else {
+      const ef = Math.min(Math.max(opts.ef ?? DEFAULT_EF, count), card);
+      n = opts.filter
+        ? this.knn(q, ef, opts.filter, opts.filterEf ?? count * 100)
+        : this.knn(q, ef);
+    }
+    const eps = opts.epsilon === undefined ? Infinity : Math.fround(opts.epsilon);
+    out.reserve(Math.min(n, count));
+    const i32 = v.i32;
+    let k = 0;
+    for (let i = 0; i < n && k < count; i++) {
+      const id = this.outIds[i];
+      const d = this.outDists[i];
+      if (d / 2 > eps) break;
+      // A node deleted while this search ran may have been reached; never return it.
+      if (((i32[v.recOff(id) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
+      out.ids[k] = id;
+      out.dists[k] = d;
+      k++;
+    }
+    out.count = k;
+    return k;
+  }
+}

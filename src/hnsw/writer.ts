@@ -1,0 +1,151 @@
+// The writer's side of a graph: slot allocation, record writing, limbo and reclamation.
+//
+// Exactly one `GraphWriter` exists per set, on the thread that owns the set (the main thread).
+// insert.ts and delete.ts are the two graph mutations; both run on a GraphWriter.
+
+import { Limbo, LimboKind, advanceEpoch, oldestActiveEpoch } from './epoch.js';
+import { heapAlloc, heapFree } from './heap.js';
+import { EMPTY_LINK, F, H, R, metaOf, upperBlockBytes, type SetViews } from './layout.js';
+import { levelOf } from './links.js';
+import { Searcher } from './search.js';
+import type { KernelKind } from './kernels.js';
+
+export class GraphWriter {
+  readonly v: SetViews;
+  /** The writer's own searcher (insert and delete search the graph). */
+  readonly s: Searcher;
+  readonly limbo = new Limbo();
+
+  // Scratch for insert/delete, reused.
+  candIds = new Int32Array(256);
+  candDists = new Float64Array(256);
+  nbrs = new Int32Array(64);
+  worstIdx = -1;
+  worstDist = 0;
+
+  constructor(v: SetViews, kernel?: KernelKind) {
+    this.v = v;
+    this.s = new Searcher(v, kernel);
+  }
+
+  get M(): number {
+    return this.v.M;
+  }
+
+  distance(a: number, b: number): number {
+    return this.s.dist(this.v.recOff(a), this.v.recOff(b));
+  }
+
+  /** Copy the searcher's last output into the candidate buffers. */
+  takeCandidates(n: number): void {
+    if (this.candIds.length < n) {
+      this.candIds = new Int32Array(n * 2);
+      this.candDists = new Float64Array(n * 2);
+    }
+    this.candIds.set(this.s.outIds.subarray(0, n));
+    this.candDists.set(this.s.outDists.subarray(0, n));
+  }
+
+  /**
+   * Take a free slot (reused only after reclamation) or a new one at the high-water mark, and
+   * make sure the records memory covers it.
+   */
+  allocSlot(): number {
+    const v = this.v;
+    const h = v.i32;
+    const free = h[H.FREE_SLOT];
+    if (free >= 0) {
+      h[H.FREE_SLOT] = v.i32[(v.recOff(free) + R.ELEM) >>> 2];
+      return free;
+    }
+    const slot = h[H.HIGH_WATER];
+    v.ensureSlots(slot + 1);
+    // Publish the new high-water mark only after the memory covers it.
+    Atomics.store(v.i32, H.HIGH_WATER, slot + 1);
+    return slot;
+  }
+
+  /**
+   * Fill a record completely — vector, l2, range, element, empty links, upper block — before
+   * anything links to it. The meta word is stored last, with Atomics, and without the LIVE flag:
+   * `publishNode` sets it once the node is linked (a search never returns, and a filter never
+   * sees, a node that is not LIVE).
+   */
+  writeRecord(slot: number, level: number, elemRef: number, vec: Uint8Array, l2: number, range: number): void {
+    const v = this.v;
+    const rec = v.recOff(slot);
+    let upper = 0;
+    if (level > 0) {
+      const bytes = upperBlockBytes(level, v.M);
+      upper = heapAlloc(v, bytes);
+      v.hi32.fill(EMPTY_LINK, upper >>> 2, (upper + bytes) >>> 2);
+      v.i32[H.UPPER_BYTES] += bytes;
+    }
+    v.f32[(rec + R.L2) >>> 2] = l2;
+    v.f32[(rec + R.RANGE) >>> 2] = range;
+    v.i32[(rec + R.ELEM) >>> 2] = elemRef;
+    v.i32[(rec + R.UPPER) >>> 2] = upper;
+    v.u8.fill(0, rec + R.VEC, rec + R.VEC + v.vecBytes);
+    v.u8.set(vec.subarray(0, Math.min(vec.length, v.vecBytes)), rec + R.VEC);
+    Atomics.store(v.i32, rec >>> 2, metaOf(0, level, 0));
+    // Node ids count every insert (hnsw-max-node-uid).
+    const lo = (v.i32[H.LAST_ID_LO] >>> 0) + 1;
+    if (lo > 0xffffffff) {
+      v.i32[H.LAST_ID_LO] = 0;
+      v.i32[H.LAST_ID_HI] += 1;
+    } else {
+      v.i32[H.LAST_ID_LO] = lo | 0;
+    }
+  }
+
+  /**
+   * Retire a deleted node's slot (and with it its upper block) into limbo, tagged with the
+   * current epoch; advance the epoch. The record keeps its content until reclaimed, so a search
+   * that is still walking through it sees a complete node.
+   */
+  retireSlot(slot: number): void {
+    const e = advanceEpoch(this.v);
+    this.limbo.add(e, LimboKind.Slot, slot, 0);
+  }
+
+  /** Retire a heap block (element, attribute, old hash table) the same way. */
+  retireHeap(off: number, size: number): void {
+    if (off === 0) return;
+    const e = advanceEpoch(this.v);
+    this.limbo.add(e, LimboKind.Heap, off, size);
+  }
+
+  /**
+   * Release everything retired before `oldest` (default: the oldest epoch any running search
+   * started in, so a single-threaded caller can call reclaim() right after a delete).
+   * Returns how many items were released.
+   */
+  reclaim(oldest: number = oldestActiveEpoch(this.v)): number {
+    return this.limbo.drain(oldest, (kind, off, size) => {
+      if (kind === LimboKind.Heap) heapFree(this.v, off, size);
+      else this.freeSlot(off);
+    });
+  }
+
+  private freeSlot(slot: number): void {
+    const v = this.v;
+    const rec = v.recOff(slot);
+    const level = levelOf(v, slot);
+    const upper = v.i32[(rec + R.UPPER) >>> 2];
+    if (upper !== 0) {
+      const bytes = upperBlockBytes(level, v.M);
+      heapFree(v, upper, bytes);
+      v.i32[H.UPPER_BYTES] -= bytes;
+      v.i32[(rec + R.UPPER) >>> 2] = 0;
+    }
+    Atomics.store(v.i32, rec >>> 2, metaOf(0, 0, F.FREE));
+    v.i32[(rec + R.ELEM) >>> 2] = v.i32[H.FREE_SLOT];
+    v.i32[H.FREE_SLOT] = slot;
+  }
+}
+
+/** Mark a linked node live and count it. */
+export function publishNode(v: SetViews, slot: number): void {
+  Atomics.or(v.i32, v.recOff(slot) >>> 2, F.LIVE << 24);
+  Atomics.add(v.i32, H.COUNT, 1);
+}

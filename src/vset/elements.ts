@@ -1,0 +1,239 @@
+// Elements: names, attributes and the name → element index, all in the set's shared heap.
+//
+// Workers must be able to turn a name into a node (VSIM ELE) and a node into its name and
+// attribute (to build a reply, to evaluate FILTER) without asking the main thread, so none of
+// this may live in a JS Map. And a snapshot of the buffers must be usable as loaded, so the index
+// is a plain open-addressing hash table in the heap rather than something rebuilt at start-up.
+//
+// Element block (heap, 8-aligned):   +0 u32 name length   +4 u32 attribute ref (0 = none)
+//                                    +8 i32 node slot     +12 name bytes
+// Attribute block:                   +0 u32 length        +4 bytes (stored verbatim)
+//
+// An element outlives its node across an update (VADD of an existing name): the old node is
+// deleted, a new one inserted, and the element is pointed at it — so the attribute is kept
+// without copying and the name index is untouched.
+//
+// Name table: `cap` (a power of two ≥ 16) entries of two u32 — element ref, 32-bit hash. Entry 0
+// is reserved and holds the capacity itself, so a reader needs a single header word (NAME_TABLE)
+// to find a consistent table: the writer builds a bigger table completely, then swaps the header
+// word and retires the old table to limbo. Empty = 0, tombstone = 1 (refs are 8-aligned and > 0).
+// Linear probing; rebuilt when live + tombstones would exceed 3/4 of the capacity.
+
+import { heapAlloc } from '../hnsw/heap.js';
+import { H, type SetViews } from '../hnsw/layout.js';
+import type { GraphWriter } from '../hnsw/writer.js';
+
+const E_LEN = 0;
+const E_ATTR = 4;
+const E_NODE = 8;
+const E_NAME = 12;
+const EMPTY = 0;
+const TOMB = 1;
+const MIN_CAP = 16;
+
+export function elementBytes(nameLen: number): number {
+  return E_NAME + nameLen;
+}
+
+/** 32-bit FNV-1a followed by murmur3's finaliser (FNV alone clusters badly with linear probing). */
+export function hashName(bytes: Uint8Array, off = 0, len = bytes.length): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ bytes[off + i], 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+export function elementNode(v: SetViews, elem: number): number {
+  return Atomics.load(v.hi32, (elem + E_NODE) >>> 2);
+}
+
+export function setElementNode(v: SetViews, elem: number, slot: number): void {
+  Atomics.store(v.hi32, (elem + E_NODE) >>> 2, slot);
+}
+
+export function elementNameLength(v: SetViews, elem: number): number {
+  return v.hi32[(elem + E_LEN) >>> 2];
+}
+
+/** A view of the name bytes in shared memory: valid until the element is reclaimed. */
+export function elementNameView(v: SetViews, elem: number): Uint8Array {
+  const len = v.hi32[(elem + E_LEN) >>> 2];
+  return v.hu8.subarray(elem + E_NAME, elem + E_NAME + len);
+}
+
+export function elementAttrRef(v: SetViews, elem: number): number {
+  return Atomics.load(v.hi32, (elem + E_ATTR) >>> 2);
+}
+
+export function attrBytes(len: number): number {
+  return 4 + len;
+}
+
+/** A view of an attribute block's bytes (valid until reclaimed). */
+export function attrView(v: SetViews, attr: number): Uint8Array {
+  const len = v.hi32[attr >>> 2];
+  return v.hu8.subarray(attr + 4, attr + 4 + len);
+}
+
+function nameEquals(v: SetViews, elem: number, name: Uint8Array): boolean {
+  const len = v.hi32[(elem + E_LEN) >>> 2];
+  if (len !== name.length) return false;
+  const hu8 = v.hu8;
+  const base = elem + E_NAME;
+  for (let i = 0; i < len; i++) if (hu8[base + i] !== name[i]) return false;
+  return true;
+}
+
+/** Find the element named `name`; 0 when absent. Safe from any thread. */
+export function findElement(v: SetViews, name: Uint8Array): number {
+  const table = Atomics.load(v.i32, H.NAME_TABLE);
+  if (table === 0) return 0;
+  const hi32 = v.hi32;
+  const t = table >>> 2;
+  const cap = hi32[t];
+  const mask = cap - 1;
+  const hash = hashName(name);
+  let i = hash & mask;
+  for (let probes = 0; probes < cap; probes++) {
+    if (i === 0) i = 1;
+    const ref = hi32[t + 2 * i];
+    if (ref === EMPTY) return 0;
+    if (ref !== TOMB && hi32[t + 2 * i + 1] === hash && nameEquals(v, ref, name)) return ref;
+    i = (i + 1) & mask;
+  }
+  return 0;
+}
+
+function tableCap(v: SetViews): number {
+  const table = v.i32[H.NAME_TABLE];
+  return table === 0 ? 0 : v.hi32[table >>> 2];
+}
+
+/** Place `elem` in `table` (writer; the table must have room). */
+function placeInTable(v: SetViews, table: number, elem: number, hash: number): void {
+  const hi32 = v.hi32;
+  const t = table >>> 2;
+  const mask = hi32[t] - 1;
+  let i = hash & mask;
+  for (;;) {
+    if (i === 0) i = 1;
+    const ref = hi32[t + 2 * i];
+    if (ref === EMPTY || ref === TOMB) {
+      hi32[t + 2 * i + 1] = hash;
+      Atomics.store(hi32, t + 2 * i, elem);
+      return;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+/** Rebuild the table with room for `live` + 1 entries at load ≤ 1/2, swap it in, retire the old. */
+function rebuildTable(w: GraphWriter, live: number): void {
+  const v = w.v;
+  let cap = MIN_CAP;
+  while (cap < (live + 2) * 2) cap *= 2;
+  const bytes = cap * 8;
+  const table = heapAlloc(v, bytes);
+  v.hi32.fill(0, table >>> 2, (table + bytes) >>> 2);
+  v.hi32[table >>> 2] = cap;
+  const old = v.i32[H.NAME_TABLE];
+  let used = 0;
+  if (old !== 0) {
+    const t = old >>> 2;
+    const oldCap = v.hi32[t];
+    for (let i = 1; i < oldCap; i++) {
+      const ref = v.hi32[t + 2 * i];
+      if (ref !== EMPTY && ref !== TOMB) {
+        placeInTable(v, table, ref, v.hi32[t + 2 * i + 1]);
+        used++;
+      }
+    }
+  }
+  Atomics.store(v.i32, H.NAME_TABLE, table);
+  v.i32[H.NAME_USED] = used;
+  if (old !== 0) w.retireHeap(old, v.hi32[old >>> 2] * 8);
+}
+
+/** Create an element block for `name` pointing at `slot`, not yet findable by name (writer). */
+export function createElement(w: GraphWriter, name: Uint8Array, slot: number): number {
+  const v = w.v;
+  const elem = heapAlloc(v, elementBytes(name.length));
+  v.hi32[(elem + E_LEN) >>> 2] = name.length;
+  v.hi32[(elem + E_ATTR) >>> 2] = 0;
+  v.hi32[(elem + E_NODE) >>> 2] = slot;
+  v.hu8.set(name, elem + E_NAME);
+  return elem;
+}
+
+/**
+ * Make `elem` findable by name. The caller has checked that the name is absent and has fully
+ * linked the element's node: the name becomes visible last.
+ */
+export function indexElement(w: GraphWriter, elem: number, liveElements: number): void {
+  const v = w.v;
+  const cap = tableCap(v);
+  if (cap === 0 || (v.i32[H.NAME_USED] + 1) * 4 > (cap - 1) * 3) rebuildTable(w, liveElements);
+  placeInTable(v, v.i32[H.NAME_TABLE], elem, hashName(elementNameView(v, elem)));
+  v.i32[H.NAME_USED]++;
+}
+
+/** Remove `elem` from the index and retire its block and attribute (writer). */
+export function removeElement(w: GraphWriter, elem: number): void {
+  const v = w.v;
+  const table = v.i32[H.NAME_TABLE];
+  const t = table >>> 2;
+  const cap = v.hi32[t];
+  const mask = cap - 1;
+  const name = elementNameView(v, elem);
+  let i = hashName(name) & mask;
+  for (let probes = 0; probes < cap; probes++) {
+    if (i === 0) i = 1;
+    const ref = v.hi32[t + 2 * i];
+    if (ref === EMPTY) break;
+    if (ref === elem) {
+      // Tombstone: probing chains through this entry must stay intact for readers.
+      Atomics.store(v.hi32, t + 2 * i, TOMB);
+      break;
+    }
+    i = (i + 1) & mask;
+  }
+  setAttribute(w, elem, null);
+  w.retireHeap(elem, elementBytes(name.length));
+}
+
+/**
+ * Set (bytes, possibly empty) or remove (null) an element's attribute. The old block is retired,
+ * never overwritten, so a reader holding it sees the old value intact. Returns the change in
+ * the number of elements that have an attribute (-1, 0 or +1).
+ */
+export function setAttribute(w: GraphWriter, elem: number, value: Uint8Array | null): number {
+  const v = w.v;
+  const old = elementAttrRef(v, elem);
+  let ref = 0;
+  if (value !== null) {
+    ref = heapAlloc(v, attrBytes(value.length));
+    v.hi32[ref >>> 2] = value.length;
+    v.hu8.set(value, ref + 4);
+  }
+  Atomics.store(v.hi32, (elem + E_ATTR) >>> 2, ref);
+  if (old !== 0) w.retireHeap(old, attrBytes(v.hi32[old >>> 2]));
+  const delta = (ref !== 0 ? 1 : 0) - (old !== 0 ? 1 : 0);
+  v.i32[H.ATTR_COUNT] += delta;
+  return delta;
+}
+
+/** Every element ref in the table (for validation). */
+export function* tableElements(v: SetViews): Generator<number> {
+  const table = v.i32[H.NAME_TABLE];
+  if (table === 0) return;
+  const t = table >>> 2;
+  const cap = v.hi32[t];
+  for (let i = 1; i < cap; i++) {
+    const ref = v.hi32[t + 2 * i];
+    if (ref !== EMPTY && ref !== TOMB) yield ref;
+  }
+}

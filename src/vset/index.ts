@@ -1,0 +1,566 @@
+// The vector set: the one API the command layer (VADD, VSIM, VREM, VEMB, VLINKS, …) uses.
+// See src/hnsw/README.md for the guided tour; this file is the facade over src/hnsw (the graph
+// in shared memory) and src/vset (quantisation, REDUCE, names and attributes).
+//
+// Plain data in and out: names and attributes are Uint8Array (binary-safe), vectors Float32Array,
+// search results typed arrays of node slots and float distances. A "node" is a slot number: valid
+// while the element exists (an update gives the element a new node).
+//
+// Threads: the thread that calls `VectorSet.create` owns the set and is its only writer. Any
+// thread can `VectorSet.attach(handle)` — the handle is structured-cloneable — and then search,
+// resolve names, read attributes, reconstruct vectors, all without the owner.
+
+import { activeReaders, beginWrite, currentEpoch, endWrite, oldestActiveEpoch, readSeq } from '../hnsw/epoch.js';
+import { heapAlloc } from '../hnsw/heap.js';
+import { linkNewNode, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
+import { deleteNode } from '../hnsw/delete.js';
+import {
+  F,
+  FLAGS_SHIFT,
+  H,
+  MAX_DIM,
+  MAX_M,
+  MIN_M,
+  Quant,
+  R,
+  SetViews,
+  geometry,
+  quantBytes,
+  type SetHandle,
+} from '../hnsw/layout.js';
+import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
+import { drawLevel, seedState } from '../hnsw/prng.js';
+import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
+import { graphStats, validateGraph, type GraphStats } from '../hnsw/validate.js';
+import { GraphWriter, publishNode } from '../hnsw/writer.js';
+import type { KernelKind } from '../hnsw/kernels.js';
+import {
+  attrView,
+  createElement,
+  elementAttrRef,
+  elementNameView,
+  elementNode,
+  findElement,
+  indexElement,
+  removeElement,
+  setAttribute,
+  setElementNode,
+  tableElements,
+} from './elements.js';
+import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
+import { buildProjection, project } from './projection.js';
+
+export { Quant, type SetHandle } from '../hnsw/layout.js';
+export { SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
+export type { GraphStats } from '../hnsw/validate.js';
+export type { KernelKind } from '../hnsw/kernels.js';
+
+export const DEFAULT_M = 16;
+export { DEFAULT_EF_CONSTRUCTION };
+export { DEFAULT_EF } from '../hnsw/search.js';
+
+export interface CreateOptions {
+  /** Stored dimension: the vector length, or the REDUCE target. 1 … 65536. */
+  dim: number;
+  /** Default Q8. */
+  quant?: Quant;
+  /** Graph degree, 4 … 4096, default 16. */
+  M?: number;
+  /** REDUCE: the input dimension of the projection (> dim not required; dim ≤ it). */
+  projectFrom?: number;
+  /** Seed of the level-draw generator; random when omitted. */
+  seed?: number;
+  /** Force the plain-JS kernels and buffers (tests, benchmarks); default: WebAssembly. */
+  kernel?: KernelKind;
+}
+
+export interface AddOptions {
+  /** EF construction (VADD EF), default 200. */
+  ef?: number;
+  /**
+   * Attribute: undefined keeps the current one (or none for a new element), null removes it,
+   * bytes (possibly empty) store it.
+   */
+  attr?: Uint8Array | null;
+}
+
+export interface AddResult {
+  /** True for a new element, false for an update of an existing one. */
+  added: boolean;
+  /** The element's node after the call. */
+  node: number;
+}
+
+export interface RawVector {
+  quant: Quant;
+  /** The stored bytes: normalised float32 LE, int8 quants or bit words (spec §7.6). */
+  bytes: Uint8Array;
+  l2: number;
+  /** Q8 only: the quantisation range. */
+  range: number;
+}
+
+export interface NodeLinks {
+  /** links[level] = neighbour slots at that level, in internal order; level 0 first. */
+  links: Int32Array[];
+  /** With scores: scores[level][i] = float-rounded 1 − d/2 (VLINKS WITHSCORES). */
+  scores?: Float64Array[];
+}
+
+function quantName(q: Quant): 'f32' | 'int8' | 'bin' {
+  return q === Quant.NoQuant ? 'f32' : q === Quant.Q8 ? 'int8' : 'bin';
+}
+
+export class VectorSet {
+  private readonly v: SetViews;
+  private readonly writer: GraphWriter | null;
+  private reader: Searcher | null = null;
+  private readonly kernelPref: KernelKind | undefined;
+  private readonly work: Float32Array;
+  private readonly projected: Float32Array;
+  private readonly encoded: Uint8Array;
+
+  private constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
+    this.v = v;
+    this.kernelPref = kernel;
+    this.writer = owner ? new GraphWriter(v, kernel) : null;
+    this.work = new Float32Array(v.dim);
+    this.projected = new Float32Array(v.dim);
+    this.encoded = new Uint8Array(v.vecBytes);
+  }
+
+  /** Create a new, empty set owned by the calling thread. */
+  static create(opts: CreateOptions): VectorSet {
+    const dim = opts.dim;
+    const quant = opts.quant ?? Quant.Q8;
+    const M = opts.M ?? DEFAULT_M;
+    const from = opts.projectFrom ?? 0;
+    if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`dimension ${dim} outside 1..${MAX_DIM}`);
+    if (!Number.isInteger(M) || M < MIN_M || M > MAX_M) throw new RangeError(`M ${M} outside ${MIN_M}..${MAX_M}`);
+    if (quant !== Quant.NoQuant && quant !== Quant.Q8 && quant !== Quant.Bin) throw new RangeError('unknown quantisation');
+    if (from !== 0 && (!Number.isInteger(from) || from < dim || from > MAX_DIM)) {
+      throw new RangeError(`projection input dimension ${from} must be in ${dim}..${MAX_DIM}`);
+    }
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
+    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js');
+    const set = new VectorSet(v, true, opts.kernel);
+    if (from !== 0) {
+      const w = set.writer as GraphWriter;
+      const bytes = dim * from * 4;
+      const ref = heapAlloc(w.v, bytes);
+      buildProjection(dim, from, new Float32Array(v.heap, ref, dim * from));
+      v.i32[H.PROJ_REF] = ref;
+    }
+    return set;
+  }
+
+  /**
+   * Attach to a set from its handle, in any thread. Read-only unless `owner` is set (use that
+   * only when the original owner is gone, e.g. after loading a snapshot into fresh buffers).
+   */
+  static attach(handle: SetHandle, opts: { owner?: boolean; kernel?: KernelKind } = {}): VectorSet {
+    return new VectorSet(SetViews.attach(handle), opts.owner === true, opts.kernel);
+  }
+
+  /** The structured-cloneable handle for workers. */
+  handle(): SetHandle {
+    return this.v.handle();
+  }
+
+  // ---- parameters (VINFO) ----------------------------------------------------------------
+
+  get card(): number {
+    return Atomics.load(this.v.i32, H.COUNT);
+  }
+  get dim(): number {
+    return this.v.dim;
+  }
+  get quant(): Quant {
+    return this.v.quant;
+  }
+  /** 'f32' | 'int8' | 'bin', as VINFO quant-type and VEMB RAW name them. */
+  get quantName(): 'f32' | 'int8' | 'bin' {
+    return quantName(this.v.quant);
+  }
+  get M(): number {
+    return this.v.M;
+  }
+  /** The entry point's level (VINFO max-level). */
+  get maxLevel(): number {
+    return Atomics.load(this.v.i32, H.MAX_LEVEL);
+  }
+  /** REDUCE input dimension, 0 without projection (VINFO projection-input-dim). */
+  get projectionInputDim(): number {
+    return this.v.i32[H.PROJ_INPUT_DIM];
+  }
+  get attributesCount(): number {
+    return this.v.i32[H.ATTR_COUNT];
+  }
+  /** Node ids handed out so far (VINFO hnsw-max-node-uid). */
+  get lastNodeId(): number {
+    return (this.v.i32[H.LAST_ID_HI] >>> 0) * 4294967296 + (this.v.i32[H.LAST_ID_LO] >>> 0);
+  }
+  /** Which distance kernel this thread's searches use. */
+  get kernel(): KernelKind {
+    return this.searcher().kernel;
+  }
+  /** Real bytes of the set's two shared buffers. */
+  memoryUsage(): number {
+    return this.v.bufferBytes();
+  }
+  /**
+   * Bytes of the graph proper — records memory (header, scratch, node records with vectors and
+   * level-0 links) plus upper-level link blocks — i.e. without names, attributes, name index.
+   */
+  graphBytes(): number {
+    return this.v.recordsBytes() + this.v.i32[H.UPPER_BYTES];
+  }
+
+  // ---- vectors in ------------------------------------------------------------------------
+
+  private requireWriter(): GraphWriter {
+    if (this.writer === null) throw new Error('this VectorSet was attached read-only');
+    return this.writer;
+  }
+
+  /** Project (when REDUCE applies) into the stored dimension. */
+  private toStoredDim(input: Float32Array, forQuery: boolean): Float32Array {
+    const from = this.projectionInputDim;
+    if (from !== 0 && input.length === from) {
+      const m = new Float32Array(this.v.heap, this.v.i32[H.PROJ_REF], this.v.dim * from);
+      project(m, this.v.dim, from, input, this.projected);
+      return this.projected;
+    }
+    if (input.length === this.v.dim && (from === 0 || forQuery)) return input;
+    if (from !== 0) {
+      throw new RangeError(`Input dimension mismatch for projection - got ${input.length} but projection expects ${from}`);
+    }
+    throw new RangeError(`Vector dimension mismatch - got ${input.length} but set has ${this.v.dim}`);
+  }
+
+  /**
+   * Prepare a query vector (VSIM FP32/VALUES): project if it has the projection's input length
+   * (a vector of the reduced length is used as is), normalise, quantise. The result can be
+   * passed to `search` here or, structured-cloned, in a worker.
+   */
+  prepare(input: Float32Array): PreparedQuery {
+    const x = this.toStoredDim(input, true);
+    const bytes = new Uint8Array(this.v.vecBytes);
+    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
+    return { bytes, range };
+  }
+
+  /**
+   * The query for VSIM ELE: the element's stored vector reconstructed as VEMB returns it, then
+   * normalised and quantised like an input vector (no projection: it is already reduced).
+   */
+  queryFromNode(node: number): PreparedQuery {
+    const x = new Float32Array(this.v.dim);
+    this.reconstructInto(node, x);
+    const bytes = new Uint8Array(this.v.vecBytes);
+    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
+    return { bytes, range };
+  }
+
+  /**
+   * VADD: insert a new element, or update an existing one (delete + fresh insert: new node, new
+   * level; the attribute is kept unless `opts.attr` says otherwise). The input has the set's
+   * dimension, or the projection's input dimension on a REDUCE set.
+   */
+  add(name: Uint8Array, vector: Float32Array, opts: AddOptions = {}): AddResult {
+    const w = this.requireWriter();
+    const v = this.v;
+    const x = this.toStoredDim(vector, false);
+    w.reclaim();
+    const { l2, range } = encodeVector(v.quant, x, this.work, this.encoded);
+    const ef = opts.ef ?? DEFAULT_EF_CONSTRUCTION;
+    beginWrite(v);
+    try {
+      const existing = findElement(v, name);
+      if (existing !== 0) {
+        const old = elementNode(v, existing);
+        const slot = this.writeNewRecord(w, existing, l2, range);
+        // The old node goes first, so the new one does not link to it; meanwhile the element
+        // keeps resolving to a complete node (the old one, in limbo, then the new one).
+        deleteNode(w, old);
+        linkNewNode(w, slot, ef);
+        publishNode(v, slot);
+        setElementNode(v, existing, slot);
+        if (opts.attr !== undefined) setAttribute(w, existing, opts.attr);
+        return { added: false, node: slot };
+      }
+      const elem = createElement(w, name, -1);
+      const slot = this.writeNewRecord(w, elem, l2, range);
+      setElementNode(v, elem, slot);
+      if (opts.attr !== undefined && opts.attr !== null) setAttribute(w, elem, opts.attr);
+      linkNewNode(w, slot, ef);
+      publishNode(v, slot);
+      indexElement(w, elem, this.card);
+      return { added: true, node: slot };
+    } finally {
+      endWrite(v);
+    }
+  }
+
+  /** Allocate and fill a record (not yet linked, not yet live) with the encoded vector. */
+  private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number): number {
+    const slot = w.allocSlot();
+    const level = drawLevel(this.v.i32);
+    w.writeRecord(slot, level, elem, this.encoded, l2, range);
+    return slot;
+  }
+
+  /** VREM: delete an element. Returns false if it did not exist. */
+  remove(name: Uint8Array): boolean {
+    const w = this.requireWriter();
+    const v = this.v;
+    w.reclaim();
+    const elem = findElement(v, name);
+    if (elem === 0) return false;
+    beginWrite(v);
+    try {
+      deleteNode(w, elementNode(v, elem));
+      removeElement(w, elem);
+    } finally {
+      endWrite(v);
+    }
+    return true;
+  }
+
+  /** VSETATTR / VADD SETATTR: bytes (possibly empty) to set, null to remove. */
+  setAttr(node: number, value: Uint8Array | null): void {
+    const w = this.requireWriter();
+    const elem = this.elementOf(node);
+    beginWrite(this.v);
+    try {
+      setAttribute(w, elem, value);
+    } finally {
+      endWrite(this.v);
+    }
+  }
+
+  // ---- elements out ----------------------------------------------------------------------
+
+  private elementOf(node: number): number {
+    const v = this.v;
+    v.syncWithHeader();
+    if (node < 0 || node >= v.visibleSlots) throw new RangeError(`no node ${node}`);
+    return v.i32[(v.recOff(node) + R.ELEM) >>> 2];
+  }
+
+  /** The element's node, or -1 (VISMEMBER, VSIM ELE, VEMB …). */
+  lookup(name: Uint8Array): number {
+    this.v.syncWithHeader();
+    const elem = findElement(this.v, name);
+    return elem === 0 ? -1 : elementNode(this.v, elem);
+  }
+
+  /** Whether `node` is a live node (not deleted). */
+  isLive(node: number): boolean {
+    const v = this.v;
+    v.syncWithHeader();
+    if (node < 0 || node >= v.visibleSlots) return false;
+    return ((v.i32[v.recOff(node) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0;
+  }
+
+  /** A copy of the node's element name. */
+  nameOf(node: number): Uint8Array {
+    return this.nameView(node).slice();
+  }
+
+  /**
+   * The name as a view into shared memory, without copying: valid until the element is deleted
+   * and reclaimed, i.e. for the duration of a search's read section or on the writer thread
+   * until the next write.
+   */
+  nameView(node: number): Uint8Array {
+    return elementNameView(this.v, this.elementOf(node));
+  }
+
+  /** A copy of the attribute, or null when the element has none. */
+  getAttr(node: number): Uint8Array | null {
+    const view = this.attrView(node);
+    return view === null ? null : view.slice();
+  }
+
+  /** The attribute as a view into shared memory (same validity as nameView). */
+  attrView(node: number): Uint8Array | null {
+    const ref = elementAttrRef(this.v, this.elementOf(node));
+    return ref === 0 ? null : attrView(this.v, ref);
+  }
+
+  /** VEMB: the reconstructed vector (spec §3.6) as doubles. */
+  reconstruct(node: number): Float64Array {
+    const out = new Float64Array(this.v.dim);
+    this.reconstructInto(node, out);
+    return out;
+  }
+
+  private reconstructInto(node: number, out: Float32Array | Float64Array): void {
+    const v = this.v;
+    const raw = this.rawView(node);
+    reconstruct(v.quant, v.dim, raw, v.f32[(v.recOff(node) + R.L2) >>> 2], v.f32[(v.recOff(node) + R.RANGE) >>> 2], out);
+  }
+
+  private rawView(node: number): Uint8Array {
+    const v = this.v;
+    v.syncWithHeader();
+    if (node < 0 || node >= v.visibleSlots) throw new RangeError(`no node ${node}`);
+    const off = v.recOff(node) + R.VEC;
+    return v.u8.subarray(off, off + quantBytes(v.dim, v.quant));
+  }
+
+  /** VEMB RAW: the stored bytes (a copy), l2 and range. */
+  raw(node: number): RawVector {
+    const v = this.v;
+    const rec = v.recOff(node);
+    return {
+      quant: v.quant,
+      bytes: this.rawView(node).slice(),
+      l2: v.f32[(rec + R.L2) >>> 2],
+      range: v.f32[(rec + R.RANGE) >>> 2],
+    };
+  }
+
+  /** The node's top level. */
+  level(node: number): number {
+    return levelOf(this.v, node);
+  }
+
+  /** VLINKS: neighbours per level (index 0 = level 0), optionally with float-rounded scores. */
+  links(node: number, withScores = false): NodeLinks {
+    const v = this.v;
+    v.syncWithHeader();
+    const level = levelOf(v, node);
+    const links: Int32Array[] = [];
+    const scores: Float64Array[] = [];
+    const s = this.searcher();
+    for (let lc = 0; lc <= level; lc++) {
+      const n = linkCount(v, node, lc);
+      const words = listWords(v, lc);
+      const base = listBase(v, node, lc);
+      const ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) ids[i] = words[base + i];
+      links.push(ids);
+      if (withScores) {
+        const sc = new Float64Array(n);
+        for (let i = 0; i < n; i++) sc[i] = Math.fround(1 - s.dist(v.recOff(node), v.recOff(ids[i])) / 2);
+        scores.push(sc);
+      }
+    }
+    return withScores ? { links, scores } : { links };
+  }
+
+  /** A uniformly random live node, or -1 for an empty set (VRANDMEMBER). */
+  randomNode(random: () => number = Math.random): number {
+    const v = this.v;
+    v.syncWithHeader();
+    const hw = Math.min(Atomics.load(v.i32, H.HIGH_WATER), v.visibleSlots);
+    if (this.card === 0 || hw === 0) return -1;
+    const i32 = v.i32;
+    for (let tries = 0; tries < 64; tries++) {
+      const s = Math.floor(random() * hw);
+      if (((i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) return s;
+    }
+    // A very sparse set (most slots free): walk from a random start to the next live slot.
+    const start = Math.floor(random() * hw);
+    for (let k = 0; k < hw; k++) {
+      const s = (start + k) % hw;
+      if (((i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) return s;
+    }
+    return -1;
+  }
+
+  /** Every live node, in slot order. */
+  *nodes(): IterableIterator<number> {
+    const v = this.v;
+    v.syncWithHeader();
+    const hw = Math.min(Atomics.load(v.i32, H.HIGH_WATER), v.visibleSlots);
+    for (let s = 0; s < hw; s++) {
+      if (((v.i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) yield s;
+    }
+  }
+
+  // ---- search ----------------------------------------------------------------------------
+
+  private searcher(): Searcher {
+    if (this.reader === null) this.reader = new Searcher(this.v, this.kernelPref);
+    return this.reader;
+  }
+
+  /**
+   * VSIM: approximate k-NN (or exact with `truth`), ascending by distance. Results go to `out`
+   * (reused when given). Safe in any thread; on the owner thread it simply runs inline.
+   */
+  search(query: PreparedQuery, opts: SearchOptions, out: SearchResults = new SearchResults()): SearchResults {
+    this.searcher().search(query, opts, out);
+    return out;
+  }
+
+  /** Distance computations of this thread's searches so far (benchmarks). */
+  get distanceCount(): number {
+    return this.searcher().distanceCount;
+  }
+
+  // ---- concurrency hooks -----------------------------------------------------------------
+
+  /** Seqlock word: odd while a write is in progress; changes with every write. */
+  get seq(): number {
+    return readSeq(this.v);
+  }
+  get epoch(): number {
+    return currentEpoch(this.v);
+  }
+  oldestActiveEpoch(): number {
+    return oldestActiveEpoch(this.v);
+  }
+  activeSearches(): number {
+    return activeReaders(this.v);
+  }
+  /**
+   * Free deleted slots and blocks that no running search can reach any more. Called at the start
+   * of every write anyway; call it explicitly after a burst of deletes to return memory sooner.
+   */
+  reclaim(oldest?: number): number {
+    return this.requireWriter().reclaim(oldest);
+  }
+  /** Items waiting in limbo. */
+  get pendingReclaim(): number {
+    return this.requireWriter().limbo.length;
+  }
+
+  // ---- checks ----------------------------------------------------------------------------
+
+  /** Graph and element-index consistency; an empty list means OK. */
+  validate(): string[] {
+    const v = this.v;
+    const problems = validateGraph(v);
+    let elements = 0;
+    for (const elem of tableElements(v)) {
+      elements++;
+      const node = elementNode(v, elem);
+      if (node < 0 || node >= v.i32[H.HIGH_WATER]) {
+        problems.push(`element at ${elem} points to slot ${node} out of bounds`);
+        continue;
+      }
+      if (((v.i32[v.recOff(node) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) {
+        problems.push(`element "${Buffer.from(elementNameView(v, elem)).toString()}" points to a dead node ${node}`);
+        continue;
+      }
+      if (v.i32[(v.recOff(node) + R.ELEM) >>> 2] !== elem) problems.push(`node ${node} does not point back to its element`);
+      if (findElement(v, elementNameView(v, elem)) !== elem) problems.push(`element at ${elem} is not found by name`);
+    }
+    if (elements !== this.card) problems.push(`${elements} named elements but ${this.card} live nodes`);
+    let attrs = 0;
+    for (const elem of tableElements(v)) if (elementAttrRef(v, elem) !== 0) attrs++;
+    if (attrs !== this.attributesCount) problems.push(`attributes-count ${this.attributesCount} but ${attrs} attributes`);
+    return problems;
+  }
+
+  stats(): GraphStats {
+    return graphStats(this.v);
+  }
+}
+
+/** Helpers for the command layer and tests. */
+export const quantization = { normalizeInPlace, quantizeQ8, quantizeBin, quantName };
