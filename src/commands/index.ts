@@ -9,7 +9,8 @@ import { transactionCommands } from './transactions.js';
 import { persistenceCommands } from './persistence-commands.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
+import { vectorSetCommands } from './vectorset.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands];
 }

@@ -245,20 +245,15 @@ function vsim(c: Client, argv: Buffer[]): void {
     return;
   }
   const set = found.set;
-  let query: Float32Array;
+  let query: Float32Array | { element: Buffer };
   let next: number;
   if (isWord(argv[2], 'ELE')) {
-    const name = argv[3];
-    if (name === undefined) {
-      c.reply.error(ERR_VECTOR_SPEC);
-      return;
-    }
-    const v = set.storedVector(name);
-    if (!v) {
+    const name = argv[3]!;
+    if (!set.has(name)) {
       c.reply.error('ERR element not found in set');
       return;
     }
-    query = v;
+    query = { element: name };
     next = 4;
   } else {
     const spec = parseVectorSpec(argv, 2, false);
@@ -267,19 +262,16 @@ function vsim(c: Client, argv: Buffer[]): void {
       return;
     }
     next = spec.next;
-    if (set.projectionInputDim > 0) {
-      if (spec.vector.length === set.projectionInputDim) query = set.project(spec.vector);
-      else if (spec.vector.length === set.dim) query = spec.vector;
-      else {
-        c.reply.error(`ERR Input dimension mismatch for projection - got ${spec.vector.length} but projection expects ${set.projectionInputDim}`);
-        return;
-      }
-    } else if (spec.vector.length !== set.dim) {
-      c.reply.error(`ERR Vector dimension mismatch - got ${spec.vector.length} but set has ${set.dim}`);
+    const len = spec.vector.length;
+    if (set.projectionInputDim > 0 && len !== set.projectionInputDim && len !== set.dim) {
+      c.reply.error(`ERR Input dimension mismatch for projection - got ${len} but projection expects ${set.projectionInputDim}`);
       return;
-    } else {
-      query = spec.vector;
     }
+    if (set.projectionInputDim === 0 && len !== set.dim) {
+      c.reply.error(`ERR Vector dimension mismatch - got ${len} but set has ${set.dim}`);
+      return;
+    }
+    query = spec.vector;
   }
   const o = parseVsimOptions(c, argv, next);
   if (!o) return;

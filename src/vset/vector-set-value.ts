@@ -1,0 +1,269 @@
+/**
+ * A vector set as a key's value: the engine's `VectorSet` (graph, vectors, names and attributes in
+ * shared memory) plus what the keyspace and the commands need around it — the process-wide
+ * `vset-uid`, name-based access, reply-ready search hits, the byte-ordered name index for VRANGE,
+ * and random sampling for VRANDMEMBER.
+ */
+import type { KeyValue } from '../keyspace/value.js';
+import { Quant, SearchResults, VectorSet } from './index.js';
+import type { CreateOptions, QuantName, RawEmbedding, SearchHit, SearchOptions } from './types.js';
+import type { RangeBound } from '../commands/vectorset.js';
+
+/** vset-uid: a counter of set objects created in this process (spec §1.4), not persisted. */
+let nextUid = 0;
+
+function quantOf(name: QuantName): Quant {
+  return name === 'f32' ? Quant.NoQuant : name === 'int8' ? Quant.Q8 : Quant.Bin;
+}
+
+export class VectorSetValue implements KeyValue {
+  readonly type = 'vectorset' as const;
+  readonly uid = nextUid++;
+  /** Element names in byte order, rebuilt lazily after the set's membership changes (VRANGE). */
+  private sortedNames: Buffer[] | null = null;
+  private readonly results = new SearchResults(16);
+
+  constructor(readonly engine: VectorSet) {}
+
+  static create(opts: CreateOptions): VectorSetValue {
+    return new VectorSetValue(
+      VectorSet.create({
+        dim: opts.dim,
+        quant: quantOf(opts.quant),
+        M: opts.m,
+        ...(opts.projectionInputDim > 0 ? { projectFrom: opts.projectionInputDim } : {}),
+      }),
+    );
+  }
+
+  // ---- KeyValue ----------------------------------------------------------------------------
+
+  memoryUsage(): number {
+    return this.engine.memoryUsage();
+  }
+
+  encoding(): string {
+    // Redis reports any module value as "raw".
+    return 'raw';
+  }
+
+  // ---- properties (VINFO, VDIM, VCARD) ------------------------------------------------------
+
+  get dim(): number {
+    return this.engine.dim;
+  }
+  get projectionInputDim(): number {
+    return this.engine.projectionInputDim;
+  }
+  get quant(): QuantName {
+    return this.engine.quantName;
+  }
+  get m(): number {
+    return this.engine.M;
+  }
+  get size(): number {
+    return this.engine.card;
+  }
+  get maxLevel(): number {
+    return this.engine.maxLevel;
+  }
+  get attributesCount(): number {
+    return this.engine.attributesCount;
+  }
+  get maxNodeUid(): number {
+    return this.engine.lastNodeId;
+  }
+
+  // ---- elements ----------------------------------------------------------------------------
+
+  has(name: Uint8Array): boolean {
+    return this.engine.lookup(name) >= 0;
+  }
+
+  /**
+   * VADD: inserts or updates. `attr`: undefined keeps (or none for a new element), an empty
+   * buffer on an update removes the attribute, on a new element stores an empty one (spec §14.1).
+   * Returns true for a new element.
+   */
+  add(name: Uint8Array, vector: Float32Array, attr: Uint8Array | undefined, ef: number): boolean {
+    const exists = this.engine.lookup(name) >= 0;
+    let a: Uint8Array | null | undefined = attr;
+    if (exists && attr !== undefined && attr.length === 0) a = null;
+    const r = this.engine.add(name, vector, a === undefined ? { ef } : { ef, attr: a });
+    if (r.added) this.sortedNames = null;
+    return r.added;
+  }
+
+  remove(name: Uint8Array): boolean {
+    const removed = this.engine.remove(name);
+    if (removed) {
+      this.sortedNames = null;
+      this.engine.reclaim();
+    }
+    return removed;
+  }
+
+  /** undefined: no such element; null: no attribute. */
+  getAttr(name: Uint8Array): Uint8Array | null | undefined {
+    const node = this.engine.lookup(name);
+    if (node < 0) return undefined;
+    return this.engine.getAttr(node);
+  }
+
+  /** VSETATTR: null removes. Returns false when the element does not exist. */
+  setAttr(name: Uint8Array, value: Uint8Array | null): boolean {
+    const node = this.engine.lookup(name);
+    if (node < 0) return false;
+    this.engine.setAttr(node, value);
+    return true;
+  }
+
+  embedding(name: Uint8Array): Float64Array | null {
+    const node = this.engine.lookup(name);
+    return node < 0 ? null : this.engine.reconstruct(node);
+  }
+
+  rawEmbedding(name: Uint8Array): RawEmbedding | null {
+    const node = this.engine.lookup(name);
+    if (node < 0) return null;
+    const r = this.engine.raw(node);
+    const quant = this.quant;
+    return quant === 'int8' ? { quant, bytes: r.bytes, l2: r.l2, range: r.range } : { quant, bytes: r.bytes, l2: r.l2 };
+  }
+
+  /** VLINKS: per level from the node's top level down to 0, neighbour names and float-rounded scores. */
+  links(name: Uint8Array): Array<Array<{ name: Uint8Array; score: number }>> | null {
+    const node = this.engine.lookup(name);
+    if (node < 0) return null;
+    const l = this.engine.links(node, true);
+    const out: Array<Array<{ name: Uint8Array; score: number }>> = [];
+    for (let level = l.links.length - 1; level >= 0; level--) {
+      const ids = l.links[level]!;
+      const scores = l.scores![level]!;
+      const row: Array<{ name: Uint8Array; score: number }> = [];
+      for (let i = 0; i < ids.length; i++) row.push({ name: this.engine.nameOf(ids[i]!), score: scores[i]! });
+      out.push(row);
+    }
+    return out;
+  }
+
+  // ---- search ------------------------------------------------------------------------------
+
+  /**
+   * VSIM. `query` has the stored dimension or the projection's input dimension (checked by the
+   * caller), or is null with `element` naming the element whose vector is the query (VSIM ELE).
+   */
+  search(query: Float32Array | { element: Uint8Array }, opts: SearchOptions): SearchHit[] {
+    const e = this.engine;
+    let prepared;
+    if (query instanceof Float32Array) prepared = e.prepare(query);
+    else {
+      const node = e.lookup(query.element);
+      if (node < 0) return [];
+      prepared = e.queryFromNode(node);
+    }
+    const filter = opts.filter;
+    const out = e.search(
+      prepared,
+      {
+        count: opts.count,
+        ef: opts.ef,
+        epsilon: opts.epsilon,
+        truth: opts.truth,
+        filterEf: opts.filterEf,
+        ...(filter
+          ? {
+              filter: (slot: number) => {
+                // An element without an attribute never matches (spec §9.1).
+                const attr = e.attrView(slot);
+                return attr !== null && filter.match(attr, 0, attr.length);
+              },
+            }
+          : {}),
+      },
+      this.results,
+    );
+    const hits: SearchHit[] = new Array(out.count);
+    for (let i = 0; i < out.count; i++) {
+      const slot = out.ids[i]!;
+      hits[i] = { name: e.nameOf(slot), score: out.score(i), attr: opts.withAttribs ? e.getAttr(slot) : null };
+    }
+    return hits;
+  }
+
+  // ---- VRANDMEMBER and VRANGE --------------------------------------------------------------
+
+  /**
+   * `count` distinct members (at most the set's size), or `count` members with repeats allowed.
+   * Sampling is uniform; Redis's random walk is not, and clients must not rely on either.
+   */
+  randomMembers(count: number, repeats: boolean): Uint8Array[] {
+    const e = this.engine;
+    const size = e.card;
+    const out: Uint8Array[] = [];
+    if (size === 0) return out;
+    if (repeats) {
+      for (let i = 0; i < count; i++) out.push(e.nameOf(e.randomNode()));
+      return out;
+    }
+    if (count >= size) {
+      for (const node of e.nodes()) out.push(e.nameOf(node));
+      return out;
+    }
+    if (count <= size * 0.2) {
+      const seen = new Set<number>();
+      while (seen.size < count) {
+        const node = e.randomNode();
+        if (seen.has(node)) continue;
+        seen.add(node);
+        out.push(e.nameOf(node));
+      }
+      return out;
+    }
+    // Many of them: a run of consecutive members from a random start, wrapping around (as the
+    // reference does over its element list).
+    const all = [...e.nodes()];
+    const start = Math.floor(Math.random() * all.length);
+    for (let i = 0; i < count; i++) out.push(e.nameOf(all[(start + i) % all.length]!));
+    return out;
+  }
+
+  private sorted(): Buffer[] {
+    if (this.sortedNames === null) {
+      const names: Buffer[] = [];
+      for (const node of this.engine.nodes()) {
+        const n = this.engine.nameOf(node);
+        names.push(Buffer.from(n.buffer, n.byteOffset, n.length));
+      }
+      names.sort(Buffer.compare);
+      this.sortedNames = names;
+    }
+    return this.sortedNames;
+  }
+
+  /** VRANGE: names in byte order between the bounds, at most `count` (negative: no limit). */
+  range(start: RangeBound, end: RangeBound, count: number): Uint8Array[] {
+    const names = this.sorted();
+    let lo = 0;
+    if (start.kind === 'incl' || start.kind === 'excl') {
+      const target = start.name;
+      let a = 0;
+      let b = names.length;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        const cmp = Buffer.compare(names[mid]!, target);
+        if (cmp < 0 || (cmp === 0 && start.kind === 'excl')) a = mid + 1;
+        else b = mid;
+      }
+      lo = a;
+    }
+    const out: Uint8Array[] = [];
+    for (let i = lo; i < names.length && (count < 0 || out.length < count); i++) {
+      const n = names[i]!;
+      if (end.kind === 'incl' && Buffer.compare(n, end.name) > 0) break;
+      if (end.kind === 'excl' && Buffer.compare(n, end.name) >= 0) break;
+      out.push(n);
+    }
+    return out;
+  }
+}
