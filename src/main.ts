@@ -7,6 +7,7 @@ import { Config, ConfigError, applyStartupOptions, parseCommandLine } from './se
 import { log } from './server/log.js';
 import { Server, VSETD_VERSION } from './server/server.js';
 import { Persistence, StartupLoadError } from './persistence/persistence.js';
+import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
 
 function fatal(message: string): never {
   process.stderr.write(`\n*** FATAL CONFIG ERROR (vsetd ${VSETD_VERSION}) ***\n${message}\n`);
@@ -51,6 +52,16 @@ async function main(): Promise<void> {
     log.warning('vsetd will not start on a partly loaded dataset. Fix or move the file named above and restart.');
     process.exit(1);
   }
+  const threads = (): number => Math.min(config.int('search-threads'), MAX_SEARCH_THREADS);
+  if (config.int('search-threads') > MAX_SEARCH_THREADS) {
+    log.warning(`search-threads capped at ${MAX_SEARCH_THREADS} (concurrent searches per vector set are limited)`);
+  }
+  const pool = new SearchPool(new URL('../workers/search-worker.js', import.meta.url), threads(), log);
+  server.searchPool = pool;
+  server.infoProviders.set('searchpool', () => pool.infoLines());
+  config.onChange('search-threads', () => pool.resize(threads()));
+  server.shutdownHooks.push(() => pool.close());
+  log.notice(`Search pool: ${pool.size} worker thread${pool.size === 1 ? '' : 's'}`);
   try {
     await server.listen();
   } catch (e) {

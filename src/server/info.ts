@@ -11,7 +11,7 @@ import { VERSION, VSETD_VERSION } from './server.js';
 
 type Lines = Array<[string, string | number]>;
 
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'searchpool', 'modules', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, -1), 'commandstats', 'keyspace'];
 
 export function humanBytes(n: number): string {
@@ -223,7 +223,7 @@ function sectionLines(server: Server, name: string): Lines | null {
 const TITLES: Record<string, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats',
   replication: 'Replication', cpu: 'CPU', modules: 'Modules', errorstats: 'Errorstats', cluster: 'Cluster',
-  keyspace: 'Keyspace', commandstats: 'Commandstats',
+  keyspace: 'Keyspace', commandstats: 'Commandstats', searchpool: 'Searchpool',
 };
 
 /** Builds the INFO text for the requested section names (none = default). */

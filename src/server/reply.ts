@@ -68,7 +68,9 @@ export class ReplyWriter {
   }
 
   private bytes(b: Uint8Array): void {
-    if (b.length >= PASS_THROUGH) {
+    // Large payloads are referenced, not copied — except views of shared memory (a vector set's
+    // names and attributes), which another thread may change after this call.
+    if (b.length >= PASS_THROUGH && !(b.buffer instanceof SharedArrayBuffer)) {
       this.cutChunk();
       this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
       return;

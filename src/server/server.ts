@@ -20,6 +20,7 @@ import { CommandTable, fullName } from '../commands/table.js';
 import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import type { Persistence } from '../persistence/persistence.js';
+import type { SearchPool } from './search-pool.js';
 
 export const VERSION = '8.2.0';
 export const VSETD_VERSION = '0.1.0';
@@ -66,6 +67,8 @@ export class Server {
   instantaneousOps = 0;
   peakMemory = 0;
 
+  /** Worker threads for VSIM; null until main starts it (tests of the core run without). */
+  searchPool: SearchPool | null = null;
   /** Snapshot and AOF machinery, attached by main before loading. */
   persistence: Persistence | null = null;
   /** Changes since the last successful save (rdb_changes_since_last_save). */

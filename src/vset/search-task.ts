@@ -1,0 +1,138 @@
+/**
+ * One VSIM, as plain data, and the code that runs it against an attached set and encodes the
+ * finished reply. The same function runs in a search worker and, with `search-threads 0`,
+ * NOTHREAD, inside MULTI or with vset-force-single-threaded-execution, on the main thread — so the
+ * two paths cannot drift apart.
+ *
+ * The reply is produced where the search runs: names and attributes are read from the set's shared
+ * memory inside the search's read section, so a slot freed by a concurrent VREM cannot be reused
+ * (and renamed) while its name is being copied out.
+ */
+import { compileFilter, type CompiledFilter } from '../filter/index.js';
+import { ReplyWriter, type Protocol } from '../server/reply.js';
+import { SearchResults, type VectorSet } from './index.js';
+
+export interface SearchTask {
+  /** VSIM FP32/VALUES: the input vector (stored or projection-input length), else null. */
+  query: Float32Array | null;
+  /** VSIM ELE: the element whose vector is the query, else null. */
+  element: Uint8Array | null;
+  count: number;
+  ef: number;
+  epsilon: number;
+  truth: boolean;
+  /** FILTER expression bytes (already known to compile), or null. */
+  filter: Uint8Array | null;
+  filterEf: number;
+  withScores: boolean;
+  withAttribs: boolean;
+  protocol: Protocol;
+}
+
+/** Compiled filters by expression text, per thread: repeated queries skip the compile. */
+export class FilterCache {
+  private readonly map = new Map<string, CompiledFilter>();
+  constructor(private readonly capacity = 64) {}
+
+  get(expr: Uint8Array): CompiledFilter | null {
+    const k = Buffer.from(expr.buffer, expr.byteOffset, expr.length).toString('latin1');
+    let f = this.map.get(k);
+    if (f) {
+      // Refresh recency.
+      this.map.delete(k);
+      this.map.set(k, f);
+      return f;
+    }
+    const r = compileFilter(expr);
+    if (!r.ok) return null;
+    f = r.filter;
+    this.map.set(k, f);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    return f;
+  }
+}
+
+/**
+ * Runs the search and returns the encoded reply (RESP2 or RESP3, as the task asks), including
+ * error replies for the cases only the searching thread can see (the ELE element vanished).
+ */
+export function runSearchTask(set: VectorSet, task: SearchTask, filters: FilterCache, out: SearchResults = new SearchResults()): Uint8Array {
+  const w = new ReplyWriter(task.protocol);
+  let prepared;
+  if (task.element) {
+    const node = set.lookup(task.element);
+    if (node < 0) {
+      w.error('ERR element not found in set');
+      return concat(w.take());
+    }
+    prepared = set.queryFromNode(node);
+  } else {
+    prepared = set.prepare(task.query!);
+  }
+  const filter = task.filter ? filters.get(task.filter) : null;
+  if (task.filter && !filter) {
+    w.error('ERR syntax error in FILTER expression');
+    return concat(w.take());
+  }
+  set.search(
+    prepared,
+    {
+      count: task.count,
+      ef: task.ef,
+      epsilon: task.epsilon,
+      truth: task.truth,
+      filterEf: task.filterEf,
+      ...(filter
+        ? {
+            filter: (slot: number) => {
+              // An element without an attribute never matches (spec §9.1).
+              const attr = set.attrView(slot);
+              return attr !== null && filter.match(attr, 0, attr.length);
+            },
+          }
+        : {}),
+    },
+    out,
+  );
+  writeHits(w, set, out, task.withScores, task.withAttribs);
+  return concat(w.take());
+}
+
+function concat(chunks: Buffer[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** The VSIM reply shapes of spec §7.2. */
+function writeHits(r: ReplyWriter, set: VectorSet, res: SearchResults, withScores: boolean, withAttribs: boolean): void {
+  const n = res.count;
+  if (!withScores && !withAttribs) {
+    r.array(n);
+    for (let i = 0; i < n; i++) r.bulk(set.nameView(res.ids[i]!));
+    return;
+  }
+  if (r.resp3) {
+    r.map(n);
+    for (let i = 0; i < n; i++) {
+      const slot = res.ids[i]!;
+      r.bulk(set.nameView(slot));
+      if (withScores && withAttribs) {
+        r.array(2);
+        r.double(res.score(i));
+        r.bulkOrNull(set.attrView(slot));
+      } else if (withScores) {
+        r.double(res.score(i));
+      } else {
+        r.bulkOrNull(set.attrView(slot));
+      }
+    }
+    return;
+  }
+  const per = 1 + (withScores ? 1 : 0) + (withAttribs ? 1 : 0);
+  r.array(n * per);
+  for (let i = 0; i < n; i++) {
+    const slot = res.ids[i]!;
+    r.bulk(set.nameView(slot));
+    if (withScores) r.double(res.score(i));
+    if (withAttribs) r.bulkOrNull(set.attrView(slot));
+  }
+}
