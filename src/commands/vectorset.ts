@@ -7,7 +7,6 @@ import { command, ONE_KEY, type CommandSpec } from './types.js';
 import { isWord, keyOf, parseDouble, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
 import { ERR_VECTOR_SPEC, parseVectorSpec } from './vector-args.js';
-import { parseStrictInt } from '../server/resp-reader.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
@@ -455,8 +454,9 @@ function vlinks(c: Client, argv: Buffer[]): void {
 }
 
 function vrandmember(c: Client, argv: Buffer[]): void {
+  // Redis answers a third argument with its arity error, not a syntax error.
   if (argv.length > 3) {
-    c.reply.error('ERR syntax error');
+    c.reply.error("ERR wrong number of arguments for 'VRANDMEMBER' command");
     return;
   }
   let count: number | null = null;
@@ -513,8 +513,9 @@ function vrange(c: Client, argv: Buffer[]): void {
   }
   let count = -1;
   if (argv.length === 5) {
-    const n = parseStrictInt(argv[4]!, 0, argv[4]!.length);
-    if (!Number.isFinite(n)) {
+    // Any 64-bit integer (string2ll rules); beyond 2^53 it is only ever "no limit" or "huge".
+    const n = strictInt(argv[4]);
+    if (n === null) {
       c.reply.error('ERR invalid COUNT value');
       return;
     }

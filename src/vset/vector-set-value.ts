@@ -163,11 +163,15 @@ export class VectorSetValue implements KeyValue {
       prepared = e.queryFromNode(node);
     }
     const filter = opts.filter;
+    // COUNT has no upper limit (spec §7.2) and the effective EF is capped at the cardinality
+    // (§5), so neither needs to exceed the set's size; capping here also keeps a COUNT near
+    // 2^63 from reaching the engine's allocations.
+    const size = e.card;
     const out = e.search(
       prepared,
       {
-        count: opts.count,
-        ef: opts.ef,
+        count: Math.min(opts.count, size),
+        ef: Math.min(opts.ef, size),
         epsilon: opts.epsilon,
         truth: opts.truth,
         filterEf: opts.filterEf,
