@@ -7,7 +7,7 @@
  * strings while writing the scanner; these rows keep the interesting ones.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_DIMENSION, parseComponent, parseVectorSpec } from '../src/commands/vector-args.js';
+import { MAX_DIMENSION, parseComponent, parseString2d, parseVectorSpec } from '../src/commands/vector-args.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const argv = (...a: Array<string | number | Buffer>): Buffer[] => a.map((x) => (Buffer.isBuffer(x) ? x : b(String(x))));
@@ -62,6 +62,17 @@ describe('parseComponent', () => {
     const long = '1' + '0'.repeat(30) + '.' + '0'.repeat(1_000_000) + '1';
     expect(parseComponent(b(long))).toBe(Math.fround(1e30));
     expect(parseComponent(b('1'.repeat(1_000_000) + 'x'))).toBe(null);
+  });
+});
+
+describe('parseString2d (EPSILON)', () => {
+  it('keeps doubles and infinities, rejects NaN and ERANGE cases', () => {
+    expect(parseString2d(b('1e39'))).toBe(1e39);
+    expect(parseString2d(b('1e-310'))).toBe(1e-310);
+    expect(parseString2d(b('inf'))).toBe(Infinity);
+    expect(parseString2d(b('-INFINITY'))).toBe(-Infinity);
+    expect(parseString2d(b('+Inf'))).toBe(Infinity);
+    for (const t of ['nan', 'infx', 'infinit', ' inf', '1e400', '1e-400', '']) expect(parseString2d(b(t)), t).toBe(null);
   });
 });
 

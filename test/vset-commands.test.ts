@@ -444,6 +444,10 @@ describe('§3.7 worked examples', () => {
     expect(await r2('VSIM', 'eps', 'VALUES', 2, 1, 1, 'EPSILON', '1.0')).toBe(names('a', 'b', 'c', 'd', 'e'));
     // Applied before COUNT and after TRUTH alike.
     expect(await r2('VSIM', 'eps', 'VALUES', 2, 1, 1, 'EPSILON', 0.5, 'COUNT', 2, 'TRUTH')).toBe(names('a', 'b'));
+    // EPSILON is read as string2d reads it: inf, hex and long forms included.
+    expect(await r2('VSIM', 'eps', 'VALUES', 2, 1, 1, 'EPSILON', 'inf')).toBe(names('a', 'b', 'c', 'd', 'e'));
+    expect(await r2('VSIM', 'eps', 'VALUES', 2, 1, 1, 'EPSILON', '0x1p-1')).toBe(names('a', 'b', 'c'));
+    expect(await r2('VSIM', 'eps', 'VALUES', 2, 1, 1, 'EPSILON', `0.2${'0'.repeat(6000)}`)).toBe(names('a', 'b'));
   });
 });
 
@@ -508,6 +512,8 @@ describe('VSIM', () => {
     expect(await r2('VSIM', 'sim', 'VALUES', 3, 1, 1)).toBe(err(SPEC));
     expect(await r2('VSIM', 'sim', 'FP32', Buffer.alloc(5))).toBe(err(SPEC));
     expect(await r2('VSIM', 'sim', 'VALUES', 3, 1, 1, 1)).toBe(err('ERR Vector dimension mismatch - got 3 but set has 2'));
+    // VALUES n takes exactly n numbers: a surplus one is read as an option.
+    expect(await r2('VSIM', 'sim', 'VALUES', 2, 1, 1, 1)).toBe(err('ERR syntax error in VSIM command'));
     expect(await r2('VSIM', 'sim', 'FP32', fp32(1, 1, 1), 'COUNT', 0)).toBe(err('ERR Vector dimension mismatch - got 3 but set has 2'));
   });
 
@@ -994,6 +1000,15 @@ describe('VRANDMEMBER', () => {
     expect(v).toHaveLength(200);
     for (const m of v) expect(members).toContain(m);
     expect(new Set(v).size).toBeLessThan(200);
+  });
+
+  it('a negative count beyond 10 million is refused on an existing set only (a vsetd limit)', async () => {
+    expect(await r2('VRANDMEMBER', 'rand', -10000001)).toBe(err('ERR value is out of range'));
+    expect(await r2('VRANDMEMBER', 'rand', '-9223372036854775808')).toBe(err('ERR value is out of range'));
+    expect(await r2('VRANDMEMBER', 'rand:none', '-9223372036854775808')).toBe('*0\r\n');
+    expect(await r2('VRANDMEMBER', 'rand:str', '-9223372036854775808')).toBe(err(WRONGTYPE));
+    expect(await r2('VRANDMEMBER', 'rand', '9223372036854775807')).toMatch(/^\*20\r\n/);
+    expect(strs(await v2('VRANDMEMBER', 'rand', -100000))).toHaveLength(100000);
   });
 
   it('errors: non-integer count, WRONGTYPE, arity; a missing key with a count is *0', async () => {

@@ -62,17 +62,23 @@ function parseHex(b: Uint8Array, i: number): { value: number; nonZero: boolean }
   return { value: Number(mant) * 2 ** (exp - 4 * fracDigits), nonZero };
 }
 
+/** True when arg[i..] is, ignoring case, exactly `word`. */
+function restIs(arg: Buffer, i: number, word: string): boolean {
+  if (arg.length - i !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if ((arg[i + k]! | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 /**
- * Parses one VALUES component as Redis does (string2d: C strtod over the whole argument, no
- * leading space, overflow and underflow to zero rejected, NaN rejected) and narrows it to float.
- * Decimal and hexadecimal forms are accepted as strtod accepts them (spec §14.1). A value that
- * is not finite as a float (`inf`, `1e39`) is refused as well: such a vector cannot be
- * normalised (§14.1, a deliberate difference from Redis, which stores NaNs).
+ * A double argument as Redis's string2d reads it (RedisModule_StringToDouble, used by VALUES
+ * and EPSILON): C strtod over the whole argument — decimal, hexadecimal, `inf`/`infinity` —
+ * with no leading whitespace; overflow to ±HUGE_VAL, underflow of a non-zero literal to 0, and
+ * NaN rejected. Null when rejected.
  *
  * A hand-written scanner rather than a regular expression: it runs in linear time whatever the
  * length of the argument, so there is no need to cap the length of a number as a guard.
  */
-export function parseComponent(arg: Buffer): number | null {
+export function parseString2d(arg: Buffer): number | null {
   const n = arg.length;
   let i = 0;
   if (n === 0) return null;
@@ -81,9 +87,11 @@ export function parseComponent(arg: Buffer): number | null {
     negative = arg[0] === 45;
     i = 1;
   }
+  // strtod's infinity (without ERANGE, so string2d keeps it); nan is rejected below anyway.
+  if (restIs(arg, i, 'inf') || restIs(arg, i, 'infinity')) return negative ? -Infinity : Infinity;
   let d: number;
   let nonZero = false;
-  if (i + 1 < n && arg[i] === 48 && (arg[i + 1] === 120 || arg[i + 1] === 88) && (i + 2 < n && (hexValue(arg[i + 2]!) >= 0 || arg[i + 2] === 46))) {
+  if (i + 2 < n && arg[i] === 48 && (arg[i + 1] === 120 || arg[i + 1] === 88) && (hexValue(arg[i + 2]!) >= 0 || arg[i + 2] === 46)) {
     const h = parseHex(arg, i + 2);
     if (!h) return null;
     d = negative ? -h.value : h.value;
@@ -94,7 +102,7 @@ export function parseComponent(arg: Buffer): number | null {
     let j = intEnd;
     let fracEnd = j;
     if (j < n && arg[j] === 46) fracEnd = digitsEnd(arg, j + 1);
-    if (intEnd === i && fracEnd <= j + 1) return null; // no digit at all ("", ".", "+", "inf", "nan")
+    if (intEnd === i && fracEnd <= j + 1) return null; // no digit at all ("", ".", "+", "nan")
     for (let k = i; k < fracEnd; k++) if (arg[k]! >= 49 && arg[k]! <= 57) nonZero = true;
     j = fracEnd;
     if (j < n && (arg[j] === 101 || arg[j] === 69) /* e E */) {
@@ -109,9 +117,19 @@ export function parseComponent(arg: Buffer): number | null {
   }
   // Overflow to ±HUGE_VAL and underflow of a non-zero literal to 0 are ERANGE for string2d.
   if (!Number.isFinite(d) || (d === 0 && nonZero)) return null;
+  return d;
+}
+
+/**
+ * Parses one VALUES component (string2d, above) and narrows it to float. A value that is not
+ * finite as a float (`inf`, `1e39`) is refused: such a vector cannot be normalised (spec §14.1,
+ * a deliberate difference from Redis, which stores NaNs).
+ */
+export function parseComponent(arg: Buffer): number | null {
+  const d = parseString2d(arg);
+  if (d === null) return null;
   const f = Math.fround(d);
-  if (!Number.isFinite(f)) return null;
-  return f;
+  return Number.isFinite(f) ? f : null;
 }
 
 /**

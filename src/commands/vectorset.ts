@@ -4,9 +4,9 @@
  * performs them, because the first failure is the reply a client sees.
  */
 import { command, ONE_KEY, type CommandSpec } from './types.js';
-import { isWord, keyOf, parseDouble, parseInteger } from './args.js';
+import { isWord, keyOf, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
-import { ERR_VECTOR_SPEC, parseVectorSpec } from './vector-args.js';
+import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
@@ -21,6 +21,8 @@ const DEFAULT_M = 16;
 const DEFAULT_COUNT = 10;
 const DEFAULT_SEARCH_EF = 100;
 const DEFAULT_BUILD_EF = 200;
+/** Largest |count| VRANDMEMBER answers for a negative count (repeats allowed). */
+export const MAX_RANDOM_REPEATS = 10_000_000;
 
 type LookupResult = { set: VectorSetValue } | { set: null; missing: true } | { set: null; wrongType: true };
 
@@ -167,7 +169,7 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
       }
       o.count = n;
     } else if (isWord(a, 'EPSILON') && hasValue) {
-      const d = parseDouble(argv[++i]!);
+      const d = parseString2d(argv[++i]!);
       if (d === null || !(d > 0)) {
         c.reply.error('ERR invalid EPSILON');
         return null;
@@ -478,12 +480,20 @@ function vrandmember(c: Client, argv: Buffer[]): void {
     else c.reply.array(0);
     return;
   }
+  const set = found.set;
   if (count === null) {
-    c.reply.bulk(found.set.randomMembers(1, false)[0]!);
+    c.reply.bulk(set.memberName(set.randomSample(1, false)[0]!));
     return;
   }
-  const names = count > 0 ? found.set.randomMembers(count, false) : found.set.randomMembers(-count, true);
-  c.reply.bulkArray(names);
+  // A negative count asks for exactly |count| members, whatever the set's size. Redis would
+  // build any reply, up to running out of memory; vsetd refuses one it cannot hold.
+  if (count < -MAX_RANDOM_REPEATS) {
+    c.reply.error('ERR value is out of range');
+    return;
+  }
+  const nodes = count > 0 ? set.randomSample(count, false) : set.randomSample(-count, true);
+  c.reply.array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) c.reply.bulk(set.memberName(nodes[i]!));
 }
 
 function vismember(c: Client, argv: Buffer[]): void {

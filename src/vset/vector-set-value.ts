@@ -198,38 +198,45 @@ export class VectorSetValue implements KeyValue {
   // ---- VRANDMEMBER and VRANGE --------------------------------------------------------------
 
   /**
-   * `count` distinct members (at most the set's size), or `count` members with repeats allowed.
-   * Sampling is uniform; Redis's random walk is not, and clients must not rely on either.
+   * VRANDMEMBER's sample as node slots: `count` distinct members (at most the set's size), or
+   * exactly `count` members with repeats allowed. Slots, not names, so that a large sample costs
+   * 4 bytes per member until the reply is written (names via `memberName`).
+   *
+   * Distinct members follow the reference (spec §7.11): up to 20% of the set, random picks with
+   * duplicates rejected; beyond that, a run of consecutive members from a random start,
+   * wrapping around. Picks are uniform; Redis's random walk is not, and clients must not rely on
+   * either.
    */
-  randomMembers(count: number, repeats: boolean): Uint8Array[] {
+  randomSample(count: number, repeats: boolean): Int32Array {
     const e = this.engine;
     const size = e.card;
-    const out: Uint8Array[] = [];
-    if (size === 0) return out;
+    if (size === 0) return new Int32Array(0);
     if (repeats) {
-      for (let i = 0; i < count; i++) out.push(e.nameOf(e.randomNode()));
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) out[i] = e.randomNode();
       return out;
     }
-    if (count >= size) {
-      for (const node of e.nodes()) out.push(e.nameOf(node));
-      return out;
-    }
-    if (count <= size * 0.2) {
+    const n = Math.min(count, size);
+    const out = new Int32Array(n);
+    if (n <= size * 0.2) {
       const seen = new Set<number>();
-      while (seen.size < count) {
+      while (seen.size < n) {
         const node = e.randomNode();
         if (seen.has(node)) continue;
+        out[seen.size] = node;
         seen.add(node);
-        out.push(e.nameOf(node));
       }
       return out;
     }
-    // Many of them: a run of consecutive members from a random start, wrapping around (as the
-    // reference does over its element list).
-    const all = [...e.nodes()];
+    const all = Int32Array.from(e.nodes());
     const start = Math.floor(Math.random() * all.length);
-    for (let i = 0; i < count; i++) out.push(e.nameOf(all[(start + i) % all.length]!));
+    for (let i = 0; i < n; i++) out[i] = all[(start + i) % all.length]!;
     return out;
+  }
+
+  /** The name of a node from `randomSample`, as a view valid until the next write. */
+  memberName(node: number): Uint8Array {
+    return this.engine.nameView(node);
   }
 
   private sorted(): Buffer[] {
