@@ -296,6 +296,13 @@ describe('FILTER expressions through VSIM', () => {
     expect(top3).toEqual(v.filter((_, i) => i % 2 === 0).slice(0, 3));
   });
 
+  it('the expression is a C string: bytes after a NUL are ignored (§9.7)', async () => {
+    const expr = Buffer.concat([Buffer.from('.age == 25'), Buffer.from([0]), Buffer.from(' and @@@')]);
+    expect(await c.value('VSIM', KEY, ...QUERY, 'FILTER', expr, 'TRUTH')).toEqual(['A']);
+    const bad = Buffer.concat([Buffer.from('.age =='), Buffer.from([0]), Buffer.from(' 25')]);
+    expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', bad)).toBe('-ERR syntax error in FILTER expression near: .age ==\r\n');
+  });
+
   it('WITHATTRIBS returns the attribute the filter saw', async () => {
     const v = (await c.value('VSIM', KEY, ...QUERY, 'FILTER', '.age >= 25', 'TRUTH', 'WITHATTRIBS')) as RespValue[];
     const pairs = new Map<string, string>();

@@ -334,6 +334,8 @@ describe('AOF: what the V* writes record replays to the same set', () => {
       ['VADD', 'a', 'VALUES', 2, 1, 1, 'bad', 'EF', 0], // an error: not recorded
     ];
     for (const cmd of cmds) await conn.call(...cmd);
+    // vset-uid counts set objects per process from 0 (§1.4): 'a' was this server's first.
+    expect(((await conn.value('VINFO', 'a')) as RespValue[]).slice(14, 16)).toEqual(['vset-uid', 0]);
     const probe: Arg[][] = [
       ['VCARD', 'a'], ['VEMB', 'a', 'x'], ['VEMB', 'a', 'y'], ['VGETATTR', 'a', 'x'], ['VGETATTR', 'a', 'y'],
       ['VISMEMBER', 'a', 'z'], ['VDIM', 'b'], ['EXISTS', 'c'], ['VINFO', 'b'],
