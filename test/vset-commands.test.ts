@@ -343,6 +343,7 @@ describe('VADD', () => {
     expect(await count()).toBe(1);
     // An empty attribute is an attribute: `FILTER "1"` matches it (§9.1 rule 2).
     expect(await r2('VSIM', 'add:at', 'ELE', 'b', 'FILTER', '1', 'TRUTH')).toBe(names('b'));
+    expect(await r2('VSIM', 'add:at', 'ELE', 'b', 'COUNT', 1, 'WITHATTRIBS')).toBe(arr(bulk('b'), bulk('')));
     // Binary bytes round-trip.
     const bin = Buffer.from([0, 1, 0xff, 13, 10, 0x80]);
     expect(await r2('VADD', 'add:at', 'VALUES', 2, 0, 1, 'c', 'SETATTR', bin)).toBe(int(1));
