@@ -301,6 +301,13 @@ describe('FILTER expressions through VSIM', () => {
     expect(await c.value('VSIM', KEY, ...QUERY, 'FILTER', expr, 'TRUTH')).toEqual(['A']);
     const bad = Buffer.concat([Buffer.from('.age =='), Buffer.from([0]), Buffer.from(' 25')]);
     expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', bad)).toBe('-ERR syntax error in FILTER expression near: .age ==\r\n');
+    // Redis compares the lexer's stop with the whole argument's length: a stop at the NUL (an
+    // unterminated string, a bad word at the end) is not mapped to 0, and the tail is empty.
+    const nul = (a: string, b: string): Buffer => Buffer.concat([Buffer.from(a), Buffer.from([0]), Buffer.from(b)]);
+    expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', nul("'abc", 'x'))).toBe('-ERR syntax error in FILTER expression near: \r\n');
+    expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', nul('.a == true', ' and 1'))).toBe('-ERR syntax error in FILTER expression near: \r\n');
+    expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', nul('.a == @', 'x'))).toBe('-ERR syntax error in FILTER expression near: @\r\n');
+    expect(await c.call('VSIM', KEY, ...QUERY, 'FILTER', "'abc")).toBe("-ERR syntax error in FILTER expression near: 'abc\r\n");
   });
 
   it('WITHATTRIBS returns the attribute the filter saw', async () => {

@@ -9,6 +9,7 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './d
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
+import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName, SearchHit } from '../vset/types.js';
 import type { Client } from '../server/client.js';
@@ -150,6 +151,19 @@ interface VsimOptions {
   noThread: boolean;
 }
 
+/**
+ * Where the `near:` text of a FILTER error starts. The filter library maps a lexer stop at the
+ * end of the expression to 0 (the whole text), as Redis does — but Redis compares the stop with
+ * the length of the whole argument, while its lexer only reads up to the first NUL. So when
+ * bytes follow a NUL, a stop at the NUL stays there and the tail printed is empty.
+ */
+function nearOffset(expr: Buffer, offset: number): number {
+  const len = cStringLength(expr);
+  if (offset !== 0 || len === expr.length) return offset;
+  const lexed = tokenize(expr);
+  return !lexed.ok && lexed.errorOffset >= len ? len : offset;
+}
+
 /** Parses VSIM options from `start`; replies the error and returns null on failure. */
 function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions | null {
   const o: VsimOptions = { withScores: false, withAttribs: false, count: DEFAULT_COUNT, epsilon: 2, ef: DEFAULT_SEARCH_EF, filter: null, filterEf: 0, truth: false, noThread: false };
@@ -186,7 +200,7 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
       const expr = argv[++i]!;
       const r = compileFilter(expr);
       if (!r.ok) {
-        c.reply.error(Buffer.from(filterSyntaxError(expr, r.errorOffset)).toString('latin1'));
+        c.reply.error(Buffer.from(filterSyntaxError(expr, nearOffset(expr, r.errorOffset))).toString('latin1'));
         return null;
       }
       o.filter = r.filter;
