@@ -1115,6 +1115,33 @@ describe('VRANGE', () => {
     expect(await r2('VRANGE', 'fruits', '-', '+', 1, 2)).toBe(err(arity('VRANGE')));
   });
 
+  it('stays exact while elements come and go between calls (seeded model check)', async () => {
+    let seed = 0xbeef;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const model = new Set<string>();
+    const sortedModel = (): string[] => [...model].map((n) => Buffer.from(n, 'latin1')).sort(Buffer.compare).map((b) => b.toString('latin1'));
+    for (let step = 0; step < 400; step++) {
+      const name = String.fromCharCode(97 + Math.floor(next() * 4)) + String.fromCharCode(97 + Math.floor(next() * 4)).repeat(Math.floor(next() * 3));
+      if (next() < 0.6) {
+        await setup(['VADD', 'churn', 'VALUES', 1, 1, name]);
+        model.add(name);
+      } else {
+        await r2('VREM', 'churn', name);
+        model.delete(name);
+      }
+      if (step % 7 === 0) {
+        const lo = String.fromCharCode(97 + Math.floor(next() * 4));
+        const got = model.size === 0 ? [] : strs(await v2('VRANGE', 'churn', `(${lo}`, '+', 5));
+        const want = model.size === 0 ? [] : sortedModel().filter((n) => n > lo).slice(0, 5);
+        expect(got, `step ${step}`).toEqual(want);
+      }
+    }
+    if (model.size > 0) expect(strs(await v2('VRANGE', 'churn', '-', '+'))).toEqual(sortedModel());
+  });
+
   it('byte order: a prefix first, bytes above 0x7f after ASCII, - and + addressed with [ and (', async () => {
     const odd = ['a', 'a\x00', 'ab', 'B', '-', '+', '[x', '\xff', '\x80a', ''];
     await setup(...odd.map((n, i) => ['VADD', 'bytes', 'VALUES', 1, i + 1, Buffer.from(n, 'latin1')]));

@@ -19,7 +19,11 @@ function quantOf(name: QuantName): Quant {
 export class VectorSetValue implements KeyValue {
   readonly type = 'vectorset' as const;
   readonly uid = nextUid++;
-  /** Element names in byte order, rebuilt lazily after the set's membership changes (VRANGE). */
+  /**
+   * Element names in byte order for VRANGE: built on first use, then kept up to date by VADD and
+   * VREM (a binary search and an array splice each), so paging with VRANGE while writing does
+   * not re-sort the whole set on every call.
+   */
   private sortedNames: Buffer[] | null = null;
   private readonly results = new SearchResults(16);
 
@@ -90,14 +94,17 @@ export class VectorSetValue implements KeyValue {
     let a: Uint8Array | null | undefined = attr;
     if (exists && attr !== undefined && attr.length === 0) a = null;
     const r = this.engine.add(name, vector, a === undefined ? { ef } : { ef, attr: a });
-    if (r.added) this.sortedNames = null;
+    if (r.added && this.sortedNames !== null) {
+      const copy = Buffer.from(name);
+      this.sortedNames.splice(lowerBound(this.sortedNames, copy, false), 0, copy);
+    }
     return r.added;
   }
 
   remove(name: Uint8Array): boolean {
     const removed = this.engine.remove(name);
     if (removed) {
-      this.sortedNames = null;
+      if (this.sortedNames !== null) this.sortedNames.splice(lowerBound(this.sortedNames, name, false), 1);
       this.engine.reclaim();
     }
     return removed;
@@ -255,19 +262,7 @@ export class VectorSetValue implements KeyValue {
   /** VRANGE: names in byte order between the bounds, at most `count` (negative: no limit). */
   range(start: RangeBound, end: RangeBound, count: number): Uint8Array[] {
     const names = this.sorted();
-    let lo = 0;
-    if (start.kind === 'incl' || start.kind === 'excl') {
-      const target = start.name;
-      let a = 0;
-      let b = names.length;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        const cmp = Buffer.compare(names[mid]!, target);
-        if (cmp < 0 || (cmp === 0 && start.kind === 'excl')) a = mid + 1;
-        else b = mid;
-      }
-      lo = a;
-    }
+    const lo = start.kind === 'incl' || start.kind === 'excl' ? lowerBound(names, start.name, start.kind === 'excl') : 0;
     const out: Uint8Array[] = [];
     for (let i = lo; i < names.length && (count < 0 || out.length < count); i++) {
       const n = names[i]!;
@@ -277,4 +272,17 @@ export class VectorSetValue implements KeyValue {
     }
     return out;
   }
+}
+
+/** First index whose name is ≥ `target` (> `target` when `after`), in byte order. */
+function lowerBound(names: Buffer[], target: Uint8Array, after: boolean): number {
+  let a = 0;
+  let b = names.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    const cmp = Buffer.compare(names[mid]!, target);
+    if (cmp < 0 || (cmp === 0 && after)) a = mid + 1;
+    else b = mid;
+  }
+  return a;
 }
