@@ -41,7 +41,8 @@ function encode(kind: Encoded['kind'], x: number[]): Encoded {
   }
   if (max === 0) return { kind, q: u.map(() => 0), range: 0 };
   const scale = f(127 / max);
-  return { kind, q: u.map((v) => Math.sign(f(v * scale)) * Math.round(Math.abs(f(v * scale)))), range: max };
+  // Halves away from zero; `+ 0` because an int8 quant has no negative zero.
+  return { kind, q: u.map((v) => Math.sign(f(v * scale)) * Math.round(Math.abs(f(v * scale))) + 0), range: max };
 }
 
 /** The reference's scalar distance kernels, in float. */
@@ -131,6 +132,35 @@ describe('VSIM scores equal the reference kernels bit for bit at small dimension
       }
     }
     expect(compared).toBe(maxDim * 3 * 12);
+  });
+
+  it('VEMB and VEMB RAW equal the emulated normalisation and quantisation at any dimension', async () => {
+    const next = rng(31337);
+    for (const [opt, kind] of [['NOQUANT', 'f32'], ['Q8', 'q8'], ['BIN', 'bin']] as const) {
+      for (let t = 0; t < 25; t++) {
+        const dim = 1 + Math.floor(next() * 300);
+        const v = Array.from({ length: dim }, () => (next() - 0.5) * 10 ** Math.floor(next() * 6 - 3));
+        const key = `sc:emb:${opt}:${t}`;
+        await c.call('VADD', key, 'VALUES', dim, ...v, 'e', opt);
+        const x = v.map(f);
+        let l2 = 0;
+        let i = 0;
+        for (; i + 3 < dim; i += 4) l2 = f(l2 + f(f(f(f(x[i]! * x[i]!) + f(x[i + 1]! * x[i + 1]!)) + f(x[i + 2]! * x[i + 2]!)) + f(x[i + 3]! * x[i + 3]!)));
+        for (; i < dim; i++) l2 = f(l2 + f(x[i]! * x[i]!));
+        const norm = l2 === 0 ? 1 : f(Math.sqrt(l2));
+        const e = encode(kind, v);
+        const want =
+          e.kind === 'f32' ? e.u.map((u) => f(u * norm)) : e.kind === 'q8' ? e.q.map((q) => f(f(f(q * e.range) / 127) * norm)) : e.bits.map((b) => (b ? 1 : -1));
+        const got = ((await c.value('VEMB', key, 'e')) as string[]).map(Number);
+        expect(got, `${key} dim ${dim}`).toEqual(want);
+        const raw = (await c.value('VEMB', key, 'e', 'RAW')) as string[];
+        expect(Number(raw[2]), `${key} l2`).toBe(norm);
+        if (e.kind === 'q8') {
+          expect(Number(raw[3]), `${key} range`).toBe(e.range);
+          expect([...Buffer.from(raw[1]!, 'latin1')].map((b) => (b << 24) >> 24)).toEqual(e.q);
+        }
+      }
+    }
   });
 
   it('a NOQUANT score may exceed 1 (the distance is not clamped)', async () => {

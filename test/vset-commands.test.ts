@@ -58,7 +58,8 @@ function normalize(input: number[]): { u: number[]; l2: number } {
   return { u: x.map((v) => f(v / l2)), l2 };
 }
 
-const roundAway = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));
+/** roundf: halves away from zero; `+ 0` because an int8 quant has no negative zero. */
+const roundAway = (v: number): number => Math.sign(v) * Math.round(Math.abs(v)) + 0;
 
 function q8(input: number[]): { q: number[]; range: number; l2: number } {
   const { u, l2 } = normalize(input);
@@ -742,6 +743,12 @@ describe('VEMB', () => {
     expect(await r2('VEMB', 'emb:bin', 'v')).toBe(arr(bulk('1'), bulk('-1'), bulk('-1')));
     expect(await r3('VEMB', 'emb:bin', 'v')).toBe(arr(dbl3('1'), dbl3('-1'), dbl3('-1')));
     expect(await r2('VEMB', 'emb:zero', 'z')).toBe(arr(bulk('0'), bulk('0'), bulk('0')));
+    // A small negative component quantises to the int8 0, which reconstructs as +0; a -0 input
+    // under NOQUANT stays -0 (§6: printed as "-0").
+    await setup(['VADD', 'emb:sign', 'VALUES', 2, 1, -0.001, 'q'], ['VADD', 'emb:sign2', 'VALUES', 2, 1, '-0', 'f', 'NOQUANT']);
+    expect(await r2('VEMB', 'emb:sign', 'q')).toBe(arr(bulk('1'), bulk('0')));
+    expect(await r2('VEMB', 'emb:sign2', 'f')).toBe(arr(bulk('1'), bulk('-0')));
+    expect(await r3('VEMB', 'emb:sign2', 'f')).toBe(arr(dbl3('1'), dbl3('-0')));
   });
 
   it('RAW: f32 and bin give 3 items, int8 gives 4, with the stored bytes (§7.6)', async () => {
