@@ -370,6 +370,7 @@ describe('AOF: what the V* writes record replays to the same set', () => {
     } finally {
       conn.close();
       await s.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
