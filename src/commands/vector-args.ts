@@ -4,7 +4,7 @@
  * reply `ERR invalid vector specification`, as in Redis.
  */
 import { parseStrictInt } from '../server/resp-reader.js';
-import { isWord, strtod } from './args.js';
+import { isWord } from './args.js';
 
 export const ERR_VECTOR_SPEC = 'ERR invalid vector specification';
 export const MAX_DIMENSION = 65536;
@@ -17,22 +17,119 @@ export interface ParsedVector {
   next: number;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const hexValue = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+
+/** Index just past a run of decimal digits starting at `i`. */
+function digitsEnd(b: Uint8Array, i: number): number {
+  while (i < b.length && isDigit(b[i]!)) i++;
+  return i;
+}
+
 /**
- * Parses one VALUES component as Redis does (strtod over the whole argument, no leading space,
- * overflow and underflow rejected) and narrows it to float. A value that is not finite as a
- * float is refused as well: such a vector cannot be normalised (spec §14.1, a deliberate
- * difference from Redis, which accepts `inf` and stores NaNs).
+ * A hexadecimal floating constant as C's strtod reads it (`0x1A`, `0x1.8p1`, `0x.8`), starting
+ * after the `0x`; null unless it runs to the end of the argument.
+ */
+function parseHex(b: Uint8Array, i: number): { value: number; nonZero: boolean } | null {
+  let mant = 0n;
+  let digits = 0;
+  let fracDigits = 0;
+  let nonZero = false;
+  for (; i < b.length && hexValue(b[i]!) >= 0; i++, digits++) {
+    const h = hexValue(b[i]!);
+    mant = mant * 16n + BigInt(h);
+    if (h !== 0) nonZero = true;
+  }
+  if (i < b.length && b[i] === 46 /* . */) {
+    for (i++; i < b.length && hexValue(b[i]!) >= 0; i++, digits++, fracDigits++) {
+      const h = hexValue(b[i]!);
+      mant = mant * 16n + BigInt(h);
+      if (h !== 0) nonZero = true;
+    }
+  }
+  if (digits === 0) return null;
+  let exp = 0;
+  if (i < b.length && (b[i] === 112 || b[i] === 80) /* p P */) {
+    let j = i + 1;
+    let sign = 1;
+    if (j < b.length && (b[j] === 43 || b[j] === 45)) sign = b[j++] === 45 ? -1 : 1;
+    const e = digitsEnd(b, j);
+    if (e === j) return null;
+    exp = sign * Number(Buffer.from(b.buffer, b.byteOffset + j, e - j).toString('latin1'));
+    i = e;
+  }
+  if (i !== b.length) return null;
+  return { value: Number(mant) * 2 ** (exp - 4 * fracDigits), nonZero };
+}
+
+/** True when arg[i..] is, ignoring case, exactly `word`. */
+function restIs(arg: Buffer, i: number, word: string): boolean {
+  if (arg.length - i !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if ((arg[i + k]! | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * A double argument as Redis's string2d reads it (RedisModule_StringToDouble, used by VALUES
+ * and EPSILON): C strtod over the whole argument — decimal, hexadecimal, `inf`/`infinity` —
+ * with no leading whitespace; overflow to ±HUGE_VAL, underflow of a non-zero literal to 0, and
+ * NaN rejected. Null when rejected.
+ *
+ * A hand-written scanner rather than a regular expression: it runs in linear time whatever the
+ * length of the argument, so there is no need to cap the length of a number as a guard.
+ */
+export function parseString2d(arg: Buffer): number | null {
+  const n = arg.length;
+  let i = 0;
+  if (n === 0) return null;
+  let negative = false;
+  if (arg[0] === 43 || arg[0] === 45) {
+    negative = arg[0] === 45;
+    i = 1;
+  }
+  // strtod's infinity (without ERANGE, so string2d keeps it); nan is rejected below anyway.
+  if (restIs(arg, i, 'inf') || restIs(arg, i, 'infinity')) return negative ? -Infinity : Infinity;
+  let d: number;
+  let nonZero = false;
+  if (i + 2 < n && arg[i] === 48 && (arg[i + 1] === 120 || arg[i + 1] === 88) && (hexValue(arg[i + 2]!) >= 0 || arg[i + 2] === 46)) {
+    const h = parseHex(arg, i + 2);
+    if (!h) return null;
+    d = negative ? -h.value : h.value;
+    nonZero = h.nonZero;
+  } else {
+    // [digits][.digits] with at least one digit, then an optional exponent.
+    const intEnd = digitsEnd(arg, i);
+    let j = intEnd;
+    let fracEnd = j;
+    if (j < n && arg[j] === 46) fracEnd = digitsEnd(arg, j + 1);
+    if (intEnd === i && fracEnd <= j + 1) return null; // no digit at all ("", ".", "+", "nan")
+    for (let k = i; k < fracEnd; k++) if (arg[k]! >= 49 && arg[k]! <= 57) nonZero = true;
+    j = fracEnd;
+    if (j < n && (arg[j] === 101 || arg[j] === 69) /* e E */) {
+      let k = j + 1;
+      if (k < n && (arg[k] === 43 || arg[k] === 45)) k++;
+      const e = digitsEnd(arg, k);
+      if (e === k) return null;
+      j = e;
+    }
+    if (j !== n) return null;
+    d = Number(arg.toString('latin1'));
+  }
+  // Overflow to ±HUGE_VAL and underflow of a non-zero literal to 0 are ERANGE for string2d.
+  if (!Number.isFinite(d) || (d === 0 && nonZero)) return null;
+  return d;
+}
+
+/**
+ * Parses one VALUES component (string2d, above) and narrows it to float. A value that is not
+ * finite as a float (`inf`, `1e39`) is refused: such a vector cannot be normalised (spec §14.1,
+ * a deliberate difference from Redis, which stores NaNs).
  */
 export function parseComponent(arg: Buffer): number | null {
-  if (arg.length === 0 || arg.length > 256) return null;
-  const text = arg.toString('latin1');
-  const d = strtod(text, false);
-  if (d === null || !Number.isFinite(d)) return null;
-  // strtod reports ERANGE when a non-zero literal underflows to zero.
-  if (d === 0 && /[1-9]/.test(text.replace(/[eEpP][+-]?\d+$/, ''))) return null;
+  const d = parseString2d(arg);
+  if (d === null) return null;
   const f = Math.fround(d);
-  if (!Number.isFinite(f)) return null;
-  return f;
+  return Number.isFinite(f) ? f : null;
 }
 
 /**

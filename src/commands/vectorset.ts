@@ -4,12 +4,12 @@
  * performs them, because the first failure is the reply a client sees.
  */
 import { command, ONE_KEY, type CommandSpec } from './types.js';
-import { isWord, keyOf, parseDouble, parseInteger } from './args.js';
+import { isWord, keyOf, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
-import { ERR_VECTOR_SPEC, parseVectorSpec } from './vector-args.js';
-import { parseStrictInt } from '../server/resp-reader.js';
+import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
+import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName, SearchHit } from '../vset/types.js';
 import type { Client } from '../server/client.js';
@@ -22,6 +22,8 @@ const DEFAULT_M = 16;
 const DEFAULT_COUNT = 10;
 const DEFAULT_SEARCH_EF = 100;
 const DEFAULT_BUILD_EF = 200;
+/** Largest |count| VRANDMEMBER answers for a negative count (repeats allowed). */
+export const MAX_RANDOM_REPEATS = 10_000_000;
 
 type LookupResult = { set: VectorSetValue } | { set: null; missing: true } | { set: null; wrongType: true };
 
@@ -149,6 +151,19 @@ interface VsimOptions {
   noThread: boolean;
 }
 
+/**
+ * Where the `near:` text of a FILTER error starts. The filter library maps a lexer stop at the
+ * end of the expression to 0 (the whole text), as Redis does — but Redis compares the stop with
+ * the length of the whole argument, while its lexer only reads up to the first NUL. So when
+ * bytes follow a NUL, a stop at the NUL stays there and the tail printed is empty.
+ */
+function nearOffset(expr: Buffer, offset: number): number {
+  const len = cStringLength(expr);
+  if (offset !== 0 || len === expr.length) return offset;
+  const lexed = tokenize(expr);
+  return !lexed.ok && lexed.errorOffset >= len ? len : offset;
+}
+
 /** Parses VSIM options from `start`; replies the error and returns null on failure. */
 function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions | null {
   const o: VsimOptions = { withScores: false, withAttribs: false, count: DEFAULT_COUNT, epsilon: 2, ef: DEFAULT_SEARCH_EF, filter: null, filterEf: 0, truth: false, noThread: false };
@@ -168,7 +183,7 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
       }
       o.count = n;
     } else if (isWord(a, 'EPSILON') && hasValue) {
-      const d = parseDouble(argv[++i]!);
+      const d = parseString2d(argv[++i]!);
       if (d === null || !(d > 0)) {
         c.reply.error('ERR invalid EPSILON');
         return null;
@@ -185,7 +200,7 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
       const expr = argv[++i]!;
       const r = compileFilter(expr);
       if (!r.ok) {
-        c.reply.error(Buffer.from(filterSyntaxError(expr, r.errorOffset)).toString('latin1'));
+        c.reply.error(Buffer.from(filterSyntaxError(expr, nearOffset(expr, r.errorOffset))).toString('latin1'));
         return null;
       }
       o.filter = r.filter;
@@ -455,8 +470,9 @@ function vlinks(c: Client, argv: Buffer[]): void {
 }
 
 function vrandmember(c: Client, argv: Buffer[]): void {
+  // Redis answers a third argument with its arity error, not a syntax error.
   if (argv.length > 3) {
-    c.reply.error('ERR syntax error');
+    c.reply.error("ERR wrong number of arguments for 'VRANDMEMBER' command");
     return;
   }
   let count: number | null = null;
@@ -478,12 +494,20 @@ function vrandmember(c: Client, argv: Buffer[]): void {
     else c.reply.array(0);
     return;
   }
+  const set = found.set;
   if (count === null) {
-    c.reply.bulk(found.set.randomMembers(1, false)[0]!);
+    c.reply.bulk(set.memberName(set.randomSample(1, false)[0]!));
     return;
   }
-  const names = count > 0 ? found.set.randomMembers(count, false) : found.set.randomMembers(-count, true);
-  c.reply.bulkArray(names);
+  // A negative count asks for exactly |count| members, whatever the set's size. Redis would
+  // build any reply, up to running out of memory; vsetd refuses one it cannot hold.
+  if (count < -MAX_RANDOM_REPEATS) {
+    c.reply.error('ERR value is out of range');
+    return;
+  }
+  const nodes = count > 0 ? set.randomSample(count, false) : set.randomSample(-count, true);
+  c.reply.array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) c.reply.bulk(set.memberName(nodes[i]!));
 }
 
 function vismember(c: Client, argv: Buffer[]): void {
@@ -513,8 +537,9 @@ function vrange(c: Client, argv: Buffer[]): void {
   }
   let count = -1;
   if (argv.length === 5) {
-    const n = parseStrictInt(argv[4]!, 0, argv[4]!.length);
-    if (!Number.isFinite(n)) {
+    // Any 64-bit integer (string2ll rules); beyond 2^53 it is only ever "no limit" or "huge".
+    const n = strictInt(argv[4]);
+    if (n === null) {
       c.reply.error('ERR invalid COUNT value');
       return;
     }

@@ -19,7 +19,11 @@ function quantOf(name: QuantName): Quant {
 export class VectorSetValue implements KeyValue {
   readonly type = 'vectorset' as const;
   readonly uid = nextUid++;
-  /** Element names in byte order, rebuilt lazily after the set's membership changes (VRANGE). */
+  /**
+   * Element names in byte order for VRANGE: built on first use, then kept up to date by VADD and
+   * VREM (a binary search and an array splice each), so paging with VRANGE while writing does
+   * not re-sort the whole set on every call.
+   */
   private sortedNames: Buffer[] | null = null;
   private readonly results = new SearchResults(16);
 
@@ -90,14 +94,17 @@ export class VectorSetValue implements KeyValue {
     let a: Uint8Array | null | undefined = attr;
     if (exists && attr !== undefined && attr.length === 0) a = null;
     const r = this.engine.add(name, vector, a === undefined ? { ef } : { ef, attr: a });
-    if (r.added) this.sortedNames = null;
+    if (r.added && this.sortedNames !== null) {
+      const copy = Buffer.from(name);
+      this.sortedNames.splice(lowerBound(this.sortedNames, copy, false), 0, copy);
+    }
     return r.added;
   }
 
   remove(name: Uint8Array): boolean {
     const removed = this.engine.remove(name);
     if (removed) {
-      this.sortedNames = null;
+      if (this.sortedNames !== null) this.sortedNames.splice(lowerBound(this.sortedNames, name, false), 1);
       this.engine.reclaim();
     }
     return removed;
@@ -163,11 +170,15 @@ export class VectorSetValue implements KeyValue {
       prepared = e.queryFromNode(node);
     }
     const filter = opts.filter;
+    // COUNT has no upper limit (spec §7.2) and the effective EF is capped at the cardinality
+    // (§5), so neither needs to exceed the set's size; capping here also keeps a COUNT near
+    // 2^63 from reaching the engine's allocations.
+    const size = e.card;
     const out = e.search(
       prepared,
       {
-        count: opts.count,
-        ef: opts.ef,
+        count: Math.min(opts.count, size),
+        ef: Math.min(opts.ef, size),
         epsilon: opts.epsilon,
         truth: opts.truth,
         filterEf: opts.filterEf,
@@ -194,38 +205,45 @@ export class VectorSetValue implements KeyValue {
   // ---- VRANDMEMBER and VRANGE --------------------------------------------------------------
 
   /**
-   * `count` distinct members (at most the set's size), or `count` members with repeats allowed.
-   * Sampling is uniform; Redis's random walk is not, and clients must not rely on either.
+   * VRANDMEMBER's sample as node slots: `count` distinct members (at most the set's size), or
+   * exactly `count` members with repeats allowed. Slots, not names, so that a large sample costs
+   * 4 bytes per member until the reply is written (names via `memberName`).
+   *
+   * Distinct members follow the reference (spec §7.11): up to 20% of the set, random picks with
+   * duplicates rejected; beyond that, a run of consecutive members from a random start,
+   * wrapping around. Picks are uniform; Redis's random walk is not, and clients must not rely on
+   * either.
    */
-  randomMembers(count: number, repeats: boolean): Uint8Array[] {
+  randomSample(count: number, repeats: boolean): Int32Array {
     const e = this.engine;
     const size = e.card;
-    const out: Uint8Array[] = [];
-    if (size === 0) return out;
+    if (size === 0) return new Int32Array(0);
     if (repeats) {
-      for (let i = 0; i < count; i++) out.push(e.nameOf(e.randomNode()));
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) out[i] = e.randomNode();
       return out;
     }
-    if (count >= size) {
-      for (const node of e.nodes()) out.push(e.nameOf(node));
-      return out;
-    }
-    if (count <= size * 0.2) {
+    const n = Math.min(count, size);
+    const out = new Int32Array(n);
+    if (n <= size * 0.2) {
       const seen = new Set<number>();
-      while (seen.size < count) {
+      while (seen.size < n) {
         const node = e.randomNode();
         if (seen.has(node)) continue;
+        out[seen.size] = node;
         seen.add(node);
-        out.push(e.nameOf(node));
       }
       return out;
     }
-    // Many of them: a run of consecutive members from a random start, wrapping around (as the
-    // reference does over its element list).
-    const all = [...e.nodes()];
+    const all = Int32Array.from(e.nodes());
     const start = Math.floor(Math.random() * all.length);
-    for (let i = 0; i < count; i++) out.push(e.nameOf(all[(start + i) % all.length]!));
+    for (let i = 0; i < n; i++) out[i] = all[(start + i) % all.length]!;
     return out;
+  }
+
+  /** The name of a node from `randomSample`, as a view valid until the next write. */
+  memberName(node: number): Uint8Array {
+    return this.engine.nameView(node);
   }
 
   private sorted(): Buffer[] {
@@ -244,19 +262,7 @@ export class VectorSetValue implements KeyValue {
   /** VRANGE: names in byte order between the bounds, at most `count` (negative: no limit). */
   range(start: RangeBound, end: RangeBound, count: number): Uint8Array[] {
     const names = this.sorted();
-    let lo = 0;
-    if (start.kind === 'incl' || start.kind === 'excl') {
-      const target = start.name;
-      let a = 0;
-      let b = names.length;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        const cmp = Buffer.compare(names[mid]!, target);
-        if (cmp < 0 || (cmp === 0 && start.kind === 'excl')) a = mid + 1;
-        else b = mid;
-      }
-      lo = a;
-    }
+    const lo = start.kind === 'incl' || start.kind === 'excl' ? lowerBound(names, start.name, start.kind === 'excl') : 0;
     const out: Uint8Array[] = [];
     for (let i = lo; i < names.length && (count < 0 || out.length < count); i++) {
       const n = names[i]!;
@@ -266,4 +272,17 @@ export class VectorSetValue implements KeyValue {
     }
     return out;
   }
+}
+
+/** First index whose name is ≥ `target` (> `target` when `after`), in byte order. */
+function lowerBound(names: Buffer[], target: Uint8Array, after: boolean): number {
+  let a = 0;
+  let b = names.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    const cmp = Buffer.compare(names[mid]!, target);
+    if (cmp < 0 || (cmp === 0 && after)) a = mid + 1;
+    else b = mid;
+  }
+  return a;
 }
