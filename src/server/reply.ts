@@ -92,6 +92,27 @@ export class ReplyWriter {
     this.len = 0;
   }
 
+  /** A position to rewind to if a handler fails halfway through its reply. */
+  mark(): { chunks: number; len: number } {
+    return { chunks: this.chunks.length, len: this.len };
+  }
+
+  /** Drops everything written after `m` (taken chunks excepted). */
+  rewind(m: { chunks: number; len: number }): void {
+    if (this.chunks.length < m.chunks) return; // taken meanwhile: nothing left to drop safely
+    if (this.chunks.length === m.chunks) {
+      if (this.len >= m.len) this.len = m.len;
+      return;
+    }
+    // The bytes before the mark were moved into chunk m.chunks when a big payload was cut in.
+    const first = this.chunks[m.chunks]!;
+    this.chunks.length = m.chunks;
+    this.len = 0;
+    this.ensure(m.len);
+    this.buf.set(first.subarray(0, m.len), 0);
+    this.len = m.len;
+  }
+
   /** Returns everything written since the last take, as chunks to write in order. */
   take(): Buffer[] {
     if (this.chunks.length === 0) {

@@ -229,9 +229,14 @@ export class Server {
         c.closing = true;
       }
     } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.log.verbose(`Protocol error (${e.reason}) from client id=${c.id} addr=${c.addr}`);
-      c.reply.error(`ERR ${e.message}`);
+      if (e instanceof ProtocolError) {
+        this.log.verbose(`Protocol error (${e.reason}) from client id=${c.id} addr=${c.addr}`);
+        c.reply.error(`ERR ${e.message}`);
+      } else {
+        // Not expected (handlers are guarded in call()): drop this client, keep the server.
+        this.log.warning(`Internal error serving client id=${c.id}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        c.reply.error('ERR internal error');
+      }
       c.closing = true;
     }
     c.flush();
@@ -315,7 +320,15 @@ export class Server {
     c.propagateAs = null;
     c.lastCommand = fullName(spec).toLowerCase();
     const t0 = performance.now();
-    spec.handler!(c, argv);
+    const mark = c.reply.mark();
+    try {
+      spec.handler!(c, argv);
+    } catch (e) {
+      // A bug must cost one error reply, not the process and every other client's connection.
+      c.reply.rewind(mark);
+      this.log.warning(`Internal error in '${fullName(spec)}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      c.reply.error(`ERR internal error while executing '${fullName(spec)}': ${e instanceof Error ? e.message : String(e)}`);
+    }
     const usec = (performance.now() - t0) * 1000;
     const stats = this.statsFor(spec);
     stats.calls++;
