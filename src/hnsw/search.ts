@@ -347,23 +347,49 @@ export class Searcher {
     return res.drainAscending(this.outIds, this.outDists);
   }
 
+  /** Reader slot held by the current read section, -1 outside one. */
+  private readSlot = -1;
+  private readDepth = 0;
+
   /**
-   * A reader's whole query: claim a reader slot (publishing the epoch), put the query in its
-   * scratch record, search, keep at most `count` live results within `epsilon`, release.
-   * Returns the number of results written to `out`.
+   * Enter a read section: claim a reader slot and publish the current epoch in it. Until the
+   * matching `exitRead`, nothing this thread can reach — nodes, names, attributes — is
+   * reclaimed by the writer. Sections nest.
+   */
+  enterRead(): void {
+    if (this.readDepth++ > 0) return;
+    const slot = enterRead(this.v);
+    if (slot < 0) {
+      this.readDepth--;
+      throw new Error('too many concurrent searches on this vector set');
+    }
+    this.readSlot = slot;
+    this.v.syncWithHeader();
+  }
+
+  exitRead(): void {
+    if (this.readDepth === 0) throw new Error('exitRead without enterRead');
+    if (--this.readDepth > 0) return;
+    exitRead(this.v, this.readSlot);
+    this.readSlot = -1;
+  }
+
+  /**
+   * A reader's whole query: (inside a read section, entered here if needed) put the query in
+   * this reader's scratch record, search, keep at most `count` live results within `epsilon`.
+   * Returns the number of results written to `out`. To turn the result slots into names or
+   * attributes safely while the writer keeps deleting, do it in the same read section.
    */
   search(query: PreparedQuery, opts: SearchOptions, out: SearchResults): number {
     const v = this.v;
-    const slot = enterRead(v);
-    if (slot < 0) throw new Error('too many concurrent searches on this vector set');
+    this.enterRead();
     try {
-      v.syncWithHeader();
-      const q = v.scratchOff(slot);
+      const q = v.scratchOff(this.readSlot);
       v.u8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
       v.f32[(q + R.RANGE) >>> 2] = query.range;
       return this.searchAt(q, opts, out);
     } finally {
-      exitRead(v, slot);
+      this.exitRead();
     }
   }
 

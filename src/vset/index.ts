@@ -162,6 +162,24 @@ export class VectorSet {
     return new VectorSet(SetViews.attach(handle), opts.owner === true, opts.kernel);
   }
 
+  /**
+   * A set from a byte image of its two buffers (see `images`), owned by the calling thread.
+   * Nothing is rebuilt; call `validate()` before trusting an image from disk.
+   */
+  static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind } = {}): VectorSet {
+    return new VectorSet(SetViews.fromBytes(records, heap, opts.kernel === 'js'), true, opts.kernel);
+  }
+
+  /**
+   * Views of the meaningful bytes of the set's two buffers: records (header, scratch, node
+   * records up to the high-water mark) and heap (up to its top). Copy them while no write runs;
+   * `fromImages` turns them back into a set. Limbo items are not part of the image: deleted
+   * slots it still holds simply stay unused (reclaim them first to avoid that).
+   */
+  images(): { records: Uint8Array; heap: Uint8Array } {
+    return this.v.usedBytes();
+  }
+
   /** The structured-cloneable handle for workers. */
   handle(): SetHandle {
     return this.v.handle();
@@ -495,6 +513,22 @@ export class VectorSet {
   search(query: PreparedQuery, opts: SearchOptions, out: SearchResults = new SearchResults()): SearchResults {
     this.searcher().search(query, opts, out);
     return out;
+  }
+
+  /**
+   * Run `fn` inside a read section. Node slots, names and attributes obtained inside stay valid
+   * until it returns, even while the owner deletes concurrently (their memory is reclaimed only
+   * after every read section that could have seen them has ended). Workers should search and
+   * build the whole reply in one `read`. Sections nest; `search` enters one on its own.
+   */
+  read<T>(fn: () => T): T {
+    const s = this.searcher();
+    s.enterRead();
+    try {
+      return fn();
+    } finally {
+      s.exitRead();
+    }
   }
 
   /** Distance computations of this thread's searches so far (benchmarks). */
