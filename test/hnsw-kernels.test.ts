@@ -1,7 +1,7 @@
 // The WebAssembly SIMD kernels and their plain-JS twins must return identical float distances,
 // for every quantisation and for dimensions below, at and above the SIMD thresholds.
 import { describe, expect, test } from 'vitest';
-import { jsDistance, wasmDistance } from '../src/hnsw/kernels.js';
+import { jsDistance, jsKernel, wasmDistance, wasmKernel } from '../src/hnsw/kernels.js';
 import { Quant, SetViews, geometry } from '../src/hnsw/layout.js';
 import { Prng, seedState } from '../src/hnsw/prng.js';
 import { GraphWriter } from '../src/hnsw/writer.js';
@@ -59,6 +59,20 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
       }
     });
   }
+
+  test('batch kernels (one call per neighbour list) equal single distances', () => {
+    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
+      const { v, slots } = records(quant, 33, 40, 5);
+      const list = v.scratchOff(0) + v.linkOff; // room for 2·M slots
+      for (const k of [wasmKernel(v), jsKernel(v)]) {
+        const ids = slots.slice(3, 3 + 2 * v.M);
+        ids.forEach((id, i) => (v.i32[(list >> 2) + i] = id));
+        const q = v.recOff(slots[1]);
+        k.batch(q, list, ids.length);
+        ids.forEach((id, i) => expect(v.f32[(list >> 2) + i]).toBe(k.dist(q, v.recOff(id))));
+      }
+    }
+  });
 
   test('NOQUANT below 16 dimensions follows the reference scalar order exactly', () => {
     // dot0 takes the first four of each block of 8 (summed left to right), dot1 the next four,

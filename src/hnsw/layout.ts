@@ -8,7 +8,8 @@
 //     kernels run directly on it. It holds, in order:
 //
 //        [ header: 4 KiB of Int32 words            ]  counts, entry point, epoch, allocator state
-//        [ 32 scratch records (one per reader)     ]  where a search puts its prepared query
+//        [ 33 scratch records (32 readers, writer) ]  a search's prepared query, and its
+//                                                     neighbour-list batch in the link area
 //        [ node records, slot 0, 1, 2, …           ]  fixed stride, contiguous
 //
 //     Node records are one contiguous array indexed by slot, so the address of a node is
@@ -263,7 +264,8 @@ export class SetViews {
   /** Create the buffers of a new, empty set and write its header. Writer only. */
   static create(g: Geometry, projInputDim: number, seedWords: Uint32Array, forceJs = false): SetViews {
     const scratchBase = HEADER_BYTES;
-    const recBase = scratchBase + READER_SLOTS * g.stride;
+    // One scratch record per reader slot, plus one for the writer.
+    const recBase = scratchBase + (READER_SLOTS + 1) * g.stride;
     // Room for a handful of nodes; grows on demand.
     const initialBytes = recBase + 16 * g.stride;
     const pages = Math.ceil(initialBytes / WASM_PAGE);
@@ -359,6 +361,7 @@ export class SetViews {
     return this.recBase + slot * this.stride;
   }
 
+  /** Scratch record of a reader slot; READER_SLOTS is the writer's. */
   scratchOff(readerSlot: number): number {
     return this.scratchBase + readerSlot * this.stride;
   }
