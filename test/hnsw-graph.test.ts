@@ -234,6 +234,57 @@ describe('search', () => {
   });
 });
 
+describe('kernels and buffers', () => {
+  test('a set on plain-JS kernels and buffers builds the very same graph as on WebAssembly', () => {
+    // Same seed → same level draws; bit-identical distances → identical decisions everywhere.
+    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
+      const sets = (['wasm', 'js'] as const).map((kernel) => VectorSet.create({ dim: 20, quant, M: 8, seed: 77, kernel }));
+      expect(sets.map((x) => x.kernel)).toEqual(['wasm', 'js']);
+      for (const set of sets) {
+        const rng = new Prng(78);
+        for (let i = 0; i < 600; i++) set.add(enc(`e${i}`), randomVector(rng, 20));
+        for (let i = 0; i < 600; i += 3) set.remove(enc(`e${i}`));
+        expect(set.validate()).toEqual([]);
+      }
+      const [a, b] = sets;
+      for (const node of a.nodes()) expect(b.links(node).links.map((l) => Array.from(l))).toEqual(a.links(node).links.map((l) => Array.from(l)));
+      const rng = new Prng(79);
+      for (let t = 0; t < 20; t++) {
+        const x = randomVector(rng, 20);
+        const ra = a.search(a.prepare(x), { count: 10 });
+        const rb = b.search(b.prepare(x), { count: 10 });
+        expect(Array.from(rb.ids.subarray(0, rb.count))).toEqual(Array.from(ra.ids.subarray(0, ra.count)));
+        expect(Array.from(rb.dists.subarray(0, rb.count))).toEqual(Array.from(ra.dists.subarray(0, ra.count)));
+      }
+    }
+  });
+
+  test('a set rebuilt from its byte images searches identically and can be written to', () => {
+    const rng = new Prng(80);
+    const set = VectorSet.create({ dim: 12, seed: 80 });
+    for (let i = 0; i < 500; i++) set.add(enc(`e${i}`), randomVector(rng, 12), i % 5 === 0 ? { attr: enc(`a${i}`) } : {});
+    for (let i = 0; i < 500; i += 7) set.remove(enc(`e${i}`));
+    set.reclaim();
+    const img = set.images();
+    const copy = VectorSet.fromImages(img.records.slice(), img.heap.slice());
+    expect(copy.validate()).toEqual([]);
+    expect([copy.card, copy.attributesCount, copy.lastNodeId, copy.maxLevel]).toEqual([set.card, set.attributesCount, set.lastNodeId, set.maxLevel]);
+    for (let t = 0; t < 10; t++) {
+      const x = randomVector(rng, 12);
+      const ra = set.search(set.prepare(x), { count: 5 });
+      const rb = copy.search(copy.prepare(x), { count: 5 });
+      expect(Array.from(rb.ids.subarray(0, rb.count))).toEqual(Array.from(ra.ids.subarray(0, ra.count)));
+    }
+    expect(dec(copy.getAttr(copy.lookup(enc('e5'))) as Uint8Array)).toBe('a5');
+    copy.add(enc('new'), randomVector(rng, 12));
+    copy.remove(enc('e1'));
+    expect(copy.validate()).toEqual([]);
+    // The original is untouched.
+    expect(set.lookup(enc('new'))).toBe(-1);
+    expect(set.lookup(enc('e1'))).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('deletion', () => {
   test('deleting 95% of a set leaves no unreachable node and good recall', () => {
     for (const M of [4, 16]) {

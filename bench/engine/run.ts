@@ -46,6 +46,8 @@ const EF_CONSTRUCTION = 200;
 const EFS = [10, 20, 40, 50, 80, 100, 150, 200, 300, 400, 500];
 const DEFAULT_EF = 100;
 const RECALL_LEVELS = [0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99];
+/** Each EF point is timed this many times; the best run counts (the machine is noisy). */
+const REPEATS = 5;
 
 interface CurvePoint {
   ef: number;
@@ -53,6 +55,8 @@ interface CurvePoint {
   qps: number;
   /** vsetd only: mean distance computations per query. */
   distancesPerQuery?: number;
+  /** vsetd only: recall against its own exact (TRUTH) scan, i.e. of the graph alone. */
+  recallVsOwnExact?: number;
 }
 
 interface DeletePhase {
@@ -61,6 +65,7 @@ interface DeletePhase {
   seconds: number;
   deletesPerSec: number;
   recallAtDefaultEf: number;
+  recallVsOwnExact?: number;
   qpsAtDefaultEf: number;
   unreachable?: number;
   isolated?: number;
@@ -71,6 +76,8 @@ interface EngineResult {
   engine: string;
   build: { seconds: number; insertsPerSec: number };
   bytesPerElement: Record<string, number>;
+  /** vsetd: recall of its exact Q8 scan against the float ground truth. */
+  quantisationCeiling?: number;
   curve: CurvePoint[];
   deletes: DeletePhase[];
 }
@@ -85,6 +92,8 @@ interface DatasetResult {
   hnswlib: EngineResult;
   /** QPS of both at equal recall@10 (log-interpolated between EF points). */
   equalRecall: { recall: number; vsetdQps: number; hnswlibQps: number; ratio: number }[];
+  /** The same, with vsetd's recall taken against its own exact Q8 scan (graph quality alone). */
+  equalGraphRecall: { recall: number; vsetdQps: number; hnswlibQps: number; ratio: number }[];
 }
 
 function log(msg: string): void {
@@ -148,6 +157,27 @@ function deletionOrder(n: number): Int32Array {
   return order;
 }
 
+/**
+ * Time every EF point REPEATS times, round-robin over the EF values (so that a noisy moment on a
+ * shared machine does not hit one point only), and keep each point's fastest pass.
+ */
+function measureCurve<R extends { ms: number }>(
+  nq: number,
+  pass: (ef: number) => R,
+  point: (ef: number, r: R) => CurvePoint,
+): CurvePoint[] {
+  const best = new Map<number, number>();
+  const last = new Map<number, R>();
+  for (let rep = 0; rep < REPEATS; rep++) {
+    for (const ef of EFS) {
+      const r = pass(ef);
+      last.set(ef, r);
+      best.set(ef, Math.min(best.get(ef) ?? Infinity, r.ms));
+    }
+  }
+  return EFS.map((ef) => ({ ...point(ef, last.get(ef) as R), qps: (nq / (best.get(ef) as number)) * 1000 }));
+}
+
 function interpolateQps(curve: CurvePoint[], r: number): number | null {
   for (let i = 0; i < curve.length; i++) {
     if (curve[i].recall >= r) {
@@ -188,26 +218,48 @@ function benchVsetd(ds: Dataset, truth: Int32Array, order: Int32Array, phases: n
 
   const out = new SearchResults(64);
   const queries = Array.from({ length: ds.nq }, (_, q) => ds.queries.subarray(q * dim, (q + 1) * dim));
-  const runQueries = (ef: number): { found: Int32Array[]; qps: number; dpq: number } => {
+  /** One pass over the queries at `ef`: results, milliseconds, distances per query. */
+  const pass = (ef: number, truth = false): { found: Int32Array[]; ms: number; dpq: number } => {
     const found: Int32Array[] = new Array(ds.nq);
     const d0 = set.distanceCount;
     const start = now();
     for (let q = 0; q < ds.nq; q++) {
       const prepared = set.prepare(queries[q]);
-      set.search(prepared, { count: K, ef }, out);
+      set.search(prepared, { count: K, ef, truth }, out);
       const ids = new Int32Array(out.count);
       for (let i = 0; i < out.count; i++) ids[i] = slotToIdx[out.ids[i]];
       found[q] = ids;
     }
-    const ms = now() - start;
-    return { found, qps: (ds.nq / ms) * 1000, dpq: (set.distanceCount - d0) / ds.nq };
+    return { found, ms: now() - start, dpq: (set.distanceCount - d0) / ds.nq };
   };
-  runQueries(DEFAULT_EF); // warm-up (JIT)
-  const curve: CurvePoint[] = [];
-  for (const ef of EFS) {
-    const r = runQueries(ef);
-    curve.push({ ef, recall: recallAtK(truth, r.found, K), qps: r.qps, distancesPerQuery: r.dpq });
-  }
+  const runQueries = (ef: number, truth = false): { found: Int32Array[]; qps: number; dpq: number } => {
+    let best = Infinity;
+    let r = pass(ef, truth);
+    for (let rep = 0; rep < (truth ? 1 : REPEATS); rep++) {
+      r = pass(ef, truth);
+      best = Math.min(best, r.ms);
+    }
+    return { found: r.found, qps: (ds.nq / best) * 1000, dpq: r.dpq };
+  };
+  // The engine's own exact answer (TRUTH: exact scan with the Q8 distance): recall against it
+  // measures the graph alone; its recall against the float ground truth is the Q8 ceiling.
+  const exactIds = (): Int32Array => {
+    const r = runQueries(0, true).found;
+    const flat = new Int32Array(ds.nq * K).fill(-1);
+    r.forEach((ids, q) => flat.set(ids.subarray(0, K), q * K));
+    return flat;
+  };
+  const q8Exact = exactIds();
+  const q8Ceiling = recallAtK(truth, Array.from({ length: ds.nq }, (_, q) => q8Exact.subarray(q * K, (q + 1) * K)), K);
+  log(`  vsetd Q8 exact scan vs float ground truth (the quantisation ceiling): ${q8Ceiling.toFixed(4)}`);
+  pass(DEFAULT_EF); // warm-up (JIT)
+  const curve = measureCurve(ds.nq, (ef) => pass(ef), (ef, r) => ({
+    ef,
+    recall: recallAtK(truth, r.found, K),
+    recallVsOwnExact: recallAtK(q8Exact, r.found, K),
+    qps: 0,
+    distancesPerQuery: r.dpq,
+  }));
   log(`  vsetd curve: ${curve.map((p) => `ef${p.ef} ${p.recall.toFixed(3)}@${p.qps.toFixed(0)}`).join(', ')}`);
 
   const deletes: DeletePhase[] = [];
@@ -225,7 +277,7 @@ function benchVsetd(ds: Dataset, truth: Int32Array, order: Int32Array, phases: n
     const stats = set.stats();
     const validateProblems = set.validate().length;
     const t = groundTruth(ds, alive, `alive${Math.round(fraction * 100)}`);
-    runQueries(DEFAULT_EF);
+    const own = exactIds();
     const r = runQueries(DEFAULT_EF);
     const phase: DeletePhase = {
       deletedFraction: fraction,
@@ -233,6 +285,7 @@ function benchVsetd(ds: Dataset, truth: Int32Array, order: Int32Array, phases: n
       seconds: sec,
       deletesPerSec: (upto - (deletes.length ? Math.floor(n * phases[deletes.length - 1]) : 0)) / sec,
       recallAtDefaultEf: recallAtK(t, r.found, K),
+      recallVsOwnExact: recallAtK(own, r.found, K),
       qpsAtDefaultEf: r.qps,
       unreachable: stats.unreachable,
       isolated: stats.isolated,
@@ -241,13 +294,19 @@ function benchVsetd(ds: Dataset, truth: Int32Array, order: Int32Array, phases: n
     deletes.push(phase);
     log(`  vsetd after deleting ${fraction * 100}%: recall ${phase.recallAtDefaultEf.toFixed(3)}, unreachable ${stats.unreachable}, validate problems ${validateProblems}, ${phase.deletesPerSec.toFixed(0)} deletes/s`);
   }
-  return { engine: `vsetd (Q8, ${set.kernel} kernels)`, build: { seconds: buildSec, insertsPerSec: n / buildSec }, bytesPerElement: bytes, curve, deletes };
+  return {
+    engine: `vsetd (Q8, ${set.kernel} kernels)`,
+    build: { seconds: buildSec, insertsPerSec: n / buildSec },
+    bytesPerElement: bytes,
+    quantisationCeiling: q8Ceiling,
+    curve,
+    deletes,
+  };
 }
 
 function benchHnswlib(ds: Dataset, truth: Int32Array, order: Int32Array, phases: number[]): EngineResult {
   const { n, dim } = ds;
   gc();
-  const rss0 = process.memoryUsage().rss;
   const index = new hnswlib.HierarchicalNSW('cosine', dim);
   index.initIndex({ maxElements: n, m: M, efConstruction: EF_CONSTRUCTION, randomSeed: 100 });
   let t0 = now();
@@ -256,8 +315,6 @@ function benchHnswlib(ds: Dataset, truth: Int32Array, order: Int32Array, phases:
     if ((i + 1) % 20000 === 0) log(`    hnswlib inserted ${i + 1}/${n} (${((i + 1) / ((now() - t0) / 1000)).toFixed(0)}/s)`);
   }
   const buildSec = (now() - t0) / 1000;
-  gc();
-  const rss1 = process.memoryUsage().rss;
   // hnswlib's own layout (hnswalg.h): level-0 block = (2M links + count) u32 + float32 vector +
   // 8-byte label; upper levels (M links + count) u32 per level (1/3 level on average at
   // mult 1/ln(M)… ≈ 1/(M-1) levels, computed below); plus element level int, link-list pointer and
@@ -265,24 +322,28 @@ function benchHnswlib(ds: Dataset, truth: Int32Array, order: Int32Array, phases:
   const level0 = (2 * M + 1) * 4 + dim * 4 + 8;
   const avgUpperLevels = 1 / (M - 1);
   const layout = level0 + avgUpperLevels * (M + 1) * 4 + 4 + 8 + 40;
-  const bytes = { layoutEstimate: layout, rssDelta: (rss1 - rss0) / n };
-  log(`  hnswlib build ${buildSec.toFixed(1)} s (${(n / buildSec).toFixed(0)}/s), ~${layout.toFixed(0)} B/elem by layout, ${bytes.rssDelta.toFixed(0)} B/elem RSS delta`);
+  const bytes = { layoutEstimate: layout };
+  log(`  hnswlib build ${buildSec.toFixed(1)} s (${(n / buildSec).toFixed(0)}/s), ~${layout.toFixed(0)} B/elem by layout`);
 
   const queries = Array.from({ length: ds.nq }, (_, q) => Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)));
-  const runQueries = (ef: number): { found: Int32Array[]; qps: number } => {
+  const pass = (ef: number): { found: Int32Array[]; ms: number } => {
     index.setEf(ef);
     const found: Int32Array[] = new Array(ds.nq);
     const start = now();
     for (let q = 0; q < ds.nq; q++) found[q] = Int32Array.from(index.searchKnn(queries[q], K).neighbors);
-    const ms = now() - start;
-    return { found, qps: (ds.nq / ms) * 1000 };
+    return { found, ms: now() - start };
   };
-  runQueries(DEFAULT_EF);
-  const curve: CurvePoint[] = [];
-  for (const ef of EFS) {
-    const r = runQueries(ef);
-    curve.push({ ef, recall: recallAtK(truth, r.found, K), qps: r.qps });
-  }
+  const runQueries = (ef: number): { found: Int32Array[]; qps: number } => {
+    let best = Infinity;
+    let r = pass(ef);
+    for (let rep = 0; rep < REPEATS; rep++) {
+      r = pass(ef);
+      best = Math.min(best, r.ms);
+    }
+    return { found: r.found, qps: (ds.nq / best) * 1000 };
+  };
+  pass(DEFAULT_EF);
+  const curve = measureCurve(ds.nq, pass, (ef, r) => ({ ef, recall: recallAtK(truth, r.found, K), qps: 0 }));
   log(`  hnswlib curve: ${curve.map((p) => `ef${p.ef} ${p.recall.toFixed(3)}@${p.qps.toFixed(0)}`).join(', ')}`);
 
   const deletes: DeletePhase[] = [];
@@ -332,8 +393,16 @@ function runDataset(ds: Dataset): DatasetResult {
     const b = interpolateQps(hnsw.curve, r);
     if (a !== null && b !== null) equalRecall.push({ recall: r, vsetdQps: a, hnswlibQps: b, ratio: a / b });
   }
+  const graphCurve = ours.curve.map((p) => ({ ef: p.ef, recall: p.recallVsOwnExact ?? p.recall, qps: p.qps }));
+  const equalGraphRecall: DatasetResult['equalGraphRecall'] = [];
+  for (const r of RECALL_LEVELS) {
+    const a = interpolateQps(graphCurve, r);
+    const b = interpolateQps(hnsw.curve, r);
+    if (a !== null && b !== null) equalGraphRecall.push({ recall: r, vsetdQps: a, hnswlibQps: b, ratio: a / b });
+  }
   log(`  equal recall: ${equalRecall.map((e) => `${e.recall}: ${e.ratio.toFixed(2)}×`).join(', ')}`);
-  return { name: ds.name, n: ds.n, dim: ds.dim, queries: ds.nq, description: ds.description, vsetd: ours, hnswlib: hnsw, equalRecall };
+  log(`  equal graph recall: ${equalGraphRecall.map((e) => `${e.recall}: ${e.ratio.toFixed(2)}×`).join(', ')}`);
+  return { name: ds.name, n: ds.n, dim: ds.dim, queries: ds.nq, description: ds.description, vsetd: ours, hnswlib: hnsw, equalRecall, equalGraphRecall };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,14 +445,17 @@ function markdown(report: Report): string {
     L.push('| | vsetd | hnswlib-node |');
     L.push('|---|---|---|');
     L.push(`| build | ${d.vsetd.build.seconds.toFixed(1)} s, ${fmt(d.vsetd.build.insertsPerSec)} inserts/s | ${d.hnswlib.build.seconds.toFixed(1)} s, ${fmt(d.hnswlib.build.insertsPerSec)} inserts/s |`);
-    L.push(`| bytes/element | ${d.vsetd.bytesPerElement.graph.toFixed(1)} graph (vectors + links + node records, names/attributes excluded); ${d.vsetd.bytesPerElement.total.toFixed(1)} all buffers incl. names and name index | ~${d.hnswlib.bytesPerElement.layoutEstimate.toFixed(0)} by its layout; ${d.hnswlib.bytesPerElement.rssDelta.toFixed(0)} RSS growth |`);
+    L.push(`| bytes/element | ${d.vsetd.bytesPerElement.graph.toFixed(1)} graph (vectors + links + node records, names/attributes excluded); ${d.vsetd.bytesPerElement.total.toFixed(1)} all buffers incl. names and name index | ~${d.hnswlib.bytesPerElement.layoutEstimate.toFixed(0)} by its layout (hnswalg.h), incl. one std::mutex per element |`);
+    L.push(`| exact scan vs float ground truth | ${(d.vsetd.quantisationCeiling ?? 0).toFixed(4)} (Q8 exact scan: the ceiling quantisation puts on recall) | 1 (float32) |`);
     L.push('');
-    L.push('| EF | vsetd recall@10 | vsetd QPS | vsetd distances/query | hnswlib recall@10 | hnswlib QPS |');
-    L.push('|---|---|---|---|---|---|');
+    L.push(`Recall@10 is against the exact float cosine k-NN; "vs own exact" is vsetd against its own exact Q8 scan (VSIM TRUTH), i.e. the graph alone. QPS: best of ${REPEATS} passes over the queries, taken round-robin over the EF values.`);
+    L.push('');
+    L.push('| EF | vsetd recall@10 | vsetd vs own exact | vsetd QPS | vsetd distances/query | hnswlib recall@10 | hnswlib QPS |');
+    L.push('|---|---|---|---|---|---|---|');
     for (let i = 0; i < d.vsetd.curve.length; i++) {
       const a = d.vsetd.curve[i];
       const b = d.hnswlib.curve[i];
-      L.push(`| ${a.ef} | ${a.recall.toFixed(4)} | ${fmt(a.qps)} | ${fmt(a.distancesPerQuery ?? 0)} | ${b.recall.toFixed(4)} | ${fmt(b.qps)} |`);
+      L.push(`| ${a.ef} | ${a.recall.toFixed(4)} | ${(a.recallVsOwnExact ?? 0).toFixed(4)} | ${fmt(a.qps)} | ${fmt(a.distancesPerQuery ?? 0)} | ${b.recall.toFixed(4)} | ${fmt(b.qps)} |`);
     }
     L.push('');
     L.push('QPS at equal recall@10 (log-interpolated between EF points):');
@@ -392,14 +464,20 @@ function markdown(report: Report): string {
     L.push('|---|---|---|---|');
     for (const e of d.equalRecall) L.push(`| ${e.recall} | ${fmt(e.vsetdQps)} | ${fmt(e.hnswlibQps)} | ${e.ratio.toFixed(2)} |`);
     L.push('');
+    L.push("The same with vsetd's recall taken against its own exact Q8 scan (graph quality alone, quantisation aside):");
+    L.push('');
+    L.push('| recall | vsetd QPS | hnswlib QPS | vsetd / hnswlib |');
+    L.push('|---|---|---|---|');
+    for (const e of d.equalGraphRecall) L.push(`| ${e.recall} | ${fmt(e.vsetdQps)} | ${fmt(e.hnswlibQps)} | ${e.ratio.toFixed(2)} |`);
+    L.push('');
     L.push(`Deletes (EF ${DEFAULT_EF}, recall over the survivors; vsetd deletes for real and relinks, hnswlib only marks deleted):`);
     L.push('');
-    L.push('| deleted | survivors | vsetd recall@10 | vsetd QPS | vsetd deletes/s | unreachable | validate problems | hnswlib recall@10 | hnswlib QPS |');
-    L.push('|---|---|---|---|---|---|---|---|---|');
+    L.push('| deleted | survivors | vsetd recall@10 | vsetd vs own exact | vsetd QPS | vsetd deletes/s | unreachable | validate problems | hnswlib recall@10 | hnswlib QPS |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|');
     for (let i = 0; i < d.vsetd.deletes.length; i++) {
       const a = d.vsetd.deletes[i];
       const b = d.hnswlib.deletes[i];
-      L.push(`| ${a.deletedFraction * 100}% | ${fmt(a.survivors)} | ${a.recallAtDefaultEf.toFixed(4)} | ${fmt(a.qpsAtDefaultEf)} | ${fmt(a.deletesPerSec)} | ${a.unreachable} | ${a.validateProblems} | ${b.recallAtDefaultEf.toFixed(4)} | ${fmt(b.qpsAtDefaultEf)} |`);
+      L.push(`| ${a.deletedFraction * 100}% | ${fmt(a.survivors)} | ${a.recallAtDefaultEf.toFixed(4)} | ${(a.recallVsOwnExact ?? 0).toFixed(4)} | ${fmt(a.qpsAtDefaultEf)} | ${fmt(a.deletesPerSec)} | ${a.unreachable} | ${a.validateProblems} | ${b.recallAtDefaultEf.toFixed(4)} | ${fmt(b.qpsAtDefaultEf)} |`);
     }
   }
   L.push('');
@@ -433,11 +511,15 @@ function targets(datasets: DatasetResult[]): Report['targets'] {
   }
   for (const d of datasets) {
     if (d.equalRecall.length === 0) continue;
-    const worst = d.equalRecall.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-    const at95 = d.equalRecall.find((e) => e.recall === 0.95) ?? worst;
+    const at95 = d.equalRecall.find((e) => e.recall === 0.95) ?? d.equalRecall[d.equalRecall.length - 1];
+    const g95 = d.equalGraphRecall.find((e) => e.recall === at95.recall);
+    const range = (xs: { ratio: number }[]): string =>
+      `${Math.min(...xs.map((e) => e.ratio)).toFixed(2)}–${Math.max(...xs.map((e) => e.ratio)).toFixed(2)}×`;
     out.push({
       target: `${d.name}: single-thread QPS ≥ 0.8 × hnswlib at equal recall@10`,
-      measured: `${at95.ratio.toFixed(2)}× at recall ${at95.recall}; range ${Math.min(...d.equalRecall.map((e) => e.ratio)).toFixed(2)}–${Math.max(...d.equalRecall.map((e) => e.ratio)).toFixed(2)}× over recall ${d.equalRecall[0].recall}–${d.equalRecall[d.equalRecall.length - 1].recall}`,
+      measured:
+        `${at95.ratio.toFixed(2)}× at recall ${at95.recall} (range ${range(d.equalRecall)} over recall ${d.equalRecall[0].recall}–${d.equalRecall[d.equalRecall.length - 1].recall})` +
+        (g95 ? `; graph alone (vsetd vs its own exact scan): ${g95.ratio.toFixed(2)}×` : ''),
       met: at95.ratio >= 0.8,
     });
   }

@@ -16,7 +16,7 @@
 //    matching only — and a budget of expanded candidates (FILTER-EF).
 
 import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type KernelKind } from './kernels.js';
-import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, R, READER_SLOTS, type SetViews } from './layout.js';
+import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, R, READER_SLOTS, type SetViews } from './layout.js';
 import { enterRead, exitRead } from './epoch.js';
 import { MaxQueue, MinQueue } from './pqueue.js';
 
@@ -350,7 +350,9 @@ export class Searcher {
     const h = v.i32;
     const entry = Atomics.load(h, H.ENTRY);
     if (entry < 0 || entry >= v.visibleSlots) return 0;
-    const maxLevel = h[H.MAX_LEVEL];
+    // The entry and the max level are two words the writer updates one after the other: never
+    // descend from a level the entry node does not have.
+    const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
     let ep = entry;
     let dEp = this.dist(q, v.recOff(ep));
     this.distanceCount++;
