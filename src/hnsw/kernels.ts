@@ -17,6 +17,17 @@ import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
 import { Quant, R, type SetViews } from './layout.js';
 
 export type DistanceFn = (a: number, b: number) => number;
+/**
+ * Replace `n` node slots stored as i32 at byte offset `list` of the records memory by their
+ * float distances (as f32, in place) to the record at `q`.
+ */
+export type BatchFn = (q: number, list: number, n: number) => void;
+
+export interface Kernel {
+  kind: KernelKind;
+  dist: DistanceFn;
+  batch: BatchFn;
+}
 
 let compiled: object | null = null;
 function kernelModule(): object {
@@ -27,20 +38,31 @@ function kernelModule(): object {
 
 export type KernelKind = 'wasm' | 'js';
 
-export function wasmDistance(v: SetViews): DistanceFn {
+export function wasmKernel(v: SetViews): Kernel {
   if (!v.wasm) throw new Error('the set has no WebAssembly memory');
   const inst = instantiateWasm(kernelModule(), {
-    env: { memory: v.records as WasmMemory, vecBytes: v.vecBytes, dim: v.dim },
+    env: { memory: v.records as WasmMemory, vecBytes: v.vecBytes, dim: v.dim, recBase: v.recBase, stride: v.stride },
   });
   const ex = inst.exports;
-  switch (v.quant) {
-    case Quant.Q8:
-      return ex.distQ8 as DistanceFn;
-    case Quant.Bin:
-      return ex.distBin as DistanceFn;
-    case Quant.NoQuant:
-      return ex.distF32 as DistanceFn;
-  }
+  const name = v.quant === Quant.Q8 ? 'Q8' : v.quant === Quant.Bin ? 'Bin' : 'F32';
+  return { kind: 'wasm', dist: ex[`dist${name}`] as DistanceFn, batch: ex[`batch${name}`] as BatchFn };
+}
+
+export function wasmDistance(v: SetViews): DistanceFn {
+  return wasmKernel(v).dist;
+}
+
+export function jsKernel(v: SetViews): Kernel {
+  const dist = jsDistance(v);
+  const recBase = v.recBase;
+  const stride = v.stride;
+  const batch = (q: number, list: number, n: number): void => {
+    const i32 = v.i32;
+    const f32 = v.f32;
+    const base = list >>> 2;
+    for (let i = 0; i < n; i++) f32[base + i] = dist(q, recBase + i32[base + i] * stride);
+  };
+  return { kind: 'js', dist, batch };
 }
 
 const fround = Math.fround;
@@ -155,7 +177,6 @@ export function jsDistance(v: SetViews): DistanceFn {
 }
 
 /** The kernel the engine uses for a set: WebAssembly when possible. */
-export function bestDistance(v: SetViews): { fn: DistanceFn; kind: KernelKind } {
-  if (v.wasm) return { fn: wasmDistance(v), kind: 'wasm' };
-  return { fn: jsDistance(v), kind: 'js' };
+export function bestKernel(v: SetViews): Kernel {
+  return v.wasm ? wasmKernel(v) : jsKernel(v);
 }

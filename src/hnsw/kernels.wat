@@ -32,10 +32,12 @@
   (import "env" "memory" (memory 1 65536 shared))
   (import "env" "vecBytes" (global $vecBytes i32))
   (import "env" "dim" (global $dim i32))
+  (import "env" "recBase" (global $recBase i32))
+  (import "env" "stride" (global $stride i32))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Q8: int8 quants, per-vector range.
-  (func (export "distQ8") (param $a i32) (param $b i32) (result f32)
+  (func $distQ8 (export "distQ8") (param $a i32) (param $b i32) (result f32)
     (local $ra f32) (local $rb f32) (local $pa i32) (local $pb i32) (local $end i32)
     (local $va v128) (local $vb v128) (local $acc v128) (local $d f32)
     (local.set $ra (f32.load offset=8 (local.get $a)))
@@ -75,7 +77,7 @@
 
   ;; ---------------------------------------------------------------------------------------
   ;; BIN: sign bits packed in 64-bit words; Hamming distance scaled to [0, 2].
-  (func (export "distBin") (param $a i32) (param $b i32) (result f32)
+  (func $distBin (export "distBin") (param $a i32) (param $b i32) (result f32)
     (local $pa i32) (local $pb i32) (local $end i32) (local $ones i64)
     (local.set $pa (i32.add (local.get $a) (i32.const 20)))
     (local.set $pb (i32.add (local.get $b) (i32.const 20)))
@@ -95,7 +97,7 @@
 
   ;; ---------------------------------------------------------------------------------------
   ;; NOQUANT: float32 dot product of normalised vectors; d = 1 - dot, not clamped.
-  (func (export "distF32") (param $a i32) (param $b i32) (result f32)
+  (func $distF32 (export "distF32") (param $a i32) (param $b i32) (result f32)
     (local $pa i32) (local $pb i32) (local $end i32) (local $i i32)
     (local $acc0 v128) (local $acc1 v128) (local $dot0 f32) (local $dot1 f32)
     (local.set $pa (i32.add (local.get $a) (i32.const 20)))
@@ -152,4 +154,41 @@
       (f32.add
         (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
         (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0))))))
+;; ---------------------------------------------------------------------------------------
+  ;; Batches: `n` node slots stored as i32 at `list` are replaced, in place, by their f32
+  ;; distances to the record at `q`. One call per neighbour list instead of one per neighbour
+  ;; saves the JS→WebAssembly call overhead on every distance.
+  (func (export "batchQ8") (param $q i32) (param $list i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (f32.store (local.get $list)
+          (call $distQ8 (local.get $q)
+            (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $next))))
+  (func (export "batchBin") (param $q i32) (param $list i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (f32.store (local.get $list)
+          (call $distBin (local.get $q)
+            (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $next))))
+  (func (export "batchF32") (param $q i32) (param $list i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (f32.store (local.get $list)
+          (call $distF32 (local.get $q)
+            (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $next))))
 )

@@ -8,15 +8,16 @@
 //     kernels run directly on it. It holds, in order:
 //
 //        [ header: 4 KiB of Int32 words            ]  counts, entry point, epoch, allocator state
-//        [ 32 scratch records (one per reader)     ]  where a search puts its prepared query
+//        [ 33 scratch records (32 readers, writer) ]  a search's prepared query, and its
+//                                                     neighbour-list batch in the link area
 //        [ node records, slot 0, 1, 2, …           ]  fixed stride, contiguous
 //
 //     Node records are one contiguous array indexed by slot, so the address of a node is
 //     `recBase + slot * stride`: no chunk table, no indirection in the hot loop. The array grows
 //     at the end of the memory with `memory.grow`, which never copies (V8 reserves the whole
-//     4 GiB range up front). Growth is in small steps (at least 64 KiB, at most what 1/64 of the
-//     set would need), because every committed byte counts in the bytes-per-element budget and
-//     growing is cheap (≈5 µs).
+//     4 GiB range up front). So growth is neither chunked nor doubling: it is in place, in small
+//     steps (64 KiB, or 1/256 of the current size when larger), because every committed byte
+//     counts in the bytes-per-element budget and a grow costs only ≈5 µs.
 //
 //     One node record (stride = 20 + vecBytes + 4·2M bytes):
 //
@@ -263,7 +264,8 @@ export class SetViews {
   /** Create the buffers of a new, empty set and write its header. Writer only. */
   static create(g: Geometry, projInputDim: number, seedWords: Uint32Array, forceJs = false): SetViews {
     const scratchBase = HEADER_BYTES;
-    const recBase = scratchBase + READER_SLOTS * g.stride;
+    // One scratch record per reader slot, plus one for the writer.
+    const recBase = scratchBase + (READER_SLOTS + 1) * g.stride;
     // Room for a handful of nodes; grows on demand.
     const initialBytes = recBase + 16 * g.stride;
     const pages = Math.ceil(initialBytes / WASM_PAGE);
@@ -299,6 +301,35 @@ export class SetViews {
     return { kind: 'vsetd.vset', records: this.records, heap: this.heap };
   }
 
+  /**
+   * Fresh buffers holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), for
+   * loading a set saved byte for byte. The caller validates the result before using it.
+   */
+  static fromBytes(records: Uint8Array, heap: Uint8Array, forceJs = false): SetViews {
+    if (records.byteLength < HEADER_BYTES) throw new Error('records image too short');
+    const pages = Math.max(1, Math.ceil(records.byteLength / WASM_PAGE));
+    let mem: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
+    if (!mem) mem = createGrowableSab(pages * WASM_PAGE, RECORDS_MAX_BYTES_GSAB);
+    const buf = (isWasmMemory(mem) ? mem.buffer : mem) as SharedArrayBuffer;
+    new Uint8Array(buf).set(records);
+    const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(heap.byteLength / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
+    new Uint8Array(hp).set(heap);
+    const v = new SetViews(mem, hp);
+    // Readers of the old buffers are not readers of these.
+    for (let i = 0; i < READER_SLOTS; i++) v.i32[H.ACTIVE_EPOCH + i] = 0;
+    v.i32[H.NODE_CAPACITY] = v.visibleSlots;
+    return v;
+  }
+
+  /** The meaningful prefix of both buffers (records up to the high-water mark, heap up to its top). */
+  usedBytes(): { records: Uint8Array; heap: Uint8Array } {
+    const recEnd = this.recOff(this.i32[H.HIGH_WATER]);
+    return {
+      records: this.u8.subarray(0, recEnd),
+      heap: new Uint8Array(this.heap, 0, this.i32[H.HEAP_TOP]),
+    };
+  }
+
   private currentRecordsBuffer(): SharedArrayBuffer {
     return (this.wasm ? (this.records as WasmMemory).buffer : this.records) as SharedArrayBuffer;
   }
@@ -330,6 +361,7 @@ export class SetViews {
     return this.recBase + slot * this.stride;
   }
 
+  /** Scratch record of a reader slot; READER_SLOTS is the writer's. */
   scratchOff(readerSlot: number): number {
     return this.scratchBase + readerSlot * this.stride;
   }
@@ -341,8 +373,9 @@ export class SetViews {
     if (slots <= this.i32[H.NODE_CAPACITY]) return;
     const cur = this.currentRecordsBuffer().byteLength;
     const need = this.recBase + slots * this.stride;
-    // Small steps: at least 64 KiB, or 1/64 of the current size; never less than needed.
-    const step = Math.max(need - cur, WASM_PAGE, Math.floor(cur / 64));
+    // Small steps: at least 64 KiB, or 1/256 of the current size; never less than needed.
+    // Every committed byte counts in bytes per element, and a grow costs only a few µs.
+    const step = Math.max(need - cur, WASM_PAGE, Math.floor(cur / 256));
     const pages = Math.ceil(step / WASM_PAGE);
     if (this.wasm) {
       (this.records as WasmMemory).grow(pages);

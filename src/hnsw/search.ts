@@ -15,8 +15,8 @@
 //  - with a filter (spec §9.8): two queues — candidates to expand, matching or not, and results,
 //    matching only — and a budget of expanded candidates (FILTER-EF).
 
-import { bestDistance, jsDistance, wasmDistance, type DistanceFn, type KernelKind } from './kernels.js';
-import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, R, type SetViews } from './layout.js';
+import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type KernelKind } from './kernels.js';
+import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, R, READER_SLOTS, type SetViews } from './layout.js';
 import { enterRead, exitRead } from './epoch.js';
 import { MaxQueue, MinQueue } from './pqueue.js';
 
@@ -68,7 +68,13 @@ export const DEFAULT_EF = 100;
 export class Searcher {
   readonly v: SetViews;
   readonly dist: DistanceFn;
+  readonly batchDist: BatchFn;
   readonly kernel: KernelKind;
+  /**
+   * Byte offset of this searcher's batch area: the link area of its scratch record (room for
+   * 2·M slots, the longest neighbour list). Set per read section, or once for the writer.
+   */
+  private listOff = -1;
 
   private visited: Uint16Array;
   private gen = 0;
@@ -85,19 +91,19 @@ export class Searcher {
 
   constructor(v: SetViews, kernel?: KernelKind) {
     this.v = v;
-    if (kernel === 'js') {
-      this.dist = jsDistance(v);
-      this.kernel = 'js';
-    } else if (kernel === 'wasm') {
-      this.dist = wasmDistance(v);
-      this.kernel = 'wasm';
-    } else {
-      const best = bestDistance(v);
-      this.dist = best.fn;
-      this.kernel = best.kind;
-    }
+    const k = kernel === 'js' ? jsKernel(v) : kernel === 'wasm' ? wasmKernel(v) : bestKernel(v);
+    this.dist = k.dist;
+    this.batchDist = k.batch;
+    this.kernel = k.kind;
     this.visited = new Uint16Array(Math.max(64, v.visibleSlots));
   }
+
+  /** For the writer's searcher: use the writer's scratch record for batches. */
+  useWriterScratch(): void {
+    this.writerListOff = this.v.scratchOff(READER_SLOTS) + this.v.linkOff;
+    this.listOff = this.writerListOff;
+  }
+  private writerListOff = -1;
 
   /** Start a new visited generation, sized for every slot the views can see. */
   private newGeneration(): void {
@@ -184,7 +190,16 @@ export class Searcher {
     if (level === 0) {
       // The hot loop: level-0 links are in the record, count in the meta word.
       const i32 = v.i32;
+      const u8 = v.u8;
       const linkOff = v.linkOff;
+      const vecLast = R.VEC + Math.min(v.vecBytes, 128) - 1;
+      const batch = this.batchIds(2 * v.M);
+      const f32 = v.f32;
+      const listOff = this.listOff;
+      const listWord = listOff >>> 2;
+      const batchDist = this.batchDist;
+      if (listOff < 0) throw new Error('level-0 search outside a read section');
+      let touched = 0;
       while (cand.size > 0) {
         const dc = cand.topDist();
         if (res.size >= ef && dc > res.dists[0]) break;
@@ -193,19 +208,35 @@ export class Searcher {
         const rec = recBase + c * stride;
         const n = i32[rec >>> 2] & COUNT_MASK;
         const lb = (rec + linkOff) >>> 2;
+        // Pass 1: pick the unvisited neighbours, list them in the batch area, and touch their
+        // vectors. The loads are independent, so the CPU overlaps their cache misses — the
+        // software prefetch that JavaScript and WebAssembly lack (measured: +27% QPS on 100k ×
+        // 128, where the walk is otherwise bound by one memory latency per distance).
+        let m = 0;
         for (let j = 0; j < n; j++) {
           const nb = i32[lb + j];
           if (nb >>> 0 >= limit || visited[nb] === gen) continue;
           visited[nb] = gen;
-          const d = dist(q, recBase + nb * stride);
-          computed++;
+          batch[m] = nb;
+          i32[listWord + m] = nb;
+          m++;
+          const nr = recBase + nb * stride;
+          touched ^= u8[nr + R.RANGE] ^ u8[nr + R.VEC + 64] ^ u8[nr + vecLast];
+        }
+        // Pass 2: all their distances in one kernel call, then the queues.
+        if (m > 0) batchDist(q, listOff, m);
+        for (let j = 0; j < m; j++) {
+          const d = f32[listWord + j];
           if (res.size < ef || d < res.dists[0]) {
+            const nb = batch[j];
             cand.push(nb, d);
             res.push(nb, d);
             if (res.size > ef) res.pop();
           }
         }
+        computed += m;
       }
+      this.sink ^= touched;
     } else {
       const i32 = v.i32;
       const hi32 = v.hi32;
@@ -236,6 +267,15 @@ export class Searcher {
     this.distanceCount += computed;
     this.reserveOut(res.size);
     return res.drainAscending(this.outIds, this.outDists);
+  }
+
+  private batch = new Int32Array(64);
+  /** Keeps the prefetching loads observable, so the compiler cannot drop them. */
+  sink = 0;
+
+  private batchIds(n: number): Int32Array {
+    if (this.batch.length < n) this.batch = new Int32Array(n);
+    return this.batch;
   }
 
   /**
@@ -310,7 +350,9 @@ export class Searcher {
     const h = v.i32;
     const entry = Atomics.load(h, H.ENTRY);
     if (entry < 0 || entry >= v.visibleSlots) return 0;
-    const maxLevel = h[H.MAX_LEVEL];
+    // The entry and the max level are two words the writer updates one after the other: never
+    // descend from a level the entry node does not have.
+    const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
     let ep = entry;
     let dEp = this.dist(q, v.recOff(ep));
     this.distanceCount++;
@@ -347,23 +389,51 @@ export class Searcher {
     return res.drainAscending(this.outIds, this.outDists);
   }
 
+  /** Reader slot held by the current read section, -1 outside one. */
+  private readSlot = -1;
+  private readDepth = 0;
+
   /**
-   * A reader's whole query: claim a reader slot (publishing the epoch), put the query in its
-   * scratch record, search, keep at most `count` live results within `epsilon`, release.
-   * Returns the number of results written to `out`.
+   * Enter a read section: claim a reader slot and publish the current epoch in it. Until the
+   * matching `exitRead`, nothing this thread can reach — nodes, names, attributes — is
+   * reclaimed by the writer. Sections nest.
+   */
+  enterRead(): void {
+    if (this.readDepth++ > 0) return;
+    const slot = enterRead(this.v);
+    if (slot < 0) {
+      this.readDepth--;
+      throw new Error('too many concurrent searches on this vector set');
+    }
+    this.readSlot = slot;
+    this.listOff = this.v.scratchOff(slot) + this.v.linkOff;
+    this.v.syncWithHeader();
+  }
+
+  exitRead(): void {
+    if (this.readDepth === 0) throw new Error('exitRead without enterRead');
+    if (--this.readDepth > 0) return;
+    exitRead(this.v, this.readSlot);
+    this.readSlot = -1;
+    this.listOff = this.writerListOff;
+  }
+
+  /**
+   * A reader's whole query: (inside a read section, entered here if needed) put the query in
+   * this reader's scratch record, search, keep at most `count` live results within `epsilon`.
+   * Returns the number of results written to `out`. To turn the result slots into names or
+   * attributes safely while the writer keeps deleting, do it in the same read section.
    */
   search(query: PreparedQuery, opts: SearchOptions, out: SearchResults): number {
     const v = this.v;
-    const slot = enterRead(v);
-    if (slot < 0) throw new Error('too many concurrent searches on this vector set');
+    this.enterRead();
     try {
-      v.syncWithHeader();
-      const q = v.scratchOff(slot);
+      const q = v.scratchOff(this.readSlot);
       v.u8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
       v.f32[(q + R.RANGE) >>> 2] = query.range;
       return this.searchAt(q, opts, out);
     } finally {
-      exitRead(v, slot);
+      this.exitRead();
     }
   }
 

@@ -26,6 +26,7 @@ export class GraphWriter {
   constructor(v: SetViews, kernel?: KernelKind) {
     this.v = v;
     this.s = new Searcher(v, kernel);
+    this.s.useWriterScratch();
   }
 
   get M(): number {

@@ -162,6 +162,24 @@ export class VectorSet {
     return new VectorSet(SetViews.attach(handle), opts.owner === true, opts.kernel);
   }
 
+  /**
+   * A set from a byte image of its two buffers (see `images`), owned by the calling thread.
+   * Nothing is rebuilt; call `validate()` before trusting an image from disk.
+   */
+  static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind } = {}): VectorSet {
+    return new VectorSet(SetViews.fromBytes(records, heap, opts.kernel === 'js'), true, opts.kernel);
+  }
+
+  /**
+   * Views of the meaningful bytes of the set's two buffers: records (header, scratch, node
+   * records up to the high-water mark) and heap (up to its top). Copy them while no write runs;
+   * `fromImages` turns them back into a set. Limbo items are not part of the image: deleted
+   * slots it still holds simply stay unused (reclaim them first to avoid that).
+   */
+  images(): { records: Uint8Array; heap: Uint8Array } {
+    return this.v.usedBytes();
+  }
+
   /** The structured-cloneable handle for workers. */
   handle(): SetHandle {
     return this.v.handle();
@@ -256,7 +274,7 @@ export class VectorSet {
    */
   queryFromNode(node: number): PreparedQuery {
     const x = new Float32Array(this.v.dim);
-    this.reconstructInto(node, x);
+    this.read(() => this.reconstructInto(node, x));
     const bytes = new Uint8Array(this.v.vecBytes);
     const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
     return { bytes, range };
@@ -350,9 +368,10 @@ export class VectorSet {
 
   /** The element's node, or -1 (VISMEMBER, VSIM ELE, VEMB …). */
   lookup(name: Uint8Array): number {
-    this.v.syncWithHeader();
-    const elem = findElement(this.v, name);
-    return elem === 0 ? -1 : elementNode(this.v, elem);
+    return this.read(() => {
+      const elem = findElement(this.v, name);
+      return elem === 0 ? -1 : elementNode(this.v, elem);
+    });
   }
 
   /** Whether `node` is a live node (not deleted). */
@@ -363,9 +382,13 @@ export class VectorSet {
     return ((v.i32[v.recOff(node) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0;
   }
 
+  // Methods returning copies run in a read section of their own, so they are safe in a worker
+  // while the owner writes. The *View methods return views into shared memory: call them inside
+  // `read(fn)` (or on the owner thread between writes).
+
   /** A copy of the node's element name. */
   nameOf(node: number): Uint8Array {
-    return this.nameView(node).slice();
+    return this.read(() => this.nameView(node).slice());
   }
 
   /**
@@ -379,8 +402,10 @@ export class VectorSet {
 
   /** A copy of the attribute, or null when the element has none. */
   getAttr(node: number): Uint8Array | null {
-    const view = this.attrView(node);
-    return view === null ? null : view.slice();
+    return this.read(() => {
+      const view = this.attrView(node);
+      return view === null ? null : view.slice();
+    });
   }
 
   /** The attribute as a view into shared memory (same validity as nameView). */
@@ -392,7 +417,7 @@ export class VectorSet {
   /** VEMB: the reconstructed vector (spec §3.6) as doubles. */
   reconstruct(node: number): Float64Array {
     const out = new Float64Array(this.v.dim);
-    this.reconstructInto(node, out);
+    this.read(() => this.reconstructInto(node, out));
     return out;
   }
 
@@ -413,13 +438,11 @@ export class VectorSet {
   /** VEMB RAW: the stored bytes (a copy), l2 and range. */
   raw(node: number): RawVector {
     const v = this.v;
-    const rec = v.recOff(node);
-    return {
-      quant: v.quant,
-      bytes: this.rawView(node).slice(),
-      l2: v.f32[(rec + R.L2) >>> 2],
-      range: v.f32[(rec + R.RANGE) >>> 2],
-    };
+    return this.read(() => {
+      const bytes = this.rawView(node).slice();
+      const rec = v.recOff(node);
+      return { quant: v.quant, bytes, l2: v.f32[(rec + R.L2) >>> 2], range: v.f32[(rec + R.RANGE) >>> 2] };
+    });
   }
 
   /** The node's top level. */
@@ -429,8 +452,11 @@ export class VectorSet {
 
   /** VLINKS: neighbours per level (index 0 = level 0), optionally with float-rounded scores. */
   links(node: number, withScores = false): NodeLinks {
+    return this.read(() => this.linksInside(node, withScores));
+  }
+
+  private linksInside(node: number, withScores: boolean): NodeLinks {
     const v = this.v;
-    v.syncWithHeader();
     const level = levelOf(v, node);
     const links: Int32Array[] = [];
     const scores: Float64Array[] = [];
@@ -495,6 +521,22 @@ export class VectorSet {
   search(query: PreparedQuery, opts: SearchOptions, out: SearchResults = new SearchResults()): SearchResults {
     this.searcher().search(query, opts, out);
     return out;
+  }
+
+  /**
+   * Run `fn` inside a read section. Node slots, names and attributes obtained inside stay valid
+   * until it returns, even while the owner deletes concurrently (their memory is reclaimed only
+   * after every read section that could have seen them has ended). Workers should search and
+   * build the whole reply in one `read`. Sections nest; `search` enters one on its own.
+   */
+  read<T>(fn: () => T): T {
+    const s = this.searcher();
+    s.enterRead();
+    try {
+      return fn();
+    } finally {
+      s.exitRead();
+    }
   }
 
   /** Distance computations of this thread's searches so far (benchmarks). */

@@ -1,0 +1,457 @@
+// Seeded property tests of the graph: random insert/update/delete sequences keep validate()
+// green; searches never return deleted elements; TRUTH equals a brute-force scan; deleting most
+// of a set leaves nothing unreachable; slots are reused only after reclamation.
+import { describe, expect, test } from 'vitest';
+import { Quant, SearchResults, VectorSet } from '../src/vset/index.js';
+import { Prng } from '../src/hnsw/prng.js';
+import { enterRead, exitRead } from '../src/hnsw/epoch.js';
+import { H, SetViews } from '../src/hnsw/layout.js';
+
+const enc = (s: string): Uint8Array => Buffer.from(s);
+const dec = (b: Uint8Array): string => Buffer.from(b).toString();
+
+function randomVector(rng: Prng, dim: number, clusters?: Float32Array[]): Float32Array {
+  const x = new Float32Array(dim);
+  const c = clusters ? clusters[rng.int(clusters.length)] : null;
+  for (let j = 0; j < dim; j++) x[j] = (c ? c[j] : 0) + rng.gauss();
+  return x;
+}
+
+function resultNames(set: VectorSet, r: SearchResults): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < r.count; i++) out.push(dec(set.nameOf(r.ids[i])));
+  return out;
+}
+
+/** Brute force over RAW bytes with the spec's distance formulas, independent of the kernels. */
+function bruteForce(set: VectorSet, query: { bytes: Uint8Array; range: number }, k: number): { name: string; d: number }[] {
+  const f = Math.fround;
+  const dim = set.dim;
+  const all: { name: string; d: number }[] = [];
+  for (const node of set.nodes()) {
+    const raw = set.raw(node);
+    let d: number;
+    if (set.quant === Quant.Q8) {
+      if (raw.range === 0 || query.range === 0) d = 1;
+      else {
+        const a = new Int8Array(raw.bytes.buffer, raw.bytes.byteOffset, dim);
+        const b = new Int8Array(query.bytes.buffer, query.bytes.byteOffset, dim);
+        let dot = 0;
+        for (let i = 0; i < dim; i++) dot += a[i] * b[i];
+        d = f(1 - f(f(dot) * f(f(raw.range / 127) * f(query.range / 127))));
+        d = Math.min(2, Math.max(0, d));
+      }
+    } else if (set.quant === Quant.Bin) {
+      let ones = 0;
+      for (let i = 0; i < raw.bytes.length; i++) {
+        let x = raw.bytes[i] ^ query.bytes[i];
+        while (x) {
+          ones += x & 1;
+          x >>= 1;
+        }
+      }
+      d = f(f(ones * 2) / dim);
+    } else {
+      const a = new Float32Array(raw.bytes.buffer.slice(raw.bytes.byteOffset, raw.bytes.byteOffset + dim * 4));
+      const b = new Float32Array(query.bytes.buffer.slice(query.bytes.byteOffset, query.bytes.byteOffset + dim * 4));
+      let dot = 0;
+      for (let i = 0; i < dim; i++) dot += a[i] * b[i];
+      d = 1 - dot; // double here: compared with a tolerance below
+    }
+    all.push({ name: dec(set.nameOf(node)), d });
+  }
+  all.sort((x, y) => x.d - y.d);
+  return all.slice(0, k);
+}
+
+interface Config {
+  quant: Quant;
+  M: number;
+  dim: number;
+}
+
+const configs: Config[] = [
+  { quant: Quant.Q8, M: 4, dim: 8 },
+  { quant: Quant.Q8, M: 16, dim: 24 },
+  { quant: Quant.NoQuant, M: 8, dim: 12 },
+  { quant: Quant.Bin, M: 6, dim: 70 },
+];
+
+describe('random insert / update / delete sequences', () => {
+  for (const cfg of configs) {
+    for (const seed of [1, 2]) {
+      test(`quant ${cfg.quant}, M ${cfg.M}, dim ${cfg.dim}, seed ${seed}`, () => {
+        const rng = new Prng(seed * 1000 + cfg.M);
+        const set = VectorSet.create({ dim: cfg.dim, quant: cfg.quant, M: cfg.M, seed });
+        const clusters = Array.from({ length: 8 }, () => randomVector(rng, cfg.dim).map((x) => x * 3));
+        const alive = new Map<string, Float32Array>();
+        const attrs = new Map<string, string>();
+        let nextName = 0;
+        let inserts = 0;
+        const out = new SearchResults();
+        for (let op = 0; op < 1500; op++) {
+          const roll = rng.float();
+          const names = [...alive.keys()];
+          if (roll < 0.55 || alive.size < 5) {
+            const name = `n${nextName++}`;
+            const v = randomVector(rng, cfg.dim, clusters);
+            const withAttr = rng.float() < 0.3;
+            const r = set.add(enc(name), v, withAttr ? { attr: enc(`{"i":${nextName}}`) } : {});
+            expect(r.added).toBe(true);
+            alive.set(name, v);
+            if (withAttr) attrs.set(name, `{"i":${nextName}}`);
+            inserts++;
+          } else if (roll < 0.7) {
+            const name = names[rng.int(names.length)];
+            const before = set.lookup(enc(name));
+            const v = randomVector(rng, cfg.dim, clusters);
+            const r = set.add(enc(name), v);
+            expect(r.added).toBe(false);
+            expect(r.node).not.toBe(-1);
+            expect(set.isLive(before) && before !== r.node).toBe(false);
+            alive.set(name, v);
+            inserts++;
+          } else {
+            const name = names[rng.int(names.length)];
+            expect(set.remove(enc(name))).toBe(true);
+            expect(set.remove(enc(name))).toBe(false);
+            alive.delete(name);
+            attrs.delete(name);
+          }
+          if (op % 150 === 149) {
+            expect(set.validate()).toEqual([]);
+            expect(set.card).toBe(alive.size);
+            expect(set.lastNodeId).toBe(inserts);
+            expect(set.attributesCount).toBe(attrs.size);
+            // Searches never return a deleted element, and every result resolves to itself.
+            for (let t = 0; t < 5; t++) {
+              const q = set.prepare(randomVector(rng, cfg.dim, clusters));
+              set.search(q, { count: 10, ef: 20 }, out);
+              for (const n of resultNames(set, out)) expect(alive.has(n)).toBe(true);
+              for (let i = 0; i < out.count; i++) expect(set.lookup(set.nameOf(out.ids[i]))).toBe(out.ids[i]);
+            }
+          }
+        }
+        expect(set.validate()).toEqual([]);
+        for (const [name, attr] of attrs) expect(dec(set.getAttr(set.lookup(enc(name))) as Uint8Array)).toBe(attr);
+        // Every element is findable and is its own nearest neighbour (exactly, with TRUTH).
+        let selfFirst = 0;
+        for (const name of alive.keys()) {
+          const node = set.lookup(enc(name));
+          expect(node).toBeGreaterThanOrEqual(0);
+          const r = set.search(set.queryFromNode(node), { count: 1, truth: true });
+          if (r.count === 1 && Math.abs(r.dists[0] - bruteForce(set, set.queryFromNode(node), 1)[0].d) < 1e-6) selfFirst++;
+        }
+        expect(selfFirst).toBe(alive.size);
+      });
+    }
+  }
+});
+
+describe('search', () => {
+  test('TRUTH equals a brute-force scan with the spec formulas', () => {
+    for (const cfg of configs) {
+      const rng = new Prng(cfg.dim);
+      const set = VectorSet.create({ dim: cfg.dim, quant: cfg.quant, M: cfg.M, seed: 3 });
+      for (let i = 0; i < 400; i++) set.add(enc(`e${i}`), randomVector(rng, cfg.dim));
+      for (let i = 0; i < 400; i += 3) set.remove(enc(`e${i}`));
+      for (let t = 0; t < 10; t++) {
+        const q = set.prepare(randomVector(rng, cfg.dim));
+        const r = set.search(q, { count: 15, truth: true });
+        const want = bruteForce(set, q, 15);
+        expect(r.count).toBe(15);
+        for (let i = 0; i < 15; i++) {
+          if (cfg.quant === Quant.NoQuant) expect(Math.abs(r.dists[i] - want[i].d)).toBeLessThan(1e-5);
+          else expect(r.dists[i]).toBe(want[i].d);
+        }
+        // Same names up to ties at the boundary.
+        const got = resultNames(set, r);
+        const last = want[14].d;
+        const strict = want.filter((w) => w.d < last - 1e-5).map((w) => w.name);
+        for (const n of strict) expect(got).toContain(n);
+      }
+    }
+  });
+
+  test('HNSW recall against TRUTH is high on clustered data (M 16, EF 100)', () => {
+    const rng = new Prng(21);
+    const dim = 32;
+    const clusters = Array.from({ length: 20 }, () => randomVector(rng, dim).map((x) => x * 2));
+    const set = VectorSet.create({ dim, seed: 4 });
+    for (let i = 0; i < 3000; i++) set.add(enc(`e${i}`), randomVector(rng, dim, clusters));
+    let hits = 0;
+    for (let t = 0; t < 50; t++) {
+      const q = set.prepare(randomVector(rng, dim, clusters));
+      const exact = new Set(resultNames(set, set.search(q, { count: 10, truth: true })));
+      for (const n of resultNames(set, set.search(q, { count: 10, ef: 100 }))) if (exact.has(n)) hits++;
+    }
+    expect(hits / 500).toBeGreaterThan(0.9);
+  });
+
+  test('COUNT, EF capped by the cardinality, ascending distances', () => {
+    const rng = new Prng(5);
+    const set = VectorSet.create({ dim: 6, seed: 5 });
+    for (let i = 0; i < 30; i++) set.add(enc(`e${i}`), randomVector(rng, 6));
+    const q = set.prepare(randomVector(rng, 6));
+    const r = set.search(q, { count: 100, ef: 1 });
+    expect(r.count).toBe(30);
+    for (let i = 1; i < r.count; i++) expect(r.dists[i]).toBeGreaterThanOrEqual(r.dists[i - 1]);
+    expect(set.search(q, { count: 3 }).count).toBe(3);
+  });
+
+  test('filtered search returns only matching elements; TRUTH + filter is exact', () => {
+    const rng = new Prng(6);
+    const dim = 16;
+    const set = VectorSet.create({ dim, seed: 6 });
+    for (let i = 0; i < 2000; i++) set.add(enc(`e${i}`), randomVector(rng, dim), { attr: enc(String(i % 7)) });
+    const matches = (node: number): boolean => dec(set.attrView(node) as Uint8Array) === '3';
+    let calls = 0;
+    const filter = (node: number): boolean => {
+      calls++;
+      return matches(node);
+    };
+    for (let t = 0; t < 10; t++) {
+      const q = set.prepare(randomVector(rng, dim));
+      const r = set.search(q, { count: 10, filter });
+      expect(r.count).toBe(10);
+      for (let i = 0; i < r.count; i++) expect(matches(r.ids[i])).toBe(true);
+      const exact = set.search(q, { count: 10, filter, truth: true });
+      const brute = [...set.nodes()]
+        .filter(matches)
+        .map((n) => set.search(q, { count: 1, truth: true, filter: (m) => m === n }).dists[0])
+        .sort((a, b) => a - b)
+        .slice(0, 10);
+      expect(Array.from(exact.dists.subarray(0, 10))).toEqual(brute);
+    }
+    // A tiny FILTER-EF budget bounds the work: few filter calls, maybe fewer results.
+    calls = 0;
+    const q = set.prepare(randomVector(rng, dim));
+    const r = set.search(q, { count: 10, filter, filterEf: 3 });
+    expect(r.count).toBeLessThanOrEqual(10);
+    expect(calls).toBeLessThanOrEqual(3 * 2 * 16 + 1);
+    // A filter nothing matches returns nothing.
+    expect(set.search(q, { count: 10, filter: () => false }).count).toBe(0);
+  });
+});
+
+describe('kernels and buffers', () => {
+  test('a set on plain-JS kernels and buffers builds the very same graph as on WebAssembly', () => {
+    // Same seed → same level draws; bit-identical distances → identical decisions everywhere.
+    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
+      const sets = (['wasm', 'js'] as const).map((kernel) => VectorSet.create({ dim: 20, quant, M: 8, seed: 77, kernel }));
+      expect(sets.map((x) => x.kernel)).toEqual(['wasm', 'js']);
+      for (const set of sets) {
+        const rng = new Prng(78);
+        for (let i = 0; i < 600; i++) set.add(enc(`e${i}`), randomVector(rng, 20));
+        for (let i = 0; i < 600; i += 3) set.remove(enc(`e${i}`));
+        expect(set.validate()).toEqual([]);
+      }
+      const [a, b] = sets;
+      for (const node of a.nodes()) expect(b.links(node).links.map((l) => Array.from(l))).toEqual(a.links(node).links.map((l) => Array.from(l)));
+      const rng = new Prng(79);
+      for (let t = 0; t < 20; t++) {
+        const x = randomVector(rng, 20);
+        const ra = a.search(a.prepare(x), { count: 10 });
+        const rb = b.search(b.prepare(x), { count: 10 });
+        expect(Array.from(rb.ids.subarray(0, rb.count))).toEqual(Array.from(ra.ids.subarray(0, ra.count)));
+        expect(Array.from(rb.dists.subarray(0, rb.count))).toEqual(Array.from(ra.dists.subarray(0, ra.count)));
+      }
+    }
+  });
+
+  test('a set rebuilt from its byte images searches identically and can be written to', () => {
+    const rng = new Prng(80);
+    const set = VectorSet.create({ dim: 12, seed: 80 });
+    for (let i = 0; i < 500; i++) set.add(enc(`e${i}`), randomVector(rng, 12), i % 5 === 0 ? { attr: enc(`a${i}`) } : {});
+    for (let i = 0; i < 500; i += 7) set.remove(enc(`e${i}`));
+    set.reclaim();
+    const img = set.images();
+    const copy = VectorSet.fromImages(img.records.slice(), img.heap.slice());
+    expect(copy.validate()).toEqual([]);
+    expect([copy.card, copy.attributesCount, copy.lastNodeId, copy.maxLevel]).toEqual([set.card, set.attributesCount, set.lastNodeId, set.maxLevel]);
+    for (let t = 0; t < 10; t++) {
+      const x = randomVector(rng, 12);
+      const ra = set.search(set.prepare(x), { count: 5 });
+      const rb = copy.search(copy.prepare(x), { count: 5 });
+      expect(Array.from(rb.ids.subarray(0, rb.count))).toEqual(Array.from(ra.ids.subarray(0, ra.count)));
+    }
+    expect(dec(copy.getAttr(copy.lookup(enc('e5'))) as Uint8Array)).toBe('a5');
+    copy.add(enc('new'), randomVector(rng, 12));
+    copy.remove(enc('e1'));
+    expect(copy.validate()).toEqual([]);
+    // The original is untouched.
+    expect(set.lookup(enc('new'))).toBe(-1);
+    expect(set.lookup(enc('e1'))).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('deletion', () => {
+  test('deleting 95% of a set leaves no unreachable node and good recall', () => {
+    for (const M of [4, 16]) {
+      const rng = new Prng(40 + M);
+      const dim = 16;
+      const clusters = Array.from({ length: 10 }, () => randomVector(rng, dim).map((x) => x * 2));
+      const set = VectorSet.create({ dim, M, seed: 7 });
+      const n = 3000;
+      for (let i = 0; i < n; i++) set.add(enc(`e${i}`), randomVector(rng, dim, clusters));
+      const order = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const [from, to] of [
+        [0, n / 2],
+        [n / 2, Math.floor(n * 0.95)],
+      ]) {
+        for (let i = from; i < to; i++) expect(set.remove(enc(`e${order[i]}`))).toBe(true);
+        expect(set.validate()).toEqual([]);
+        expect(set.stats().unreachable).toBe(0);
+        let hits = 0;
+        for (let t = 0; t < 30; t++) {
+          const q = set.prepare(randomVector(rng, dim, clusters));
+          const exact = new Set(resultNames(set, set.search(q, { count: 10, truth: true })));
+          for (const name of resultNames(set, set.search(q, { count: 10 }))) if (exact.has(name)) hits++;
+        }
+        expect(hits / 300).toBeGreaterThan(0.9);
+      }
+    }
+  });
+
+  test('deleting the entry point again and again keeps the graph valid, down to empty', () => {
+    const rng = new Prng(9);
+    const set = VectorSet.create({ dim: 8, M: 6, seed: 9 });
+    for (let i = 0; i < 300; i++) set.add(enc(`e${i}`), randomVector(rng, 8));
+    const h = (set as unknown as { v: SetViews }).v.i32;
+    while (set.card > 0) {
+      const entry = h[H.ENTRY];
+      const level = set.maxLevel;
+      expect(set.level(entry)).toBe(level);
+      expect(set.remove(set.nameOf(entry))).toBe(true);
+      if (set.card % 25 === 0) expect(set.validate()).toEqual([]);
+    }
+    expect(set.validate()).toEqual([]);
+    expect(h[H.ENTRY]).toBe(-1);
+    // An emptied set can be filled again.
+    set.add(enc('again'), randomVector(rng, 8));
+    expect(set.validate()).toEqual([]);
+    expect(set.lookup(enc('again'))).toBeGreaterThanOrEqual(0);
+  });
+
+  test('deleted slots are reused only after the searches that could see them ended', () => {
+    const rng = new Prng(10);
+    const set = VectorSet.create({ dim: 8, seed: 10 });
+    for (let i = 0; i < 100; i++) set.add(enc(`e${i}`), randomVector(rng, 8));
+    const v = (set as unknown as { v: SetViews }).v;
+    const reader = enterRead(v); // a search in progress, started before the deletes
+    expect(reader).toBeGreaterThanOrEqual(0);
+    const freed = new Set<number>();
+    for (let i = 0; i < 50; i++) {
+      freed.add(set.lookup(enc(`e${i}`)));
+      set.remove(enc(`e${i}`));
+    }
+    expect(set.pendingReclaim).toBeGreaterThan(0);
+    expect(set.reclaim()).toBe(0);
+    for (let i = 0; i < 50; i++) expect(freed.has(set.add(enc(`x${i}`), randomVector(rng, 8)).node)).toBe(false);
+    exitRead(v, reader);
+    // A search that starts now can not reach the deleted nodes: everything is reclaimable.
+    expect(set.reclaim()).toBeGreaterThan(0);
+    expect(set.pendingReclaim).toBe(0);
+    let reused = 0;
+    for (let i = 0; i < 50; i++) if (freed.has(set.add(enc(`y${i}`), randomVector(rng, 8)).node)) reused++;
+    expect(reused).toBe(50);
+    expect(set.validate()).toEqual([]);
+  });
+});
+
+describe('elements', () => {
+  test('updates keep the attribute unless replaced, and consume node ids', () => {
+    const set = VectorSet.create({ dim: 3, seed: 1 });
+    set.add(enc('a'), Float32Array.from([1, 0, 0]), { attr: enc('{"x":1}') });
+    set.add(enc('b'), Float32Array.from([0, 1, 0]));
+    expect(set.lastNodeId).toBe(2);
+    expect(set.attributesCount).toBe(1);
+    const r = set.add(enc('a'), Float32Array.from([0, 0, 1]));
+    expect(r.added).toBe(false);
+    expect(set.lastNodeId).toBe(3);
+    expect(dec(set.getAttr(set.lookup(enc('a'))) as Uint8Array)).toBe('{"x":1}');
+    expect(Array.from(set.reconstruct(set.lookup(enc('a'))))).toEqual([0, 0, 1]);
+    set.add(enc('a'), Float32Array.from([1, 1, 0]), { attr: null });
+    expect(set.getAttr(set.lookup(enc('a')))).toBe(null);
+    expect(set.attributesCount).toBe(0);
+    set.add(enc('b'), Float32Array.from([1, 1, 1]), { attr: new Uint8Array(0) });
+    expect(set.getAttr(set.lookup(enc('b')))).toEqual(new Uint8Array(0));
+    expect(set.attributesCount).toBe(1);
+    set.setAttr(set.lookup(enc('b')), null);
+    expect(set.attributesCount).toBe(0);
+    expect(set.card).toBe(2);
+    expect(set.validate()).toEqual([]);
+  });
+
+  test('binary-safe names, including the empty name', () => {
+    const set = VectorSet.create({ dim: 2, seed: 1 });
+    const names = [new Uint8Array(0), Uint8Array.from([0]), Uint8Array.from([0, 0]), Uint8Array.from([255, 0, 1]), Uint8Array.from(enc('é'))];
+    names.forEach((n, i) => expect(set.add(n, Float32Array.from([i + 1, 1])).added).toBe(true));
+    names.forEach((n) => expect(set.nameOf(set.lookup(n))).toEqual(n));
+    expect(set.lookup(Uint8Array.from([0, 0, 0]))).toBe(-1);
+    expect(set.card).toBe(5);
+    expect(set.validate()).toEqual([]);
+  });
+
+  test('many names grow and rebuild the name table; removals leave it consistent', () => {
+    const rng = new Prng(13);
+    const set = VectorSet.create({ dim: 4, M: 4, seed: 13 });
+    for (let i = 0; i < 5000; i++) set.add(enc(`name-${i}`), randomVector(rng, 4));
+    for (let i = 0; i < 5000; i += 2) set.remove(enc(`name-${i}`));
+    for (let i = 0; i < 5000; i++) expect(set.lookup(enc(`name-${i}`)) >= 0).toBe(i % 2 === 1);
+    expect(set.validate()).toEqual([]);
+  });
+
+  test('links are reciprocal and scored as float(1 − d/2); random members are live', () => {
+    const rng = new Prng(14);
+    const set = VectorSet.create({ dim: 8, seed: 14 });
+    for (let i = 0; i < 200; i++) set.add(enc(`e${i}`), randomVector(rng, 8));
+    for (let i = 0; i < 200; i += 4) set.remove(enc(`e${i}`));
+    for (const node of set.nodes()) {
+      const { links, scores } = set.links(node, true);
+      expect(links.length).toBe(set.level(node) + 1);
+      links.forEach((ids, level) => {
+        ids.forEach((other, i) => {
+          expect(Array.from(set.links(other).links[level])).toContain(node);
+          const s = (scores as Float64Array[])[level][i];
+          expect(s).toBe(Math.fround(s));
+          expect(s).toBeGreaterThanOrEqual(0);
+          expect(s).toBeLessThanOrEqual(1);
+        });
+      });
+    }
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const n = set.randomNode(() => rng.float());
+      expect(set.isLive(n)).toBe(true);
+      seen.add(n);
+    }
+    expect(seen.size).toBe(set.card);
+    expect([...set.nodes()].length).toBe(150);
+  });
+
+  test('memory usage grows with the set and node records stay compact', () => {
+    const rng = new Prng(15);
+    const set = VectorSet.create({ dim: 128, M: 16, seed: 15 });
+    const empty = set.memoryUsage();
+    for (let i = 0; i < 3000; i++) set.add(enc(`e${i}`), randomVector(rng, 128));
+    expect(set.memoryUsage()).toBeGreaterThan(empty);
+    // 128-dim Q8 at M 16: 276-byte records + upper links + the fixed header and scratch.
+    expect(set.graphBytes() / 3000).toBeLessThan(320);
+  });
+
+  test('parameter validation', () => {
+    expect(() => VectorSet.create({ dim: 0 })).toThrow(RangeError);
+    expect(() => VectorSet.create({ dim: 65537 })).toThrow(RangeError);
+    expect(() => VectorSet.create({ dim: 4, M: 3 })).toThrow(RangeError);
+    expect(() => VectorSet.create({ dim: 4, M: 4097 })).toThrow(RangeError);
+    const set = VectorSet.create({ dim: 3, seed: 1 });
+    expect(() => set.add(enc('x'), new Float32Array(4))).toThrow(/Vector dimension mismatch - got 4 but set has 3/);
+    expect(() => set.prepare(new Float32Array(2))).toThrow(/dimension mismatch/);
+    expect(VectorSet.create({ dim: 65536, quant: Quant.Bin, M: 4, seed: 1 }).dim).toBe(65536);
+  });
+});

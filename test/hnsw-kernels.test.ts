@@ -1,0 +1,124 @@
+// The WebAssembly SIMD kernels and their plain-JS twins must return identical float distances,
+// for every quantisation and for dimensions below, at and above the SIMD thresholds.
+import { describe, expect, test } from 'vitest';
+import { jsDistance, jsKernel, wasmDistance, wasmKernel } from '../src/hnsw/kernels.js';
+import { Quant, SetViews, geometry } from '../src/hnsw/layout.js';
+import { Prng, seedState } from '../src/hnsw/prng.js';
+import { GraphWriter } from '../src/hnsw/writer.js';
+import { encodeVector } from '../src/vset/quantize.js';
+
+function records(quant: Quant, dim: number, n: number, seed: number): { v: SetViews; slots: number[] } {
+  const v = SetViews.create(geometry(dim, quant, 8), 0, seedState(1));
+  const w = new GraphWriter(v);
+  const rng = new Prng(seed);
+  const x = new Float32Array(dim);
+  const work = new Float32Array(dim);
+  const bytes = new Uint8Array(v.vecBytes);
+  const slots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // Mix in exact zeros, opposite and identical vectors: the kernels' edge cases.
+    if (i === 0) x.fill(0);
+    else if (i === 2) for (let j = 0; j < dim; j++) x[j] = -x[j]; // opposite of #1
+    else if (i === 3) {
+      // identical to #2
+    } else for (let j = 0; j < dim; j++) x[j] = rng.float() < 0.1 ? 0 : rng.gauss();
+    const { l2, range } = encodeVector(quant, x, work, bytes);
+    const slot = w.allocSlot();
+    w.writeRecord(slot, 0, 0, bytes, l2, range);
+    slots.push(slot);
+  }
+  return { v, slots };
+}
+
+describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
+  for (const [quant, name] of [
+    [Quant.Q8, 'Q8'],
+    [Quant.NoQuant, 'NOQUANT'],
+    [Quant.Bin, 'BIN'],
+  ] as const) {
+    test(name, () => {
+      for (const dim of [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 63, 64, 65, 100, 128, 300]) {
+        const { v, slots } = records(quant, dim, 24, dim * 31 + quant);
+        const wasm = wasmDistance(v);
+        const js = jsDistance(v);
+        for (const a of slots) {
+          for (const b of slots) {
+            const dw = wasm(v.recOff(a), v.recOff(b));
+            const dj = js(v.recOff(a), v.recOff(b));
+            if (!Object.is(dw, dj)) expect({ dim, a, b, dw }).toEqual({ dim, a, b, dw: dj });
+            expect(dw).toBe(Math.fround(dw));
+            if (quant !== Quant.NoQuant) {
+              expect(dw).toBeGreaterThanOrEqual(0);
+              expect(dw).toBeLessThanOrEqual(2);
+            } else {
+              expect(dw).toBeGreaterThan(-1e-5);
+              expect(dw).toBeLessThan(2 + 1e-5);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  test('batch kernels (one call per neighbour list) equal single distances', () => {
+    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
+      const { v, slots } = records(quant, 33, 40, 5);
+      const list = v.scratchOff(0) + v.linkOff; // room for 2·M slots
+      for (const k of [wasmKernel(v), jsKernel(v)]) {
+        const ids = slots.slice(3, 3 + 2 * v.M);
+        ids.forEach((id, i) => (v.i32[(list >> 2) + i] = id));
+        const q = v.recOff(slots[1]);
+        k.batch(q, list, ids.length);
+        ids.forEach((id, i) => expect(v.f32[(list >> 2) + i]).toBe(k.dist(q, v.recOff(id))));
+      }
+    }
+  });
+
+  test('NOQUANT below 16 dimensions follows the reference scalar order exactly', () => {
+    // dot0 takes the first four of each block of 8 (summed left to right), dot1 the next four,
+    // the tail goes into dot0; d = 1 − (dot0 + dot1), all in float.
+    const f = Math.fround;
+    const rng = new Prng(8);
+    for (const dim of [2, 5, 8, 11, 15]) {
+      const { v, slots } = records(Quant.NoQuant, dim, 6, 100 + dim);
+      const wasm = wasmDistance(v);
+      const vecOf = (s: number): Float32Array => new Float32Array(v.f32.buffer, v.recOff(s) + 20, dim);
+      for (let t = 0; t < 10; t++) {
+        const a = slots[rng.int(slots.length)];
+        const b = slots[rng.int(slots.length)];
+        const x = vecOf(a);
+        const y = vecOf(b);
+        let dot0 = 0;
+        let dot1 = 0;
+        let i = 0;
+        for (; i + 7 < dim; i += 8) {
+          dot0 = f(dot0 + f(f(f(f(x[i] * y[i]) + f(x[i + 1] * y[i + 1])) + f(x[i + 2] * y[i + 2])) + f(x[i + 3] * y[i + 3])));
+          dot1 = f(dot1 + f(f(f(f(x[i + 4] * y[i + 4]) + f(x[i + 5] * y[i + 5])) + f(x[i + 6] * y[i + 6])) + f(x[i + 7] * y[i + 7])));
+        }
+        for (; i < dim; i++) dot0 = f(dot0 + f(x[i] * y[i]));
+        expect(wasm(v.recOff(a), v.recOff(b))).toBe(f(1 - f(dot0 + dot1)));
+      }
+    }
+  });
+
+  test('Q8 distance is 1 − float(dot)·((ra/127)·(rb/127)), clamped', () => {
+    const f = Math.fround;
+    const { v, slots } = records(Quant.Q8, 40, 12, 77);
+    const wasm = wasmDistance(v);
+    for (const a of slots) {
+      for (const b of slots) {
+        const ra = v.f32[(v.recOff(a) + 8) >> 2];
+        const rb = v.f32[(v.recOff(b) + 8) >> 2];
+        let want: number;
+        if (ra === 0 || rb === 0) want = 1;
+        else {
+          let dot = 0;
+          for (let i = 0; i < 40; i++) dot += v.i8[v.recOff(a) + 20 + i] * v.i8[v.recOff(b) + 20 + i];
+          want = f(1 - f(f(dot) * f(f(ra / 127) * f(rb / 127))));
+          want = Math.min(2, Math.max(0, want));
+        }
+        expect(wasm(v.recOff(a), v.recOff(b))).toBe(want);
+      }
+    }
+  });
+});
