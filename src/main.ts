@@ -8,6 +8,7 @@ import { log } from './server/log.js';
 import { Server, VSETD_VERSION } from './server/server.js';
 import { Persistence, StartupLoadError } from './persistence/persistence.js';
 import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
+import { onVectorSetReleased } from './vset/vector-set-value.js';
 
 function fatal(message: string): never {
   process.stderr.write(`\n*** FATAL CONFIG ERROR (vsetd ${VSETD_VERSION}) ***\n${message}\n`);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   server.infoProviders.set('searchpool', () => pool.infoLines());
   config.onChange('search-threads', () => pool.resize(threads()));
   server.shutdownHooks.push(() => pool.close());
+  onVectorSetReleased((uid) => pool.release(uid));
   log.notice(`Search pool: ${pool.size} worker thread${pool.size === 1 ? '' : 's'}`);
   try {
     await server.listen();

@@ -392,7 +392,7 @@ describe('known problems outside the command layer', () => {
   // Persistence (src/persistence/codecs.ts): no codec is registered for 'vectorset', and
   // codecForType throws. DUMP (and BGSAVE) let that exception escape the handler, which kills
   // the server process; SAVE answers a bare "ERR". Issue 6 owns the snapshot of the graph.
-  it.fails('persistence: DUMP of a vector set answers a payload and the server stays up', async () => {
+  it('persistence: DUMP of a vector set answers a payload and the server stays up', async () => {
     const s = await startServer();
     const conn = await RawConnection.connect(s.port);
     try {
@@ -405,7 +405,7 @@ describe('known problems outside the command layer', () => {
     }
   });
 
-  it.fails('persistence: BGSAVE with a vector set in the dataset keeps the server up', async () => {
+  it('persistence: BGSAVE with a vector set in the dataset keeps the server up', async () => {
     const s = await startServer();
     const conn = await RawConnection.connect(s.port);
     try {

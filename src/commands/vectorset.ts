@@ -8,12 +8,12 @@ import { isWord, keyOf, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
-import { compileFilter, filterSyntaxError, type CompiledFilter } from '../filter/index.js';
+import { compileFilter, filterSyntaxError } from '../filter/index.js';
+import { FilterCache, runSearchTask, type SearchTask } from '../vset/search-task.js';
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
-import type { QuantName, SearchHit } from '../vset/types.js';
+import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
-import type { ReplyWriter } from '../server/reply.js';
 
 const G = 'module';
 const MODULE = 'vectorset';
@@ -145,7 +145,8 @@ interface VsimOptions {
   count: number;
   epsilon: number;
   ef: number;
-  filter: CompiledFilter | null;
+  /** The FILTER expression (known to compile), or null. */
+  filter: Uint8Array | null;
   filterEf: number;
   truth: boolean;
   noThread: boolean;
@@ -198,12 +199,15 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
       o.ef = n;
     } else if (isWord(a, 'FILTER') && hasValue) {
       const expr = argv[++i]!;
-      const r = compileFilter(expr);
-      if (!r.ok) {
-        c.reply.error(Buffer.from(filterSyntaxError(expr, nearOffset(expr, r.errorOffset))).toString('latin1'));
+      // Compiled here to answer syntax errors now; the searching thread takes the compiled
+      // filter from its own cache (the main thread's cache is this one, so no second compile).
+      if (!mainThreadFilters.get(expr)) {
+        const r = compileFilter(expr);
+        const offset = r.ok ? 0 : r.errorOffset;
+        c.reply.error(Buffer.from(filterSyntaxError(expr, nearOffset(expr, offset))).toString('latin1'));
         return null;
       }
-      o.filter = r.filter;
+      o.filter = expr;
     } else if (isWord(a, 'FILTER-EF') && hasValue) {
       const n = strictInt(argv[++i]);
       if (n === null || n <= 0) {
@@ -220,37 +224,8 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
   return o;
 }
 
-/** Writes a VSIM reply in the shapes of spec §7.2. */
-export function writeSearchReply(r: ReplyWriter, hits: SearchHit[], withScores: boolean, withAttribs: boolean): void {
-  if (!withScores && !withAttribs) {
-    r.array(hits.length);
-    for (const h of hits) r.bulk(h.name);
-    return;
-  }
-  if (r.resp3) {
-    r.map(hits.length);
-    for (const h of hits) {
-      r.bulk(h.name);
-      if (withScores && withAttribs) {
-        r.array(2);
-        r.double(h.score);
-        r.bulkOrNull(h.attr);
-      } else if (withScores) {
-        r.double(h.score);
-      } else {
-        r.bulkOrNull(h.attr);
-      }
-    }
-    return;
-  }
-  const per = 1 + (withScores ? 1 : 0) + (withAttribs ? 1 : 0);
-  r.array(hits.length * per);
-  for (const h of hits) {
-    r.bulk(h.name);
-    if (withScores) r.double(h.score);
-    if (withAttribs) r.bulkOrNull(h.attr);
-  }
-}
+/** FILTER expressions compiled on the main thread (validation and inline searches). */
+const mainThreadFilters = new FilterCache();
 
 function vsim(c: Client, argv: Buffer[]): void {
   const found = lookupSet(c, argv[1]!);
@@ -290,16 +265,29 @@ function vsim(c: Client, argv: Buffer[]): void {
   }
   const o = parseVsimOptions(c, argv, next);
   if (!o) return;
-  const hits = set.search(query, {
+  const task: SearchTask = {
+    query: query instanceof Float32Array ? query : null,
+    element: query instanceof Float32Array ? null : query.element,
     count: o.count,
     ef: o.ef,
     epsilon: o.epsilon,
     truth: o.truth,
     filter: o.filter,
     filterEf: o.filterEf,
+    withScores: o.withScores,
     withAttribs: o.withAttribs,
-  });
-  writeSearchReply(c.reply, hits, o.withScores, o.withAttribs);
+    protocol: c.protocol,
+  };
+  // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, or when the Redis option forces
+  // single-threaded execution. Otherwise a worker runs the same task and builds the reply.
+  const pool = c.server.searchPool;
+  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) {
+    c.reply.raw(runSearchTask(set.engine, task, mainThreadFilters));
+    return;
+  }
+  // The element-name query needs copying: argv views the network buffer, which is reused.
+  if (task.element) task.element = Buffer.from(task.element);
+  c.deferReply(pool.submit(set.uid, set.handle(), task).then((reply) => (w) => w.raw(reply)));
 }
 
 // ---- the small commands ---------------------------------------------------------------------------

@@ -136,7 +136,9 @@ export class Client implements KeyWatcher {
       seg.chunks = mode === 'off' || mode === 'skip' ? [] : w.take();
       seg.ready = true;
       this.pendingDeferred--;
-      this.flush();
+      // Requests that waited for this client's searches to finish can run now.
+      if (this.pendingDeferred === 0 && this.held.length > 0) this.server.resumeClient(this);
+      else this.flush();
     };
     work.then(finish, (err: unknown) => {
       this.server.log.warning(`Deferred command failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

@@ -38,6 +38,12 @@ export interface CommandStats {
  */
 export type PropagationListener = (db: number, argv: Buffer[]) => void;
 
+/** A VSIM request: may be dispatched while earlier searches of the same client still run. */
+function isSearchRequest(argv: Buffer[]): boolean {
+  const n = argv[0]!;
+  return n.length === 4 && (n[0]! | 32) === 118 && (n[1]! | 32) === 115 && (n[2]! | 32) === 105 && (n[3]! | 32) === 109;
+}
+
 /** Commands allowed while a MULTI is open rather than queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -244,12 +250,30 @@ export class Server {
 
   private onRequest(c: Client, argv: Buffer[]): void {
     if (c.closing) return;
-    if (c.held.length > 0 || this.mustHold(argv)) {
+    if (c.held.length > 0 || this.mustHold(c, argv)) {
       c.held.push(argv);
       this.heldClients.add(c);
       return;
     }
     this.processCommand(c, argv);
+  }
+
+  /**
+   * Runs a client's held requests in order until one must wait again (CLIENT PAUSE, or a search
+   * of its own still running), then sends what is ready.
+   */
+  resumeClient(c: Client): void {
+    this.heldClients.delete(c);
+    while (c.held.length > 0 && !c.closed && !c.closing) {
+      const argv = c.held[0]!;
+      if (this.mustHold(c, argv)) {
+        this.heldClients.add(c);
+        break;
+      }
+      c.held.shift();
+      this.processCommand(c, argv);
+    }
+    c.flush();
   }
 
   private onClose(c: Client): void {
@@ -419,28 +443,23 @@ export class Server {
     this.pause = null;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
-    const clients = [...this.heldClients];
-    this.heldClients.clear();
-    for (const c of clients) {
-      while (c.held.length > 0 && !c.closed) {
-        const argv = c.held.shift()!;
-        if (this.mustHold(argv)) {
-          c.held.unshift(argv);
-          this.heldClients.add(c);
-          break;
-        }
-        this.processCommand(c, argv);
-      }
-      c.flush();
-    }
+    for (const c of [...this.heldClients]) this.resumeClient(c);
   }
 
   get clientsPaused(): boolean {
     return this.pause !== null;
   }
 
-  /** Whether a request must wait for CLIENT UNPAUSE. CLIENT UNPAUSE itself and connection commands pass. */
-  private mustHold(argv: Buffer[]): boolean {
+  /**
+   * Whether a request must wait. Two reasons:
+   * - A search of this client is still running in a worker. Like Redis, which blocks a client
+   *   during its threaded VSIM, the client's next command waits, so it cannot overtake the search
+   *   (a pipelined VREM must not remove what the VSIM before it was asked to find). Further VSIMs
+   *   are the exception: they read only, so pipelined searches are spread over the pool.
+   * - CLIENT PAUSE. CLIENT UNPAUSE itself and connection commands pass.
+   */
+  private mustHold(c: Client, argv: Buffer[]): boolean {
+    if (c.pendingReplies > 0 && !(c.multi === null && isSearchRequest(argv))) return true;
     if (!this.pause) return false;
     const res = this.commands.resolve(argv);
     if (!res.spec) return false;

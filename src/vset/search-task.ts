@@ -74,27 +74,32 @@ export function runSearchTask(set: VectorSet, task: SearchTask, filters: FilterC
     w.error('ERR syntax error in FILTER expression');
     return concat(w.take());
   }
-  set.search(
-    prepared,
-    {
-      count: task.count,
-      ef: task.ef,
-      epsilon: task.epsilon,
-      truth: task.truth,
-      filterEf: task.filterEf,
-      ...(filter
-        ? {
-            filter: (slot: number) => {
-              // An element without an attribute never matches (spec §9.1).
-              const attr = set.attrView(slot);
-              return attr !== null && filter.match(attr, 0, attr.length);
-            },
-          }
-        : {}),
-    },
-    out,
-  );
-  writeHits(w, set, out, task.withScores, task.withAttribs);
+  // COUNT has no upper limit (spec §7.2) and the effective EF is capped at the cardinality (§5),
+  // so neither needs to exceed the set's size; capping also keeps a COUNT near 2^63 away from the
+  // engine's allocations.
+  const size = set.card;
+  const opts = {
+    count: Math.min(task.count, size),
+    ef: Math.min(task.ef, size),
+    epsilon: task.epsilon,
+    truth: task.truth,
+    filterEf: task.filterEf,
+    ...(filter
+      ? {
+          filter: (slot: number) => {
+            // An element without an attribute never matches (spec §9.1).
+            const attr = set.attrView(slot);
+            return attr !== null && filter.match(attr, 0, attr.length);
+          },
+        }
+      : {}),
+  };
+  // One read section around the search and the reply: the names and attributes copied into the
+  // reply belong to nodes no concurrent VREM can recycle until the section ends.
+  set.read(() => {
+    set.search(prepared, opts, out);
+    writeHits(w, set, out, task.withScores, task.withAttribs);
+  });
   return concat(w.take());
 }
 

@@ -4,8 +4,6 @@
  * (src/commands/vectorset.ts) only talks to this interface.
  */
 
-import type { CompiledFilter } from '../filter/index.js';
-
 /** Quantisation names as VINFO and VEMB RAW report them. */
 export type QuantName = 'f32' | 'int8' | 'bin';
 
@@ -16,30 +14,6 @@ export interface CreateOptions {
   projectionInputDim: number;
   quant: QuantName;
   m: number;
-}
-
-export interface SearchOptions {
-  count: number;
-  ef: number;
-  /** Keep results with d/2 <= epsilon (2 = no cut). */
-  epsilon: number;
-  /** Exact linear scan instead of the graph. */
-  truth: boolean;
-  /** FILTER, compiled by the thread that searches; null = no filter. */
-  filter: CompiledFilter | null;
-  /** FILTER-EF: layer-0 candidate budget. */
-  filterEf: number;
-  /** Fill SearchHit.attr. */
-  withAttribs: boolean;
-}
-
-export interface SearchHit {
-  /** Element name bytes. */
-  name: Uint8Array;
-  /** 1 - d/2, in double from the float distance. */
-  score: number;
-  /** Attribute bytes, or null (only filled when asked for). */
-  attr: Uint8Array | null;
 }
 
 export interface RawEmbedding {

@@ -5,12 +5,19 @@
  * and random sampling for VRANDMEMBER.
  */
 import type { KeyValue } from '../keyspace/value.js';
-import { Quant, SearchResults, VectorSet } from './index.js';
-import type { CreateOptions, QuantName, RawEmbedding, SearchHit, SearchOptions } from './types.js';
+import { Quant, VectorSet, type SetHandle } from './index.js';
+import type { CreateOptions, QuantName, RawEmbedding } from './types.js';
 import type { RangeBound } from '../commands/vectorset.js';
 
 /** vset-uid: a counter of set objects created in this process (spec §1.4), not persisted. */
 let nextUid = 0;
+
+const releaseListeners: Array<(uid: number) => void> = [];
+
+/** Called with a set's uid when it leaves the keyspace (deleted, overwritten, flushed, expired). */
+export function onVectorSetReleased(listener: (uid: number) => void): void {
+  releaseListeners.push(listener);
+}
 
 function quantOf(name: QuantName): Quant {
   return name === 'f32' ? Quant.NoQuant : name === 'int8' ? Quant.Q8 : Quant.Bin;
@@ -25,7 +32,7 @@ export class VectorSetValue implements KeyValue {
    * not re-sort the whole set on every call.
    */
   private sortedNames: Buffer[] | null = null;
-  private readonly results = new SearchResults(16);
+  private cachedHandle: SetHandle | null = null;
 
   constructor(readonly engine: VectorSet) {}
 
@@ -156,50 +163,15 @@ export class VectorSetValue implements KeyValue {
 
   // ---- search ------------------------------------------------------------------------------
 
-  /**
-   * VSIM. `query` has the stored dimension or the projection's input dimension (checked by the
-   * caller), or is null with `element` naming the element whose vector is the query (VSIM ELE).
-   */
-  search(query: Float32Array | { element: Uint8Array }, opts: SearchOptions): SearchHit[] {
-    const e = this.engine;
-    let prepared;
-    if (query instanceof Float32Array) prepared = e.prepare(query);
-    else {
-      const node = e.lookup(query.element);
-      if (node < 0) return [];
-      prepared = e.queryFromNode(node);
-    }
-    const filter = opts.filter;
-    // COUNT has no upper limit (spec §7.2) and the effective EF is capped at the cardinality
-    // (§5), so neither needs to exceed the set's size; capping here also keeps a COUNT near
-    // 2^63 from reaching the engine's allocations.
-    const size = e.card;
-    const out = e.search(
-      prepared,
-      {
-        count: Math.min(opts.count, size),
-        ef: Math.min(opts.ef, size),
-        epsilon: opts.epsilon,
-        truth: opts.truth,
-        filterEf: opts.filterEf,
-        ...(filter
-          ? {
-              filter: (slot: number) => {
-                // An element without an attribute never matches (spec §9.1).
-                const attr = e.attrView(slot);
-                return attr !== null && filter.match(attr, 0, attr.length);
-              },
-            }
-          : {}),
-      },
-      this.results,
-    );
-    const hits: SearchHit[] = new Array(out.count);
-    for (let i = 0; i < out.count; i++) {
-      const slot = out.ids[i]!;
-      hits[i] = { name: e.nameOf(slot), score: out.score(i), attr: opts.withAttribs ? e.getAttr(slot) : null };
-    }
-    return hits;
+  /** The structured-cloneable handle a search worker attaches (stable for the set's life). */
+  handle(): SetHandle {
+    if (this.cachedHandle === null) this.cachedHandle = this.engine.handle();
+    return this.cachedHandle;
+  }
+
+  /** Leaving the keyspace: workers that attached the set let go of it. */
+  release(): void {
+    for (const l of releaseListeners) l(this.uid);
   }
 
   // ---- VRANDMEMBER and VRANGE --------------------------------------------------------------
