@@ -14,6 +14,7 @@ import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
+import { debugSubcommands } from './server-commands.js';
 
 const G = 'module';
 const MODULE = 'vectorset';
@@ -587,3 +588,23 @@ export const vectorSetCommands: CommandSpec[] = [
   command('VISMEMBER', 3, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Check if an element exists in a vector set.', '8.2.0', 'O(1)', [key(), elementArg]), vismember),
   command('VRANGE', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements in a lexicographical range.', '8.4.0', 'O(log(N)+M) where M is the number of elements returned.', [key(), str('start'), str('end'), optional(int('count'))]), vrange),
 ];
+
+// DEBUG VSET-VALIDATE key: the engine's full graph check (bounds, reciprocal links, reachability,
+// name index), for tests that try to break the graph (concurrency, crashes, reloads).
+debugSubcommands.set('VSET-VALIDATE', {
+  help: ['VSET-VALIDATE <key>', '    Check a vector set\'s graph and indexes; replies OK or the problems found.'],
+  run: (c, argv) => {
+    if (argv.length !== 3) {
+      c.reply.error('ERR syntax error');
+      return;
+    }
+    const found = lookupSet(c, argv[2]!);
+    if (!found.set) {
+      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
+      return;
+    }
+    const problems = found.set.engine.validate();
+    if (problems.length === 0) c.reply.ok();
+    else c.reply.error(`ERR vector set is invalid: ${problems.slice(0, 5).join('; ')}`);
+  },
+});
