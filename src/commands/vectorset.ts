@@ -288,7 +288,7 @@ function vsim(c: Client, argv: Buffer[]): void {
   }
   // The element-name query needs copying: argv views the network buffer, which is reused.
   if (task.element) task.element = Buffer.from(task.element);
-  c.deferReply(pool.submit(set.uid, set.handle(), task).then((reply) => (w) => w.raw(reply)));
+  c.deferBytes(pool.submit(set.uid, set.handle(), task));
 }
 
 // ---- the small commands ---------------------------------------------------------------------------

@@ -146,6 +146,31 @@ export class Client implements KeyWatcher {
     });
   }
 
+  /**
+   * Queues a reply that arrives later as finished bytes (a search worker encodes it in this
+   * connection's protocol). Cheaper than deferReply: no writer, no copy.
+   */
+  deferBytes(work: Promise<Uint8Array>): void {
+    this.sealReplies();
+    const seg: Segment = { chunks: [], ready: false };
+    this.segments.push(seg);
+    this.pendingDeferred++;
+    const mode = this.replyMode;
+    const finish = (bytes: Uint8Array): void => {
+      seg.chunks = mode === 'off' || mode === 'skip' ? [] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
+      seg.ready = true;
+      this.pendingDeferred--;
+      if (this.pendingDeferred === 0 && this.held.length > 0) this.server.resumeClient(this);
+      else this.flush();
+    };
+    work.then(finish, (err: unknown) => {
+      this.server.log.warning(`Deferred command failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      const w = new ReplyWriter(this.protocol);
+      w.error('ERR internal error while executing the command');
+      finish(Buffer.concat(w.take()));
+    });
+  }
+
   /** Moves bytes written synchronously so far into the ordered queue. */
   sealReplies(): void {
     const chunks = this.reply.take();

@@ -77,6 +77,7 @@ export class SearchPool {
   /** Searches served by threads that no longer exist (after a resize). */
   private retiredServed = 0;
   private closed = false;
+  private dispatchScheduled = false;
 
   constructor(
     private readonly workerFile: URL,
@@ -139,6 +140,20 @@ export class SearchPool {
   submit(setId: number, handle: SetHandle, task: SearchTask): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item: { id: this.nextId++, setId, task }, handle, resolve, reject });
+      this.scheduleDispatch();
+    });
+  }
+
+  /**
+   * Dispatch once per event-loop turn, after the poll phase has read every socket that was ready:
+   * requests that arrived together leave together, in one batch per worker, instead of one
+   * message (and one worker wake-up) each.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
       this.dispatch();
     });
   }

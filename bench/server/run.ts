@@ -1,0 +1,211 @@
+/**
+ * Server benchmark (issue 5): VSIM COUNT 10 throughput and p50/p99 latency at 1, 8, 32 and 128
+ * connections, with the search on the main thread (--search-threads 0) and on 1, 2 … N worker
+ * threads; server CPU per query from INFO cpu deltas; the scaling factor against the main thread;
+ * and the hand-off cost (pool CPU per query minus main-thread CPU per query).
+ *
+ * The set is loaded once (pipelined VADD), saved, and every configuration restarts from that
+ * snapshot. Load comes from a separate process (bench/server/load.ts).
+ *
+ *   npm run bench:server [-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clustered } from '../engine/datasets.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const MAIN = path.join(root, 'dist/src/main.js');
+const LOAD = path.join(root, 'dist/bench/server/load.js');
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+const N = Number(arg('n', '50000'));
+const DIM = 128;
+const SECONDS = Number(arg('seconds', '5'));
+const cores = os.availableParallelism();
+const THREADS = arg('threads', [0, ...Array.from({ length: cores }, (_, i) => i + 1)].join(',')).split(',').map(Number);
+const CONNS = arg('conns', '1,8,32,128').split(',').map(Number);
+const KEY = 'bench';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+/** Minimal client: one command at a time, returns the reply text. */
+async function command(port: number, args: Array<string | Buffer>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+    for (const a of args) {
+      const b = typeof a === 'string' ? Buffer.from(a) : a;
+      parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+    }
+    let out = '';
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      if (out.endsWith('\r\n') && (out.startsWith('+') || out.startsWith('-') || out.startsWith(':') || (out.startsWith('$') && out.length > out.indexOf('\r\n') + 2))) {
+        s.end();
+        resolve(out);
+      }
+    });
+    s.on('error', reject);
+    s.write(Buffer.concat(parts));
+  });
+}
+
+function infoField(info: string, field: string): number {
+  const m = new RegExp(`${field}:([\\d.]+)`).exec(info);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function serverCpu(port: number): Promise<number> {
+  const info = await command(port, ['INFO', 'cpu']);
+  return (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6;
+}
+
+function startServer(dir: string, port: number, threads: number): ChildProcess {
+  return spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', '--search-threads', String(threads)], { stdio: 'ignore' });
+}
+
+async function load(dir: string, port: number, data: Float32Array): Promise<number> {
+  const proc = startServer(dir, port, 0);
+  await waitPort(port);
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let acked = 0;
+    let pending = Buffer.alloc(0);
+    s.on('data', (d) => {
+      pending = Buffer.concat([pending, d]);
+      let i: number;
+      while ((i = pending.indexOf('\r\n')) >= 0) {
+        pending = pending.subarray(i + 2);
+        acked++;
+      }
+      if (acked === N) {
+        s.end();
+        resolve();
+      }
+    });
+    s.on('error', reject);
+    const batch: Buffer[] = [];
+    for (let i = 0; i < N; i++) {
+      const blob = Buffer.from(data.buffer, i * DIM * 4, DIM * 4);
+      const name = Buffer.from(`e${i}`);
+      batch.push(Buffer.from(`*5\r\n$4\r\nVADD\r\n$${KEY.length}\r\n${KEY}\r\n$4\r\nFP32\r\n$${blob.length}\r\n`), blob, Buffer.from(`\r\n$${name.length}\r\n`), name, Buffer.from('\r\n'));
+      if (batch.length >= 5000) s.write(Buffer.concat(batch.splice(0)));
+    }
+    s.write(Buffer.concat(batch));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await command(port, ['SAVE']);
+  proc.kill('SIGKILL');
+  return seconds;
+}
+
+interface Row {
+  threads: number;
+  conns: number;
+  qps: number;
+  p50_us: number;
+  p99_us: number;
+  server_cpu_us_per_query: number;
+  loadgen_cpu_us_per_query: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  const ds = clustered('server-bench', N, DIM, 1000, 1.5, 2000, 11);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-server-'));
+  const queryFile = path.join(dir, 'queries.f32');
+  fs.writeFileSync(queryFile, Buffer.from(ds.queries.buffer));
+  const port = await freePort();
+  process.stdout.write(`Loading ${N} × ${DIM} (Q8, M 16) …\n`);
+  const loadSeconds = await load(dir, port, ds.data);
+  process.stdout.write(`loaded in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)} VADD/s, pipelined)\n`);
+  const rows: Row[] = [];
+  for (const threads of THREADS) {
+    const proc = startServer(dir, port, threads);
+    await waitPort(port);
+    // Warm up: JIT and page cache.
+    spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
+    for (const conns of CONNS) {
+      const before = await serverCpu(port);
+      const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(SECONDS), String(DIM), queryFile, KEY, '10'], { encoding: 'utf8' });
+      const after = await serverCpu(port);
+      const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
+      const row: Row = {
+        threads,
+        conns,
+        qps: Math.round(out.qps),
+        p50_us: out.p50_us,
+        p99_us: out.p99_us,
+        // Two INFO calls are included in the delta; negligible against thousands of queries.
+        server_cpu_us_per_query: Math.round(((after - before) / out.requests) * 10) / 10,
+        loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
+        errors: out.errors,
+      };
+      rows.push(row);
+      process.stdout.write(`threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
+    }
+    proc.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const base = (conns: number): Row | undefined => rows.find((r) => r.threads === 0 && r.conns === conns);
+  const cpuModel = (os.cpus()[0]?.model ?? 'unknown').trim();
+  const lines: string[] = [
+    '# vsetd server benchmark',
+    '',
+    `Run ${new Date().toISOString()} on **${cpuModel}** (${cores} cores), Node ${process.version}. ${N} × ${DIM} clustered vectors (Q8, M 16), VSIM FP32 COUNT 10 (default EF 100), ${SECONDS} s per cell, closed-loop clients in a separate process.`,
+    '',
+    'Reproduce: `npm run bench:server` (options: `-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128`).',
+    '',
+    '| search threads | connections | queries/s | p50 µs | p99 µs | server CPU µs/query | vs main thread | hand-off CPU µs/query |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const b = base(r.conns);
+    const scale = b && r.threads > 0 ? `${(r.qps / b.qps).toFixed(2)}×` : r.threads === 0 ? '1.00×' : '';
+    const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
+    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${scale} | ${handoff} |`);
+  }
+  lines.push('', `Load: ${N} pipelined VADDs in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)}/s).`, '');
+  const resultsDir = path.join(root, 'bench/results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, loadSeconds, rows }, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'server.md'), lines.join('\n'));
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
