@@ -291,6 +291,18 @@ export const serverCommands: CommandSpec[] = [
   command('flushall', -1, ['write'], NO_KEYS, ['@keyspace', '@write', '@slow', '@dangerous'], { summary: 'Removes all keys from all databases.', since: '1.0.0', group: G, complexity: 'O(N) where N is the total number of keys in all databases', arguments: [optional(oneof('flush-type', [token('ASYNC'), token('SYNC')]))] }, (c, argv) => {
     if (!flushArgs(c, argv)) return;
     c.server.dirty += c.server.keyspace.flushAll() + 1;
+    // As Redis: with save points configured, write the (now empty) snapshot at once, so a restart
+    // cannot bring the flushed data back from an older dump.
+    const p = c.server.persistence;
+    if (p && c.server.config.get('save') !== '' && !p.bgsaveInProgress) {
+      try {
+        p.saveSync();
+      } catch (e) {
+        c.server.log.warning(`Snapshot after FLUSHALL failed: ${(e as Error).message}`);
+      }
+    }
+    // The save reset the change counter; the FLUSHALL itself must still reach the AOF.
+    c.forcePropagation = true;
     c.reply.ok();
   }),
   command('time', 1, ['loading', 'stale', 'fast'], NO_KEYS, ['@fast'], { summary: 'Returns the server time.', since: '2.6.0', group: G, complexity: 'O(1)' }, (c) => {

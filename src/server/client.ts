@@ -63,6 +63,8 @@ export class Client implements KeyWatcher {
   lastCommand = 'NULL';
   /** Argument vector to propagate instead of the original (set by handlers that rewrite, e.g. EXPIRE → PEXPIREAT). */
   propagateAs: Buffer[] | null = null;
+  /** Propagate this command even if the change counter does not show it (FLUSHALL after its save). */
+  forcePropagation = false;
   /** Requests received while this client is held (CLIENT PAUSE), in order. */
   readonly held: Buffer[][] = [];
 

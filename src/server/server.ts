@@ -342,6 +342,7 @@ export class Server {
     const dirtyBefore = this.dirty;
     const errorsBefore = c.reply.errors;
     c.propagateAs = null;
+    c.forcePropagation = false;
     c.lastCommand = fullName(spec).toLowerCase();
     const t0 = performance.now();
     const mark = c.reply.mark();
@@ -362,7 +363,7 @@ export class Server {
       stats.failed++;
       this.countError(c.reply.lastError);
     }
-    if (this.dirty !== dirtyBefore && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
+    if ((this.dirty !== dirtyBefore || c.forcePropagation) && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
       this.propagate(dbBefore, c.propagateAs ?? argv);
     }
     // CLIENT REPLY ON turns replies back on for its own +OK.
