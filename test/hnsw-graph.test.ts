@@ -317,6 +317,15 @@ describe('deletion', () => {
     }
   });
 
+  test('large M (no pairing matrix on level 0): deletions keep the graph valid and connected', () => {
+    const rng = new Prng(60);
+    const set = VectorSet.create({ dim: 8, M: 64, seed: 60 });
+    for (let i = 0; i < 800; i++) set.add(enc(`e${i}`), randomVector(rng, 8));
+    for (let i = 0; i < 750; i++) set.remove(enc(`e${i}`));
+    expect(set.validate()).toEqual([]);
+    expect(set.stats().unreachable).toBe(0);
+  });
+
   test('deleting the entry point again and again keeps the graph valid, down to empty', () => {
     const rng = new Prng(9);
     const set = VectorSet.create({ dim: 8, M: 6, seed: 9 });

@@ -11,8 +11,12 @@ import { encodeVector } from '../../src/vset/quantize.js';
 export interface KernelFigure {
   quant: 'int8' | 'f32' | 'bin';
   kernel: 'js' | 'wasm';
+  /** Random access over all records, as in a graph walk (memory latency included). */
   nsPerDistance: number;
   millionsPerSecond: number;
+  /** Records in slot order (streaming: compute and bandwidth bound). */
+  streamingNsPerDistance: number;
+  streamingMillionsPerSecond: number;
 }
 
 function measure(fn: DistanceFn, offs: Int32Array, q: number, rounds: number): number {
@@ -52,10 +56,20 @@ export function kernelBenchmark(n = 100_000, dim = 128, accesses = 1 << 20): Ker
     const q = v.recOff(rng.int(n));
     const offs = new Int32Array(accesses);
     for (let i = 0; i < accesses; i++) offs[i] = v.recOff(rng.int(n));
+    const seq = new Int32Array(accesses);
+    for (let i = 0; i < accesses; i++) seq[i] = v.recOff(i % n);
     for (const kind of ['js', 'wasm'] as const) {
       const fn = kind === 'js' ? jsDistance(v) : wasmDistance(v);
       const ns = measure(fn, offs, q, 4);
-      out.push({ quant: label, kernel: kind, nsPerDistance: ns, millionsPerSecond: 1000 / ns });
+      const streaming = measure(fn, seq, q, 4);
+      out.push({
+        quant: label,
+        kernel: kind,
+        nsPerDistance: ns,
+        millionsPerSecond: 1000 / ns,
+        streamingNsPerDistance: streaming,
+        streamingMillionsPerSecond: 1000 / streaming,
+      });
     }
   }
   return out;

@@ -5,9 +5,18 @@
 // the WebAssembly one whenever the records memory is a WebAssembly.Memory, which is always the
 // case unless reserving one failed.
 //
-// Measured (bench/engine, Node 20, 128 dims, 100k random records, random access as in a graph
-// walk; see bench/results/ for the machine): JS int8 ≈ 155 ns, JS float32 ≈ 190 ns,
-// WASM SIMD int8 ≈ 25–30 ns, WASM SIMD float32 ≈ 40 ns per distance. So WebAssembly is kept.
+// Measured by bench/engine (`npm run bench:engine`, figures in bench/results/engine.md), Node 20,
+// 128 dimensions, 100k records, 2-core AMD EPYC VM:
+//
+//                     random access (graph walk)    streaming (records in order)
+//    JS int8          ≈ 350–440 ns                  ≈ 210 ns
+//    JS float32       ≈ 530–620 ns                  ≈ 190 ns
+//    WASM SIMD int8   ≈ 155–170 ns                  ≈ 25 ns  (40 M/s)
+//    WASM SIMD f32    ≈ 210–275 ns                  ≈ 40 ns
+//
+// Random access is dominated by the cache miss on the record, which is why search.ts touches a
+// whole neighbour list's records before computing its distances (the misses then overlap);
+// once the data is in cache the SIMD kernel is 5–8× faster than JS. So WebAssembly is kept.
 //
 // The JS versions are exact twins — same operation order, every float step rounded with
 // Math.fround — so a set gives identical distances whichever kernel runs (tests check this).
