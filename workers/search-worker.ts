@@ -13,6 +13,7 @@ import type { BatchMessage, ResultMessage } from '../src/server/search-pool.js';
 const sets = new Map<number, VectorSet>();
 const filters = new FilterCache();
 const results = new SearchResults(64);
+const writer = new ReplyWriter(2);
 
 function errorReply(task: { protocol: 2 | 3 }, message: string): Uint8Array {
   const w = new ReplyWriter(task.protocol);
@@ -36,7 +37,7 @@ parentPort!.on('message', (m: BatchMessage) => {
       reply = errorReply(item.task, 'ERR internal error: vector set not attached in search worker');
     } else {
       try {
-        reply = runSearchTask(set, item.task, filters, results);
+        reply = runSearchTask(set, item.task, filters, results, writer);
       } catch (e) {
         reply = errorReply(item.task, `ERR ${(e as Error).message}`);
       }

@@ -9,11 +9,12 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './d
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError } from '../filter/index.js';
-import { FilterCache, runSearchTask, type SearchTask } from '../vset/search-task.js';
+import { FilterCache, writeSearchReply, type SearchTask } from '../vset/search-task.js';
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
+import { SearchResults } from '../vset/index.js';
 import { debugSubcommands } from './server-commands.js';
 
 const G = 'module';
@@ -227,6 +228,8 @@ function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions
 
 /** FILTER expressions compiled on the main thread (validation and inline searches). */
 const mainThreadFilters = new FilterCache();
+/** Reused by inline searches. */
+const inlineResults = new SearchResults(16);
 
 function vsim(c: Client, argv: Buffer[]): void {
   const found = lookupSet(c, argv[1]!);
@@ -283,7 +286,7 @@ function vsim(c: Client, argv: Buffer[]): void {
   // single-threaded execution. Otherwise a worker runs the same task and builds the reply.
   const pool = c.server.searchPool;
   if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) {
-    c.reply.raw(runSearchTask(set.engine, task, mainThreadFilters));
+    writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }
   // The element-name query needs copying: argv views the network buffer, which is reused.

@@ -56,14 +56,27 @@ export class FilterCache {
  * Runs the search and returns the encoded reply (RESP2 or RESP3, as the task asks), including
  * error replies for the cases only the searching thread can see (the ELE element vanished).
  */
-export function runSearchTask(set: VectorSet, task: SearchTask, filters: FilterCache, out: SearchResults = new SearchResults()): Uint8Array {
-  const w = new ReplyWriter(task.protocol);
+export function runSearchTask(
+  set: VectorSet,
+  task: SearchTask,
+  filters: FilterCache,
+  out: SearchResults = new SearchResults(),
+  /** A writer to reuse (its buffer stays allocated between tasks); emptied on return. */
+  w: ReplyWriter = new ReplyWriter(task.protocol),
+): Uint8Array {
+  w.protocol = task.protocol;
+  writeSearchReply(set, task, filters, out, w);
+  return concat(w.take());
+}
+
+/** Runs the search and writes its reply into `w` (the inline path writes to the client directly). */
+export function writeSearchReply(set: VectorSet, task: SearchTask, filters: FilterCache, out: SearchResults, w: ReplyWriter): void {
   let prepared;
   if (task.element) {
     const node = set.lookup(task.element);
     if (node < 0) {
       w.error('ERR element not found in set');
-      return concat(w.take());
+      return;
     }
     prepared = set.queryFromNode(node);
   } else {
@@ -72,7 +85,7 @@ export function runSearchTask(set: VectorSet, task: SearchTask, filters: FilterC
   const filter = task.filter ? filters.get(task.filter) : null;
   if (task.filter && !filter) {
     w.error('ERR syntax error in FILTER expression');
-    return concat(w.take());
+    return;
   }
   // COUNT has no upper limit (spec §7.2) and the effective EF is capped at the cardinality (§5),
   // so neither needs to exceed the set's size; capping also keeps a COUNT near 2^63 away from the
@@ -100,7 +113,6 @@ export function runSearchTask(set: VectorSet, task: SearchTask, filters: FilterC
     set.search(prepared, opts, out);
     writeHits(w, set, out, task.withScores, task.withAttribs);
   });
-  return concat(w.take());
 }
 
 function concat(chunks: Buffer[]): Uint8Array {
