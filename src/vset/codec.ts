@@ -10,6 +10,7 @@
  * AOF rewrite writes a consistent set while clients keep changing the live one.
  */
 import { registerCodec } from '../persistence/codecs.js';
+import { log } from '../server/log.js';
 import type { BinaryReader } from '../persistence/binary.js';
 import { VectorSet } from './index.js';
 import { geometry, H, HEADER_BYTES, LAYOUT_VERSION, MAGIC, MAX_DIM, MAX_LEVEL, MAX_M, MIN_M, READER_SLOTS, type Quant } from '../hnsw/layout.js';
@@ -74,7 +75,13 @@ function decode(r: BinaryReader): VectorSetValue {
   } catch (e) {
     problems = [`validation failed: ${(e as Error).message}`];
   }
+  // Reachability is a property of graph quality, not of integrity: a graph the engine itself built
+  // (and searches) must load again even if some of its level-0 regions hang only off upper
+  // levels, so those findings are logged, not fatal. Everything structural refuses the value.
+  const quality = problems.filter((p) => p.includes('unreachable'));
+  problems = problems.filter((p) => !p.includes('unreachable'));
   if (problems.length > 0) r.fail(`vector set graph is invalid: ${problems.slice(0, 3).join('; ')}`);
+  if (quality.length > 0) log.warning(`Loaded a vector set with a graph quality warning: ${quality.join('; ')}`);
   if (set.card === 0) r.fail('vector set with no elements (Redis never stores an empty vector set)');
   return new VectorSetValue(set);
 }

@@ -1,0 +1,229 @@
+/**
+ * Persistence benchmark (issue 6): SAVE time, snapshot size and start-up load time for vector
+ * sets of 100k and 1M × 128 Q8; the load rate against a plain read of the same file; and the
+ * throughput of pipelined VADD into an AOF under each fsync policy.
+ *
+ *   npm run bench:persistence [-- --sizes 100000,1000000 --ef 40 --aof-n 20000]
+ *
+ * Building 1M elements with the default EF construction (200) takes about ten minutes on these
+ * machines; the sets here are built with a lower EF (option --ef, default 40) because only the
+ * size of the graph matters for saving and loading, not its recall.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clustered } from '../engine/datasets.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const MAIN = path.join(root, 'dist/src/main.js');
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+const SIZES = arg('sizes', '100000,1000000').split(',').map(Number);
+const EF = Number(arg('ef', '40'));
+const AOF_N = Number(arg('aof-n', '20000'));
+const DIM = 128;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+interface Running {
+  proc: ChildProcess;
+  port: number;
+  log: () => string;
+}
+
+async function start(dir: string, extra: string[]): Promise<Running> {
+  const port = await freePort();
+  let out = '';
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', '--search-threads', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  for (;;) {
+    if (out.includes('Ready to accept connections')) break;
+    if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);
+    if (performance.now() - t0 > 600_000) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { proc, port, log: () => out };
+}
+
+/** Sends commands pipelined on one connection; resolves when every reply has arrived. */
+async function pipeline(port: number, commands: Buffer[], windowSize = 2000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let acked = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    const pump = (): void => {
+      const batch: Buffer[] = [];
+      while (sent < commands.length && sent - acked < windowSize) batch.push(commands[sent++]!);
+      if (batch.length > 0) s.write(Buffer.concat(batch));
+    };
+    s.on('connect', pump);
+    s.on('data', (d: Buffer) => {
+      for (const c of d) if (c === 10) acked++;
+      if (acked >= commands.length) {
+        s.end();
+        resolve((performance.now() - t0) / 1000);
+      } else pump();
+    });
+    s.on('error', reject);
+  });
+}
+
+function vadd(key: string, v: Float32Array, i: number, ef: number): Buffer {
+  const blob = Buffer.from(v.buffer, v.byteOffset + i * DIM * 4, DIM * 4);
+  const name = `e${i}`;
+  const efs = String(ef);
+  return Buffer.concat([
+    Buffer.from(`*7\r\n$4\r\nVADD\r\n$${key.length}\r\n${key}\r\n$4\r\nFP32\r\n$${blob.length}\r\n`),
+    blob,
+    Buffer.from(`\r\n$${name.length}\r\n${name}\r\n$2\r\nEF\r\n$${efs.length}\r\n${efs}\r\n`),
+  ]);
+}
+
+async function command(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => {
+      out += d.toString('latin1');
+      if (out.endsWith('\r\n')) {
+        s.end();
+        resolve(out);
+      }
+    });
+    s.on('error', reject);
+    s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+interface SnapshotRow {
+  n: number;
+  build_s: number;
+  save_ms: number;
+  file_mb: number;
+  load_ms: number;
+  load_mb_s: number;
+  load_elements_s: number;
+  raw_read_mb_s: number;
+  load_vs_raw: number;
+}
+
+async function snapshotBench(n: number): Promise<SnapshotRow> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-persist-'));
+  const ds = clustered(`p${n}`, n, DIM, 1000, 1.5, 1, 5);
+  const srv = await start(dir, []);
+  const cmds: Buffer[] = [];
+  for (let i = 0; i < n; i++) cmds.push(vadd('bench', ds.data, i, EF));
+  const build = await pipeline(srv.port, cmds);
+  process.stdout.write(`  built ${n} in ${build.toFixed(1)} s\n`);
+  const t0 = performance.now();
+  const saved = await command(srv.port, 'SAVE');
+  const saveMs = performance.now() - t0;
+  if (!saved.startsWith('+OK')) throw new Error(`SAVE failed: ${saved}`);
+  srv.proc.kill('SIGKILL');
+  const file = path.join(dir, 'dump.vsdb');
+  const size = fs.statSync(file).size;
+  // Raw read rate of the same file (page cache warm, as for the load that follows).
+  let rawBest = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const r0 = performance.now();
+    fs.readFileSync(file);
+    rawBest = Math.min(rawBest, performance.now() - r0);
+  }
+  let loadBest = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const s2 = await start(dir, []);
+    const m = /DB loaded from disk: ([\d.]+) seconds/.exec(s2.log());
+    if (!m) throw new Error(`no load line in: ${s2.log()}`);
+    loadBest = Math.min(loadBest, Number(m[1]) * 1000);
+    const card = await command(s2.port, 'VCARD', 'bench');
+    if (card.trim() !== `:${n}`) throw new Error(`loaded ${card.trim()} elements, expected ${n}`);
+    s2.proc.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const mb = size / (1024 * 1024);
+  return {
+    n,
+    build_s: Math.round(build * 10) / 10,
+    save_ms: Math.round(saveMs),
+    file_mb: Math.round(mb * 10) / 10,
+    load_ms: Math.round(loadBest),
+    load_mb_s: Math.round(mb / (loadBest / 1000)),
+    load_elements_s: Math.round(n / (loadBest / 1000)),
+    raw_read_mb_s: Math.round(mb / (rawBest / 1000)),
+    load_vs_raw: Math.round((rawBest / loadBest) * 100) / 100,
+  };
+}
+
+async function aofBench(policy: string): Promise<{ policy: string; n: number; seconds: number; ops_s: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-aof-'));
+  const srv = await start(dir, ['--appendonly', 'yes', '--appendfsync', policy]);
+  const ds = clustered(`aof`, AOF_N, DIM, 100, 1.5, 1, 9);
+  const cmds: Buffer[] = [];
+  for (let i = 0; i < AOF_N; i++) cmds.push(vadd(`aof${i % 16}`, ds.data, i, EF));
+  const seconds = await pipeline(srv.port, cmds, 256);
+  srv.proc.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { policy, n: AOF_N, seconds: Math.round(seconds * 100) / 100, ops_s: Math.round(AOF_N / seconds) };
+}
+
+async function main(): Promise<void> {
+  const rows: SnapshotRow[] = [];
+  for (const n of SIZES) {
+    process.stdout.write(`snapshot ${n} × ${DIM} Q8 …\n`);
+    const r = await snapshotBench(n);
+    rows.push(r);
+    process.stdout.write(`  ${JSON.stringify(r)}\n`);
+  }
+  const aof = [];
+  for (const p of ['always', 'everysec', 'no']) {
+    const r = await aofBench(p);
+    aof.push(r);
+    process.stdout.write(`AOF appendfsync ${p}: ${r.ops_s} VADD/s\n`);
+  }
+  const cpu = (os.cpus()[0]?.model ?? 'unknown').trim();
+  const lines = [
+    '# vsetd persistence benchmark',
+    '',
+    `Run ${new Date().toISOString()} on **${cpu}** (${os.availableParallelism()} cores), Node ${process.version}. Vector sets of 128-dim Q8 elements (M 16, built with EF ${EF}); load times from the server's own log line, best of 3 starts; raw read = readFileSync of the same file, best of 3 (page cache warm for both).`,
+    '',
+    'Reproduce: `npm run bench:persistence` (options: `-- --sizes 100000,1000000 --ef 40 --aof-n 20000`).',
+    '',
+    '| elements | build (pipelined VADD) s | SAVE ms | file MB | load ms | load MB/s | load elements/s | raw read MB/s | load / raw read |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.n} | ${r.build_s} | ${r.save_ms} | ${r.file_mb} | ${r.load_ms} | ${r.load_mb_s} | ${r.load_elements_s} | ${r.raw_read_mb_s} | ${r.load_vs_raw} |`),
+    '',
+    `AOF: ${AOF_N} pipelined VADDs (128-dim, EF ${EF}, 16 keys), window 256:`,
+    '',
+    '| appendfsync | VADD/s |',
+    '|---|---|',
+    ...aof.map((a) => `| ${a.policy} | ${a.ops_s} |`),
+    '',
+  ];
+  const dir = path.join(root, 'bench/results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'persistence.json'), JSON.stringify({ date: new Date().toISOString(), cpu, node: process.version, ef: EF, snapshot: rows, aof }, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'persistence.md'), lines.join('\n'));
+  process.stdout.write('\n' + lines.join('\n') + '\n');
+}
+
+await main();
