@@ -33,6 +33,8 @@ const SECONDS = Number(arg('seconds', '5'));
 const cores = os.availableParallelism();
 const THREADS = arg('threads', [0, ...Array.from({ length: cores }, (_, i) => i + 1)].join(',')).split(',').map(Number);
 const CONNS = arg('conns', '1,8,32,128').split(',').map(Number);
+/** Timings on shared VMs swing by tens of percent: every cell is measured ROUNDS times, rounds interleaved, and the median is reported. */
+const ROUNDS = Number(arg('rounds', '3'));
 const KEY = 'bench';
 
 async function freePort(): Promise<number> {
@@ -153,40 +155,63 @@ async function main(): Promise<void> {
   process.stdout.write(`Loading ${N} × ${DIM} (Q8, M 16) …\n`);
   const loadSeconds = await load(dir, port, ds.data);
   process.stdout.write(`loaded in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)} VADD/s, pipelined)\n`);
+  const samples = new Map<string, Row[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of THREADS) {
+      const proc = startServer(dir, port, threads);
+      await waitPort(port);
+      // Warm up: JIT and page cache.
+      spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
+      for (const conns of CONNS) {
+        const before = await serverCpu(port);
+        const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(SECONDS), String(DIM), queryFile, KEY, '10'], { encoding: 'utf8' });
+        const after = await serverCpu(port);
+        const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
+        const row: Row = {
+          threads,
+          conns,
+          qps: Math.round(out.qps),
+          p50_us: out.p50_us,
+          p99_us: out.p99_us,
+          // Two INFO calls are included in the delta; negligible against thousands of queries.
+          server_cpu_us_per_query: Math.round(((after - before) / out.requests) * 10) / 10,
+          loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
+          errors: out.errors,
+        };
+        const key = `${threads}/${conns}`;
+        samples.set(key, [...(samples.get(key) ?? []), row]);
+        process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
+      }
+      proc.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)]!;
+  };
   const rows: Row[] = [];
   for (const threads of THREADS) {
-    const proc = startServer(dir, port, threads);
-    await waitPort(port);
-    // Warm up: JIT and page cache.
-    spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
     for (const conns of CONNS) {
-      const before = await serverCpu(port);
-      const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(SECONDS), String(DIM), queryFile, KEY, '10'], { encoding: 'utf8' });
-      const after = await serverCpu(port);
-      const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
-      const row: Row = {
+      const xs = samples.get(`${threads}/${conns}`)!;
+      rows.push({
         threads,
         conns,
-        qps: Math.round(out.qps),
-        p50_us: out.p50_us,
-        p99_us: out.p99_us,
-        // Two INFO calls are included in the delta; negligible against thousands of queries.
-        server_cpu_us_per_query: Math.round(((after - before) / out.requests) * 10) / 10,
-        loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
-        errors: out.errors,
-      };
-      rows.push(row);
-      process.stdout.write(`threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
+        qps: median(xs.map((x) => x.qps)),
+        p50_us: median(xs.map((x) => x.p50_us)),
+        p99_us: median(xs.map((x) => x.p99_us)),
+        server_cpu_us_per_query: median(xs.map((x) => x.server_cpu_us_per_query)),
+        loadgen_cpu_us_per_query: median(xs.map((x) => x.loadgen_cpu_us_per_query)),
+        errors: xs.reduce((a, x) => a + x.errors, 0),
+      });
     }
-    proc.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 300));
   }
   const base = (conns: number): Row | undefined => rows.find((r) => r.threads === 0 && r.conns === conns);
   const cpuModel = (os.cpus()[0]?.model ?? 'unknown').trim();
   const lines: string[] = [
     '# vsetd server benchmark',
     '',
-    `Run ${new Date().toISOString()} on **${cpuModel}** (${cores} cores), Node ${process.version}. ${N} × ${DIM} clustered vectors (Q8, M 16), VSIM FP32 COUNT 10 (default EF 100), ${SECONDS} s per cell, closed-loop clients in a separate process.`,
+    `Run ${new Date().toISOString()} on **${cpuModel}** (${cores} cores), Node ${process.version}. ${N} × ${DIM} clustered vectors (Q8, M 16), VSIM FP32 COUNT 10 (default EF 100), ${SECONDS} s per cell, closed-loop clients in a separate process; median of ${ROUNDS} interleaved rounds. "Hand-off" is the server CPU per query above the main-thread configuration at the same load.`,
     '',
     'Reproduce: `npm run bench:server` (options: `-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128`).',
     '',
@@ -202,7 +227,7 @@ async function main(): Promise<void> {
   lines.push('', `Load: ${N} pipelined VADDs in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)}/s).`, '');
   const resultsDir = path.join(root, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, loadSeconds, rows }, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   fs.writeFileSync(path.join(resultsDir, 'server.md'), lines.join('\n'));
   process.stdout.write('\n' + lines.join('\n') + '\n');
   fs.rmSync(dir, { recursive: true, force: true });

@@ -282,10 +282,11 @@ function vsim(c: Client, argv: Buffer[]): void {
     withAttribs: o.withAttribs,
     protocol: c.protocol,
   };
-  // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, or when the Redis option forces
-  // single-threaded execution. Otherwise a worker runs the same task and builds the reply.
+  // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, when the Redis option forces
+  // single-threaded execution, or when the pool is idle and this search is alone (see
+  // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
   const pool = c.server.searchPool;
-  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) {
+  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution') || pool.claimInline()) {
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }
