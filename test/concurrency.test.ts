@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError, type RespValue } from './helpers/raw.js';
+import { rng } from './helpers/rng.js';
 
 const DIM = 16;
 const DURATION_MS = Number(process.env.VSETD_CONCURRENCY_MS ?? 4000);
@@ -29,18 +30,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Seeded xorshift so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 function vec(r: () => number): string[] {
   return Array.from({ length: DIM }, () => (r() * 2 - 1).toFixed(4));

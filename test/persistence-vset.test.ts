@@ -12,16 +12,10 @@ import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { MAIN, startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError } from './helpers/raw.js';
+import { rng } from './helpers/rng.js';
 
 const DIM = 8;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 function vec(r: () => number, dim = DIM): string[] {
   return Array.from({ length: dim }, () => (r() * 2 - 1).toFixed(5));

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFilter, matchFilter } from '../src/filter/index.js';
 import { encodeCommand, RawConnection, RespError, type RespValue } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { rng } from './helpers/rng.js';
 
 const enc = new TextEncoder();
 
@@ -354,18 +355,6 @@ describe('FILTER expressions through VSIM', () => {
 
 // ---- seeded random expressions ------------------------------------------------------------------
 
-/** xorshift32, seeded: the same strings on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const PIECES = [
   '.age', '.name', '.scores', '.missing', '.a', '.x-1', '.2024', '.', '..', '1', '0', '-1', '2.5', '1e3', '1e-3', '.5', '007',

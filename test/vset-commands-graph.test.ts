@@ -8,21 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { rng } from './helpers/rng.js';
 
 let server: RunningServer;
 let c: RawConnection;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Sends many commands in one write and checks every reply. */
 async function pipeline(cmds: Array<Array<string | number>>, expectReply?: string): Promise<string[]> {

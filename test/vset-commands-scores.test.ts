@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, RawConnection } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { rng } from './helpers/rng.js';
 
 const f = Math.fround;
 
@@ -77,17 +78,6 @@ function distance(a: Encoded, b: Encoded): number {
   throw new Error('mixed kinds');
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 let server: RunningServer;
 let c: RawConnection;

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
+import { command, freePort } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -30,16 +31,6 @@ const SIZES = arg('sizes', '100000,1000000').split(',').map(Number);
 const EF = Number(arg('ef', '40'));
 const AOF_N = Number(arg('aof-n', '20000'));
 const DIM = 128;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Running {
   proc: ChildProcess;
@@ -96,22 +87,6 @@ function vadd(key: string, v: Float32Array, i: number, ef: number): Buffer {
     blob,
     Buffer.from(`\r\n$${name.length}\r\n${name}\r\n$2\r\nEF\r\n$${efs.length}\r\n${efs}\r\n`),
   ]);
-}
-
-async function command(port: number, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let out = '';
-    s.on('data', (d) => {
-      out += d.toString('latin1');
-      if (out.endsWith('\r\n')) {
-        s.end();
-        resolve(out);
-      }
-    });
-    s.on('error', reject);
-    s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
-  });
 }
 
 interface SnapshotRow {

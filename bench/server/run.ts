@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
+import { command, freePort } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -37,16 +38,6 @@ const CONNS = arg('conns', '1,8,32,128').split(',').map(Number);
 const ROUNDS = Number(arg('rounds', '3'));
 const KEY = 'bench';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const ok = await new Promise<boolean>((r) => {
@@ -63,35 +54,13 @@ async function waitPort(port: number): Promise<void> {
   throw new Error('server did not start');
 }
 
-/** Minimal client: one command at a time, returns the reply text. */
-async function command(port: number, args: Array<string | Buffer>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-    for (const a of args) {
-      const b = typeof a === 'string' ? Buffer.from(a) : a;
-      parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-    }
-    let out = '';
-    s.on('data', (d) => {
-      out += d.toString('latin1');
-      if (out.endsWith('\r\n') && (out.startsWith('+') || out.startsWith('-') || out.startsWith(':') || (out.startsWith('$') && out.length > out.indexOf('\r\n') + 2))) {
-        s.end();
-        resolve(out);
-      }
-    });
-    s.on('error', reject);
-    s.write(Buffer.concat(parts));
-  });
-}
-
 function infoField(info: string, field: string): number {
   const m = new RegExp(`${field}:([\\d.]+)`).exec(info);
   return m ? Number(m[1]) : NaN;
 }
 
 async function serverCpu(port: number): Promise<number> {
-  const info = await command(port, ['INFO', 'cpu']);
+  const info = await command(port, 'INFO', 'cpu');
   return (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6;
 }
 
@@ -130,7 +99,7 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
     s.write(Buffer.concat(batch));
   });
   const seconds = (performance.now() - t0) / 1000;
-  await command(port, ['SAVE']);
+  await command(port, 'SAVE');
   proc.kill('SIGKILL');
   return seconds;
 }

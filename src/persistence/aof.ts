@@ -17,7 +17,7 @@ import { RequestReader, ProtocolError } from '../server/resp-reader.js';
 import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { captureDataset, installSnapshot, parseSnapshot, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
-import { CorruptDataError } from './binary.js';
+import { CorruptDataError, fsyncDir } from './binary.js';
 
 export interface ManifestEntry {
   file: string;
@@ -73,18 +73,6 @@ function renderManifest(entries: ManifestEntry[]): string {
   return entries.map((e) => `file ${e.file} seq ${e.seq} type ${e.type}\n`).join('');
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // not supported here; the rename itself is atomic
-  }
-}
 
 export class AppendOnlyFile {
   private fd: number | null = null;

@@ -4,6 +4,7 @@
  * bound and throws CorruptDataError with the offset and what was expected, so a damaged file is
  * refused with a precise message instead of being half read.
  */
+import fs from 'node:fs';
 import zlib from 'node:zlib';
 
 export class CorruptDataError extends Error {
@@ -18,6 +19,23 @@ export class CorruptDataError extends Error {
 /** CRC-32 (IEEE), continuing from `previous`. */
 export function crc32(data: Uint8Array, previous = 0): number {
   return zlib.crc32(data, previous);
+}
+
+/**
+ * fsyncs a directory so a rename into it survives a crash. Some filesystems refuse fsync on
+ * directories; the rename itself is still atomic there.
+ */
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // not supported on this filesystem
+  }
 }
 
 const SMALL = 64 * 1024;

@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BinaryReader, BinaryWriter, CorruptDataError, crc32 } from './binary.js';
+import { BinaryReader, BinaryWriter, CorruptDataError, crc32, fsyncDir } from './binary.js';
 import { codecForId, codecForType, type CapturedValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { KeyValue } from '../keyspace/value.js';
@@ -93,18 +93,6 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}-${path.basename(target)}`);
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  }
-}
 
 /** Writes the snapshot synchronously (SAVE, SHUTDOWN); returns the file size. */
 export function writeSnapshotSync(target: string, ds: CapturedDataset): number {

@@ -126,16 +126,29 @@ export class Client implements KeyWatcher {
    * this command was issued under. A rejected promise becomes an error reply.
    */
   deferReply(work: Promise<(w: ReplyWriter) => void>): void {
+    const protocol = this.protocol;
+    this.deferBytes(
+      work.then((fill) => {
+        const w = new ReplyWriter(protocol);
+        fill(w);
+        return Buffer.concat(w.take());
+      }),
+    );
+  }
+
+  /**
+   * Queues a reply that arrives later as finished bytes (a search worker encodes it in this
+   * connection's protocol). A rejected promise becomes an error reply.
+   */
+  deferBytes(work: Promise<Uint8Array>): void {
     this.sealReplies();
     const seg: Segment = { chunks: [], ready: false };
     this.segments.push(seg);
     this.pendingDeferred++;
     const protocol = this.protocol;
     const mode = this.replyMode;
-    const finish = (fill: (w: ReplyWriter) => void): void => {
-      const w = new ReplyWriter(protocol);
-      fill(w);
-      seg.chunks = mode === 'off' || mode === 'skip' ? [] : w.take();
+    const finish = (bytes: Uint8Array): void => {
+      seg.chunks = mode === 'off' || mode === 'skip' ? [] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
       seg.ready = true;
       this.pendingDeferred--;
       // Requests that waited for this client's searches to finish can run now.
@@ -144,30 +157,7 @@ export class Client implements KeyWatcher {
     };
     work.then(finish, (err: unknown) => {
       this.server.log.warning(`Deferred command failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      finish((w) => w.error('ERR internal error while executing the command'));
-    });
-  }
-
-  /**
-   * Queues a reply that arrives later as finished bytes (a search worker encodes it in this
-   * connection's protocol). Cheaper than deferReply: no writer, no copy.
-   */
-  deferBytes(work: Promise<Uint8Array>): void {
-    this.sealReplies();
-    const seg: Segment = { chunks: [], ready: false };
-    this.segments.push(seg);
-    this.pendingDeferred++;
-    const mode = this.replyMode;
-    const finish = (bytes: Uint8Array): void => {
-      seg.chunks = mode === 'off' || mode === 'skip' ? [] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
-      seg.ready = true;
-      this.pendingDeferred--;
-      if (this.pendingDeferred === 0 && this.held.length > 0) this.server.resumeClient(this);
-      else this.flush();
-    };
-    work.then(finish, (err: unknown) => {
-      this.server.log.warning(`Deferred command failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      const w = new ReplyWriter(this.protocol);
+      const w = new ReplyWriter(protocol);
       w.error('ERR internal error while executing the command');
       finish(Buffer.concat(w.take()));
     });
