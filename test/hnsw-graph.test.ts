@@ -199,6 +199,22 @@ describe('search', () => {
     expect(set.search(q, { count: 3 }).count).toBe(3);
   });
 
+  test('a COUNT (or EF, FILTER-EF) far above the cardinality is capped inside the engine', () => {
+    const rng = new Prng(55);
+    const set = VectorSet.create({ dim: 4, seed: 55 });
+    for (let i = 0; i < 40; i++) set.add(enc(`e${i}`), randomVector(rng, 4), { attr: enc('1') });
+    const q = set.prepare(randomVector(rng, 4));
+    const exact = set.search(q, { count: 2 ** 63, truth: true });
+    expect(exact.count).toBe(40);
+    for (let i = 1; i < exact.count; i++) expect(exact.dists[i]).toBeGreaterThanOrEqual(exact.dists[i - 1]);
+    expect(set.search(q, { count: Number.MAX_VALUE, ef: 2 ** 63 }).count).toBe(40);
+    expect(set.search(q, { count: Infinity, truth: true, filter: () => true }).count).toBe(40);
+    expect(set.search(q, { count: 2 ** 53, filter: () => true, filterEf: 2 ** 63 }).count).toBe(40);
+    // Nonsense below 1 (or NaN) means one result, as COUNT 1 would.
+    expect(set.search(q, { count: NaN, ef: NaN }).count).toBe(1);
+    expect(set.search(q, { count: 0, truth: true }).count).toBe(1);
+  });
+
   test('filtered search returns only matching elements; TRUTH + filter is exact', () => {
     const rng = new Prng(6);
     const dim = 16;
