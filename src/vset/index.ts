@@ -42,10 +42,12 @@ import {
   elementNode,
   findElement,
   indexElement,
+  nameTableStats,
   removeElement,
   setAttribute,
   setElementNode,
   tableElements,
+  type NameTableStats,
 } from './elements.js';
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
 import { buildProjection, project } from './projection.js';
@@ -53,6 +55,7 @@ import { buildProjection, project } from './projection.js';
 export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 export type { GraphStats } from '../hnsw/validate.js';
+export type { NameTableStats } from './elements.js';
 export type { KernelKind } from '../hnsw/kernels.js';
 
 export const DEFAULT_M = 16;
@@ -72,6 +75,11 @@ export interface CreateOptions {
   seed?: number;
   /** Force the plain-JS kernels and buffers (tests, benchmarks); default: WebAssembly. */
   kernel?: KernelKind;
+  /**
+   * The 64-bit key of the name hash as two 32-bit words; random (from the system CSPRNG) when
+   * omitted, which is what a server must do. Tests pin it to reproduce a table layout.
+   */
+  nameKey?: readonly [number, number];
 }
 
 export interface AddOptions {
@@ -142,7 +150,8 @@ export class VectorSet {
       throw new RangeError(`projection input dimension ${from} must be in ${dim}..${MAX_DIM}`);
     }
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
-    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js');
+    const key = opts.nameKey ? Uint32Array.from(opts.nameKey) : undefined;
+    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js', key);
     const set = new VectorSet(v, true, opts.kernel);
     if (from !== 0) {
       const w = set.writer as GraphWriter;
@@ -601,6 +610,11 @@ export class VectorSet {
 
   stats(): GraphStats {
     return graphStats(this.v);
+  }
+
+  /** Name table figures: capacity, live entries, tombstones, probe lengths. */
+  nameIndexStats(): NameTableStats {
+    return nameTableStats(this.v);
   }
 }
 
