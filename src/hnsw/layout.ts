@@ -326,7 +326,8 @@ export class SetViews {
 
   /**
    * Fresh buffers holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), for
-   * loading a set saved byte for byte. The caller validates the result before using it.
+   * loading a set saved byte for byte. Only for images that passed the checks of image.ts;
+   * adoptImage then resets what belonged to the writing process.
    */
   static fromBytes(records: Uint8Array, heap: Uint8Array, forceJs = false): SetViews {
     if (records.byteLength < HEADER_BYTES) throw new Error('records image too short');
@@ -338,8 +339,6 @@ export class SetViews {
     const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(heap.byteLength / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
     new Uint8Array(hp).set(heap);
     const v = new SetViews(mem, hp);
-    // Readers of the old buffers are not readers of these.
-    for (let i = 0; i < READER_SLOTS; i++) v.i32[H.ACTIVE_EPOCH + i] = 0;
     v.i32[H.NODE_CAPACITY] = v.visibleSlots;
     return v;
   }
