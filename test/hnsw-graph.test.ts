@@ -199,6 +199,22 @@ describe('search', () => {
     expect(set.search(q, { count: 3 }).count).toBe(3);
   });
 
+  test('a COUNT (or EF, FILTER-EF) far above the cardinality is capped inside the engine', () => {
+    const rng = new Prng(55);
+    const set = VectorSet.create({ dim: 4, seed: 55 });
+    for (let i = 0; i < 40; i++) set.add(enc(`e${i}`), randomVector(rng, 4), { attr: enc('1') });
+    const q = set.prepare(randomVector(rng, 4));
+    const exact = set.search(q, { count: 2 ** 63, truth: true });
+    expect(exact.count).toBe(40);
+    for (let i = 1; i < exact.count; i++) expect(exact.dists[i]).toBeGreaterThanOrEqual(exact.dists[i - 1]);
+    expect(set.search(q, { count: Number.MAX_VALUE, ef: 2 ** 63 }).count).toBe(40);
+    expect(set.search(q, { count: Infinity, truth: true, filter: () => true }).count).toBe(40);
+    expect(set.search(q, { count: 2 ** 53, filter: () => true, filterEf: 2 ** 63 }).count).toBe(40);
+    // Nonsense below 1 (or NaN) means one result, as COUNT 1 would.
+    expect(set.search(q, { count: NaN, ef: NaN }).count).toBe(1);
+    expect(set.search(q, { count: 0, truth: true }).count).toBe(1);
+  });
+
   test('filtered search returns only matching elements; TRUTH + filter is exact', () => {
     const rng = new Prng(6);
     const dim = 16;
@@ -314,6 +330,62 @@ describe('deletion', () => {
         }
         expect(hits / 300).toBeGreaterThan(0.9);
       }
+    }
+  });
+
+  test('many identical vectors: inserts keep every node reachable', () => {
+    // New twins used to displace their twins' links to the rest of the graph until groups of
+    // identical vectors were cut off (564 of 600 nodes unreachable at M 4 with 15 distinct
+    // vectors). A link is now given up only when another path replaces it.
+    for (const M of [4, 8]) {
+      for (const distinct of [3, 15, 50]) {
+        const set = VectorSet.create({ dim: 3, M, seed: M + distinct });
+        for (let i = 0; i < 600; i++) {
+          const j = i % distinct;
+          set.add(enc(`n${i}`), Float32Array.from([j % 5, 1 + Math.floor(j / 5), (j * 7) % 3]));
+        }
+        expect(set.stats().unreachable).toBe(0);
+        expect(set.validate()).toEqual([]);
+      }
+    }
+  });
+
+  test('many identical vectors: inserts, updates and deletes down to a few keep every node reachable', () => {
+    // Orphans of a delete used to be left in two groups joined only through the deleted node
+    // (these seeds did, at M 4 and 8 with 5 distinct vectors); now the orphans are checked to
+    // be connected and joined when they are not.
+    for (const [M, distinct, seed] of [
+      [4, 5, 2],
+      [8, 5, 5],
+      [6, 5, 5],
+    ]) {
+      const rng = new Prng(seed * 100 + M);
+      const set = VectorSet.create({ dim: 4, M, seed });
+      const points = Array.from({ length: distinct }, (_, j) => randomVector(new Prng(j + 1), 4));
+      const alive: string[] = [];
+      let next = 0;
+      const drop = (i: number): void => {
+        expect(set.remove(enc(alive[i]))).toBe(true);
+        alive[i] = alive[alive.length - 1];
+        alive.pop();
+      };
+      for (let op = 0; op < 4000; op++) {
+        const roll = rng.float();
+        if (roll < 0.5 || alive.length < 10) {
+          alive.push(`n${next++}`);
+          set.add(enc(alive[alive.length - 1]), points[rng.int(distinct)]);
+        } else if (roll < 0.65) {
+          set.add(enc(alive[rng.int(alive.length)]), points[rng.int(distinct)]);
+        } else {
+          drop(rng.int(alive.length));
+        }
+        if (op % 250 === 249) expect(set.stats().unreachable).toBe(0);
+      }
+      while (alive.length > 50) {
+        drop(rng.int(alive.length));
+        if (alive.length % 25 === 0) expect(set.stats().unreachable).toBe(0);
+      }
+      expect(set.validate()).toEqual([]);
     }
   });
 

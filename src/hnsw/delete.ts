@@ -27,8 +27,8 @@
 
 import { beginWrite, endWrite } from './epoch.js';
 import { F, FLAGS_SHIFT, H, metaOf, type SetViews } from './layout.js';
-import { levelOf, linkCount, hasLink, maxLinks, readLinks, removeLink, appendLink } from './links.js';
-import { DEFAULT_EF_CONSTRUCTION, forceOneLink, selectNeighbours } from './insert.js';
+import { levelOf, linkCount, hasLink, listBase, listWords, maxLinks, readLinks, removeLink, appendLink } from './links.js';
+import { DEFAULT_EF_CONSTRUCTION, forceOneLink, makeRoom, selectNeighbours } from './insert.js';
 import type { GraphWriter } from './writer.js';
 
 const W1 = 0.7;
@@ -68,7 +68,10 @@ export function deleteNode(w: GraphWriter, slot: number): void {
     if (h[H.COUNT] > 1) {
       for (let lc = 0; lc <= level; lc++) {
         const k = starts[lc + 1] - starts[lc];
-        if (k > 0) reconnect(w, nbrs.slice(starts[lc], starts[lc + 1]), lc);
+        if (k === 0) continue;
+        const orphans = nbrs.slice(starts[lc], starts[lc + 1]);
+        reconnect(w, orphans, lc);
+        keepOrphansConnected(w, orphans, lc);
       }
     }
     w.retireSlot(slot);
@@ -286,4 +289,104 @@ function searchAround(w: GraphWriter, node: number, level: number): number {
   const n = s.searchLayer(q, ep, dEp, DEFAULT_EF_CONSTRUCTION, level);
   w.takeCandidates(n);
   return n;
+}
+
+/**
+ * Make sure the orphans of one level are still connected to each other (then the whole level
+ * is as connected as before the delete: every path through the deleted node went through two of
+ * its neighbours). The pairing above usually achieves it, but not always — with many identical
+ * vectors and a small M, groups of orphans could end up joined only through the deleted node.
+ *
+ * A breadth-first search grows from all orphans at once, each wave labelled with its orphan;
+ * where two waves meet their orphans are joined (union–find). It stops as soon as a single
+ * group remains — usually within a couple of hops — or after a budget of visited nodes. Groups
+ * still apart then get a direct link between their closest orphans that can take one.
+ */
+function keepOrphansConnected(w: GraphWriter, orphans: Int32Array, level: number): void {
+  const v = w.v;
+  const k = orphans.length;
+  if (k < 2) return;
+  const parent = new Int32Array(k);
+  for (let i = 0; i < k; i++) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  let groups = k;
+  const stamp = w.nextStamp();
+  const marks = w.marks;
+  const owner = w.owners;
+  const budget = 64 * k + 1024;
+  const queue = new Int32Array(budget);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < k; i++) {
+    const o = orphans[i];
+    if (marks[o] === stamp) {
+      // The same node twice cannot happen (no duplicate links), but stay safe.
+      const j = find(owner[o]);
+      if (j !== find(i)) {
+        parent[j] = find(i);
+        groups--;
+      }
+      continue;
+    }
+    marks[o] = stamp;
+    owner[o] = i;
+    queue[tail++] = o;
+  }
+  const words = listWords(v, level);
+  while (head < tail && groups > 1) {
+    const x = queue[head++];
+    const ox = owner[x];
+    const n = linkCount(v, x, level);
+    const base = listBase(v, x, level);
+    for (let j = 0; j < n && groups > 1; j++) {
+      const y = words[base + j];
+      if (marks[y] === stamp) {
+        const a = find(ox);
+        const b = find(owner[y]);
+        if (a !== b) {
+          parent[b] = a;
+          groups--;
+        }
+      } else if (tail < budget) {
+        marks[y] = stamp;
+        owner[y] = ox;
+        queue[tail++] = y;
+      }
+    }
+  }
+  if (groups === 1) return;
+  // Join every other group to the group of orphan 0, closest pair first. An orphan that is full
+  // first gives up a link its own group does not need (makeRoom keeps it connected).
+  const cap = maxLinks(v, level);
+  const pairs: number[] = [];
+  const pairDist: number[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      pairs.push(i * k + j);
+      pairDist.push(w.distance(orphans[i], orphans[j]));
+    }
+  }
+  const order = pairs.map((_, i) => i).sort((x, y) => pairDist[x] - pairDist[y]);
+  for (const p of order) {
+    if (groups === 1) return;
+    const i = Math.floor(pairs[p] / k);
+    const j = pairs[p] % k;
+    const gi = find(i);
+    const gj = find(j);
+    if (gi === gj) continue;
+    const a = orphans[i];
+    const b = orphans[j];
+    if (linkCount(v, a, level) >= cap && !makeRoom(w, a, level)) continue;
+    if (linkCount(v, b, level) >= cap && !makeRoom(w, b, level)) continue;
+    appendLink(v, a, level, b);
+    appendLink(v, b, level, a);
+    parent[gj] = gi;
+    groups--;
+  }
 }

@@ -32,6 +32,11 @@ function classOf(size: number): number {
   return SMALL_CLASSES + (log2 - LARGE_MIN_LOG2);
 }
 
+/** The block size of size class `cls` (what every block on its free list holds). */
+export function classBytes(cls: number): number {
+  return cls < SMALL_CLASSES ? (cls + 1) * 8 : 2 ** (cls - SMALL_CLASSES + LARGE_MIN_LOG2);
+}
+
 /** The bytes a request of `size` really takes. */
 export function blockBytes(size: number): number {
   if (size <= SMALL_LIMIT) return Math.max(8, (size + 7) & ~7);

@@ -112,11 +112,10 @@ export function selectNeighbours(
     if (c === slot) continue;
     const count = linkCount(v, slot, level);
     if (count >= want) return;
-    if (!isLive(v, c)) continue;
+    // Already linked: an earlier candidate's link may have been split through c (replaceLink).
+    if (!isLive(v, c) || hasLink(v, slot, level, c)) continue;
     const d = dists[i];
-    if (aggressive > 0) {
-      if (hasLink(v, slot, level, c)) continue;
-    } else {
+    if (aggressive === 0) {
       // Diversity: skip c if some accepted neighbour r is closer to c than the new node is.
       const base = listBase(v, slot, level);
       let diverse = true;
@@ -197,16 +196,97 @@ function tryLink(w: GraphWriter, slot: number, c: number, d: number, level: numb
     if (dropIdx < 0) return false;
     dropped = words[base + dropIdx];
   }
-  replaceLink(w, c, level, dropIdx, dropped, slot);
-  return true;
+  return replaceLink(w, c, level, dropIdx, dropped, slot);
 }
 
-/** In c's list at `level`, replace link #idx (to `dropped`) by `slot`, keeping reciprocity. */
-function replaceLink(w: GraphWriter, c: number, level: number, idx: number, dropped: number, slot: number): void {
+/**
+ * In c's list at `level`, replace link #idx (to `dropped`) by `slot`, keeping reciprocity — and
+ * connectivity. Taking a link away can cut the graph in two: with many identical vectors, say,
+ * new twins keep displacing the farthest link of their twins until no link leaves the group of
+ * twins at all (measured before this check: 600 inserts of 15 distinct vectors at M 4 left 564
+ * nodes unreachable). So the link c–dropped is given up only when a short path still joins the
+ * two (`nearbyPath`). Failing that, the link is *split*: dropped–slot–c replaces dropped–c, when
+ * `slot` has room (`dropped` always has: it just lost c). Returns false, changing nothing, when
+ * neither is possible. On 20k × 128 clustered vectors about 7% of replacements split a link and
+ * recall is unchanged (0.9365 against 0.9355 at EF 100).
+ */
+function replaceLink(w: GraphWriter, c: number, level: number, idx: number, dropped: number, slot: number): boolean {
   const v = w.v;
+  const split = !hasLink(v, slot, level, dropped) && !nearbyPath(w, c, dropped, slot, level);
+  if (split && linkCount(v, slot, level) + 1 >= maxLinks(v, level)) return false;
   removeLink(v, dropped, level, c);
   setLinkAt(v, c, level, idx, slot);
   appendLink(v, slot, level, c);
+  if (split) {
+    appendLink(v, dropped, level, slot);
+    appendLink(v, slot, level, dropped);
+  }
+  return true;
+}
+
+/**
+ * Whether `b` reaches `a` at `level` over at most three links without using the link a–b,
+ * counting `slot` (about to be linked to a) and its neighbours as a's neighbours. A sufficient
+ * test, not an exact one: O(links²) with the writer's stamps, no search. A triangle alone is
+ * too strict (most far links are in none: 81% of replacements would split), three links are
+ * enough to leave only the true bridges.
+ */
+function nearbyPath(w: GraphWriter, a: number, b: number, slot: number, level: number): boolean {
+  const v = w.v;
+  const stamp = w.nextStamp();
+  const marks = w.marks;
+  const words = listWords(v, level);
+  const na = linkCount(v, a, level);
+  const ba = listBase(v, a, level);
+  for (let j = 0; j < na; j++) marks[words[ba + j]] = stamp;
+  marks[slot] = stamp;
+  const ns = linkCount(v, slot, level);
+  const bs = listBase(v, slot, level);
+  for (let j = 0; j < ns; j++) marks[words[bs + j]] = stamp;
+  marks[b] = 0;
+  const nb = linkCount(v, b, level);
+  const bb = listBase(v, b, level);
+  for (let j = 0; j < nb; j++) {
+    const y = words[bb + j];
+    if (y !== a && marks[y] === stamp) return true;
+  }
+  for (let j = 0; j < nb; j++) {
+    const y = words[bb + j];
+    if (y === a) continue;
+    const ny = linkCount(v, y, level);
+    const by = listBase(v, y, level);
+    for (let k = 0; k < ny; k++) {
+      const z = words[by + k];
+      if (z !== b && marks[z] === stamp) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Free one link slot of `node` at `level` by dropping its farthest link whose other end stays
+ * connected to it by a short path (and keeps another link). Returns whether a slot was freed.
+ */
+export function makeRoom(w: GraphWriter, node: number, level: number): boolean {
+  const v = w.v;
+  const words = listWords(v, level);
+  const base = listBase(v, node, level);
+  const n = linkCount(v, node, level);
+  let best = -1;
+  let bestDist = -Infinity;
+  for (let j = 0; j < n; j++) {
+    const z = words[base + j];
+    if (linkCount(v, z, level) < 2) continue;
+    const d = w.distance(node, z);
+    if (d > bestDist && nearbyPath(w, node, z, node, level)) {
+      bestDist = d;
+      best = z;
+    }
+  }
+  if (best < 0) return false;
+  removeLink(v, best, level, node);
+  removeLink(v, node, level, best);
+  return true;
 }
 
 /**
@@ -237,10 +317,7 @@ export function forceOneLink(w: GraphWriter, slot: number, level: number, n: num
         best = j;
       }
     }
-    if (best >= 0) {
-      replaceLink(w, c, level, best, words[base + best], slot);
-      return true;
-    }
+    if (best >= 0 && replaceLink(w, c, level, best, words[base + best], slot)) return true;
   }
   return false;
 }

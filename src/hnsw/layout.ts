@@ -46,6 +46,7 @@
 // Everything a search needs is reachable from the header, so a structured-cloneable handle
 // `{ records, heap }` is all a worker needs (see `SetViews.attach`).
 
+import { getRandomValues } from 'node:crypto';
 import {
   asGrowable,
   createGrowableSab,
@@ -115,13 +116,22 @@ export const H = {
   HEAP_LIVE: 30,
   /** Per reader slot: the epoch its running search started in, 0 when idle. */
   ACTIVE_EPOCH: 32,
-  /** Heap allocator free-list heads, one per size class. */
+  /** Heap allocator free-list heads, one per size class (HEAP_CLASSES = 149 words). */
   FREE_LISTS: 64,
+  /**
+   * The name hash key, 2 words (a 64-bit HalfSipHash key): random per set at creation, kept in
+   * images, so names from the network can not be chosen to collide (elements.ts).
+   */
+  NAME_KEY: 216,
 } as const;
 
 export const HEADER_BYTES = 4096;
 export const MAGIC = 0x56534554; // 'VSET'
-export const LAYOUT_VERSION = 1;
+/**
+ * 2: keyed name hashing (NAME_KEY). Images of version 1 (an unkeyed name table) are refused:
+ * their table would have to be rebuilt, not loaded.
+ */
+export const LAYOUT_VERSION = 2;
 
 /** Record field byte offsets. */
 export const R = {
@@ -198,6 +208,11 @@ export interface SetHandle {
   readonly heap: SharedArrayBuffer;
 }
 
+/** `n` random 32-bit words from the system's CSPRNG (name hash keys, validation salts). */
+export function randomWords(n: number): Uint32Array {
+  return getRandomValues(new Uint32Array(n));
+}
+
 const HEAP_MAX_BYTES = 2 ** 31 - 8;
 const RECORDS_MAX_BYTES_GSAB = 2 ** 32 - WASM_PAGE;
 
@@ -262,7 +277,13 @@ export class SetViews {
   }
 
   /** Create the buffers of a new, empty set and write its header. Writer only. */
-  static create(g: Geometry, projInputDim: number, seedWords: Uint32Array, forceJs = false): SetViews {
+  static create(
+    g: Geometry,
+    projInputDim: number,
+    seedWords: Uint32Array,
+    forceJs = false,
+    nameKey: Uint32Array = randomWords(2),
+  ): SetViews {
     const scratchBase = HEADER_BYTES;
     // One scratch record per reader slot, plus one for the writer.
     const recBase = scratchBase + (READER_SLOTS + 1) * g.stride;
@@ -293,6 +314,8 @@ export class SetViews {
     h[H.SCRATCH_BASE] = scratchBase;
     h[H.REC_BASE] = recBase;
     for (let i = 0; i < 4; i++) h[H.RNG + i] = seedWords[i] | 0;
+    h[H.NAME_KEY] = nameKey[0] | 0;
+    h[H.NAME_KEY + 1] = nameKey[1] | 0;
     h[H.NODE_CAPACITY] = Math.floor((buf.byteLength - recBase) / g.stride);
     return new SetViews(records, asGrowable(heap));
   }
@@ -303,7 +326,8 @@ export class SetViews {
 
   /**
    * Fresh buffers holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), for
-   * loading a set saved byte for byte. The caller validates the result before using it.
+   * loading a set saved byte for byte. Only for images that passed the checks of image.ts;
+   * adoptImage then resets what belonged to the writing process.
    */
   static fromBytes(records: Uint8Array, heap: Uint8Array, forceJs = false): SetViews {
     if (records.byteLength < HEADER_BYTES) throw new Error('records image too short');
@@ -315,8 +339,6 @@ export class SetViews {
     const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(heap.byteLength / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
     new Uint8Array(hp).set(heap);
     const v = new SetViews(mem, hp);
-    // Readers of the old buffers are not readers of these.
-    for (let i = 0; i < READER_SLOTS; i++) v.i32[H.ACTIVE_EPOCH + i] = 0;
     v.i32[H.NODE_CAPACITY] = v.visibleSlots;
     return v;
   }

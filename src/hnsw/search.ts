@@ -443,19 +443,25 @@ export class Searcher {
    */
   searchAt(q: number, opts: SearchOptions, out: SearchResults): number {
     const v = this.v;
-    const count = Math.max(1, Math.floor(opts.count));
     const card = Atomics.load(v.i32, H.COUNT);
     if (card === 0) {
       out.count = 0;
       return 0;
     }
+    // COUNT has no upper limit (VSIM COUNT 2^63 is legal), but no search can return more than
+    // the set holds: cap it here, so the result heaps and buffers are sized by the cardinality
+    // and never by the request (NaN or anything below 1 counts as 1).
+    const asked = Math.floor(opts.count);
+    const count = asked >= 1 ? Math.min(asked, card) : 1;
     let n: number;
     if (opts.truth) {
       n = this.exact(q, count, opts.filter);
     } else {
-      const ef = Math.min(Math.max(opts.ef ?? DEFAULT_EF, count), card);
+      const askedEf = Math.floor(opts.ef ?? DEFAULT_EF);
+      const ef = Math.min(Math.max(askedEf >= 1 ? askedEf : DEFAULT_EF, count), card);
+      const filterEf = Math.floor(opts.filterEf ?? count * 100);
       n = opts.filter
-        ? this.knn(q, ef, opts.filter, opts.filterEf ?? count * 100)
+        ? this.knn(q, ef, opts.filter, filterEf >= 1 ? filterEf : count * 100)
         : this.knn(q, ef);
     }
     const eps = opts.epsilon === undefined ? Infinity : Math.fround(opts.epsilon);

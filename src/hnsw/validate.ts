@@ -1,21 +1,8 @@
-// Structural validation of a set's graph: the checks the tests run after every change and the
-// snapshot loader will run before accepting a file (spec §11.3, design invariant 4).
-//
-// Returns a list of human-readable problems; an empty list means the graph is sound:
-//  - header: counts in range, entry point live and on the top level (or -1 for an empty set);
-//  - every slot below the high-water mark is live, deleted (in limbo) or free, and the live
-//    count matches the header;
-//  - every live node: level ≤ 16, links per level ≤ capacity, every link in bounds, not to
-//    itself, not duplicated, to a live node that has that level, and reciprocated;
-//  - every live node is reachable from the entry point on level 0 (which implies reachable at
-//    all: search always ends with a level-0 walk, so level-0 connectivity is what matters).
-//
-// `graphStats` reports the same walk's figures for benchmarks (unreachable counts, degrees).
+// Graph figures for benchmarks and VINFO-like reports: live, unreachable and isolated nodes,
+// mean level-0 degree. The structural checks (bounds, reciprocity, reachability, the heap, the
+// name table …) are in image.ts, shared by `VectorSet.validate()` and the image loader.
 
-import { COUNT_MASK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, MAX_LEVEL, R, type SetViews } from './layout.js';
-import { linkCount, listBase, listWords, maxLinks } from './links.js';
-
-const MAX_PROBLEMS = 50;
+import { COUNT_MASK, F, FLAGS_SHIFT, H, type SetViews } from './layout.js';
 
 export interface GraphStats {
   live: number;
@@ -25,94 +12,6 @@ export interface GraphStats {
   isolated: number;
   avgDegree0: number;
   maxLevel: number;
-}
-
-export function validateGraph(v: SetViews): string[] {
-  const problems: string[] = [];
-  const add = (msg: string): boolean => {
-    if (problems.length < MAX_PROBLEMS) problems.push(msg);
-    return problems.length < MAX_PROBLEMS;
-  };
-  v.refresh();
-  const h = v.i32;
-  const hw = h[H.HIGH_WATER];
-  const count = h[H.COUNT];
-  const entry = h[H.ENTRY];
-  const maxLevel = h[H.MAX_LEVEL];
-  if (hw < 0 || hw > v.visibleSlots) return [`high-water mark ${hw} outside the records memory (${v.visibleSlots} slots)`];
-  if (count < 0 || count > hw) add(`count ${count} outside 0..${hw}`);
-
-  let live = 0;
-  for (let s = 0; s < hw; s++) {
-    const meta = h[v.recOff(s) >>> 2];
-    const flags = meta >>> FLAGS_SHIFT;
-    if (flags !== F.LIVE && flags !== F.DELETED && flags !== F.FREE) {
-      if (!add(`slot ${s}: bad flags ${flags}`)) return problems;
-    }
-    if (flags === F.LIVE) live++;
-  }
-  if (live !== count) add(`header count ${count} but ${live} live nodes`);
-
-  if (count === 0) {
-    if (entry !== -1) add(`empty set with entry point ${entry}`);
-    return problems;
-  }
-  if (entry < 0 || entry >= hw || (h[v.recOff(entry) >>> 2] >>> FLAGS_SHIFT) !== F.LIVE) {
-    add(`entry point ${entry} is not a live node`);
-    return problems;
-  }
-  const entryLevel = (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK;
-  if (entryLevel !== maxLevel) add(`max level ${maxLevel} but the entry point has level ${entryLevel}`);
-
-  for (let s = 0; s < hw; s++) {
-    const rec = v.recOff(s);
-    const meta = h[rec >>> 2];
-    if (meta >>> FLAGS_SHIFT !== F.LIVE) continue;
-    const level = (meta >>> LEVEL_SHIFT) & LEVEL_MASK;
-    if (level > MAX_LEVEL) {
-      if (!add(`node ${s}: level ${level} above ${MAX_LEVEL}`)) return problems;
-      continue;
-    }
-    if (level > maxLevel) add(`node ${s}: level ${level} above the graph's max level ${maxLevel}`);
-    if (level > 0 && h[(rec + R.UPPER) >>> 2] === 0) {
-      if (!add(`node ${s}: level ${level} but no upper link block`)) return problems;
-      continue;
-    }
-    if ((meta & COUNT_MASK) > maxLinks(v, 0)) {
-      if (!add(`node ${s}: ${meta & COUNT_MASK} links on level 0, capacity ${maxLinks(v, 0)}`)) return problems;
-      continue;
-    }
-    for (let lc = 0; lc <= level; lc++) {
-      const n = linkCount(v, s, lc);
-      const words = listWords(v, lc);
-      const base = listBase(v, s, lc);
-      for (let i = 0; i < n; i++) {
-        const t = words[base + i];
-        let bad: string | null = null;
-        if (t < 0 || t >= hw) bad = `link to ${t} out of bounds`;
-        else if (t === s) bad = 'link to itself';
-        else if (h[v.recOff(t) >>> 2] >>> FLAGS_SHIFT !== F.LIVE) bad = `link to ${t}, which is not live`;
-        else if (((h[v.recOff(t) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK) < lc) bad = `link to ${t}, which has no level ${lc}`;
-        else {
-          for (let j = 0; j < i; j++) if (words[base + j] === t) bad = `duplicate link to ${t}`;
-          if (bad === null) {
-            const tn = linkCount(v, t, lc);
-            const tw = listWords(v, lc);
-            const tb = listBase(v, t, lc);
-            let back = false;
-            for (let j = 0; j < tn; j++) if (tw[tb + j] === s) back = true;
-            if (!back) bad = `link to ${t} is not reciprocated`;
-          }
-        }
-        if (bad !== null && !add(`node ${s} level ${lc}: ${bad}`)) return problems;
-      }
-    }
-  }
-  if (problems.length > 0) return problems;
-
-  const stats = graphStats(v);
-  if (stats.unreachable > 0) add(`${stats.unreachable} live node(s) unreachable from the entry point on level 0`);
-  return problems;
 }
 
 /** Reachability and degree figures (one BFS over level 0 from the entry point). */

@@ -22,6 +22,11 @@ export class GraphWriter {
   nbrs = new Int32Array(64);
   worstIdx = -1;
   worstDist = 0;
+  /** Per-slot stamps for set membership tests (insert.ts shareNeighbour); see nextStamp. */
+  marks = new Int32Array(64);
+  /** Per-slot scratch values that go with `marks` (delete.ts keepOrphansConnected). */
+  owners = new Int32Array(64);
+  private stamp = 0;
 
   constructor(v: SetViews, kernel?: KernelKind) {
     this.v = v;
@@ -35,6 +40,17 @@ export class GraphWriter {
 
   distance(a: number, b: number): number {
     return this.s.dist(this.v.recOff(a), this.v.recOff(b));
+  }
+
+  /** A fresh stamp for `marks`, which is made to cover every slot below the high-water mark. */
+  nextStamp(): number {
+    const hw = this.v.i32[H.HIGH_WATER];
+    if (this.marks.length < hw || this.stamp === 0x7fffffff) {
+      this.marks = new Int32Array(Math.max(hw, this.marks.length * 2));
+      this.owners = new Int32Array(this.marks.length);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
   }
 
   /** Copy the searcher's last output into the candidate buffers. */

@@ -13,14 +13,16 @@
 // deleted, a new one inserted, and the element is pointed at it — so the attribute is kept
 // without copying and the name index is untouched.
 //
-// Name table: `cap` (a power of two ≥ 16) entries of two u32 — element ref, 32-bit hash. Entry 0
+// Name table: `cap` (a power of two ≥ 16) entries of two u32 — element ref, 32-bit hash (keyed
+// per set, see hashName: names come from the network and must not be able to collide). Entry 0
 // is reserved and holds the capacity itself, so a reader needs a single header word (NAME_TABLE)
 // to find a consistent table: the writer builds a bigger table completely, then swaps the header
 // word and retires the old table to limbo. Empty = 0, tombstone = 1 (refs are 8-aligned and > 0).
 // Linear probing; rebuilt when live + tombstones would exceed 3/4 of the capacity.
 
 import { heapAlloc } from '../hnsw/heap.js';
-import { H, type SetViews } from '../hnsw/layout.js';
+import { showName, type SetCheck } from '../hnsw/image.js';
+import { H, R, type SetViews } from '../hnsw/layout.js';
 import type { GraphWriter } from '../hnsw/writer.js';
 
 const E_LEN = 0;
@@ -35,16 +37,64 @@ export function elementBytes(nameLen: number): number {
   return E_NAME + nameLen;
 }
 
-/** 32-bit FNV-1a followed by murmur3's finaliser (FNV alone clusters badly with linear probing). */
-export function hashName(bytes: Uint8Array, off = 0, len = bytes.length): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ bytes[off + i], 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+/**
+ * The name hash: HalfSipHash-2-4 (Aumasson & Bernstein's 32-bit SipHash variant, 32-bit output)
+ * keyed with the set's 64-bit NAME_KEY.
+ *
+ * Names come from the network. With an unkeyed hash (this table used FNV-1a before) anyone can
+ * compute offline a million names that land in one probe chain, and every VADD/VISMEMBER/VSIM
+ * ELE then scans the chain: a set of n names costs O(n²) to build. A keyed PRF with a random
+ * per-set key makes the bucket of a name unpredictable without the key, which never leaves the
+ * server (it is in the set's header and in its images, never in a reply). Redis protects its
+ * dicts the same way (SipHash-1-2 with a random per-process key); HalfSipHash is the variant
+ * built for 32-bit arithmetic, which is what JavaScript does fast. Cost: about 90 ns for a
+ * 16-byte name (FNV-1a took 70) — noise beside a lookup's read section, let alone an insert.
+ */
+export function hashName(k0: number, k1: number, bytes: Uint8Array, off = 0, len = bytes.length): number {
+  let v0 = k0 | 0;
+  let v1 = k1 | 0;
+  let v2 = 0x6c796765 ^ k0;
+  let v3 = 0x74656462 ^ k1;
+  const end = off + (len & ~3);
+  let i = off;
+  for (; i < end; i += 4) {
+    const m = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    v3 ^= m;
+    for (let r = 0; r < 2; r++) {
+      v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+      v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+      v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+      v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+    }
+    v0 ^= m;
+  }
+  let b = len << 24;
+  const left = len & 3;
+  if (left === 3) b |= bytes[i + 2] << 16;
+  if (left >= 2) b |= bytes[i + 1] << 8;
+  if (left >= 1) b |= bytes[i];
+  v3 ^= b;
+  for (let r = 0; r < 2; r++) {
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+  }
+  v0 ^= b;
+  v2 ^= 0xff;
+  for (let r = 0; r < 4; r++) {
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+  }
+  return (v1 ^ v3) | 0;
+}
+
+/** `hashName` with the set's own key. */
+export function setHashName(v: SetViews, bytes: Uint8Array, off = 0, len = bytes.length): number {
+  const h = v.i32;
+  return hashName(h[H.NAME_KEY], h[H.NAME_KEY + 1], bytes, off, len);
 }
 
 export function elementNode(v: SetViews, elem: number): number {
@@ -96,7 +146,7 @@ export function findElement(v: SetViews, name: Uint8Array): number {
   const t = table >>> 2;
   const cap = hi32[t];
   const mask = cap - 1;
-  const hash = hashName(name);
+  const hash = setHashName(v, name);
   let i = hash & mask;
   for (let probes = 0; probes < cap; probes++) {
     if (i === 0) i = 1;
@@ -113,8 +163,11 @@ function tableCap(v: SetViews): number {
   return table === 0 ? 0 : v.hi32[table >>> 2];
 }
 
-/** Place `elem` in `table` (writer; the table must have room). */
-function placeInTable(v: SetViews, table: number, elem: number, hash: number): void {
+/**
+ * Place `elem` in `table` (writer; the table must have room). Returns 1 when it took an empty
+ * entry, 0 when it reused a tombstone (NAME_USED counts non-empty entries).
+ */
+function placeInTable(v: SetViews, table: number, elem: number, hash: number): number {
   const hi32 = v.hi32;
   const t = table >>> 2;
   const mask = hi32[t] - 1;
@@ -125,7 +178,7 @@ function placeInTable(v: SetViews, table: number, elem: number, hash: number): v
     if (ref === EMPTY || ref === TOMB) {
       hi32[t + 2 * i + 1] = hash;
       Atomics.store(hi32, t + 2 * i, elem);
-      return;
+      return ref === EMPTY ? 1 : 0;
     }
     i = (i + 1) & mask;
   }
@@ -177,8 +230,7 @@ export function indexElement(w: GraphWriter, elem: number, liveElements: number)
   const v = w.v;
   const cap = tableCap(v);
   if (cap === 0 || (v.i32[H.NAME_USED] + 1) * 4 > (cap - 1) * 3) rebuildTable(w, liveElements);
-  placeInTable(v, v.i32[H.NAME_TABLE], elem, hashName(elementNameView(v, elem)));
-  v.i32[H.NAME_USED]++;
+  v.i32[H.NAME_USED] += placeInTable(v, v.i32[H.NAME_TABLE], elem, setHashName(v, elementNameView(v, elem)));
 }
 
 /** Remove `elem` from the index and retire its block and attribute (writer). */
@@ -189,7 +241,7 @@ export function removeElement(w: GraphWriter, elem: number): void {
   const cap = v.hi32[t];
   const mask = cap - 1;
   const name = elementNameView(v, elem);
-  let i = hashName(name) & mask;
+  let i = setHashName(v, name) & mask;
   for (let probes = 0; probes < cap; probes++) {
     if (i === 0) i = 1;
     const ref = v.hi32[t + 2 * i];
@@ -237,3 +289,187 @@ export function* tableElements(v: SetViews): Generator<number> {
     if (ref !== EMPTY && ref !== TOMB) yield ref;
   }
 }
+
+export interface NameTableStats {
+  /** Entries in the table (a power of two; entry 0 is the header). */
+  capacity: number;
+  /** Live names. */
+  live: number;
+  /** Tombstones waiting for the next rebuild. */
+  tombstones: number;
+  /** Longest and mean number of entries a lookup of a present name inspects. */
+  maxProbe: number;
+  meanProbe: number;
+}
+
+/** Probe-length figures of the name table (tests and benchmarks: collision floods show here). */
+export function nameTableStats(v: SetViews): NameTableStats {
+  const table = v.i32[H.NAME_TABLE];
+  if (table === 0) return { capacity: 0, live: 0, tombstones: 0, maxProbe: 0, meanProbe: 0 };
+  const t = table >>> 2;
+  const cap = v.hi32[t];
+  let live = 0;
+  let tombstones = 0;
+  let maxProbe = 0;
+  let total = 0;
+  for (let i = 1; i < cap; i++) {
+    const ref = v.hi32[t + 2 * i];
+    if (ref === EMPTY) continue;
+    if (ref === TOMB) {
+      tombstones++;
+      continue;
+    }
+    live++;
+    // Probing visits 1, 2, … cap−1 cyclically (entry 0 is skipped): distance from the home slot.
+    const home = Math.max(v.hi32[t + 2 * i + 1] & (cap - 1), 1);
+    const probes = ((i - home + cap - 1) % (cap - 1)) + 1;
+    total += probes;
+    if (probes > maxProbe) maxProbe = probes;
+  }
+  return { capacity: cap, live, tombstones, maxProbe, meanProbe: live > 0 ? total / live : 0 };
+}
+
+/**
+ * The element half of a full check (see hnsw/image.ts), after the graph half passed:
+ *  - the name table inside the heap, a power of two of entries ≥ 16, header word clean, its
+ *    live + tombstone count equal to NAME_USED and at most 3/4 full (so probing always meets
+ *    an empty entry and insertion always finds room);
+ *  - every entry an element block inside the heap, overlapping nothing, whose stored hash is its
+ *    name's hash under the set's key, pointing to a live node that points back to it; its
+ *    attribute block (if any) inside the heap, overlapping nothing;
+ *  - every element found by its own name: linear probing from its home entry reaches it
+ *    without crossing an empty entry (one pass over the table, tracking runs of non-empty
+ *    entries — not one lookup per name, which a table crafted into a single cluster would
+ *    make quadratic);
+ *  - names unique: equal names have equal hashes and lie in the same run, so duplicates are
+ *    looked for among equal hashes within each run;
+ *  - as many elements as live nodes (with the back pointers: one element per live node and
+ *    one live node per element), attributes-count equal to the elements with an attribute.
+ */
+export function checkElements(c: SetCheck): boolean {
+  const { i32, hi32, hu8 } = c.v;
+  const table = i32[H.NAME_TABLE];
+  if (table === 0) {
+    if (c.count > 0) return !c.fail(`no name table but ${c.count} elements`);
+    if (i32[H.NAME_USED] !== 0 || i32[H.ATTR_COUNT] !== 0) return !c.fail('no name table but name or attribute counts');
+    return true;
+  }
+  if (!c.inHeap(table, 8)) return !c.fail(`name table at ${table} outside the heap`);
+  const t = table >>> 2;
+  const cap = hi32[t];
+  if (!(cap >= MIN_CAP && cap <= 2 ** 27 && (cap & (cap - 1)) === 0)) return !c.fail(`name table capacity ${cap} invalid`);
+  if (!c.claim(table, cap * 8, 'the name table')) return false;
+  if (hi32[t + 1] !== 0) return !c.fail('name table header entry is not clean');
+  const k0 = i32[H.NAME_KEY];
+  const k1 = i32[H.NAME_KEY + 1];
+  const hw = c.hw;
+  const lvl = c.lvl;
+  let used = 0;
+  let live = 0;
+  let attrs = 0;
+  let emptyAt = -1;
+  for (let i = 1; i < cap; i++) {
+    const ref = hi32[t + 2 * i];
+    const hash = hi32[t + 2 * i + 1];
+    if (ref === EMPTY) {
+      if (hash !== 0) return !c.fail(`name table entry ${i} is empty but holds a hash`);
+      if (emptyAt < 0) emptyAt = i;
+      continue;
+    }
+    used++;
+    if (ref === TOMB) continue;
+    live++;
+    if (!c.inHeap(ref, E_NAME)) return !c.fail(`name table entry ${i}: element at ${ref} outside the heap`);
+    const len = hi32[(ref + E_LEN) >>> 2];
+    if (!(len >= 0 && c.inHeap(ref, E_NAME + len))) return !c.fail(`element at ${ref}: name of ${len} bytes outside the heap`);
+    // Messages name the element; they are built only on failure (this loop runs per element).
+    const what = (): string => `element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))}`;
+    let r = c.claimBlock(ref, elementBytes(len), true);
+    if (r !== 0) return !c.fail(c.claimProblem(r, ref, elementBytes(len), what()));
+    if (hashName(k0, k1, hu8, ref + E_NAME, len) !== hash) return !c.fail(`${what()}: wrong hash in the name table`);
+    const node = hi32[(ref + E_NODE) >>> 2];
+    if (!(node >= 0 && node < hw && lvl[node] >= 0)) return !c.fail(`${what()} points to slot ${node}, which is not a live node`);
+    if (i32[(c.recOff(node) + R.ELEM) >>> 2] !== ref) return !c.fail(`node ${node} does not point back to ${what()}`);
+    const attr = hi32[(ref + E_ATTR) >>> 2];
+    if (attr !== 0) {
+      if (!c.inHeap(attr, 4)) return !c.fail(`${what()}: attribute at ${attr} outside the heap`);
+      const alen = hi32[attr >>> 2];
+      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return !c.fail(`${what()}: attribute of ${alen} bytes outside the heap`);
+      r = c.claimBlock(attr, attrBytes(alen), true);
+      if (r !== 0) return !c.fail(c.claimProblem(r, attr, attrBytes(alen), `${what()}'s attribute`));
+      attrs++;
+    }
+  }
+  if (used !== i32[H.NAME_USED]) return !c.fail(`name table holds ${used} entries, the header says ${i32[H.NAME_USED]}`);
+  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
+  if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
+  if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
+  return probeRuns(c, t, cap, emptyAt);
+}
+
+/** Probe chains unbroken, names unique (see checkElements). */
+function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolean {
+  const { hi32, hu8 } = c.v;
+  const span = cap - 1; // probing cycles over entries 1 … cap−1
+  const mask = cap - 1;
+  let run = 0;
+  let hashes = new Int32Array(16);
+  let refs = new Int32Array(16);
+  let n = 0;
+  for (let step = 1; step <= span; step++) {
+    const i = ((emptyAt - 1 + step) % span) + 1;
+    const ref = hi32[t + 2 * i];
+    if (ref === EMPTY) {
+      if (n > 1 && !uniqueNames(c, hashes, refs, n)) return false;
+      run = 0;
+      n = 0;
+      continue;
+    }
+    if (ref !== TOMB) {
+      const hash = hi32[t + 2 * i + 1];
+      const home = Math.max(hash & mask, 1);
+      const dist = (i - home + span) % span;
+      if (dist > run) {
+        const len = hi32[(ref + E_LEN) >>> 2];
+        return !c.fail(`element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))} is not found by its name (probe chain broken)`);
+      }
+      if (n === hashes.length) {
+        const h2 = new Int32Array(n * 2);
+        h2.set(hashes);
+        hashes = h2;
+        const r2 = new Int32Array(n * 2);
+        r2.set(refs);
+        refs = r2;
+      }
+      hashes[n] = hash;
+      refs[n] = ref;
+      n++;
+    }
+    run++;
+  }
+  return true;
+}
+
+/** Among the n elements of one run, no two with the same name. */
+function uniqueNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, n: number): boolean {
+  const sorted = hashes.slice(0, n).sort();
+  for (let j = 1; j < n; j++) {
+    if (sorted[j] !== sorted[j - 1] || (j > 1 && sorted[j - 2] === sorted[j])) continue;
+    // Elements sharing this hash: compare their names in sorted order.
+    const h = sorted[j];
+    const { hi32, hu8 } = c.v;
+    const names: Buffer[] = [];
+    for (let k = 0; k < n; k++) {
+      if (hashes[k] !== h) continue;
+      const ref = refs[k];
+      const len = hi32[(ref + E_LEN) >>> 2];
+      names.push(Buffer.from(hu8.buffer, hu8.byteOffset + ref + E_NAME, len));
+    }
+    names.sort(Buffer.compare);
+    for (let k = 1; k < names.length; k++) {
+      if (names[k].equals(names[k - 1])) return !c.fail(`duplicate element name ${showName(names[k])}`);
+    }
+  }
+  return true;
+}
+

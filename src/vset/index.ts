@@ -31,28 +31,33 @@ import {
 import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
 import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
-import { graphStats, validateGraph, type GraphStats } from '../hnsw/validate.js';
+import { graphStats, type GraphStats } from '../hnsw/validate.js';
+import { adoptImage, checkGraph, ImageError, imageViews, SetCheck } from '../hnsw/image.js';
 import { GraphWriter, publishNode } from '../hnsw/writer.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import {
   attrView,
+  checkElements,
   createElement,
   elementAttrRef,
   elementNameView,
   elementNode,
   findElement,
   indexElement,
+  nameTableStats,
   removeElement,
   setAttribute,
   setElementNode,
-  tableElements,
+  type NameTableStats,
 } from './elements.js';
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
 import { buildProjection, project } from './projection.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
+export { ImageError } from '../hnsw/image.js';
 export { SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 export type { GraphStats } from '../hnsw/validate.js';
+export type { NameTableStats } from './elements.js';
 export type { KernelKind } from '../hnsw/kernels.js';
 
 export const DEFAULT_M = 16;
@@ -72,6 +77,11 @@ export interface CreateOptions {
   seed?: number;
   /** Force the plain-JS kernels and buffers (tests, benchmarks); default: WebAssembly. */
   kernel?: KernelKind;
+  /**
+   * The 64-bit key of the name hash as two 32-bit words; random (from the system CSPRNG) when
+   * omitted, which is what a server must do. Tests pin it to reproduce a table layout.
+   */
+  nameKey?: readonly [number, number];
 }
 
 export interface AddOptions {
@@ -142,7 +152,8 @@ export class VectorSet {
       throw new RangeError(`projection input dimension ${from} must be in ${dim}..${MAX_DIM}`);
     }
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
-    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js');
+    const key = opts.nameKey ? Uint32Array.from(opts.nameKey) : undefined;
+    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js', key);
     const set = new VectorSet(v, true, opts.kernel);
     if (from !== 0) {
       const w = set.writer as GraphWriter;
@@ -164,10 +175,27 @@ export class VectorSet {
 
   /**
    * A set from a byte image of its two buffers (see `images`), owned by the calling thread.
-   * Nothing is rebuilt; call `validate()` before trusting an image from disk.
+   * The images may be arbitrary bytes (a file, a RESTORE payload): they are checked completely
+   * first (hnsw/image.ts, elements.ts) and refused with an `ImageError` naming the first problem
+   * unless they form a fully consistent set; nothing is allocated in shared memory before that.
+   * Nothing is rebuilt: the bytes are copied as they are. Slots and heap blocks that were waiting
+   * for reclamation when the image was taken become free.
    */
   static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind } = {}): VectorSet {
-    return new VectorSet(SetViews.fromBytes(records, heap, opts.kernel === 'js'), true, opts.kernel);
+    const check = checkImages(records, heap);
+    if (!check.ok) throw new ImageError(check.problems[0]);
+    const v = SetViews.fromBytes(records, heap, opts.kernel === 'js');
+    adoptImage(v, check);
+    return new VectorSet(v, true, opts.kernel);
+  }
+
+  /**
+   * Check byte images the way `fromImages` does, without loading them: null when they form a
+   * consistent set, else the first problem.
+   */
+  static validateImages(records: Uint8Array, heap: Uint8Array): string | null {
+    const check = checkImages(records, heap);
+    return check.ok ? null : check.problems[0];
   }
 
   /**
@@ -573,35 +601,46 @@ export class VectorSet {
 
   // ---- checks ----------------------------------------------------------------------------
 
-  /** Graph and element-index consistency; an empty list means OK. */
+  /**
+   * Every check `fromImages` makes, on the live set (owner thread, between writes): an empty list
+   * means OK. Items waiting for reclamation are allowed, as they are in images.
+   */
   validate(): string[] {
     const v = this.v;
-    const problems = validateGraph(v);
-    let elements = 0;
-    for (const elem of tableElements(v)) {
-      elements++;
-      const node = elementNode(v, elem);
-      if (node < 0 || node >= v.i32[H.HIGH_WATER]) {
-        problems.push(`element at ${elem} points to slot ${node} out of bounds`);
-        continue;
-      }
-      if (((v.i32[v.recOff(node) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) {
-        problems.push(`element "${Buffer.from(elementNameView(v, elem)).toString()}" points to a dead node ${node}`);
-        continue;
-      }
-      if (v.i32[(v.recOff(node) + R.ELEM) >>> 2] !== elem) problems.push(`node ${node} does not point back to its element`);
-      if (findElement(v, elementNameView(v, elem)) !== elem) problems.push(`element at ${elem} is not found by name`);
-    }
-    if (elements !== this.card) problems.push(`${elements} named elements but ${this.card} live nodes`);
-    let attrs = 0;
-    for (const elem of tableElements(v)) if (elementAttrRef(v, elem) !== 0) attrs++;
-    if (attrs !== this.attributesCount) problems.push(`attributes-count ${this.attributesCount} but ${attrs} attributes`);
-    return problems;
+    v.refresh();
+    // Fixed-length heap views: element access through length-tracking ones is slower.
+    const top = v.i32[H.HEAP_TOP];
+    const views = { i32: v.i32, u8: v.u8, hi32: new Int32Array(v.heap, 0, top >>> 2), hu8: new Uint8Array(v.heap, 0, top) };
+    return runChecks(new SetCheck(views, false), v.u8.byteLength, top).problems;
   }
 
   stats(): GraphStats {
     return graphStats(this.v);
   }
+
+  /** Name table figures: capacity, live entries, tombstones, probe lengths. */
+  nameIndexStats(): NameTableStats {
+    return nameTableStats(this.v);
+  }
+}
+
+/** Run every check; an exception (there should be none) becomes a problem, never escapes. */
+function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetCheck {
+  try {
+    if (checkGraph(c, recordsBytes, heapBytes) && checkElements(c)) c.reachability();
+  } catch (e) {
+    c.fail(`check failed: ${(e as Error).message}`);
+  }
+  return c;
+}
+
+function checkImages(records: Uint8Array, heap: Uint8Array): SetCheck {
+  if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
+    const c = new SetCheck(imageViews(new Uint8Array(0), new Uint8Array(0)), true);
+    c.fail('images must be byte arrays');
+    return c;
+  }
+  return runChecks(new SetCheck(imageViews(records, heap), true), records.byteLength, heap.byteLength);
 }
 
 /** Helpers for the command layer and tests. */

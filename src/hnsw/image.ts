@@ -1,0 +1,680 @@
+// Checking a set's two buffers completely: the loader's gate for byte images (snapshots, AOF
+// bases, RESTORE payloads — arbitrary bytes as far as this file knows) and `validate()` for a
+// live set. Design invariant 4: a file that fails is refused with a precise message; nothing
+// here may crash, hang, read outside the images or allocate by an unchecked number.
+//
+// What "consistent" means — everything the engine relies on without checking again later:
+//
+//  header   magic and layout version; dimension, quantisation and M in range and agreeing with
+//           the record stride and bases; the records image exactly as long as the high-water
+//           mark says; counts, entry point, max level, free-slot head in range; the heap image
+//           exactly as long as the heap top; the level generator's state not all zero (it would
+//           then draw level 16 for every node); every unused header word zero;
+//  records  every slot below the high-water mark live, deleted (in limbo when the image was
+//           taken) or free, with no unknown meta bits; a live node's level ≤ 16 and ≤ the max
+//           level, at most 2·M level-0 links, an upper-level block inside the heap and sized for
+//           its level (none at level 0), upper lists terminated cleanly, vector padding zero;
+//  links    every link in bounds, not to itself, not duplicated in its list, to a live node
+//           that has that level, and reciprocated — checked in one pass with salted,
+//           order-independent hashes (below) and only then, to name the culprit, link by link;
+//  lists    the free-slot list and the heap allocator's 149 free lists, each walked at most
+//           once per item (a cycle is an overlap, see heap blocks);
+//  heap     every block anyone points at (upper links, elements, attributes, the name table,
+//           the REDUCE matrix, free blocks) inside the heap and overlapping no other block —
+//           a bitmap with one bit per 8 bytes; this is what makes every later write safe;
+//  elements (elements.ts) the name table, every element found by its own name, names unique,
+//           one element per live node and back, attributes counted;
+//  graph    the entry point live and on the top level; every live node reachable from it on
+//           level 0.
+//
+// Every check is linear in the image size (the name-table duplicate check is O(n log n) at
+// worst), and the checker allocates only arrays sized by the high-water mark or the heap size,
+// both already bounded by the byte lengths of the images.
+//
+// Reciprocity in one pass: for each node x, D[x] accumulates f(y, level) for every out-link
+// x→y and f(y, level) for every in-link y→x, by XOR. When links are reciprocal every term
+// appears twice and D[x] = 0 for all x; a one-way link leaves f(·) in two accumulators. f is a
+// mixing function salted from the CSPRNG per check (two independent 32-bit lanes), so a crafted
+// image can not arrange for its one-way links to cancel out.
+//
+// Images may hold what a live set holds between two reclamations: slots and heap blocks retired
+// but not yet reclaimed. Deleted slots are listed (`deleted`) and heap bytes nobody points at
+// are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
+
+import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
+import {
+  COUNT_MASK,
+  EMPTY_LINK,
+  F,
+  FLAGS_SHIFT,
+  geometry,
+  H,
+  HEADER_BYTES,
+  LAYOUT_VERSION,
+  LEVEL_MASK,
+  LEVEL_SHIFT,
+  MAGIC,
+  MAX_DIM,
+  MAX_LEVEL,
+  MAX_M,
+  MIN_M,
+  quantBytes,
+  R,
+  randomWords,
+  READER_SLOTS,
+  upperBlockBytes,
+  metaOf,
+  type Quant,
+  type SetViews,
+} from './layout.js';
+
+/** Largest heap the engine makes (heap.ts); the checker trusts no larger size. */
+const HEAP_LIMIT = 2 ** 31 - 8;
+const MAX_PROBLEMS = 50;
+
+/** The thrown form of a refusal: a plain Error with the first problem found as its message. */
+export class ImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
+
+/** The four typed-array views the checker reads (a SetViews has them too). */
+export interface CheckViews {
+  /** Records memory (header, scratch, node records) as words and bytes. */
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  /** Heap as words and bytes. */
+  readonly hi32: Int32Array;
+  readonly hu8: Uint8Array;
+}
+
+/** Header words that hold something; every other word of the 4 KiB header must be zero. */
+function headerWordUsed(i: number): boolean {
+  if (i <= H.HEAP_LIVE) return true; // 0 … 30, all named
+  if (i >= H.ACTIVE_EPOCH && i < H.ACTIVE_EPOCH + READER_SLOTS) return true;
+  if (i >= H.FREE_LISTS && i < H.FREE_LISTS + HEAP_CLASSES) return true;
+  if (i === H.NAME_KEY || i === H.NAME_KEY + 1) return true;
+  return false;
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** A printable, bounded rendering of a name for messages. */
+export function showName(bytes: Uint8Array): string {
+  const s = Buffer.from(bytes.subarray(0, 40)).toString('latin1');
+  return JSON.stringify(bytes.length > 40 ? `${s}…` : s);
+}
+
+/**
+ * The checker's state, shared by the graph checks here and the element checks in elements.ts.
+ * `image` mode checks bytes to be loaded (the records must end exactly at the high-water mark);
+ * live mode checks a set in use (its buffers are longer than what is used).
+ */
+export class SetCheck {
+  readonly problems: string[] = [];
+  readonly v: CheckViews;
+  readonly image: boolean;
+
+  dim = 0;
+  quant = 0 as Quant;
+  M = 0;
+  stride = 0;
+  vecBytes = 0;
+  linkOff = 0;
+  recBase = 0;
+  hw = 0;
+  count = 0;
+  entry = -1;
+  maxLevel = 0;
+  heapTop = 0;
+
+  /** Per slot below the high-water mark: the node's level if live, -1 otherwise. */
+  lvl: Int8Array = new Int8Array(0);
+  /** Slots found deleted (in limbo when the image was taken). */
+  readonly deleted: number[] = [];
+  /** Bytes of blocks in use (everything claimed but free blocks and deleted nodes' upper blocks). */
+  liveHeapBytes = 0;
+  /** Bytes of live nodes' upper-link blocks, as the writer counts them (H.UPPER_BYTES). */
+  upperBytes = 0;
+  private used: Int32Array = new Int32Array(0);
+
+  constructor(v: CheckViews, image: boolean) {
+    this.v = v;
+    this.image = image;
+  }
+
+  get ok(): boolean {
+    return this.problems.length === 0;
+  }
+
+  /** Record a problem; returns false once enough have been collected to stop. */
+  fail(msg: string): boolean {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(msg);
+    return this.problems.length < MAX_PROBLEMS;
+  }
+
+  word(i: number): number {
+    return this.v.i32[i];
+  }
+
+  recOff(slot: number): number {
+    return this.recBase + slot * this.stride;
+  }
+
+  /** Whether [off, off+bytes) is an 8-aligned range of the heap past the null reference. */
+  inHeap(off: number, bytes: number): boolean {
+    return (off & 7) === 0 && off >= 8 && bytes >= 0 && off + bytes <= this.heapTop;
+  }
+
+  /**
+   * Mark the block [off, off + blockBytes(size)) as taken by `what`. Fails (once, with the
+   * block's owner named) when it leaves the heap or overlaps a block claimed before.
+   */
+  claim(off: number, size: number, what: string, live = true): boolean {
+    const r = this.claimBlock(off, size, live);
+    if (r === 0) return true;
+    this.fail(this.claimProblem(r, off, size, what));
+    return false;
+  }
+
+  /** The message for a failed claimBlock. */
+  claimProblem(code: number, off: number, size: number, what: string): string {
+    return code === 1
+      ? `${what}: block at ${off} of ${blockBytes(size)} bytes outside the heap (${this.heapTop} bytes)`
+      : `${what}: block at ${off} overlaps another block of the heap`;
+  }
+
+  /** claim without a message: 0 taken, 1 outside the heap, 2 overlapping. */
+  claimBlock(off: number, size: number, live: boolean): number {
+    const bytes = blockBytes(size);
+    if (!this.inHeap(off, bytes)) return 1;
+    const used = this.used;
+    let u = off >>> 3;
+    const end = (off + bytes) >>> 3;
+    // Partial first word, whole words, partial last word.
+    while (u < end && (u & 31) !== 0) {
+      if (used[u >>> 5] & (1 << (u & 31))) return 2;
+      used[u >>> 5] |= 1 << (u & 31);
+      u++;
+    }
+    while (u + 32 <= end) {
+      if (used[u >>> 5] !== 0) return 2;
+      used[u >>> 5] = -1;
+      u += 32;
+    }
+    while (u < end) {
+      if (used[u >>> 5] & (1 << (u & 31))) return 2;
+      used[u >>> 5] |= 1 << (u & 31);
+      u++;
+    }
+    if (live) this.liveHeapBytes += bytes;
+    return 0;
+  }
+
+  /** Runs of heap bytes nobody claimed, as [start, end) pairs (8-aligned, from offset 8). */
+  gaps(): number[] {
+    const out: number[] = [];
+    const units = this.heapTop >>> 3;
+    const used = this.used;
+    let start = -1;
+    for (let u = 1; u < units; u++) {
+      const taken = (used[u >>> 5] & (1 << (u & 31))) !== 0;
+      if (!taken && start < 0) start = u;
+      else if (taken && start >= 0) {
+        out.push(start * 8, u * 8);
+        start = -1;
+      }
+    }
+    if (start >= 0) out.push(start * 8, units * 8);
+    return out;
+  }
+
+  // ---- the checks ------------------------------------------------------------------------
+
+  /** Header words against each other and against the buffer lengths. */
+  header(recordsBytes: number, heapBytes: number): boolean {
+    const w = (i: number): number => this.word(i);
+    if (w(H.MAGIC) >>> 0 !== MAGIC) return !this.fail('bad magic in the records header (not a vsetd vector set)');
+    if (w(H.LAYOUT_VERSION) !== LAYOUT_VERSION) {
+      return !this.fail(`unsupported layout version ${w(H.LAYOUT_VERSION)} (this engine reads ${LAYOUT_VERSION})`);
+    }
+    const dim = w(H.DIM);
+    const quant = w(H.QUANT);
+    const M = w(H.M);
+    if (!(dim >= 1 && dim <= MAX_DIM)) return !this.fail(`dimension ${dim} out of range 1..${MAX_DIM}`);
+    if (!(quant >= 0 && quant <= 2)) return !this.fail(`unknown quantisation ${quant}`);
+    if (!(M >= MIN_M && M <= MAX_M)) return !this.fail(`M ${M} out of range ${MIN_M}..${MAX_M}`);
+    const g = geometry(dim, quant as Quant, M);
+    if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {
+      return !this.fail(`record stride ${w(H.STRIDE)} / vector bytes ${w(H.VEC_BYTES)} do not match dimension ${dim}, M ${M}`);
+    }
+    this.dim = dim;
+    this.quant = quant as Quant;
+    this.M = M;
+    this.stride = g.stride;
+    this.vecBytes = g.vecBytes;
+    this.linkOff = g.linkOff;
+    const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
+    if (w(H.SCRATCH_BASE) !== HEADER_BYTES || w(H.REC_BASE) !== recBase) return !this.fail('record base offsets do not match the layout');
+    this.recBase = recBase;
+    const hw = w(H.HIGH_WATER);
+    const slots = Math.floor((recordsBytes - recBase) / g.stride);
+    if (!(hw >= 0 && hw <= slots)) return !this.fail(`high-water mark ${hw} beyond the ${Math.max(0, slots)} records in the image`);
+    if (this.image && recordsBytes !== recBase + hw * g.stride) {
+      return !this.fail(`records image of ${recordsBytes} bytes, but ${hw} records end at ${recBase + hw * g.stride}`);
+    }
+    this.hw = hw;
+    const top = w(H.HEAP_TOP);
+    if (!(top >= 8 && (top & 7) === 0 && top <= HEAP_LIMIT && (this.image ? top === heapBytes : top <= heapBytes))) {
+      return !this.fail(`heap top ${top} does not match the heap image (${heapBytes} bytes)`);
+    }
+    this.heapTop = top;
+    const proj = w(H.PROJ_INPUT_DIM);
+    if (proj !== 0 && !(proj >= dim && proj <= MAX_DIM)) return !this.fail(`projection input dimension ${proj} invalid for dimension ${dim}`);
+    if ((proj === 0) !== (w(H.PROJ_REF) === 0)) return !this.fail('projection input dimension and projection matrix disagree');
+    const count = w(H.COUNT);
+    if (!(count >= 0 && count <= hw)) return !this.fail(`element count ${count} larger than the ${hw} records`);
+    this.count = count;
+    const maxLevel = w(H.MAX_LEVEL);
+    if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return !this.fail(`max level ${maxLevel} out of range 0..${MAX_LEVEL}`);
+    this.maxLevel = maxLevel;
+    const entry = w(H.ENTRY);
+    if (!(entry >= -1 && entry < hw)) return !this.fail(`entry point ${entry} out of range`);
+    this.entry = entry;
+    const free = w(H.FREE_SLOT);
+    if (!(free >= -1 && free < hw)) return !this.fail(`free slot list head ${free} out of range`);
+    const attrs = w(H.ATTR_COUNT);
+    if (!(attrs >= 0 && attrs <= count)) return !this.fail(`attributes-count ${attrs} outside 0..${count}`);
+    if (w(H.NAME_USED) < 0) return !this.fail(`name table entry count ${w(H.NAME_USED)} negative`);
+    const idHi = w(H.LAST_ID_HI);
+    if (!(idHi >= 0 && idHi < 2 ** 21)) return !this.fail('node id counter out of range');
+    if (idHi * 2 ** 32 + (w(H.LAST_ID_LO) >>> 0) < count) return !this.fail('node id counter below the element count');
+    if ((w(H.RNG) | w(H.RNG + 1) | w(H.RNG + 2) | w(H.RNG + 3)) === 0) return !this.fail('level generator state is all zero');
+    for (let i = 0; i < HEADER_BYTES / 4; i++) {
+      if (!headerWordUsed(i) && w(i) !== 0) return !this.fail(`header word ${i} is not zero`);
+    }
+    return true;
+  }
+
+  /** Node records: flags, levels, upper blocks, padding. Fills `lvl` and `deleted`. */
+  records(): boolean {
+    const { i32, u8, hi32 } = this.v;
+    const hw = this.hw;
+    const M = this.M;
+    const lvl = (this.lvl = new Int8Array(hw).fill(-1));
+    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
+    const padFrom = R.VEC + quantBytes(this.dim, this.quant);
+    const padTo = R.VEC + this.vecBytes;
+    // BIN stores whole 64-bit words: the bits past the dimension in the last word must be 0.
+    const binTail = this.quant === 2 && this.dim % 64 !== 0 ? this.dim : -1;
+    let live = 0;
+    for (let s = 0; s < hw; s++) {
+      const rec = this.recOff(s);
+      const meta = i32[rec >>> 2];
+      const flags = meta >>> FLAGS_SHIFT;
+      const level = (meta >>> LEVEL_SHIFT) & LEVEL_MASK;
+      const upper = i32[(rec + R.UPPER) >>> 2];
+      if (((meta >>> 21) & 7) !== 0) {
+        if (!this.fail(`slot ${s}: unknown bits in its meta word`)) return false;
+        continue;
+      }
+      if (flags === F.FREE) {
+        if ((meta & COUNT_MASK) !== 0 || level !== 0 || upper !== 0) {
+          if (!this.fail(`free slot ${s} has links, a level or an upper block`)) return false;
+        }
+        continue;
+      }
+      if (flags !== F.LIVE && flags !== F.DELETED) {
+        if (!this.fail(`slot ${s}: bad flags ${flags}`)) return false;
+        continue;
+      }
+      if (level > MAX_LEVEL) {
+        if (!this.fail(`node ${s}: level ${level} above ${MAX_LEVEL}`)) return false;
+        continue;
+      }
+      const deleted = flags === F.DELETED;
+      if (level === 0) {
+        if (upper !== 0) {
+          if (!this.fail(`node ${s}: level 0 but an upper block`)) return false;
+          continue;
+        }
+      } else {
+        const r = this.claimBlock(upper, upperBlockBytes(level, M), !deleted);
+        if (r !== 0) {
+          if (!this.fail(this.claimProblem(r, upper, upperBlockBytes(level, M), `node ${s}'s upper links`))) return false;
+          continue;
+        }
+      }
+      if (deleted) {
+        this.deleted.push(s);
+        continue;
+      }
+      live++;
+      if (level > this.maxLevel) {
+        if (!this.fail(`node ${s}: level ${level} above the graph's max level ${this.maxLevel}`)) return false;
+        continue;
+      }
+      if ((meta & COUNT_MASK) > 2 * M) {
+        if (!this.fail(`node ${s}: ${meta & COUNT_MASK} links on level 0, capacity ${2 * M}`)) return false;
+        continue;
+      }
+      if (level > 0) this.upperBytes += upperBlockBytes(level, M);
+      // Upper lists: links, then EMPTY_LINK to the end of the list (appendLink relies on it).
+      let clean = true;
+      for (let l = 1; l <= level && clean; l++) {
+        const base = (upper >>> 2) + (l - 1) * M;
+        let j = 0;
+        while (j < M && hi32[base + j] !== EMPTY_LINK) j++;
+        for (; j < M; j++) if (hi32[base + j] !== EMPTY_LINK) clean = false;
+        if (!clean && !this.fail(`node ${s} level ${l}: link after the end of the list`)) return false;
+      }
+      if (!clean) continue;
+      for (let b = padFrom; b < padTo; b++) {
+        if (u8[rec + b] !== 0) {
+          clean = false;
+          break;
+        }
+      }
+      if (clean && binTail >= 0) {
+        const last = rec + R.VEC + (binTail >>> 3);
+        if (u8[last] >>> (binTail & 7) !== 0) clean = false;
+        for (let b = last + 1; b < rec + padFrom; b++) if (u8[b] !== 0) clean = false;
+      }
+      if (!clean) {
+        if (!this.fail(`node ${s}: vector padding is not zero`)) return false;
+        continue;
+      }
+      lvl[s] = level;
+    }
+    if (!this.ok) return false;
+    if (live !== this.count) return !this.fail(`header count ${this.count} but ${live} live nodes`);
+    return true;
+  }
+
+  /** Links: bounds, liveness, levels, self links, duplicates, reciprocity. */
+  links(): boolean {
+    const { i32, hi32 } = this.v;
+    const hw = this.hw;
+    const M = this.M;
+    const lvl = this.lvl;
+    // One 8-word record per node so that a link costs one random memory access:
+    // [level or -1, duplicate stamp, D lane 1, D lane 2, f(node, 0) lane 1, f(node, 0) lane 2].
+    const info = new Int32Array(hw * 8);
+    const salt = randomWords(4);
+    const s0 = salt[0] | 0;
+    const s1 = salt[1] | 1;
+    const s2 = salt[2] | 0;
+    const s3 = salt[3] | 0;
+    for (let x = 0; x < hw; x++) {
+      const o = x << 3;
+      info[o] = lvl[x];
+      info[o + 4] = fmix32((x + s0) ^ s1);
+      info[o + 5] = fmix32(Math.imul(x ^ s2, 0x9e3779b1) + s3);
+    }
+    let stamp = 0;
+    for (let s = 0; s < hw; s++) {
+      const level = lvl[s];
+      if (level < 0) continue;
+      const rec = this.recOff(s);
+      const so = s << 3;
+      for (let l = 0; l <= level; l++) {
+        let words: Int32Array;
+        let base: number;
+        let n: number;
+        let fs1: number;
+        let fs2: number;
+        if (l === 0) {
+          words = i32;
+          base = (rec + this.linkOff) >>> 2;
+          n = i32[rec >>> 2] & COUNT_MASK;
+          fs1 = info[so + 4];
+          fs2 = info[so + 5];
+        } else {
+          words = hi32;
+          base = (i32[(rec + R.UPPER) >>> 2] >>> 2) + (l - 1) * M;
+          n = 0;
+          while (n < M && words[base + n] !== EMPTY_LINK) n++;
+          fs1 = fmix32((s + s0) ^ Math.imul(l + 1, s1));
+          fs2 = fmix32(Math.imul(s ^ s2, 0x9e3779b1) + l + s3);
+        }
+        stamp++;
+        for (let j = 0; j < n; j++) {
+          const t = words[base + j];
+          const to = t << 3;
+          let bad: string | null = null;
+          if (!(t >= 0 && t < hw)) bad = `link to ${t} out of bounds`;
+          else if (t === s) bad = 'link to itself';
+          else if (info[to] < 0) bad = `link to ${t}, which is not live`;
+          else if (info[to] < l) bad = `link to ${t}, which has no level ${l}`;
+          else if (info[to + 1] === stamp) bad = `duplicate link to ${t}`;
+          if (bad !== null) {
+            if (!this.fail(`node ${s} level ${l}: ${bad}`)) return false;
+            continue;
+          }
+          info[to + 1] = stamp;
+          if (l === 0) {
+            info[so + 2] ^= info[to + 4];
+            info[so + 3] ^= info[to + 5];
+          } else {
+            info[so + 2] ^= fmix32((t + s0) ^ Math.imul(l + 1, s1));
+            info[so + 3] ^= fmix32(Math.imul(t ^ s2, 0x9e3779b1) + l + s3);
+          }
+          info[to + 2] ^= fs1;
+          info[to + 3] ^= fs2;
+        }
+      }
+    }
+    if (!this.ok) return false;
+    let mismatched = 0;
+    // Naming the culprits costs O(links²) per node: spend a bounded amount of work on it.
+    this.work = 0;
+    for (let s = 0; s < hw; s++) {
+      if ((info[(s << 3) + 2] | info[(s << 3) + 3]) === 0) continue;
+      mismatched++;
+      if (this.work > 20_000_000) continue;
+      const culprit = this.oneWayLink(s);
+      if (culprit !== null && !this.fail(culprit)) return false;
+    }
+    if (mismatched > 0 && this.ok) this.fail(`links of ${mismatched} node(s) are not reciprocated`);
+    return this.ok;
+  }
+
+  /** The first link of `s` that is not reciprocated, as a message (slow; error path only). */
+  private oneWayLink(s: number): string | null {
+    const level = this.lvl[s];
+    for (let l = 0; l <= level; l++) {
+      for (const t of this.list(s, l)) {
+        const back = this.list(t, l);
+        this.work += back.length;
+        if (!back.includes(s)) return `node ${s} level ${l}: link to ${t} is not reciprocated`;
+      }
+    }
+    return null;
+  }
+  private work = 0;
+
+  /** A node's links at a level (already checked to be well formed). */
+  list(s: number, l: number): number[] {
+    const { i32, hi32 } = this.v;
+    const rec = this.recOff(s);
+    const out: number[] = [];
+    if (l === 0) {
+      const n = i32[rec >>> 2] & COUNT_MASK;
+      const base = (rec + this.linkOff) >>> 2;
+      for (let j = 0; j < n; j++) out.push(i32[base + j]);
+    } else {
+      const base = (i32[(rec + R.UPPER) >>> 2] >>> 2) + (l - 1) * this.M;
+      for (let j = 0; j < this.M && hi32[base + j] !== EMPTY_LINK; j++) out.push(hi32[base + j]);
+    }
+    return out;
+  }
+
+  /** The free-slot list: in bounds, free slots only, no cycle, every free slot on it. */
+  freeSlots(): boolean {
+    const i32 = this.v.i32;
+    const hw = this.hw;
+    let free = 0;
+    for (let s = 0; s < hw; s++) if (i32[this.recOff(s) >>> 2] >>> FLAGS_SHIFT === F.FREE) free++;
+    const seen = new Uint8Array(hw);
+    let walked = 0;
+    for (let s = i32[H.FREE_SLOT]; s !== -1; ) {
+      if (!(s >= 0 && s < hw)) return !this.fail(`free slot list points to ${s}, outside 0..${hw - 1}`);
+      if (i32[this.recOff(s) >>> 2] >>> FLAGS_SHIFT !== F.FREE) return !this.fail(`free slot list reaches slot ${s}, which is not free`);
+      if (seen[s]) return !this.fail(`free slot list loops at slot ${s}`);
+      seen[s] = 1;
+      walked++;
+      s = i32[(this.recOff(s) + R.ELEM) >>> 2];
+    }
+    if (walked !== free) return !this.fail(`${free - walked} free slot(s) are not on the free slot list`);
+    return true;
+  }
+
+  /** The allocator's free lists: every block inside the heap and overlapping nothing. */
+  freeBlocks(): boolean {
+    const { i32, hi32 } = this.v;
+    for (let c = 0; c < HEAP_CLASSES; c++) {
+      const bytes = classBytes(c);
+      // Each step claims at least 8 new bytes, so the walk ends within heapTop / 8 steps; a
+      // cycle revisits a claimed block and fails as an overlap.
+      for (let off = i32[H.FREE_LISTS + c]; off !== 0; off = hi32[off >>> 2]) {
+        if (!this.claim(off, bytes, `free list of ${bytes}-byte blocks`, false)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The REDUCE matrix: dim × input-dim floats inside the heap, all finite. */
+  projection(): boolean {
+    const from = this.word(H.PROJ_INPUT_DIM);
+    if (from === 0) return true;
+    const ref = this.word(H.PROJ_REF);
+    const bytes = this.dim * from * 4;
+    if (!this.inHeap(ref, bytes)) return !this.fail(`projection matrix (${this.dim} × ${from}) outside the heap`);
+    if (!this.claim(ref, bytes, 'the projection matrix')) return false;
+    const hi32 = this.v.hi32;
+    for (let i = ref >>> 2, end = (ref + bytes) >>> 2; i < end; i++) {
+      if ((hi32[i] & 0x7f800000) === 0x7f800000) return !this.fail('projection matrix holds a non-finite value');
+    }
+    return true;
+  }
+
+  /** Entry point live on the top level; every live node reachable from it on level 0. */
+  reachability(): boolean {
+    const lvl = this.lvl;
+    if (this.count === 0) {
+      if (this.entry !== -1 || this.maxLevel !== 0) return !this.fail(`empty set with entry point ${this.entry}, max level ${this.maxLevel}`);
+      return true;
+    }
+    const entry = this.entry;
+    if (entry < 0 || lvl[entry] < 0) return !this.fail(`entry point ${entry} is not a live node`);
+    if (lvl[entry] !== this.maxLevel) return !this.fail(`max level ${this.maxLevel} but the entry point has level ${lvl[entry]}`);
+    const i32 = this.v.i32;
+    const hw = this.hw;
+    const seen = new Uint8Array(hw);
+    const queue = new Int32Array(this.count);
+    let head = 0;
+    let tail = 0;
+    seen[entry] = 1;
+    queue[tail++] = entry;
+    while (head < tail) {
+      const rec = this.recOff(queue[head++]);
+      const n = i32[rec >>> 2] & COUNT_MASK;
+      const base = (rec + this.linkOff) >>> 2;
+      for (let j = 0; j < n; j++) {
+        const t = i32[base + j];
+        if (seen[t]) continue;
+        seen[t] = 1;
+        queue[tail++] = t;
+      }
+    }
+    if (tail !== this.count) return !this.fail(`${this.count - tail} live node(s) unreachable from the entry point on level 0`);
+    return true;
+  }
+}
+
+/**
+ * Views over image bytes for the checker, without touching shared memory: the input itself when
+ * it is 4-byte aligned, else an aligned copy.
+ */
+export function imageViews(records: Uint8Array, heap: Uint8Array): CheckViews {
+  const aligned = (b: Uint8Array): Uint8Array => {
+    if (b.byteOffset % 4 === 0 && b.byteLength % 4 === 0) return b;
+    const copy = new Uint8Array(Math.ceil(b.byteLength / 4) * 4);
+    copy.set(b);
+    return copy;
+  };
+  const r = aligned(records);
+  const h = aligned(heap);
+  return {
+    i32: new Int32Array(r.buffer, r.byteOffset, r.byteLength >>> 2),
+    u8: r,
+    hi32: new Int32Array(h.buffer, h.byteOffset, h.byteLength >>> 2),
+    hu8: h,
+  };
+}
+
+/** The graph half of a check (the element half is in elements.ts); true when all passed. */
+export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number): boolean {
+  if (recordsBytes < HEADER_BYTES) return !c.fail(`records image of ${recordsBytes} bytes is shorter than the header`);
+  return (
+    c.header(recordsBytes, heapBytes) &&
+    c.records() &&
+    c.links() &&
+    c.freeSlots() &&
+    c.freeBlocks() &&
+    c.projection()
+  );
+}
+
+/**
+ * After a successful image check, on the fresh shared buffers holding a copy of the images:
+ * reset what belongs to the process that wrote them (seqlock, epoch, reader slots), turn slots
+ * that were in limbo into free slots and heap bytes nobody points at (blocks that were in limbo)
+ * into free blocks, and recount the heap statistics — so nothing the image held is leaked.
+ */
+export function adoptImage(v: SetViews, c: SetCheck): void {
+  const h = v.i32;
+  const gaps = c.gaps();
+  h[H.SEQ] = 0;
+  h[H.EPOCH] = 1;
+  for (let i = 0; i < READER_SLOTS; i++) h[H.ACTIVE_EPOCH + i] = 0;
+  for (const s of c.deleted) {
+    const rec = v.recOff(s);
+    const level = (h[rec >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK;
+    const upper = h[(rec + R.UPPER) >>> 2];
+    if (upper !== 0) heapFree(v, upper, upperBlockBytes(level, v.M));
+    h[rec >>> 2] = metaOf(0, 0, F.FREE);
+    h[(rec + R.UPPER) >>> 2] = 0;
+    h[(rec + R.ELEM) >>> 2] = h[H.FREE_SLOT];
+    h[H.FREE_SLOT] = s;
+  }
+  for (let i = 0; i < gaps.length; i += 2) {
+    // Carve the run into blocks the allocator can hand out again: powers of two from 2 KiB,
+    // then small blocks (every size class holds exactly its class size, blocks never merge).
+    let off = gaps[i];
+    let rem = gaps[i + 1] - off;
+    while (rem >= 2048) {
+      const p = 2 ** Math.floor(Math.log2(rem));
+      heapFree(v, off, p);
+      off += p;
+      rem -= p;
+    }
+    while (rem > 1024) {
+      heapFree(v, off, 1024);
+      off += 1024;
+      rem -= 1024;
+    }
+    if (rem > 0) heapFree(v, off, rem);
+  }
+  h[H.HEAP_LIVE] = c.liveHeapBytes;
+  h[H.UPPER_BYTES] = c.upperBytes;
+}
+

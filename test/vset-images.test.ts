@@ -1,0 +1,369 @@
+// Loading byte images (snapshots, AOF bases, RESTORE payloads) is a gate for arbitrary bytes:
+// VectorSet.fromImages accepts only a fully consistent set and refuses anything else with an
+// Error naming the problem — never another exception, never a hang, never a set that fails
+// validate() or cannot be searched and written. Targeted damage first (each with the message it
+// must produce), then thousands of seeded random corruptions.
+import { describe, expect, test } from 'vitest';
+import { ImageError, Quant, SearchResults, VectorSet } from '../src/vset/index.js';
+import { Prng } from '../src/hnsw/prng.js';
+import { H, R } from '../src/hnsw/layout.js';
+import { enterRead, exitRead } from '../src/hnsw/epoch.js';
+import { hashName } from '../src/vset/elements.js';
+import type { SetViews } from '../src/hnsw/layout.js';
+
+const enc = (s: string): Uint8Array => Buffer.from(s);
+
+function gauss(rng: Prng, dim: number): Float32Array {
+  return Float32Array.from({ length: dim }, () => rng.gauss());
+}
+
+interface Base {
+  label: string;
+  records: Uint8Array;
+  heap: Uint8Array;
+  dim: number;
+  inputDim: number;
+}
+
+/** A set after inserts (some with attributes), updates and deletes, reclaimed, as images. */
+function build(label: string, opts: { dim: number; quant: Quant; M: number; projectFrom?: number }, n: number, seed: number): Base {
+  const rng = new Prng(seed);
+  const set = VectorSet.create({ ...opts, seed });
+  const inputDim = opts.projectFrom ?? opts.dim;
+  for (let i = 0; i < n; i++) set.add(enc(`e${i}`), gauss(rng, inputDim), i % 3 === 0 ? { attr: enc(`{"i":${i}}`) } : {});
+  for (let i = 0; i < n; i += 4) set.remove(enc(`e${i}`));
+  for (let i = 1; i < n; i += 9) set.add(enc(`e${i}`), gauss(rng, inputDim), { attr: i % 2 ? null : enc('x') });
+  set.reclaim();
+  expect(set.validate()).toEqual([]);
+  const img = set.images();
+  return { label, records: img.records.slice(), heap: img.heap.slice(), dim: opts.dim, inputDim };
+}
+
+const bases: Base[] = [
+  build('Q8', { dim: 16, quant: Quant.Q8, M: 6 }, 160, 1),
+  build('NOQUANT', { dim: 8, quant: Quant.NoQuant, M: 4 }, 120, 2),
+  build('BIN', { dim: 70, quant: Quant.Bin, M: 5 }, 120, 3),
+  build('REDUCE', { dim: 6, quant: Quant.Q8, M: 4, projectFrom: 20 }, 100, 4),
+];
+
+const word = (b: Uint8Array, i: number): number => new DataView(b.buffer, b.byteOffset).getInt32(i * 4, true);
+const setWord = (b: Uint8Array, i: number, x: number): void => new DataView(b.buffer, b.byteOffset).setInt32(i * 4, x, true);
+
+/** Load, or return the refusal's message. */
+function load(records: Uint8Array, heap: Uint8Array): VectorSet | string {
+  try {
+    return VectorSet.fromImages(records, heap);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ImageError);
+    expect((e as Error).message.length).toBeGreaterThan(5);
+    return (e as Error).message;
+  }
+}
+
+function refused(records: Uint8Array, heap: Uint8Array): string {
+  const r = load(records, heap);
+  expect(typeof r, 'a damaged image was accepted').toBe('string');
+  expect(VectorSet.validateImages(records, heap)).toBe(r);
+  return r as string;
+}
+
+/** An accepted set must be valid, searchable and writable. */
+function exercise(set: VectorSet, base: Base, rng: Prng): void {
+  expect(set.validate()).toEqual([]);
+  const out = new SearchResults();
+  const q = set.prepare(gauss(rng, base.inputDim));
+  set.search(q, { count: 5, ef: 20 }, out);
+  expect(out.count).toBe(Math.min(5, set.card));
+  for (let i = 0; i < out.count; i++) expect(set.isLive(out.ids[i])).toBe(true);
+  set.search(q, { count: 5, truth: true }, out);
+  expect(out.count).toBe(Math.min(5, set.card));
+  for (const node of [...set.nodes()].slice(0, 3)) expect(set.lookup(set.nameOf(node))).toBe(node);
+  set.add(enc('fresh'), gauss(rng, base.inputDim), { attr: enc('{"a":1}') });
+  const first = set.nodes().next().value as number;
+  set.remove(set.nameOf(first));
+  expect(set.validate()).toEqual([]);
+}
+
+describe('targeted damage is refused with a precise message', () => {
+  const base = bases[0];
+  const rec = (): Uint8Array => base.records.slice();
+  const heap = (): Uint8Array => base.heap.slice();
+  const stride = word(base.records, H.STRIDE);
+  const recBase = word(base.records, H.REC_BASE);
+  const linkOff = R.VEC + word(base.records, H.VEC_BYTES);
+  const hw = word(base.records, H.HIGH_WATER);
+  const metaWord = (slot: number): number => (recBase + slot * stride) >>> 2;
+  const linkWord = (slot: number, i: number): number => (recBase + slot * stride + linkOff) / 4 + i;
+  const liveSlot = (b: Uint8Array, from = 0): number => {
+    for (let s = from; s < hw; s++) if (word(b, metaWord(s)) >>> 24 === 1 && (word(b, metaWord(s)) & 0xffff) > 1) return s;
+    throw new Error('no live slot');
+  };
+
+  test('the unchanged images load', () => {
+    const set = load(rec(), heap());
+    expect(typeof set).not.toBe('string');
+    exercise(set as VectorSet, base, new Prng(1));
+  });
+
+  test('header', () => {
+    let r = rec();
+    setWord(r, H.DIM, 0);
+    expect(refused(r, heap())).toMatch(/dimension 0 out of range/);
+    r = rec();
+    setWord(r, H.COUNT, word(r, H.COUNT) + 1);
+    expect(refused(r, heap())).toMatch(/header count|live nodes/);
+    r = rec();
+    setWord(r, H.HIGH_WATER, hw + 1_000_000);
+    expect(refused(r, heap())).toMatch(/high-water mark/);
+    expect(refused(rec().subarray(0, base.records.length - 4), heap())).toMatch(/high-water mark|records image of/);
+    expect(refused(new Uint8Array([...rec(), 0, 0, 0, 0]), heap())).toMatch(/records image of/);
+    expect(refused(rec(), heap().subarray(0, base.heap.length - 8))).toMatch(/heap top/);
+    expect(refused(rec().subarray(0, 100), heap())).toMatch(/shorter than the header/);
+    r = rec();
+    setWord(r, 700, 1);
+    expect(refused(r, heap())).toMatch(/header word 700 is not zero/);
+    r = rec();
+    for (let i = 0; i < 4; i++) setWord(r, H.RNG + i, 0);
+    expect(refused(r, heap())).toMatch(/level generator/);
+    r = rec();
+    setWord(r, H.LAYOUT_VERSION, 1);
+    expect(refused(r, heap())).toMatch(/unsupported layout version 1/);
+  });
+
+  test('links: out of bounds, to itself, duplicated, one-way, to a level the target lacks', () => {
+    const s = liveSlot(base.records);
+    let r = rec();
+    setWord(r, linkWord(s, 0), 5_000_000);
+    expect(refused(r, heap())).toMatch(new RegExp(`node ${s} level 0: link to 5000000 out of bounds`));
+    r = rec();
+    setWord(r, linkWord(s, 0), s);
+    expect(refused(r, heap())).toMatch(/link to itself/);
+    r = rec();
+    setWord(r, linkWord(s, 1), word(r, linkWord(s, 0)));
+    expect(refused(r, heap())).toMatch(/duplicate link/);
+    // One-way: s links a live node that does not link back.
+    r = rec();
+    const mine = new Set<number>();
+    for (let i = 0; i < (word(r, metaWord(s)) & 0xffff); i++) mine.add(word(r, linkWord(s, i)));
+    let target = -1;
+    for (let t = 0; t < hw && target < 0; t++) {
+      if (t === s || mine.has(t) || word(r, metaWord(t)) >>> 24 !== 1) continue;
+      let back = false;
+      for (let i = 0; i < (word(r, metaWord(t)) & 0xffff); i++) if (word(r, linkWord(t, i)) === s) back = true;
+      if (!back) target = t;
+    }
+    setWord(r, linkWord(s, 0), target);
+    expect(refused(r, heap())).toMatch(/is not reciprocated/);
+    // A level-1 link in a level-0 node's list: claim level 1 for a node without an upper block.
+    r = rec();
+    setWord(r, metaWord(s), word(r, metaWord(s)) | (1 << 16));
+    expect(refused(r, heap())).toMatch(/upper links|max level|outside the heap/);
+  });
+
+  test('elements, names, attributes, free lists and reachability', () => {
+    // Two name-table entries pointing at the same element: an overlap in the heap.
+    let h = heap();
+    const table = word(base.records, H.NAME_TABLE);
+    const cap = word(h, table / 4);
+    const entries: number[] = [];
+    for (let i = 1; i < cap; i++) if (word(h, table / 4 + 2 * i) > 1) entries.push(i);
+    setWord(h, table / 4 + 2 * entries[1], word(h, table / 4 + 2 * entries[0]));
+    expect(refused(rec(), h)).toMatch(/overlaps another block|wrong hash|not found by its name|does not point back/);
+    // A name changed in place: its stored hash no longer matches.
+    h = heap();
+    const elem = word(h, table / 4 + 2 * entries[0]);
+    h[elem + 12] ^= 0x20;
+    expect(refused(rec(), h)).toMatch(/wrong hash in the name table/);
+    // The attributes count.
+    let r = rec();
+    setWord(r, H.ATTR_COUNT, word(r, H.ATTR_COUNT) - 1);
+    expect(refused(r, heap())).toMatch(/attributes-count/);
+    // An element's node pointer.
+    h = heap();
+    setWord(h, (elem + 8) / 4, hw + 7);
+    expect(refused(rec(), h)).toMatch(/not a live node/);
+    // A free-list cycle in the heap allocator: a head pointing at a live block.
+    r = rec();
+    setWord(r, H.FREE_LISTS + 2, table);
+    expect(refused(r, heap())).toMatch(/free list of 24-byte blocks: block at [0-9]+ (overlaps|of 24 bytes outside)|the name table: block at [0-9]+ overlaps/);
+    // A free slot list head on a live slot.
+    r = rec();
+    setWord(r, H.FREE_SLOT, liveSlot(r));
+    expect(refused(r, heap())).toMatch(/free slot list reaches slot/);
+    // Cut a node off: drop both directions of all its level-0 links (reciprocity intact).
+    r = rec();
+    const s = liveSlot(r, 5);
+    if (word(r, H.ENTRY) === s) throw new Error('pick another slot');
+    const n = word(r, metaWord(s)) & 0xffff;
+    for (let i = 0; i < n; i++) {
+      const t = word(r, linkWord(s, i));
+      const tn = word(r, metaWord(t)) & 0xffff;
+      const links: number[] = [];
+      for (let j = 0; j < tn; j++) if (word(r, linkWord(t, j)) !== s) links.push(word(r, linkWord(t, j)));
+      links.forEach((x, j) => setWord(r, linkWord(t, j), x));
+      setWord(r, metaWord(t), (word(r, metaWord(t)) & ~0xffff) | links.length);
+    }
+    setWord(r, metaWord(s), word(r, metaWord(s)) & ~0xffff);
+    expect(refused(r, heap())).toMatch(/1 live node\(s\) unreachable from the entry point/);
+  });
+
+  test('duplicate names are refused even when both are findable', () => {
+    // Two elements with the same name, both reachable by probing: a key under which 'ab' sits
+    // right after 'aa' in the table, then 'ab' renamed to 'aa' with aa's hash. Only the
+    // uniqueness check can catch this one.
+    let key: [number, number] = [0, 0];
+    for (let k = 1; ; k++) {
+      const ha = hashName(k, 7, enc('aa')) & 15;
+      const hb = hashName(k, 7, enc('ab')) & 15;
+      if (ha >= 1 && ha <= 13 && hb === ha + 1) {
+        key = [k, 7];
+        break;
+      }
+    }
+    const set = VectorSet.create({ dim: 2, seed: 9, nameKey: key });
+    set.add(enc('aa'), Float32Array.from([1, 0]));
+    set.add(enc('ab'), Float32Array.from([0, 1]));
+    const img = set.images();
+    const r = img.records.slice();
+    const h = img.heap.slice();
+    const table = word(r, H.NAME_TABLE);
+    expect(word(h, table / 4)).toBe(16);
+    const aa = hashName(key[0], key[1], enc('aa'));
+    const at = aa & 15;
+    const ab = word(h, table / 4 + 2 * (at + 1));
+    expect(Buffer.from(h.subarray(ab + 12, ab + 14)).toString()).toBe('ab');
+    h[ab + 13] = 0x61;
+    setWord(h, table / 4 + 2 * (at + 1) + 1, aa);
+    expect(refused(r, h)).toBe('duplicate element name "aa"');
+  });
+});
+
+describe('limbo in an image', () => {
+  test('slots and blocks retired but not reclaimed become free on load, not leaked', () => {
+    const rng = new Prng(30);
+    const set = VectorSet.create({ dim: 8, seed: 30 });
+    for (let i = 0; i < 200; i++) set.add(enc(`e${i}`), gauss(rng, 8), { attr: enc(`attr-${i}`) });
+    const v = (set as unknown as { v: SetViews }).v;
+    const reader = enterRead(v); // a search in progress keeps everything deleted in limbo
+    for (let i = 0; i < 100; i++) set.remove(enc(`e${i}`));
+    expect(set.pendingReclaim).toBeGreaterThan(0);
+    expect(set.validate()).toEqual([]);
+    const img = set.images();
+    const copy = VectorSet.fromImages(img.records.slice(), img.heap.slice());
+    exitRead(v, reader);
+    expect(copy.validate()).toEqual([]);
+    expect(copy.card).toBe(100);
+    // The deleted slots are reused by the next inserts, before the high-water mark moves.
+    const before = img.records.length;
+    for (let i = 0; i < 100; i++) copy.add(enc(`n${i}`), gauss(rng, 8), { attr: enc(`attr-${i}`) });
+    expect(copy.images().records.length).toBe(before);
+    // … and the heap blocks of the deleted elements and attributes too: the heap grows little.
+    expect(copy.images().heap.length).toBeLessThanOrEqual(img.heap.length + 4096);
+    expect(copy.validate()).toEqual([]);
+  });
+});
+
+describe('random corruption: a clear refusal or a sound set, never a crash or a hang', () => {
+  const ROUNDS = 1500;
+  const WORDS = [0, 1, -1, 2, 7, 8, 0x7fffffff, -0x80000000, 0xffff, 0x10000, 0x01000000, 0x02000000, 0x04000000];
+
+  function corrupt(base: Base, rng: Prng): { records: Uint8Array; heap: Uint8Array; what: string } {
+    let records = base.records.slice();
+    let heap = base.heap.slice();
+    const pick = (): Uint8Array => (rng.float() < 0.6 ? records : heap);
+    const roll = rng.int(6);
+    switch (roll) {
+      case 0: {
+        // Bit flips anywhere.
+        const t = pick();
+        const n = 1 + rng.int(8);
+        for (let i = 0; i < n; i++) t[rng.int(t.length)] ^= 1 << rng.int(8);
+        return { records, heap, what: `${n} bit flips` };
+      }
+      case 1: {
+        // A word overwritten with a boundary value (or a plausible slot / heap offset).
+        const t = pick();
+        const w = rng.int(t.length >>> 2);
+        const hw = word(base.records, H.HIGH_WATER);
+        const values = [...WORDS, hw, hw - 1, hw + 1, base.heap.length, base.heap.length - 8, rng.int(hw), rng.int(base.heap.length) & ~7];
+        const x = values[rng.int(values.length)];
+        setWord(t, w, x);
+        return { records, heap, what: `word ${w} of ${t === records ? 'records' : 'heap'} = ${x}` };
+      }
+      case 2: {
+        // A header word, where every field lives.
+        const w = rng.int(256);
+        setWord(records, w, WORDS[rng.int(WORDS.length)] ^ (rng.float() < 0.5 ? word(records, w) : 0));
+        return { records, heap, what: `header word ${w}` };
+      }
+      case 3: {
+        // Truncation (or extension) of either image.
+        const cut = rng.float() < 0.5;
+        if (rng.float() < 0.5) {
+          const len = cut ? rng.int(records.length) : records.length + 1 + rng.int(64);
+          const r = new Uint8Array(len);
+          r.set(records.subarray(0, Math.min(len, records.length)));
+          records = r;
+        } else {
+          const len = cut ? rng.int(heap.length) : heap.length + 1 + rng.int(64);
+          const h = new Uint8Array(len);
+          h.set(heap.subarray(0, Math.min(len, heap.length)));
+          heap = h;
+        }
+        return { records, heap, what: cut ? 'truncated' : 'extended' };
+      }
+      case 4: {
+        // Two regions swapped.
+        const t = pick();
+        const len = 4 * (1 + rng.int(32));
+        const a = rng.int(Math.max(1, t.length - len)) & ~3;
+        const b = rng.int(Math.max(1, t.length - len)) & ~3;
+        const tmp = t.slice(a, a + len);
+        t.copyWithin(a, b, b + len);
+        t.set(tmp.subarray(0, Math.min(len, t.length - b)), b);
+        return { records, heap, what: `swapped ${len} bytes at ${a} and ${b}` };
+      }
+      default: {
+        // A node record's link or meta word, or a name-table entry.
+        if (rng.float() < 0.5) {
+          const stride = word(records, H.STRIDE);
+          const recBase = word(records, H.REC_BASE);
+          const hw = word(records, H.HIGH_WATER);
+          const slot = rng.int(hw);
+          const off = recBase + slot * stride + 4 * rng.int(stride / 4);
+          setWord(records, off / 4, rng.float() < 0.5 ? rng.int(hw + 2) - 1 : WORDS[rng.int(WORDS.length)]);
+          return { records, heap, what: `record ${slot} word` };
+        }
+        const table = word(records, H.NAME_TABLE);
+        const cap = word(heap, table / 4);
+        const i = rng.int(2 * cap);
+        setWord(heap, table / 4 + i, rng.float() < 0.5 ? rng.int(heap.length) & ~7 : WORDS[rng.int(WORDS.length)]);
+        return { records, heap, what: `name table word ${i}` };
+      }
+    }
+  }
+
+  for (const base of bases) {
+    test(`${base.label}: ${ROUNDS} corruptions`, () => {
+      const rng = new Prng(base.label.length * 7919 + 1);
+      let accepted = 0;
+      const reasons = new Map<string, number>();
+      for (let round = 0; round < ROUNDS; round++) {
+        const { records, heap, what } = corrupt(base, rng);
+        const result = load(records, heap);
+        expect(VectorSet.validateImages(records, heap), what).toBe(typeof result === 'string' ? result : null);
+        if (typeof result === 'string') {
+          const key = result.replace(/[0-9]+/g, '#').slice(0, 40);
+          reasons.set(key, (reasons.get(key) ?? 0) + 1);
+          continue;
+        }
+        accepted++;
+        exercise(result, base, rng);
+      }
+      // Both outcomes occur: flips in vector bytes are harmless, most others are caught.
+      if (process.env.FUZZ_REPORT) console.log(base.label, accepted, [...reasons].sort((a, b) => b[1] - a[1]));
+      expect(accepted).toBeGreaterThan(20);
+      expect(reasons.size).toBeGreaterThan(10);
+    });
+  }
+});
