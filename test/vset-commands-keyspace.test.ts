@@ -2,7 +2,7 @@
  * A vector set as a key among keys (spec §1.1, §11, B.3, B.5): WRONGTYPE both ways, TYPE,
  * OBJECT ENCODING, MEMORY USAGE, COPY refused, RENAME/MOVE/EXPIRE/DEL, INFO keyspace, WATCH,
  * the command table as COMMAND INFO / DOCS publish it, what the AOF records, and the engine and
- * persistence problems found on the way (marked `it.fails` with what should happen instead).
+ * persistence edges found on the way (each once a crash, now pinned as it should behave).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -377,21 +377,16 @@ describe('AOF: what the V* writes record replays to the same set', () => {
 
 // ---- problems outside this layer ------------------------------------------------------------
 
-describe('known problems outside the command layer', () => {
-  // Engine (src/hnsw/search.ts, exact scan): MaxQueue.reserve sizes an Int32Array by `count`, so
-  // an exact search asked for 2^63 results throws RangeError ("Invalid typed array length")
-  // instead of capping at the cardinality. The command layer now caps COUNT and EF before calling
-  // the engine (VectorSetValue.search), so VSIM no longer crashes; this pins the engine itself.
-  it.fails('engine: VectorSet.search with truth and a count far above the cardinality returns every element', () => {
+describe('edges between the command layer and the engine and persistence', () => {
+  // The command layer caps COUNT and EF before calling the engine, but the engine must not trust
+  // that: an exact search asked for 2^63 results once threw RangeError while sizing its queue.
+  it('engine: VectorSet.search with truth and a count far above the cardinality returns every element', () => {
     const s = VectorSet.create({ dim: 2, seed: 1 });
     for (let i = 0; i < 3; i++) s.add(new TextEncoder().encode(`e${i}`), new Float32Array([i + 1, 1]));
     const out = s.search(s.prepare(new Float32Array([1, 1])), { count: 2 ** 63, truth: true });
     expect(out.count).toBe(3);
   });
 
-  // Persistence (src/persistence/codecs.ts): no codec is registered for 'vectorset', and
-  // codecForType throws. DUMP (and BGSAVE) let that exception escape the handler, which kills
-  // the server process; SAVE answers a bare "ERR". Issue 6 owns the snapshot of the graph.
   it('persistence: DUMP of a vector set answers a payload and the server stays up', async () => {
     const s = await startServer();
     const conn = await RawConnection.connect(s.port);
