@@ -1,6 +1,7 @@
 /**
  * Searches on the worker pool racing every kind of write on the same keys (issue 5): for a
- * bounded time, 32 clients run VSIM while others VADD, VREM, VSETATTR, DEL, RENAME and FLUSHALL.
+ * bounded time, 32 clients run VSIM while others VADD (half with CAS), VREM, VSETATTR, DEL, RENAME
+ * and FLUSHALL.
  * No crash, only documented errors, every returned element existed when its search began, and
  * the graph validates at the end. Then: exact and fixed-EF searches give the same reply on the
  * pool and on the main thread.
@@ -123,7 +124,10 @@ describe('searches racing writes on the pool', () => {
         if (roll < 0.5) {
           const name = `n${nameSeq++}`;
           ledger.addSent.set(name, ledger.tick());
-          reply = await c.value('VADD', key, 'VALUES', DIM, ...vec(r), name, 'SETATTR', JSON.stringify({ i: nameSeq }));
+          // Half of them with CAS: the neighbour search runs on the pool and the commit races
+          // the other writers (a CAS whose key vanished meanwhile adds nothing, still replies 1).
+          const cas = r() < 0.5 ? ['CAS'] : [];
+          reply = await c.value('VADD', key, 'VALUES', DIM, ...vec(r), name, 'SETATTR', JSON.stringify({ i: nameSeq }), ...cas);
           ledger.addAcked.set(name, ledger.tick());
           if (!ledger.members.has(key)) ledger.members.set(key, new Set());
           ledger.members.get(key)!.add(name);

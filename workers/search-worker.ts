@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { SearchResults, VectorSet } from '../src/vset/index.js';
-import { FilterCache, runSearchTask } from '../src/vset/search-task.js';
+import { FilterCache, runPlanTask, runSearchTask } from '../src/vset/search-task.js';
 import { ReplyWriter } from '../src/server/reply.js';
 import type { BatchMessage, ResultMessage } from '../src/server/search-pool.js';
 
@@ -32,14 +32,18 @@ parentPort!.on('message', (m: BatchMessage) => {
       set = VectorSet.attach(item.handle);
       sets.set(item.setId, set);
     }
+    const task = item.task;
     let reply: Uint8Array;
-    if (!set) {
-      reply = errorReply(item.task, 'ERR internal error: vector set not attached in search worker');
+    if ('kind' in task) {
+      // A VADD CAS plan; no bytes make the main thread insert the ordinary way.
+      reply = set ? runPlanTask(set, task) : new Uint8Array(0);
+    } else if (!set) {
+      reply = errorReply(task, 'ERR internal error: vector set not attached in search worker');
     } else {
       try {
-        reply = runSearchTask(set, item.task, filters, results, writer);
+        reply = runSearchTask(set, task, filters, results, writer);
       } catch (e) {
-        reply = errorReply(item.task, `ERR ${(e as Error).message}`);
+        reply = errorReply(task, `ERR ${(e as Error).message}`);
       }
     }
     ids.push(item.id);

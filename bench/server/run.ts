@@ -68,6 +68,14 @@ function startServer(dir: string, port: number, threads: number): ChildProcess {
   return spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', '--search-threads', String(threads)], { stdio: 'ignore' });
 }
 
+/** Kill a server and wait until it is gone, so the next one can bind the same port. */
+async function stopServer(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill('SIGKILL');
+  await gone;
+}
+
 async function load(dir: string, port: number, data: Float32Array): Promise<number> {
   const proc = startServer(dir, port, 0);
   await waitPort(port);
@@ -100,7 +108,7 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
   });
   const seconds = (performance.now() - t0) / 1000;
   await command(port, 'SAVE');
-  proc.kill('SIGKILL');
+  await stopServer(proc);
   return seconds;
 }
 
@@ -151,8 +159,7 @@ async function main(): Promise<void> {
         samples.set(key, [...(samples.get(key) ?? []), row]);
         process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
       }
-      proc.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 300));
+      await stopServer(proc);
     }
   }
   const median = (xs: number[]): number => {

@@ -14,7 +14,8 @@ import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
-import { SearchResults } from '../vset/index.js';
+import { decodePlan, SearchResults } from '../vset/index.js';
+import type { ReplyWriter } from '../server/reply.js';
 import { debugSubcommands } from './server-commands.js';
 
 const G = 'module';
@@ -64,10 +65,11 @@ function vadd(c: Client, argv: Buffer[]): void {
   let m = DEFAULT_M;
   let ef = DEFAULT_BUILD_EF;
   let attr: Buffer | undefined;
+  let cas = false;
   for (let i = spec.next + 1; i < argv.length; i++) {
     const a = argv[i]!;
-    if (isWord(a, 'CAS')) continue; // single-threaded commit: CAS behaves like a plain VADD
-    if (isWord(a, 'NOQUANT')) quant = 'f32';
+    if (isWord(a, 'CAS')) cas = true;
+    else if (isWord(a, 'NOQUANT')) quant = 'f32';
     else if (isWord(a, 'Q8')) quant = 'int8';
     else if (isWord(a, 'BIN')) quant = 'bin';
     else if (isWord(a, 'EF') && i + 1 < argv.length) {
@@ -133,10 +135,66 @@ function vadd(c: Client, argv: Buffer[]): void {
     c.reply.error(`ERR Input dimension mismatch for projection - got ${vector.length} but projection expects ${set.projectionInputDim}`);
     return;
   }
+  if (cas && set.size > 0 && !set.has(element) && casOnThread(c)) {
+    vaddCas(c, set, element, vector, attr, ef, argv);
+    return;
+  }
   const added = set.add(element, vector, attr, ef);
   c.db.touch(k);
   c.server.dirty++;
   c.reply.bool(added);
+}
+
+/**
+ * Whether a VADD CAS runs its neighbour search on a search thread: there is a pool, and the
+ * command does not run where VSIM would be inline anyway (MULTI/EXEC, AOF replay, the Redis
+ * option that forces single-threaded execution). Elsewhere CAS is a plain VADD (spec §10).
+ */
+function casOnThread(c: Client): boolean {
+  const pool = c.server.searchPool;
+  return pool !== null && pool.size > 0 && !c.inExec && !c.server.config.bool('vset-force-single-threaded-execution');
+}
+
+/**
+ * VADD CAS of a new element into a non-empty set (spec §10): draw the node's level now, let a
+ * search thread find its neighbours, and commit on the main thread when the plan comes back.
+ * The reply is always true. The commit re-checks what may have changed meanwhile: a key deleted,
+ * replaced or retyped, or the element added by someone else, means nothing is inserted (and
+ * nothing propagated); a graph that lost nodes meanwhile means the insert searches again, here.
+ * This client's later commands wait for the reply, so its database and protocol cannot change.
+ */
+function vaddCas(c: Client, set: VectorSetValue, element: Buffer, vector: Float32Array, attr: Buffer | undefined, ef: number, argv: Buffer[]): void {
+  const pool = c.server.searchPool!;
+  const ticket = set.engine.casTicket();
+  const db = c.db;
+  const dbIndex = c.dbIndex;
+  const uid = set.uid;
+  const server = c.server;
+  // argv views the network buffer, which is reused: keep copies for the commit and the AOF.
+  const saved = argv.map((a) => Buffer.from(a));
+  const name = Buffer.from(element);
+  const value = new Float32Array(vector);
+  const attribute = attr === undefined ? undefined : Buffer.from(attr);
+  const k = keyOf(saved[1]!);
+  const planned = pool.submit(uid, set.handle(), { kind: 'plan', vector: value, level: ticket.level, ef }).then(
+    (bytes) => decodePlan(bytes),
+    () => null,
+  );
+  c.deferReply(
+    planned.then((plan) => (w: ReplyWriter) => {
+      const now = db.get(k);
+      if (!(now instanceof VectorSetValue) || now.uid !== uid || now.has(name)) {
+        pool.casDropped++;
+      } else {
+        if (now.addPlanned(name, value, attribute, ef, ticket, plan)) pool.casPlanned++;
+        else pool.casRedone++;
+        db.touch(k);
+        server.dirty++;
+        server.propagate(dbIndex, saved);
+      }
+      w.bool(true);
+    }),
+  );
 }
 
 // ---- VSIM ---------------------------------------------------------------------------------------

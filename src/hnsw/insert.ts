@@ -37,6 +37,7 @@ import {
   setLinkAt,
 } from './links.js';
 import type { GraphWriter } from './writer.js';
+import type { InsertPlan } from './plan.js';
 
 /** Default EF construction (VADD EF), also used when a delete must search for new links. */
 export const DEFAULT_EF_CONSTRUCTION = 200;
@@ -74,6 +75,71 @@ export function linkNewNode(w: GraphWriter, slot: number, efConstruction: number
     Atomics.store(h, H.ENTRY, slot);
     Atomics.store(h, H.MAX_LEVEL, level);
   }
+}
+
+/**
+ * Link the (already written) node `slot` from a VADD CAS plan (plan.ts) instead of searching:
+ * per level, the plan's candidates that are still live and have that level, with their
+ * distances to the new node measured here (node to node, like linkNewNode's), closest first;
+ * then steps 2–5 as for any insert. The caller has checked `planUsable`.
+ */
+export function linkPlannedNode(w: GraphWriter, slot: number, plan: InsertPlan): void {
+  const v = w.v;
+  const h = v.i32;
+  const level = levelOf(v, slot);
+  const q = v.recOff(slot);
+  const maxLevel = Math.min(h[H.MAX_LEVEL], levelOf(v, plan.entry));
+  const queue = w.s.res;
+  let start = 0;
+  for (let i = 0; i < plan.ends.length; i++) {
+    const lc = plan.top - i;
+    const end = plan.ends[i];
+    queue.clear();
+    queue.reserve(end - start + 1);
+    for (let k = start; k < end; k++) {
+      const c = plan.ids[k];
+      if (c === slot || !isLive(v, c) || levelOf(v, c) < lc) continue;
+      queue.push(c, w.s.dist(q, v.recOff(c)));
+    }
+    start = end;
+    const n = queue.size;
+    if (w.candIds.length < n) {
+      w.candIds = new Int32Array(n * 2);
+      w.candDists = new Float64Array(n * 2);
+    }
+    queue.drainAscending(w.candIds, w.candDists);
+    if (n > 0) connectNewNode(w, slot, lc, n);
+  }
+  if (level > maxLevel) {
+    // Entry first, then the level: a reader clamps the level to its entry's own level.
+    Atomics.store(h, H.ENTRY, slot);
+    Atomics.store(h, H.MAX_LEVEL, level);
+  }
+}
+
+/**
+ * Whether a plan still fits the graph: made for this node level from the current entry point,
+ * no slot retired since the CAS was accepted (`retiredAtAccept`), and at least one live
+ * candidate on every planned level. Anything else: insert with linkNewNode instead.
+ */
+export function planUsable(w: GraphWriter, plan: InsertPlan, level: number, retiredAtAccept: number): boolean {
+  const v = w.v;
+  const h = v.i32;
+  if (w.retiredSlots !== retiredAtAccept || plan.level !== level || plan.entry < 0 || plan.entry !== h[H.ENTRY]) return false;
+  if (plan.top !== Math.min(level, h[H.MAX_LEVEL], levelOf(v, plan.entry))) return false;
+  const hw = h[H.HIGH_WATER];
+  let start = 0;
+  for (let i = 0; i < plan.ends.length; i++) {
+    let live = false;
+    for (let k = start; k < plan.ends[i]; k++) {
+      const c = plan.ids[k];
+      if (c < 0 || c >= hw) return false;
+      if (isLive(v, c)) live = true;
+    }
+    if (!live) return false;
+    start = plan.ends[i];
+  }
+  return true;
 }
 
 /** Steps 2–5 above for one level; candidates are in w.candIds/candDists[0..n), ascending. */

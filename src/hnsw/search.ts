@@ -425,13 +425,21 @@ export class Searcher {
    * attributes safely while the writer keeps deleting, do it in the same read section.
    */
   search(query: PreparedQuery, opts: SearchOptions, out: SearchResults): number {
+    return this.withQuery(query, (q) => this.searchAt(q, opts, out));
+  }
+
+  /**
+   * Run `fn` inside a read section with the query in this reader's scratch record; `fn` gets the
+   * record's offset, which the distance functions take like any node's.
+   */
+  withQuery<T>(query: PreparedQuery, fn: (q: number) => T): T {
     const v = this.v;
     this.enterRead();
     try {
       const q = v.scratchOff(this.readSlot);
       v.u8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
       v.f32[(q + R.RANGE) >>> 2] = query.range;
-      return this.searchAt(q, opts, out);
+      return fn(q);
     } finally {
       this.exitRead();
     }

@@ -27,6 +27,11 @@ export class GraphWriter {
   /** Per-slot scratch values that go with `marks` (delete.ts keepOrphansConnected). */
   owners = new Int32Array(64);
   private stamp = 0;
+  /**
+   * Slots retired so far. A slot is reused only after it was retired, so while this number has
+   * not moved, every slot id a reader saw names the same node (VADD CAS plans rely on it).
+   */
+  retiredSlots = 0;
 
   constructor(v: SetViews, kernel?: KernelKind) {
     this.v = v;
@@ -121,6 +126,7 @@ export class GraphWriter {
    * that is still walking through it sees a complete node.
    */
   retireSlot(slot: number): void {
+    this.retiredSlots++;
     const e = advanceEpoch(this.v);
     this.limbo.add(e, LimboKind.Slot, slot, 0);
   }

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SetHandle } from '../vset/index.js';
-import type { SearchTask } from '../vset/search-task.js';
+import type { PoolTask } from '../vset/search-task.js';
 import type { Logger } from './log.js';
 
 /**
@@ -32,7 +32,7 @@ export interface BatchItem {
   setId: number;
   /** Sent when this worker has not attached the set yet. */
   handle?: SetHandle;
-  task: SearchTask;
+  task: PoolTask;
 }
 
 export interface BatchMessage {
@@ -81,6 +81,10 @@ export class SearchPool {
   private inlineClaimed = false;
   /** Searches run on the main thread because the pool was idle (claimInline). */
   inlineRuns = 0;
+  /** VADD CAS commits: linked from the worker's plan, searched again, or dropped (spec §10). */
+  casPlanned = 0;
+  casRedone = 0;
+  casDropped = 0;
 
   constructor(
     private readonly workerFile: URL,
@@ -139,8 +143,8 @@ export class SearchPool {
     void s.worker.terminate();
   }
 
-  /** Runs a search on some worker; resolves to the encoded reply. */
-  submit(setId: number, handle: SetHandle, task: SearchTask): Promise<Uint8Array> {
+  /** Runs a search (or a VADD CAS plan) on some worker; resolves to the encoded reply (or plan). */
+  submit(setId: number, handle: SetHandle, task: PoolTask): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item: { id: this.nextId++, setId, task }, handle, resolve, reject });
       this.scheduleDispatch();
@@ -264,6 +268,9 @@ export class SearchPool {
       ['searches_served', this.served],
       ['searches_inline_when_idle', this.inlineRuns],
       ['searches_served_by_retired_threads', this.retiredServed],
+      ['vadd_cas_planned', this.casPlanned],
+      ['vadd_cas_redone', this.casRedone],
+      ['vadd_cas_dropped', this.casDropped],
     ];
     for (const [index, served] of this.perThread()) lines.push([`search_thread_${index}`, `served=${served}`]);
     return lines;

@@ -12,7 +12,8 @@
 
 import { activeReaders, beginWrite, currentEpoch, endWrite, oldestActiveEpoch, readSeq } from '../hnsw/epoch.js';
 import { heapAlloc } from '../hnsw/heap.js';
-import { linkNewNode, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
+import { linkNewNode, linkPlannedNode, planUsable, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
+import { planInsert, type InsertPlan } from '../hnsw/plan.js';
 import { deleteNode } from '../hnsw/delete.js';
 import {
   F,
@@ -57,6 +58,7 @@ export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { ImageError } from '../hnsw/image.js';
 export { SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 export type { GraphStats } from '../hnsw/validate.js';
+export { encodePlan, decodePlan, type InsertPlan } from '../hnsw/plan.js';
 export type { NameTableStats } from './elements.js';
 export type { KernelKind } from '../hnsw/kernels.js';
 
@@ -92,11 +94,27 @@ export interface AddOptions {
    * bytes (possibly empty) store it.
    */
   attr?: Uint8Array | null;
+  /**
+   * VADD CAS: the ticket taken when the command was accepted and the plan a search thread made
+   * with it (null if none came back). Used for a new element when the plan still fits the graph;
+   * otherwise the insert searches as usual, at the ticket's level.
+   */
+  cas?: { ticket: CasTicket; plan: InsertPlan | null };
+}
+
+/** What the owner notes when it accepts a VADD CAS (see hnsw/plan.ts). */
+export interface CasTicket {
+  /** The new node's level, drawn now so the plan can be made for it. */
+  level: number;
+  /** The writer's count of retired slots: the plan is stale once it moves. */
+  retired: number;
 }
 
 export interface AddResult {
   /** True for a new element, false for an update of an existing one. */
   added: boolean;
+  /** A CAS insert linked from its plan (false: it searched again, or no CAS). */
+  planned?: boolean;
   /** The element's node after the call. */
   node: number;
 }
@@ -335,25 +353,43 @@ export class VectorSet {
         if (opts.attr !== undefined) setAttribute(w, existing, opts.attr);
         return { added: false, node: slot };
       }
+      const cas = opts.cas;
+      const planned = cas !== undefined && cas.plan !== null && planUsable(w, cas.plan, cas.ticket.level, cas.ticket.retired);
       const elem = createElement(w, name, -1);
-      const slot = this.writeNewRecord(w, elem, l2, range);
+      const slot = this.writeNewRecord(w, elem, l2, range, cas?.ticket.level);
       setElementNode(v, elem, slot);
       if (opts.attr !== undefined && opts.attr !== null) setAttribute(w, elem, opts.attr);
-      linkNewNode(w, slot, ef);
+      if (planned) linkPlannedNode(w, slot, cas.plan!);
+      else linkNewNode(w, slot, ef);
       publishNode(v, slot);
       indexElement(w, elem, this.card);
-      return { added: true, node: slot };
+      return { added: true, node: slot, planned };
     } finally {
       endWrite(v);
     }
   }
 
   /** Allocate and fill a record (not yet linked, not yet live) with the encoded vector. */
-  private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number): number {
+  private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number, level: number = drawLevel(this.v.i32)): number {
     const slot = w.allocSlot();
-    const level = drawLevel(this.v.i32);
     w.writeRecord(slot, level, elem, this.encoded, l2, range);
     return slot;
+  }
+
+  /**
+   * VADD CAS, step 1 (owner): draw the new node's level and note the graph's state. Step 2 is
+   * `planInsert` on any thread; step 3 is `add` with both.
+   */
+  casTicket(): CasTicket {
+    return { level: drawLevel(this.v.i32), retired: this.requireWriter().retiredSlots };
+  }
+
+  /**
+   * VADD CAS, step 2 (any thread, e.g. a search worker): the neighbour search of an insert of
+   * `vector` (the set's input dimension) at the ticket's level, with EF `ef`.
+   */
+  planInsert(vector: Float32Array, level: number, ef: number = DEFAULT_EF_CONSTRUCTION): InsertPlan {
+    return planInsert(this.searcher(), this.prepare(vector), level, ef);
   }
 
   /** VREM: delete an element. Returns false if it did not exist. */

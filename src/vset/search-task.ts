@@ -10,7 +10,7 @@
  */
 import { compileFilter, type CompiledFilter } from '../filter/index.js';
 import { ReplyWriter, type Protocol } from '../server/reply.js';
-import { SearchResults, type VectorSet } from './index.js';
+import { encodePlan, SearchResults, type VectorSet } from './index.js';
 
 export interface SearchTask {
   /** VSIM FP32/VALUES: the input vector (stored or projection-input length), else null. */
@@ -27,6 +27,32 @@ export interface SearchTask {
   withScores: boolean;
   withAttribs: boolean;
   protocol: Protocol;
+}
+
+/**
+ * The neighbour search of a VADD CAS (hnsw/plan.ts): `vector` is the input (projection-input
+ * length on a REDUCE set), `level` the new node's level from the owner's ticket.
+ */
+export interface PlanTask {
+  kind: 'plan';
+  vector: Float32Array;
+  level: number;
+  ef: number;
+}
+
+/** What a search worker runs: a VSIM, or the search half of a VADD CAS. */
+export type PoolTask = SearchTask | PlanTask;
+
+/**
+ * The encoded plan (`decodePlan` reads it back), or no bytes at all when planning failed: the
+ * commit then inserts the ordinary way, so a failure here can cost time but never the insert.
+ */
+export function runPlanTask(set: VectorSet, task: PlanTask): Uint8Array {
+  try {
+    return encodePlan(set.planInsert(task.vector, task.level, task.ef));
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 /** Compiled filters by expression text, per thread: repeated queries skip the compile. */

@@ -5,7 +5,7 @@
  * and random sampling for VRANDMEMBER.
  */
 import type { KeyValue } from '../keyspace/value.js';
-import { Quant, VectorSet, type SetHandle } from './index.js';
+import { Quant, VectorSet, type CasTicket, type InsertPlan, type SetHandle } from './index.js';
 import type { CreateOptions, QuantName, RawEmbedding } from './types.js';
 import type { RangeBound } from '../commands/vectorset.js';
 
@@ -101,11 +101,25 @@ export class VectorSetValue implements KeyValue {
     let a: Uint8Array | null | undefined = attr;
     if (exists && attr !== undefined && attr.length === 0) a = null;
     const r = this.engine.add(name, vector, a === undefined ? { ef } : { ef, attr: a });
-    if (r.added && this.sortedNames !== null) {
-      const copy = Buffer.from(name);
-      this.sortedNames.splice(lowerBound(this.sortedNames, copy, false), 0, copy);
-    }
+    if (r.added) this.nameAdded(name);
     return r.added;
+  }
+
+  /**
+   * VADD CAS, the commit on the main thread: insert the new element `name` (the caller has
+   * checked that it is absent), linked from the plan a search thread made when the plan still
+   * fits the graph. Returns whether the plan was used (false: the insert searched again).
+   */
+  addPlanned(name: Uint8Array, vector: Float32Array, attr: Uint8Array | undefined, ef: number, ticket: CasTicket, plan: InsertPlan | null): boolean {
+    const r = this.engine.add(name, vector, { ef, cas: { ticket, plan }, ...(attr === undefined ? {} : { attr }) });
+    if (r.added) this.nameAdded(name);
+    return r.planned === true;
+  }
+
+  private nameAdded(name: Uint8Array): void {
+    if (this.sortedNames === null) return;
+    const copy = Buffer.from(name);
+    this.sortedNames.splice(lowerBound(this.sortedNames, copy, false), 0, copy);
   }
 
   remove(name: Uint8Array): boolean {

@@ -1,0 +1,185 @@
+/**
+ * VADD … CAS as a client sees it (spec §10): the neighbour search runs on the search pool and the
+ * insert commits on the main thread. Replies, what is stored, what reaches the AOF, and the cases
+ * where CAS is a plain VADD (missing key, existing element, MULTI, no pool, forced single thread).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawConnection, encodeCommand, type RespValue } from './helpers/raw.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+import { rng } from './helpers/rng.js';
+
+const DIM = 8;
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function vec(r: () => number): string[] {
+  return Array.from({ length: DIM }, () => (r() * 2 - 1).toFixed(4));
+}
+
+/** The searchpool counters of INFO. */
+async function casCounters(c: RawConnection): Promise<{ planned: number; redone: number; dropped: number }> {
+  const info = String(await c.value('INFO', 'searchpool'));
+  const field = (f: string): number => Number(new RegExp(`${f}:(\\d+)`).exec(info)![1]);
+  return { planned: field('vadd_cas_planned'), redone: field('vadd_cas_redone'), dropped: field('vadd_cas_dropped') };
+}
+
+/** Sends many commands at once and reads every reply, in order. */
+async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>): Promise<RespValue[]> {
+  c.write(Buffer.concat(cmds.map((a) => encodeCommand(a))));
+  const out: RespValue[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push((await c.readReply()).value);
+  return out;
+}
+
+describe('VADD CAS on the search pool', () => {
+  it('pipelined CAS inserts all reply true, are all stored and searchable, and the graph is valid', async () => {
+    const c = await RawConnection.connect(server.port);
+    try {
+      const r = rng(7);
+      const before = await casCounters(c);
+      expect(await c.value('VADD', 'cas:a', 'VALUES', DIM, ...vec(r), 'first', 'CAS')).toBe(1);
+      const vectors = new Map<string, string[]>();
+      const cmds: Array<Array<string | number>> = [];
+      for (let i = 0; i < 400; i++) {
+        const v = vec(r);
+        vectors.set(`e${i}`, v);
+        cmds.push(['VADD', 'cas:a', 'VALUES', DIM, ...v, `e${i}`, 'CAS', 'SETATTR', JSON.stringify({ i })]);
+      }
+      const replies = await pipeline(c, cmds);
+      expect(replies.every((x) => x === 1)).toBe(true);
+      expect(await c.value('VCARD', 'cas:a')).toBe(401);
+      expect(await c.value('DEBUG', 'VSET-VALIDATE', 'cas:a')).toBe('OK');
+      const after = await casCounters(c);
+      // The first element created the set synchronously; every other went through a plan.
+      expect(after.planned + after.redone - before.planned - before.redone).toBe(400);
+      expect(after.dropped).toBe(before.dropped);
+      for (const name of ['e0', 'e199', 'e399']) {
+        const hit = (await c.value('VSIM', 'cas:a', 'VALUES', DIM, ...vectors.get(name)!, 'COUNT', 1, 'WITHATTRIBS')) as RespValue[];
+        expect(hit[0]).toBe(name);
+        expect(hit[1]).toBe(JSON.stringify({ i: Number(name.slice(1)) }));
+      }
+      expect(await c.value('VINFO', 'cas:a').then((x) => (x as RespValue[]).indexOf('attributes-count'))).toBeGreaterThan(-1);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('is a plain VADD for a missing key and an existing element (reply false on update), in RESP2 and RESP3', async () => {
+    const c = await RawConnection.connect(server.port);
+    try {
+      const r = rng(8);
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'x', 'CAS')).toBe(':1\r\n');
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'y', 'CAS')).toBe(':1\r\n');
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'y', 'CAS', 'SETATTR', '{"u":1}')).toBe(':0\r\n');
+      expect(await c.value('VGETATTR', 'cas:b', 'y')).toBe('{"u":1}');
+      await c.value('HELLO', 3);
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'z', 'CAS')).toBe('#t\r\n');
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'z', 'CAS')).toBe('#f\r\n');
+      // Errors are found before anything runs on a thread.
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM + 1, ...vec(r), '0', 'w', 'CAS')).toBe('-ERR Vector dimension mismatch - got 9 but set has 8\r\n');
+      expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'w', 'CAS', 'NOQUANT')).toBe('-ERR asked quantization mismatch with existing vector set\r\n');
+      expect(await c.value('VCARD', 'cas:b')).toBe(3);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('replies true but adds nothing when the key is replaced or the element added while the search runs', async () => {
+    const a = await RawConnection.connect(server.port);
+    const b = await RawConnection.connect(server.port);
+    try {
+      const r = rng(9);
+      // Two races, alternating: B deletes the key and creates a new set with other names (A's
+      // CAS commits find another set: dropped), or B adds A's names to the same set (A's commits
+      // find the element there: dropped).
+      const sawDrop = { replaced: false, sameName: false };
+      for (let round = 0; round < 40 && !(sawDrop.replaced && sawDrop.sameName); round++) {
+        const mode = round % 2 === 0 ? 'replaced' : 'sameName';
+        await a.call('DEL', 'cas:c');
+        await pipeline(a, Array.from({ length: 300 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `s${i}`]));
+        const before = await casCounters(a);
+        // A's CAS inserts and B's writes leave in the same instant.
+        const pa = pipeline(a, Array.from({ length: 50 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`, 'CAS', 'EF', 500]));
+        const bCmds: Array<Array<string | number>> =
+          mode === 'replaced'
+            ? [['DEL', 'cas:c'], ...Array.from({ length: 20 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `b${i}`])]
+            : Array.from({ length: 50 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`]);
+        const [ra] = await Promise.all([pa, pipeline(b, bCmds)]);
+        // A CAS accepted after B's plain VADD of the same name is an update: a plain VADD, 0.
+        ra.forEach((x) => expect(mode === 'sameName' ? [0, 1] : [1]).toContain(x));
+        const after = await casCounters(a);
+        expect(after.planned + after.redone + after.dropped - before.planned - before.redone - before.dropped).toBeLessThanOrEqual(50);
+        if (after.dropped > before.dropped) sawDrop[mode] = true;
+        expect(await a.value('DEBUG', 'VSET-VALIDATE', 'cas:c')).toBe('OK');
+        // Whatever the interleaving, every name is there once and the count agrees.
+        const card = Number(await a.value('VCARD', 'cas:c'));
+        const names = (await a.value('VRANGE', 'cas:c', '-', '+', -1)) as string[];
+        expect(names.length).toBe(card);
+        expect(new Set(names).size).toBe(card);
+      }
+      // Rounds without one CAS committing after B's writes would mean no search ran on a thread.
+      expect(sawDrop).toEqual({ replaced: true, sameName: true });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('runs inline inside MULTI and with vset-force-single-threaded-execution', async () => {
+    const c = await RawConnection.connect(server.port);
+    try {
+      const r = rng(10);
+      await c.value('VADD', 'cas:d', 'VALUES', DIM, ...vec(r), 'x');
+      const before = await casCounters(c);
+      expect(await c.value('MULTI')).toBe('OK');
+      expect(await c.value('VADD', 'cas:d', 'VALUES', DIM, ...vec(r), 'y', 'CAS')).toBe('QUEUED');
+      expect(await c.value('EXEC')).toEqual([1]);
+      expect(await c.value('CONFIG', 'SET', 'vset-force-single-threaded-execution', 'yes')).toBe('OK');
+      expect(await c.value('VADD', 'cas:d', 'VALUES', DIM, ...vec(r), 'z', 'CAS')).toBe(1);
+      expect(await c.value('CONFIG', 'SET', 'vset-force-single-threaded-execution', 'no')).toBe('OK');
+      expect(await casCounters(c)).toEqual(before);
+      expect(await c.value('VCARD', 'cas:d')).toBe(3);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('VADD CAS and the AOF', () => {
+  it('propagates the inserts that happened, and only those: a restart replays the same set', async () => {
+    const s = await startServer({ args: ['--search-threads', '2', '--appendonly', 'yes', '--appendfsync', 'always'] });
+    let dir = s.dir;
+    const a = await RawConnection.connect(s.port);
+    const b = await RawConnection.connect(s.port);
+    let names: string[];
+    try {
+      const r = rng(11);
+      await pipeline(a, Array.from({ length: 200 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `s${i}`]));
+      const pa = pipeline(a, Array.from({ length: 100 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i}`, 'CAS']));
+      const pb = pipeline(b, [['DEL', 'k'], ...Array.from({ length: 30 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i * 3}`])]);
+      await Promise.all([pa, pb]);
+      names = ((await a.value('VRANGE', 'k', '-', '+', -1)) as string[]).sort();
+      dir = s.dir;
+    } finally {
+      a.close();
+      b.close();
+      await s.stop('SIGKILL');
+    }
+    const s2 = await startServer({ dir, args: ['--appendonly', 'yes', '--enable-debug-command', 'yes'] });
+    const c = await RawConnection.connect(s2.port);
+    try {
+      expect(((await c.value('VRANGE', 'k', '-', '+', -1)) as string[]).sort()).toEqual(names);
+      expect(await c.value('DEBUG', 'VSET-VALIDATE', 'k')).toBe('OK');
+    } finally {
+      c.close();
+      await s2.stop();
+    }
+  });
+});
