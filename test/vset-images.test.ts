@@ -133,6 +133,33 @@ describe('targeted damage is refused with a precise message', () => {
     expect(refused(r, heap())).toMatch(/unsupported layout version 1/);
   });
 
+  test('a node cut off with all its links removed both ways (reciprocal, but unreachable) is refused', () => {
+    const r = rec();
+    // A level-0 node (meta level bits 0): drop every link it has and each neighbour's link back,
+    // keeping the neighbours' lists compact. Every remaining link is still reciprocated.
+    let x = -1;
+    for (let s = 0; s < hw && x < 0; s++) {
+      const m = word(r, metaWord(s));
+      if (m >>> 24 === 1 && ((m >>> 16) & 0x1f) === 0 && (m & 0xffff) > 0) x = s;
+    }
+    expect(x).toBeGreaterThanOrEqual(0);
+    const count = (s: number): number => word(r, metaWord(s)) & 0xffff;
+    for (let i = 0; i < count(x); i++) {
+      const y = word(r, linkWord(x, i));
+      const n = count(y);
+      let k = 0;
+      for (let j = 0; j < n; j++) {
+        const t = word(r, linkWord(y, j));
+        if (t !== x) setWord(r, linkWord(y, k++), t);
+      }
+      setWord(r, linkWord(y, n - 1), -1);
+      setWord(r, metaWord(y), word(r, metaWord(y)) - 1);
+    }
+    for (let i = 0; i < count(x); i++) setWord(r, linkWord(x, i), -1);
+    setWord(r, metaWord(x), word(r, metaWord(x)) & ~0xffff);
+    expect(refused(r, heap())).toMatch(/1 live node\(s\) unreachable from the entry point on level 0/);
+  });
+
   test('links: out of bounds, to itself, duplicated, one-way, to a level the target lacks', () => {
     const s = liveSlot(base.records);
     let r = rec();
