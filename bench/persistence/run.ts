@@ -28,6 +28,8 @@ function arg(name: string, def: string): string {
 }
 
 const SIZES = arg('sizes', '100000,1000000').split(',').map(Number);
+/** --keep: leave each snapshot's directory in place (and print it), e.g. to profile a load. */
+const KEEP = process.argv.includes('--keep');
 const EF = Number(arg('ef', '40'));
 const AOF_N = Number(arg('aof-n', '20000'));
 const DIM = 128;
@@ -134,7 +136,8 @@ async function snapshotBench(n: number): Promise<SnapshotRow> {
     s2.proc.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (KEEP) process.stdout.write(`  kept ${file}\n`);
+  else fs.rmSync(dir, { recursive: true, force: true });
   const mb = size / (1024 * 1024);
   return {
     n,
