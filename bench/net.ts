@@ -44,3 +44,31 @@ export async function command(port: number, ...args: Array<string | Buffer>): Pr
     s.write(encode(args));
   });
 }
+
+/**
+ * Sends `commands` on one connection, at most `windowSize` unanswered at a time, and resolves to
+ * the seconds until every reply arrived. Counts replies by line ends, so it suits commands whose
+ * replies are one line (integers, simple strings, errors).
+ */
+export async function pipeline(port: number, commands: Buffer[], windowSize = 2000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let acked = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    const pump = (): void => {
+      const batch: Buffer[] = [];
+      while (sent < commands.length && sent - acked < windowSize) batch.push(commands[sent++]!);
+      if (batch.length > 0) s.write(Buffer.concat(batch));
+    };
+    s.on('connect', pump);
+    s.on('data', (d: Buffer) => {
+      for (const c of d) if (c === 10) acked++;
+      if (acked >= commands.length) {
+        s.end();
+        resolve((performance.now() - t0) / 1000);
+      } else pump();
+    });
+    s.on('error', reject);
+  });
+}

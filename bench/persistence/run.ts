@@ -11,12 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
-import { command, freePort } from '../net.js';
+import { command, freePort, pipeline } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -57,29 +56,6 @@ async function start(dir: string, extra: string[]): Promise<Running> {
 }
 
 /** Sends commands pipelined on one connection; resolves when every reply has arrived. */
-async function pipeline(port: number, commands: Buffer[], windowSize = 2000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let acked = 0;
-    let sent = 0;
-    const t0 = performance.now();
-    const pump = (): void => {
-      const batch: Buffer[] = [];
-      while (sent < commands.length && sent - acked < windowSize) batch.push(commands[sent++]!);
-      if (batch.length > 0) s.write(Buffer.concat(batch));
-    };
-    s.on('connect', pump);
-    s.on('data', (d: Buffer) => {
-      for (const c of d) if (c === 10) acked++;
-      if (acked >= commands.length) {
-        s.end();
-        resolve((performance.now() - t0) / 1000);
-      } else pump();
-    });
-    s.on('error', reject);
-  });
-}
-
 function vadd(key: string, v: Float32Array, i: number, ef: number): Buffer {
   const blob = Buffer.from(v.buffer, v.byteOffset + i * DIM * 4, DIM * 4);
   const name = `e${i}`;

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
-import { command, freePort } from '../net.js';
+import { command, encode, freePort, pipeline } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -112,6 +112,33 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
   return seconds;
 }
 
+/**
+ * Inserts every query vector as a new element, from 8 pipelining connections, into a server
+ * started from the snapshot with one search thread per core: plain VADD or VADD … CAS.
+ */
+async function insertRun(dir: string, port: number, vectors: Float32Array, cas: boolean): Promise<number> {
+  const proc = startServer(dir, port, cores);
+  await waitPort(port);
+  const count = vectors.length / DIM;
+  const conns = 8;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: conns }, (_, c) => {
+      const cmds: Buffer[] = [];
+      for (let i = c; i < count; i += conns) {
+        const blob = Buffer.from(vectors.buffer, vectors.byteOffset + i * DIM * 4, DIM * 4);
+        cmds.push(encode(['VADD', KEY, 'FP32', blob, `new${i}`, ...(cas ? ['CAS'] : [])]));
+      }
+      return pipeline(port, cmds, 64);
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const card = await command(port, 'VCARD', KEY);
+  if (card.trim() !== `:${N + count}`) throw new Error(`after the inserts VCARD is ${card.trim()}, expected ${N + count}`);
+  await stopServer(proc);
+  return count / seconds;
+}
+
 interface Row {
   threads: number;
   conns: number;
@@ -162,6 +189,15 @@ async function main(): Promise<void> {
       await stopServer(proc);
     }
   }
+  // VADD against VADD CAS, rounds interleaved.
+  const insertRates = { plain: [] as number[], cas: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of ['plain', 'cas'] as const) {
+      const rate = await insertRun(dir, port, ds.queries, mode === 'cas');
+      insertRates[mode].push(rate);
+      process.stdout.write(`round ${round + 1} ${mode === 'cas' ? 'VADD CAS' : 'VADD'}: ${Math.round(rate)} inserts/s\n`);
+    }
+  }
   const median = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.floor(s.length / 2)]!;
@@ -200,10 +236,18 @@ async function main(): Promise<void> {
     const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
     lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${scale} | ${handoff} |`);
   }
-  lines.push('', `Load: ${N} pipelined VADDs in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)}/s).`, '');
+  const plainRate = Math.round(median(insertRates.plain));
+  const casRate = Math.round(median(insertRates.cas));
+  lines.push(
+    '',
+    `Inserts of ${ds.queries.length / DIM} new elements (EF 200) from 8 pipelining connections, ${cores} search threads: VADD ${plainRate}/s, VADD CAS ${casRate}/s (${(casRate / plainRate).toFixed(2)}×).`,
+    '',
+    `Load: ${N} pipelined VADDs in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)}/s).`,
+    '',
+  );
   const resultsDir = path.join(root, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, inserts: { plain_per_s: plainRate, cas_per_s: casRate, samples: insertRates }, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
   fs.writeFileSync(path.join(resultsDir, 'server.md'), lines.join('\n'));
   process.stdout.write('\n' + lines.join('\n') + '\n');
   fs.rmSync(dir, { recursive: true, force: true });
