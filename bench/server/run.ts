@@ -164,8 +164,11 @@ async function main(): Promise<void> {
     for (const threads of THREADS) {
       const proc = startServer(dir, port, threads);
       await waitPort(port);
-      // Warm up: JIT and page cache.
+      // Warm up JIT and page cache on every path a cell can take: with a pool, concurrent
+      // searches run on the workers but a lone one runs inline on the main thread (claimInline),
+      // so warm up with one connection too, or the first cell pays for the main thread's JIT.
       spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
+      spawnSync(process.execPath, [LOAD, String(port), '1', '1', String(DIM), queryFile, KEY, '10']);
       for (const conns of CONNS) {
         const before = await serverCpu(port);
         const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(SECONDS), String(DIM), queryFile, KEY, '10'], { encoding: 'utf8' });
