@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError, type RespValue } from './helpers/raw.js';
-import { rng } from './helpers/rng.js';
+import { rng, valuesArgs } from './helpers/rng.js';
 
 const DIM = 16;
 const DURATION_MS = Number(process.env.VSETD_CONCURRENCY_MS ?? 4000);
@@ -32,9 +32,7 @@ afterAll(async () => {
 });
 
 
-function vec(r: () => number): string[] {
-  return Array.from({ length: DIM }, () => (r() * 2 - 1).toFixed(4));
-}
+const vec = (r: () => number): string[] => valuesArgs(r, DIM);
 
 /** When each element name was sent for addition, acknowledged, and certainly removed. */
 class Ledger {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawConnection, encodeCommand, type RespValue } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
-import { rng } from './helpers/rng.js';
+import { rng, valuesArgs } from './helpers/rng.js';
 
 const DIM = 8;
 let server: RunningServer;
@@ -19,9 +19,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function vec(r: () => number): string[] {
-  return Array.from({ length: DIM }, () => (r() * 2 - 1).toFixed(4));
-}
+const vec = (r: () => number): string[] => valuesArgs(r, DIM);
 
 /** The searchpool counters of INFO. */
 async function casCounters(c: RawConnection): Promise<{ planned: number; redone: number; dropped: number }> {

@@ -3,6 +3,7 @@
 //
 //   npm run bench:engine              full run (100k×128, 20k×768, Fashion-MNIST 60k×784)
 //   npm run bench:engine -- --quick   smoke run (10k×128, 5k×768, Fashion-MNIST 10k), ~1–2 min
+//   npm run bench:engine -- --only clustered-100k-128   one dataset again
 //   (or BENCH_QUICK=1)
 //
 // For each dataset: build both indexes (M=16, EF construction 200; vsetd in its default Q8,
@@ -40,6 +41,9 @@ const resultsDir = path.join(root, 'bench', 'results');
 const cacheDir = path.join(root, 'bench', 'data');
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+/** --only NAME[,NAME]: run these datasets only (e.g. to repeat one); results go to engine-only-NAME… */
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter((x) => x !== '') : [];
 const K = 10;
 const M = 16;
 const EF_CONSTRUCTION = 200;
@@ -547,6 +551,11 @@ function main(): void {
     : [clustered('clustered-100k-128', 100_000, 128, 1000, 1.5, 1000, 7), clustered('clustered-20k-768', 20_000, 768, 1000, 1.5, 1000, 8)];
   if (fashionAvailable()) datasets.push(fashionMnist(quick ? 10_000 : 60_000, quick ? 200 : 1000));
   else log('Fashion-MNIST not found: apt-get install -y dataset-fashion-mnist (skipping)');
+  if (only.length > 0) {
+    const keep = datasets.filter((d) => only.includes(d.name));
+    if (keep.length === 0) throw new Error(`--only ${only.join(',')}: no such dataset (have ${datasets.map((d) => d.name).join(', ')})`);
+    datasets.splice(0, datasets.length, ...keep);
+  }
 
   log('\n== distance kernels');
   const kernels = kernelBenchmark(quick ? 20_000 : 100_000, 128, quick ? 1 << 18 : 1 << 20);
@@ -561,7 +570,7 @@ function main(): void {
   }
   const report: Report = { date: new Date().toISOString(), quick, machine: m, kernels, datasets: results, targets: targets(results) };
   mkdirSync(resultsDir, { recursive: true });
-  const base = path.join(resultsDir, quick ? 'engine-quick' : 'engine');
+  const base = path.join(resultsDir, (quick ? 'engine-quick' : 'engine') + (only.length > 0 ? `-only-${only.join('-')}` : ''));
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(report));
   log(`\nTargets:`);

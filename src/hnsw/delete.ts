@@ -279,14 +279,8 @@ function searchAround(w: GraphWriter, node: number, level: number): number {
   const q = v.recOff(node);
   const top = Math.min(h[H.MAX_LEVEL], levelOf(v, entry));
   if (top < level) return 0;
-  let ep = entry;
-  let dEp = s.dist(q, v.recOff(ep));
-  for (let lc = top; lc > level; lc--) {
-    s.greedy(q, ep, dEp, lc);
-    ep = s.greedyId;
-    dEp = s.greedyDist;
-  }
-  const n = s.searchLayer(q, ep, dEp, DEFAULT_EF_CONSTRUCTION, level);
+  s.descend(q, entry, s.dist(q, v.recOff(entry)), top, level);
+  const n = s.searchLayer(q, s.greedyId, s.greedyDist, DEFAULT_EF_CONSTRUCTION, level);
   w.takeCandidates(n);
   return n;
 }

@@ -56,13 +56,9 @@ export function linkNewNode(w: GraphWriter, slot: number, efConstruction: number
     return;
   }
   const maxLevel = Math.min(h[H.MAX_LEVEL], levelOf(v, entry));
-  let ep = entry;
-  let dEp = s.dist(q, v.recOff(ep));
-  for (let lc = maxLevel; lc > level; lc--) {
-    s.greedy(q, ep, dEp, lc);
-    ep = s.greedyId;
-    dEp = s.greedyDist;
-  }
+  s.descend(q, entry, s.dist(q, v.recOff(entry)), maxLevel, level);
+  let ep = s.greedyId;
+  let dEp = s.greedyDist;
   for (let lc = Math.min(level, maxLevel); lc >= 0; lc--) {
     const n = s.searchLayer(q, ep, dEp, Math.max(efConstruction, 1), lc);
     w.takeCandidates(n);

@@ -40,13 +40,9 @@ export function planInsert(s: Searcher, query: PreparedQuery, level: number, ef:
     if (entry < 0 || entry >= v.visibleSlots) return { entry: -1, level, top: -1, ids: new Int32Array(0), ends: new Int32Array(0) };
     // Entry and max level are updated one after the other: never start above the entry's level.
     const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
-    let ep = entry;
-    let dEp = s.dist(q, v.recOff(ep));
-    for (let lc = maxLevel; lc > level; lc--) {
-      s.greedy(q, ep, dEp, lc);
-      ep = s.greedyId;
-      dEp = s.greedyDist;
-    }
+    s.descend(q, entry, s.dist(q, v.recOff(entry)), maxLevel, level);
+    let ep = s.greedyId;
+    let dEp = s.greedyDist;
     const top = Math.min(level, maxLevel);
     const runs: Int32Array[] = [];
     const ends = new Int32Array(top + 1);

@@ -166,6 +166,17 @@ export class Searcher {
   }
 
   /**
+   * Greedy descent from `ep` (at distance `dEp`) through levels `top` down to `above` + 1: the
+   * upper-level half of every search and insert. Sets greedyId/greedyDist (to `ep` when
+   * top ≤ above).
+   */
+  descend(q: number, ep: number, dEp: number, top: number, above: number): void {
+    this.greedyId = ep;
+    this.greedyDist = dEp;
+    for (let lc = top; lc > above; lc--) this.greedy(q, this.greedyId, this.greedyDist, lc);
+  }
+
+  /**
    * Beam search on `level` from one entry point, keeping the `ef` closest nodes. Writes them to
    * outIds/outDists in ascending order and returns how many.
    */
@@ -353,14 +364,10 @@ export class Searcher {
     // The entry and the max level are two words the writer updates one after the other: never
     // descend from a level the entry node does not have.
     const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
-    let ep = entry;
-    let dEp = this.dist(q, v.recOff(ep));
     this.distanceCount++;
-    for (let level = maxLevel; level > 0; level--) {
-      this.greedy(q, ep, dEp, level);
-      ep = this.greedyId;
-      dEp = this.greedyDist;
-    }
+    this.descend(q, entry, this.dist(q, v.recOff(entry)), maxLevel, 0);
+    const ep = this.greedyId;
+    const dEp = this.greedyDist;
     if (filter) return this.searchLayer0Filtered(q, ep, dEp, ef, filter, maxCandidates);
     return this.searchLayer(q, ep, dEp, ef, 0);
   }

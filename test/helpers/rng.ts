@@ -10,3 +10,8 @@ export function rng(seed: number): () => number {
     return s / 4294967296;
   };
 }
+
+/** A random vector of `dim` components in [-1, 1), as the strings VADD/VSIM VALUES take. */
+export function valuesArgs(r: () => number, dim: number): string[] {
+  return Array.from({ length: dim }, () => (r() * 2 - 1).toFixed(4));
+}
