@@ -84,9 +84,15 @@ describe('snapshot', () => {
     const file = path.join(dir, 'dump.vsdb');
     const good = fs.readFileSync(file);
     const flipped = Buffer.from(good);
+    // The middle of the file is inside some key's value ('x' × 100): the message names that key.
     flipped[Math.floor(good.length / 2)]! ^= 0x40;
     fs.writeFileSync(file, flipped);
-    expect(startFails(dir)).toMatch(/checksum/i);
+    expect(startFails(dir)).toMatch(/snapshot checksum mismatch: key 'key\d+' \(db 0\) is damaged \(at byte \d+\)/);
+    // Damage in the trailer, outside every key record, is still caught by the file checksum.
+    const trailer = Buffer.from(good);
+    trailer[good.length - 6]! ^= 0x01;
+    fs.writeFileSync(file, trailer);
+    expect(startFails(dir)).toMatch(/snapshot checksum mismatch: the file is damaged or truncated/);
     fs.writeFileSync(file, good.subarray(0, good.length - 100));
     expect(startFails(dir)).toMatch(/Fatal error loading the dataset/);
     fs.writeFileSync(file, Buffer.from('this is not a snapshot at all, just some text'));
