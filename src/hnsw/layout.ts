@@ -222,6 +222,16 @@ const RECORDS_MAX_BYTES_GSAB = 2 ** 32 - WASM_PAGE;
  * object is replaced when it grows), so readers call `refresh()` when the header says the set
  * grew past what they see. Views over the heap track its length automatically.
  */
+/** Copies of a set's two images in fresh shared memory (SetViews.copyImages). */
+export interface ImageMemory {
+  mem: WasmMemory | GrowableSab;
+  hp: GrowableSab;
+  /** The records image in `mem`, exactly as long as the input. */
+  records: Uint8Array;
+  /** The heap image in `hp`, exactly as long as the input. */
+  heap: Uint8Array;
+}
+
 export class SetViews {
   readonly records: WasmMemory | GrowableSab;
   readonly heap: GrowableSab;
@@ -325,20 +335,33 @@ export class SetViews {
   }
 
   /**
-   * Fresh buffers holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), for
-   * loading a set saved byte for byte. Only for images that passed the checks of image.ts;
-   * adoptImage then resets what belonged to the writing process.
+   * Fresh shared memory holding a copy of `records` and `heap` bytes (as returned by `usedBytes`),
+   * not yet interpreted: the loader checks the copies in place (image.ts; the views are aligned
+   * and exactly as long as the images), then `fromImageMemory` turns them into a set. Checking
+   * the copy instead of the input saves an aligned copy of the input, and copying aligned-to-
+   * aligned is the fast path of a copy into shared memory. Throws RangeError for images larger
+   * than a set can be.
    */
-  static fromBytes(records: Uint8Array, heap: Uint8Array, forceJs = false): SetViews {
-    if (records.byteLength < HEADER_BYTES) throw new Error('records image too short');
+  static copyImages(records: Uint8Array, heap: Uint8Array, forceJs = false): ImageMemory {
+    if (records.byteLength > RECORDS_MAX_BYTES_GSAB || heap.byteLength > HEAP_MAX_BYTES) {
+      throw new RangeError(`image of ${records.byteLength} + ${heap.byteLength} bytes is larger than a vector set can be`);
+    }
     const pages = Math.max(1, Math.ceil(records.byteLength / WASM_PAGE));
     let mem: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
     if (!mem) mem = createGrowableSab(pages * WASM_PAGE, RECORDS_MAX_BYTES_GSAB);
     const buf = (isWasmMemory(mem) ? mem.buffer : mem) as SharedArrayBuffer;
-    new Uint8Array(buf).set(records);
+    const r = new Uint8Array(buf, 0, records.byteLength);
+    r.set(records);
     const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(heap.byteLength / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
-    new Uint8Array(hp).set(heap);
-    const v = new SetViews(mem, hp);
+    const h = new Uint8Array(hp, 0, heap.byteLength);
+    h.set(heap);
+    return { mem, hp, records: r, heap: h };
+  }
+
+  /** The set over memory from `copyImages`, once its images passed the checks of image.ts. */
+  static fromImageMemory(m: ImageMemory): SetViews {
+    if (m.records.byteLength < HEADER_BYTES) throw new Error('records image too short');
+    const v = new SetViews(m.mem, m.hp);
     v.i32[H.NODE_CAPACITY] = v.visibleSlots;
     return v;
   }

@@ -25,8 +25,8 @@ function decode(r: BinaryReader): VectorSetValue {
   const records = r.bytes('vector set records', MAX_RECORDS);
   const heap = r.bytes('vector set heap', MAX_HEAP);
   // fromImages checks the images completely (header, records, links and their reciprocity,
-  // free lists, heap blocks, name table, attributes, reachability) before it allocates anything,
-  // and throws an Error naming the first problem.
+  // free lists, heap blocks, name table, attributes, reachability) before anything interprets
+  // them, and throws an Error naming the first problem.
   let set: VectorSet;
   try {
     set = VectorSet.fromImages(records, heap);

@@ -193,16 +193,25 @@ export class VectorSet {
 
   /**
    * A set from a byte image of its two buffers (see `images`), owned by the calling thread.
-   * The images may be arbitrary bytes (a file, a RESTORE payload): they are checked completely
-   * first (hnsw/image.ts, elements.ts) and refused with an `ImageError` naming the first problem
-   * unless they form a fully consistent set; nothing is allocated in shared memory before that.
-   * Nothing is rebuilt: the bytes are copied as they are. Slots and heap blocks that were waiting
+   * The images may be arbitrary bytes (a file, a RESTORE payload): they are copied into fresh
+   * shared memory as they are, the copies are checked completely (hnsw/image.ts, elements.ts)
+   * before anything interprets them, and refused with an `ImageError` naming the first problem
+   * unless they form a fully consistent set. Nothing is rebuilt. Slots and heap blocks that were waiting
    * for reclamation when the image was taken become free.
    */
   static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind } = {}): VectorSet {
-    const check = checkImages(records, heap);
+    if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) throw new ImageError('images must be byte arrays');
+    let memory;
+    try {
+      memory = SetViews.copyImages(records, heap, opts.kernel === 'js');
+    } catch (e) {
+      throw new ImageError((e as Error).message);
+    }
+    // The checks read the copies (aligned, in the memory the set will use); nothing interprets
+    // the bytes before they pass, and a refused copy is simply dropped.
+    const check = checkImages(memory.records, memory.heap);
     if (!check.ok) throw new ImageError(check.problems[0]);
-    const v = SetViews.fromBytes(records, heap, opts.kernel === 'js');
+    const v = SetViews.fromImageMemory(memory);
     adoptImage(v, check);
     return new VectorSet(v, true, opts.kernel);
   }
