@@ -16,6 +16,7 @@ import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
 import { decodePlan, SearchResults } from '../vset/index.js';
 import type { ReplyWriter } from '../server/reply.js';
+import type { SearchPool } from '../server/search-pool.js';
 import { debugSubcommands } from './server-commands.js';
 
 const G = 'module';
@@ -136,13 +137,24 @@ function vadd(c: Client, argv: Buffer[]): void {
     return;
   }
   if (cas && set.size > 0 && !set.has(element) && casOnThread(c)) {
-    vaddCas(c, set, element, vector, attr, ef, argv);
-    return;
+    // Alone at an idle pool, the insert runs here: the hand-off would only add latency.
+    if (c.server.searchPool!.claimInline()) c.server.searchPool!.casInline++;
+    else {
+      vaddCas(c, set, element, vector, attr, ef, argv);
+      return;
+    }
   }
   const added = set.add(element, vector, attr, ef);
   c.db.touch(k);
   c.server.dirty++;
   c.reply.bool(added);
+}
+
+/** SearchPool.claimInline for a VSIM, counted as one. */
+function claimInline(pool: SearchPool): boolean {
+  if (!pool.claimInline()) return false;
+  pool.inlineRuns++;
+  return true;
 }
 
 /**
@@ -344,7 +356,7 @@ function vsim(c: Client, argv: Buffer[]): void {
   // single-threaded execution, or when the pool is idle and this search is alone (see
   // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
   const pool = c.server.searchPool;
-  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution') || pool.claimInline()) {
+  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution') || claimInline(pool)) {
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }

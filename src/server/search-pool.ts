@@ -81,6 +81,8 @@ export class SearchPool {
   private inlineClaimed = false;
   /** Searches run on the main thread because the pool was idle (claimInline). */
   inlineRuns = 0;
+  /** VADD CAS inserts run on the main thread because the pool was idle (claimInline). */
+  casInline = 0;
   /** VADD CAS commits: linked from the worker's plan, searched again, or dropped (spec §10). */
   casPlanned = 0;
   casRedone = 0;
@@ -152,11 +154,12 @@ export class SearchPool {
   }
 
   /**
-   * Whether the caller should run this search inline instead: true for the first search of an
-   * event-loop turn when the pool has nothing queued or running. A lone search gains nothing
-   * from a worker — the hand-off (two thread wake-ups, ~100 µs of CPU on these VMs) costs more
-   * than the search — while searches that arrive together or while others run still go to the
-   * workers, where they overlap.
+   * Whether the caller should run this search (or VADD CAS insert) inline instead: true for the
+   * first one of an event-loop turn when the pool has nothing queued or running. A lone search
+   * gains nothing from a worker — the hand-off (two thread wake-ups, ~100 µs of CPU and up to a
+   * millisecond of latency on these VMs) costs more than it frees — while work that arrives
+   * together or while other work runs still goes to the workers, where it overlaps. The caller
+   * counts the inline run (inlineRuns, casInline).
    */
   claimInline(): boolean {
     if (this.inlineClaimed || this.queue.length > 0 || this.dispatchScheduled || this.inflight > 0) return false;
@@ -164,7 +167,6 @@ export class SearchPool {
     setImmediate(() => {
       this.inlineClaimed = false;
     });
-    this.inlineRuns++;
     return true;
   }
 
@@ -268,6 +270,7 @@ export class SearchPool {
       ['searches_served', this.served],
       ['searches_inline_when_idle', this.inlineRuns],
       ['searches_served_by_retired_threads', this.retiredServed],
+      ['vadd_cas_inline_when_idle', this.casInline],
       ['vadd_cas_planned', this.casPlanned],
       ['vadd_cas_redone', this.casRedone],
       ['vadd_cas_dropped', this.casDropped],
