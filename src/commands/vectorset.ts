@@ -136,11 +136,12 @@ function vadd(c: Client, argv: Buffer[]): void {
     c.reply.error(`ERR Input dimension mismatch for projection - got ${vector.length} but projection expects ${set.projectionInputDim}`);
     return;
   }
-  if (cas && set.size > 0 && !set.has(element) && casOnThread(c)) {
+  const pool = cas && set.size > 0 && !set.has(element) ? threadPool(c) : null;
+  if (pool) {
     // Alone at an idle pool, the insert runs here: the hand-off would only add latency.
-    if (c.server.searchPool!.claimInline()) c.server.searchPool!.casInline++;
+    if (pool.claimInline()) pool.casInline++;
     else {
-      vaddCas(c, set, element, vector, attr, ef, argv);
+      vaddCas(c, pool, set, element, vector, attr, ef, argv);
       return;
     }
   }
@@ -150,21 +151,15 @@ function vadd(c: Client, argv: Buffer[]): void {
   c.reply.bool(added);
 }
 
-/** SearchPool.claimInline for a VSIM, counted as one. */
-function claimInline(pool: SearchPool): boolean {
-  if (!pool.claimInline()) return false;
-  pool.inlineRuns++;
-  return true;
-}
-
 /**
- * Whether a VADD CAS runs its neighbour search on a search thread: there is a pool, and the
- * command does not run where VSIM would be inline anyway (MULTI/EXEC, AOF replay, the Redis
- * option that forces single-threaded execution). Elsewhere CAS is a plain VADD (spec §10).
+ * The search pool, when this command may hand work to it (a VSIM, a VADD CAS's neighbour search):
+ * null without a pool or threads, inside MULTI/EXEC and AOF replay, and with the Redis option that
+ * forces single-threaded execution — there the work runs inline (spec §10).
  */
-function casOnThread(c: Client): boolean {
+function threadPool(c: Client): SearchPool | null {
   const pool = c.server.searchPool;
-  return pool !== null && pool.size > 0 && !c.inExec && !c.server.config.bool('vset-force-single-threaded-execution');
+  if (!pool || pool.size === 0 || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) return null;
+  return pool;
 }
 
 /**
@@ -175,8 +170,7 @@ function casOnThread(c: Client): boolean {
  * nothing propagated); a graph that lost nodes meanwhile means the insert searches again, here.
  * This client's later commands wait for the reply, so its database and protocol cannot change.
  */
-function vaddCas(c: Client, set: VectorSetValue, element: Buffer, vector: Float32Array, attr: Buffer | undefined, ef: number, argv: Buffer[]): void {
-  const pool = c.server.searchPool!;
+function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buffer, vector: Float32Array, attr: Buffer | undefined, ef: number, argv: Buffer[]): void {
   const ticket = set.engine.casTicket();
   const db = c.db;
   const dbIndex = c.dbIndex;
@@ -355,8 +349,9 @@ function vsim(c: Client, argv: Buffer[]): void {
   // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, when the Redis option forces
   // single-threaded execution, or when the pool is idle and this search is alone (see
   // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
-  const pool = c.server.searchPool;
-  if (!pool || pool.size === 0 || o.noThread || c.inExec || c.server.config.bool('vset-force-single-threaded-execution') || claimInline(pool)) {
+  const pool = o.noThread ? null : threadPool(c);
+  if (!pool || pool.claimInline()) {
+    if (pool) pool.inlineRuns++;
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }

@@ -99,10 +99,7 @@ export function linkPlannedNode(w: GraphWriter, slot: number, plan: InsertPlan):
     }
     start = end;
     const n = queue.size;
-    if (w.candIds.length < n) {
-      w.candIds = new Int32Array(n * 2);
-      w.candDists = new Float64Array(n * 2);
-    }
+    w.reserveCandidates(n);
     queue.drainAscending(w.candIds, w.candDists);
     if (n > 0) connectNewNode(w, slot, lc, n);
   }

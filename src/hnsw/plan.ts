@@ -10,7 +10,6 @@
 // plain VADD. Nodes inserted meanwhile are simply not among the candidates: their own inserts may
 // have linked them to this one's neighbours, and the graph stays valid either way.
 
-import { H, LEVEL_MASK, LEVEL_SHIFT } from './layout.js';
 import type { Searcher } from './search.js';
 import type { PreparedQuery } from './search.js';
 
@@ -33,14 +32,11 @@ export interface InsertPlan {
  * min(level, max level) down to 0, each starting from the previous level's closest candidate.
  */
 export function planInsert(s: Searcher, query: PreparedQuery, level: number, ef: number): InsertPlan {
-  const v = s.v;
   return s.withQuery(query, (q) => {
-    const h = v.i32;
-    const entry = Atomics.load(h, H.ENTRY);
-    if (entry < 0 || entry >= v.visibleSlots) return { entry: -1, level, top: -1, ids: new Int32Array(0), ends: new Int32Array(0) };
-    // Entry and max level are updated one after the other: never start above the entry's level.
-    const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
-    s.descend(q, entry, s.dist(q, v.recOff(entry)), maxLevel, level);
+    const maxLevel = s.descendFromEntry(q, level);
+    if (maxLevel < 0) return { entry: -1, level, top: -1, ids: new Int32Array(0), ends: new Int32Array(0) };
+    // The owner compares this entry with its own at the commit.
+    const entry = s.entryId;
     let ep = s.greedyId;
     let dEp = s.greedyDist;
     const top = Math.min(level, maxLevel);

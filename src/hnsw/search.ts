@@ -83,6 +83,8 @@ export class Searcher {
   /** Ascending output of the last searchLayer/knn call. */
   outIds = new Int32Array(256);
   outDists = new Float64Array(256);
+  /** The entry point the last descendFromEntry started from. */
+  entryId = -1;
   /** Result of the last greedy() call. */
   greedyId = -1;
   greedyDist = 0;
@@ -174,6 +176,25 @@ export class Searcher {
     this.greedyId = ep;
     this.greedyDist = dEp;
     for (let lc = top; lc > above; lc--) this.greedy(q, this.greedyId, this.greedyDist, lc);
+  }
+
+  /**
+   * A reader's way in: from the set's entry point, greedy descent down to level `above` + 1
+   * (`descend`). Returns the level it started from — the max level, clamped to the entry's own
+   * level — or -1 for an empty set; `entryId` is the entry point it read.
+   */
+  descendFromEntry(q: number, above: number): number {
+    const v = this.v;
+    const h = v.i32;
+    const entry = Atomics.load(h, H.ENTRY);
+    this.entryId = entry;
+    if (entry < 0 || entry >= v.visibleSlots) return -1;
+    // The entry and the max level are two words the writer updates one after the other: never
+    // descend from a level the entry node does not have.
+    const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
+    this.distanceCount++;
+    this.descend(q, entry, this.dist(q, v.recOff(entry)), maxLevel, above);
+    return maxLevel;
   }
 
   /**
@@ -357,15 +378,7 @@ export class Searcher {
    * search with `ef` (plain or filtered). Results in outIds/outDists, ascending.
    */
   knn(q: number, ef: number, filter?: (slot: number) => boolean, maxCandidates = 0): number {
-    const v = this.v;
-    const h = v.i32;
-    const entry = Atomics.load(h, H.ENTRY);
-    if (entry < 0 || entry >= v.visibleSlots) return 0;
-    // The entry and the max level are two words the writer updates one after the other: never
-    // descend from a level the entry node does not have.
-    const maxLevel = Math.min(Atomics.load(h, H.MAX_LEVEL), (h[v.recOff(entry) >>> 2] >>> LEVEL_SHIFT) & LEVEL_MASK);
-    this.distanceCount++;
-    this.descend(q, entry, this.dist(q, v.recOff(entry)), maxLevel, 0);
+    if (this.descendFromEntry(q, 0) < 0) return 0;
     const ep = this.greedyId;
     const dEp = this.greedyDist;
     if (filter) return this.searchLayer0Filtered(q, ep, dEp, ef, filter, maxCandidates);

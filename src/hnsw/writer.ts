@@ -58,12 +58,17 @@ export class GraphWriter {
     return ++this.stamp;
   }
 
-  /** Copy the searcher's last output into the candidate buffers. */
-  takeCandidates(n: number): void {
+  /** Make the candidate buffers hold at least `n` entries. */
+  reserveCandidates(n: number): void {
     if (this.candIds.length < n) {
       this.candIds = new Int32Array(n * 2);
       this.candDists = new Float64Array(n * 2);
     }
+  }
+
+  /** Copy the searcher's last output into the candidate buffers. */
+  takeCandidates(n: number): void {
+    this.reserveCandidates(n);
     this.candIds.set(this.s.outIds.subarray(0, n));
     this.candDists.set(this.s.outDists.subarray(0, n));
   }
