@@ -326,15 +326,12 @@ describe('damaged vector-set payloads are refused', () => {
     }
   });
 
-  it('a snapshot file holding a damaged set stops start-up naming the key', () => {
+  /** dump.vsdb by hand: header, one KEY record (db 0, `key`, no expiry, type 2), trailer. */
+  function snapshotFile(records: Buffer, heap: Buffer, keyName: string): string {
     const dir = tmpDir();
-    const base = splitDump(good);
-    const rec = Buffer.from(base.records);
-    rec.writeInt32LE(0, H.DIM * 4);
-    // Build dump.vsdb by hand: header, one KEY record (db 0, key, no expiry, type 2), trailer.
-    const payload = joinDump(rec, base.heap);
+    const payload = joinDump(records, heap);
     const value = payload.subarray(1, payload.length - 12); // the codec's bytes only
-    const key = Buffer.from('damaged');
+    const key = Buffer.from(keyName);
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(value.length));
     const head = Buffer.concat([Buffer.from([1]), varint(0), varint(key.length), key, Buffer.alloc(8), Buffer.from([2]), len]);
@@ -347,8 +344,70 @@ describe('damaged vector-set payloads are refused', () => {
     const fileCrc = Buffer.alloc(4);
     fileCrc.writeUInt32LE(zlib.crc32(body));
     fs.writeFileSync(path.join(dir, 'dump.vsdb'), Buffer.concat([body, fileCrc]));
-    const res = spawnSync(process.execPath, [MAIN, '--port', '0', '--dir', dir, '--save', ''], { encoding: 'utf8', timeout: 20_000 });
+    return dir;
+  }
+
+  function startupOutput(dir: string, env: NodeJS.ProcessEnv = {}): { status: number | null; out: string } {
+    const res = spawnSync(process.execPath, [MAIN, '--port', '0', '--dir', dir, '--save', ''], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, ...env },
+    });
+    return { status: res.status, out: res.stdout + res.stderr };
+  }
+
+  it('a snapshot file holding a damaged set stops start-up naming the key', () => {
+    const base = splitDump(good);
+    const rec = Buffer.from(base.records);
+    rec.writeInt32LE(0, H.DIM * 4);
+    const res = startupOutput(snapshotFile(rec, base.heap, 'damaged'));
     expect(res.status).toBe(1);
-    expect(res.stdout + res.stderr).toMatch(/key 'damaged' \(db 0\)/);
+    expect(res.out).toMatch(/key 'damaged' \(db 0\)/);
+  });
+
+  it('with the level-0 links checked on the load helper thread: a sound set loads, a one-way link is named', async () => {
+    // Large images hand their level-0 link check to a helper thread; the variable sends this
+    // small one there too. The refusal must name the same link as a check on one thread.
+    const helperEnv = { VSETD_PARALLEL_CHECK_MIN_NODES: '0' };
+    const base = splitDump(good);
+    const dir = snapshotFile(base.records, base.heap, 'sound');
+    const s = await startServer({ dir, env: helperEnv, args: ['--enable-debug-command', 'yes'] });
+    try {
+      const conn = await RawConnection.connect(s.port);
+      expect(await conn.call('VCARD', 'sound')).toBe(':120\r\n');
+      expect(await conn.call('DEBUG', 'VSET-VALIDATE', 'sound')).toBe('+OK\r\n');
+      conn.close();
+      expect(s.output()).toMatch(/DB loaded from disk: .*1 link check\(s\) on a helper thread/);
+    } finally {
+      await s.stop('SIGKILL');
+    }
+    const stride = base.records.readInt32LE(H.STRIDE * 4);
+    const recBase = base.records.readInt32LE(H.REC_BASE * 4);
+    const vecBytes = base.records.readInt32LE(H.VEC_BYTES * 4);
+    const hw = base.records.readInt32LE(H.HIGH_WATER * 4);
+    const linkAt = (slot: number, i: number): number => recBase + slot * stride + LINKS_OFFSET + vecBytes + 4 * i;
+    const countOf = (slot: number): number => base.records.readUInt32LE(recBase + slot * stride) & 0xffff;
+    const linked = new Set<number>();
+    for (let i = 0; i < countOf(0); i++) linked.add(base.records.readInt32LE(linkAt(0, i)));
+    let target = -1;
+    for (let t = 1; t < hw && target < 0; t++) {
+      if (linked.has(t)) continue;
+      let back = false;
+      for (let i = 0; i < countOf(t); i++) if (base.records.readInt32LE(linkAt(t, i)) === 0) back = true;
+      if (!back) target = t;
+    }
+    const rec = Buffer.from(base.records);
+    rec.writeInt32LE(target, linkAt(0, 0));
+    const bad = snapshotFile(rec, base.heap, 'oneway');
+    const viaHelper = startupOutput(bad, helperEnv);
+    const alone = startupOutput(bad);
+    expect(viaHelper.status).toBe(1);
+    expect(viaHelper.out).toMatch(/key 'oneway' \(db 0\).*node 0 level 0: link to \d+ is not reciprocated/);
+    expect(alone.out).toMatch(/key 'oneway' \(db 0\).*node 0 level 0: link to \d+ is not reciprocated/);
+    // The same start-up without the variable: checked on one thread, no helper started.
+    const plain = await startServer({ dir, args: ['--enable-debug-command', 'yes'] });
+    await plain.stop('SIGKILL');
+    expect(plain.output()).toMatch(/DB loaded from disk: /);
+    expect(plain.output()).not.toMatch(/helper thread/);
   });
 });

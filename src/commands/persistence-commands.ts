@@ -3,13 +3,12 @@
  * (RELOAD, LOADAOF, DIGEST, DIGEST-VALUE, SET-SKIP-CHECKSUM-VALIDATION).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { command, NO_KEYS, ONE_KEY, type CommandSpec } from './types.js';
 import { ERR_SYNTAX, isWord, keyOf, parseInteger } from './args.js';
 import { int, key, optional, str, token, tokenArg } from './doc-args.js';
 import { debugSubcommands } from './server-commands.js';
 import { codecForType } from '../persistence/codecs.js';
-import { decodeDump, DumpPayloadError, encodeDump, installSnapshot, parseSnapshot } from '../persistence/snapshot.js';
+import { decodeDump, DumpPayloadError, encodeDump, installSnapshot, loadSnapshotFile } from '../persistence/snapshot.js';
 import type { Client } from '../server/client.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { KeyValue } from '../keyspace/value.js';
@@ -62,7 +61,7 @@ debugSubcommands.set('RELOAD', {
     }
     try {
       if (!noSave) p.saveSync();
-      const loaded = parseSnapshot(fs.readFileSync(p.snapshotPath), c.server.keyspace.dbs.length);
+      const loaded = loadSnapshotFile(p.snapshotPath, c.server.keyspace.dbs.length);
       c.server.keyspace.flushAll();
       installSnapshot(c.server.keyspace, loaded);
       c.server.log.notice('DB reloaded by DEBUG RELOAD');

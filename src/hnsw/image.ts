@@ -42,6 +42,8 @@
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
+import { CheckHelper } from './check-helper.js';
+import { checkLevel0Links, fmix32, type Level0Image } from './link-check.js';
 import {
   COUNT_MASK,
   EMPTY_LINK,
@@ -72,6 +74,25 @@ import {
 const HEAP_LIMIT = 2 ** 31 - 8;
 const MAX_PROBLEMS = 50;
 
+/**
+ * The helper thread of the load in progress (see check-helper.ts), and the image size from which
+ * handing it the level-0 links pays for the hand-over (a tenth of a millisecond of work per
+ * thousand nodes against a message and a wake-up). VSETD_PARALLEL_CHECK_MIN_NODES lowers it so
+ * tests can send small images through the helper.
+ */
+let loadHelper: CheckHelper | null = null;
+const PARALLEL_MIN_NODES = Number(process.env.VSETD_PARALLEL_CHECK_MIN_NODES ?? 32_768);
+
+/** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
+export function helperWorthStarting(fileBytes: number): boolean {
+  return fileBytes >= PARALLEL_MIN_NODES * 64;
+}
+
+/** Lets image checks use `helper` until called again with null (the loader's scope). */
+export function useCheckHelper(helper: CheckHelper | null): void {
+  loadHelper = helper;
+}
+
 /** The thrown form of a refusal: a plain Error with the first problem found as its message. */
 export class ImageError extends Error {
   constructor(message: string) {
@@ -99,13 +120,6 @@ function headerWordUsed(i: number): boolean {
   return false;
 }
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** A printable, bounded rendering of a name for messages. */
 export function showName(bytes: Uint8Array): string {
@@ -309,7 +323,9 @@ export class SetCheck {
     const { i32, u8, hi32 } = this.v;
     const hw = this.hw;
     const M = this.M;
-    const lvl = (this.lvl = new Int8Array(hw).fill(-1));
+    // Shared when a helper thread may read it (startLinks).
+    const shared = loadHelper !== null && hw >= PARALLEL_MIN_NODES;
+    const lvl = (this.lvl = new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw)).fill(-1));
     this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
     const padFrom = R.VEC + quantBytes(this.dim, this.quant);
     const padTo = R.VEC + this.vecBytes;
@@ -399,10 +415,11 @@ export class SetCheck {
     return true;
   }
 
-  /** Links: bounds, liveness, levels, self links, duplicates, reciprocity. */
   /**
-   * Links: the fast pass decides (`linksFast`); only when it finds a fault does the detailed pass
-   * (`linksDetailed`) run, to name the culprit.
+   * Links: bounds, liveness, levels, self links, duplicates, reciprocity. The fast pass decides
+   * (level 0: link-check.ts, possibly on the helper thread since `startLinks`; upper levels:
+   * `linksUpper`); only when it finds a fault does the detailed pass (`linksDetailed`) run, to
+   * name the culprit.
    */
   links(): boolean {
     if (this.linksFast()) return true;
@@ -415,84 +432,84 @@ export class SetCheck {
    * fast pass did not complete.
    */
   private parent: Int32Array | null = null;
+  /** The level-0 check handed to the helper thread, if any (startLinks). */
+  private level0Job: { parent: Int32Array; salt: Uint32Array } | null = null;
+
+  private level0Image(): Level0Image {
+    return { i32: this.v.i32, lvl: this.lvl, hw: this.hw, recBase: this.recBase, stride: this.stride, linkOff: this.linkOff };
+  }
 
   /**
-   * Every link check in one sequential sweep over the link lists, touching only small arrays at
-   * random (the levels, 1 byte per slot; duplicate stamps, 2 bytes per slot), so it runs at
-   * memory-streaming speed instead of one cache miss per link:
-   *  - bounds, self links, target live with that level: `lvl`;
-   *  - duplicates within a list: a stamp per list;
-   *  - reciprocity: one XOR accumulator over all links of a salted hash of the *unordered* pair
-   *    and the level. A reciprocated pair contributes its hash twice and cancels; duplicates are
-   *    excluded above, so what remains is the XOR of the hashes of the one-way pairs, which is
-   *    zero only by a 2^-64 accident (the salts come from the CSPRNG, per check).
-   * On level 0 it also joins the two ends of every link in a union–find, which `reachability`
-   * uses instead of a breadth-first walk (links being reciprocal, reachable = connected).
-   * Returns true when everything holds; false says only that something is wrong.
+   * After `records`: hands the level-0 link check to the load's helper thread when there is one
+   * and the image is large enough; `links` collects it. The checks run meanwhile only read.
    */
+  startLinks(): void {
+    const img = this.level0Image();
+    if (loadHelper === null || this.hw < PARALLEL_MIN_NODES || !CheckHelper.canShare(img)) return;
+    const parent = new Int32Array(new SharedArrayBuffer(this.hw * 4));
+    const salt = randomWords(4);
+    loadHelper.submit(img, parent, salt);
+    this.level0Job = { parent, salt };
+  }
+
+  /** Every link check (see link-check.ts and linksUpper); true when everything holds. */
   private linksFast(): boolean {
+    const out = new Int32Array(3);
+    let parent: Int32Array;
+    let salt: Uint32Array;
+    const job = this.level0Job;
+    this.level0Job = null;
+    if (job !== null && loadHelper !== null && loadHelper.join(out)) {
+      ({ parent, salt } = job);
+    } else {
+      parent = new Int32Array(this.hw);
+      salt = randomWords(4);
+      checkLevel0Links(this.level0Image(), parent, salt, out);
+    }
+    if (out[2] !== 1 || !this.linksUpper(salt, out)) return false;
+    if ((out[0] | out[1]) !== 0) return false;
+    this.parent = parent;
+    return true;
+  }
+
+  /** linksFast on the upper levels (lists in the heap, EMPTY_LINK-terminated). */
+  private linksUpper(salt: Uint32Array, acc: Int32Array): boolean {
     const { i32, hi32 } = this.v;
+    const stamps = new Uint16Array(this.hw);
     const hw = this.hw;
     const M = this.M;
     const lvl = this.lvl;
-    const stamps = new Uint16Array(hw);
-    const parent = new Int32Array(hw);
-    for (let x = 0; x < hw; x++) parent[x] = x;
-    const salt = randomWords(4);
     const s0 = salt[0] | 0;
     const s1 = salt[1] | 0;
     const s2 = salt[2] | 0;
     const s3 = salt[3] | 0;
-    let g1 = 0;
-    let g2 = 0;
+    let g1 = acc[0];
+    let g2 = acc[1];
     let stamp = 0;
-    const recBase = this.recBase;
-    const stride = this.stride;
-    const linkOff = this.linkOff;
     for (let s = 0; s < hw; s++) {
       const level = lvl[s];
-      if (level < 0) continue;
-      const rec = recBase + s * stride;
-      for (let l = 0; l <= level; l++) {
-        let words: Int32Array;
-        let base: number;
-        let n: number;
-        if (l === 0) {
-          words = i32;
-          base = (rec + linkOff) >>> 2;
-          n = i32[rec >>> 2] & COUNT_MASK;
-        } else {
-          words = hi32;
-          base = (i32[(rec + R.UPPER) >>> 2] >>> 2) + (l - 1) * M;
-          n = 0;
-          while (n < M && words[base + n] !== EMPTY_LINK) n++;
-        }
+      if (level < 1) continue;
+      const upper = i32[(this.recBase + s * this.stride + R.UPPER) >>> 2] >>> 2;
+      for (let l = 1; l <= level; l++) {
+        const base = upper + (l - 1) * M;
         if (++stamp === 0x10000) {
           stamps.fill(0);
           stamp = 1;
         }
-        for (let j = 0; j < n; j++) {
-          const t = words[base + j];
+        for (let j = 0; j < M; j++) {
+          const t = hi32[base + j];
+          if (t === EMPTY_LINK) break;
           if (!(t >= 0 && t < hw) || t === s || lvl[t] < l || stamps[t] === stamp) return false;
           stamps[t] = stamp;
           const a = s < t ? s : t;
           const b = s < t ? t : s;
           g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593) + l);
           g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35) + Math.imul(l, 0x27d4eb2f));
-          if (l === 0 && s < t) {
-            // Union with path halving; the smaller root wins.
-            let ra = s;
-            while (parent[ra] !== ra) ra = parent[ra] = parent[parent[ra]];
-            let rb = t;
-            while (parent[rb] !== rb) rb = parent[rb] = parent[parent[rb]];
-            if (ra < rb) parent[rb] = ra;
-            else if (rb < ra) parent[ra] = rb;
-          }
         }
       }
     }
-    if ((g1 | g2) !== 0) return false;
-    this.parent = parent;
+    acc[0] = g1;
+    acc[1] = g2;
     return true;
   }
 
@@ -733,17 +750,22 @@ export function imageViews(records: Uint8Array, heap: Uint8Array): CheckViews {
   };
 }
 
-/** The graph half of a check (the element half is in elements.ts); true when all passed. */
-export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number): boolean {
+/**
+ * Every check but reachability: the graph's here, then `elements` (the element half, in
+ * vset/elements.ts); true when all passed. The level-0 links may be checked on the load's helper
+ * thread while this thread checks the rest (everything after `records` only reads); their
+ * problems are reported first all the same, as when they were checked in that order.
+ */
+export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number, elements: (c: SetCheck) => boolean): boolean {
   if (recordsBytes < HEADER_BYTES) return !c.fail(`records image of ${recordsBytes} bytes is shorter than the header`);
-  return (
-    c.header(recordsBytes, heapBytes) &&
-    c.records() &&
-    c.links() &&
-    c.freeSlots() &&
-    c.freeBlocks() &&
-    c.projection()
-  );
+  if (!(c.header(recordsBytes, heapBytes) && c.records())) return false;
+  c.startLinks();
+  const mark = c.problems.length;
+  const rest = c.freeSlots() && c.freeBlocks() && c.projection() && elements(c);
+  const restProblems = c.problems.splice(mark);
+  if (!c.links()) return false;
+  c.problems.push(...restProblems);
+  return rest;
 }
 
 /**

@@ -343,19 +343,31 @@ export class SetViews {
    * than a set can be.
    */
   static copyImages(records: Uint8Array, heap: Uint8Array, forceJs = false): ImageMemory {
-    if (records.byteLength > RECORDS_MAX_BYTES_GSAB || heap.byteLength > HEAP_MAX_BYTES) {
-      throw new RangeError(`image of ${records.byteLength} + ${heap.byteLength} bytes is larger than a vector set can be`);
-    }
-    const pages = Math.max(1, Math.ceil(records.byteLength / WASM_PAGE));
+    const r = SetViews.recordsMemory(records.byteLength, forceJs);
+    const h = SetViews.heapMemory(heap.byteLength);
+    r.records.set(records);
+    h.heap.set(heap);
+    return { ...r, ...h };
+  }
+
+  /**
+   * Fresh, zeroed records memory for an image of `bytes` bytes, and the view the image goes in
+   * (a snapshot load reads the file straight into it). Throws RangeError when too large.
+   */
+  static recordsMemory(bytes: number, forceJs = false): Pick<ImageMemory, 'mem' | 'records'> {
+    if (!(bytes >= 0 && bytes <= RECORDS_MAX_BYTES_GSAB)) throw new RangeError(`records image of ${bytes} bytes is larger than a vector set can be`);
+    const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
     let mem: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
     if (!mem) mem = createGrowableSab(pages * WASM_PAGE, RECORDS_MAX_BYTES_GSAB);
     const buf = (isWasmMemory(mem) ? mem.buffer : mem) as SharedArrayBuffer;
-    const r = new Uint8Array(buf, 0, records.byteLength);
-    r.set(records);
-    const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(heap.byteLength / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
-    const h = new Uint8Array(hp, 0, heap.byteLength);
-    h.set(heap);
-    return { mem, hp, records: r, heap: h };
+    return { mem, records: new Uint8Array(buf, 0, bytes) };
+  }
+
+  /** Fresh heap memory for an image of `bytes` bytes, and its view (see recordsMemory). */
+  static heapMemory(bytes: number): Pick<ImageMemory, 'hp' | 'heap'> {
+    if (!(bytes >= 0 && bytes <= HEAP_MAX_BYTES)) throw new RangeError(`heap image of ${bytes} bytes is larger than a vector set can be`);
+    const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
+    return { hp, heap: new Uint8Array(hp, 0, bytes) };
   }
 
   /** The set over memory from `copyImages`, once its images passed the checks of image.ts. */

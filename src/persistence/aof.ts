@@ -16,7 +16,7 @@ import path from 'node:path';
 import { RequestReader, ProtocolError } from '../server/resp-reader.js';
 import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { captureDataset, installSnapshot, parseSnapshot, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
+import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
 import { CorruptDataError, fsyncDir } from './binary.js';
 
 export interface ManifestEntry {
@@ -243,18 +243,17 @@ export class AppendOnlyFile {
     const base = this.manifest.find((e) => e.type === 'b');
     if (base) {
       const file = path.join(this.dir, base.file);
-      let buf: Buffer;
+      let loaded;
       try {
-        buf = fs.readFileSync(file);
-      } catch (e) {
-        throw new AofLoadError(`Can't open the AOF base file ${base.file}: ${(e as Error).message}`);
-      }
-      try {
-        installSnapshot(this.server.keyspace, parseSnapshot(buf, this.server.keyspace.dbs.length));
+        loaded = loadSnapshotFile(file, this.server.keyspace.dbs.length);
       } catch (e) {
         if (e instanceof CorruptDataError) throw new AofLoadError(`Bad AOF base file ${base.file}: ${e.message}`);
+        if ((e as NodeJS.ErrnoException).code !== undefined) {
+          throw new AofLoadError(`Can't open the AOF base file ${base.file}: ${(e as Error).message}`);
+        }
         throw e;
       }
+      installSnapshot(this.server.keyspace, loaded);
     }
     for (let i = 0; i < incrs.length; i++) commands += this.replay(incrs[i]!, i === incrs.length - 1);
     this.baseSize = this.measure();

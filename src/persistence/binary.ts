@@ -21,6 +21,44 @@ export function crc32(data: Uint8Array, previous = 0): number {
   return zlib.crc32(data, previous);
 }
 
+// crc32Combine: the CRC of A‖B from crc(A), crc(B) and |B| (zlib's crc32_combine, which Node does
+// not expose), by multiplying crc(A) by x^(8·|B|) modulo the CRC polynomial. It lets a reader
+// check each record's CRC and the file's with one CRC pass over the bytes.
+const CRC_POLY = 0xedb88320;
+
+/** a·b modulo the CRC polynomial (reflected bit order, as zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ CRC_POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0 … 31. */
+const X2N = ((): Uint32Array => {
+  const t = new Uint32Array(32);
+  let p = 0x40000000; // x^1
+  t[0] = p;
+  for (let k = 1; k < 32; k++) t[k] = p = multModP(p, p);
+  return t;
+})();
+
+/** CRC-32 of A‖B given crc32(A), crc32(B) and B's length in bytes. */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  // x^(8·lengthB): walk the bits of lengthB, starting at k = 3 (the factor 8).
+  let p = 0x80000000; // x^0
+  let n = lengthB;
+  for (let k = 3; n > 0; k++, n = Math.floor(n / 2)) if (n % 2 === 1) p = multModP(X2N[k & 31]!, p);
+  return (multModP(p, crcA >>> 0) ^ crcB) >>> 0;
+}
+
 /**
  * fsyncs a directory so a rename into it survives a crash. Some filesystems refuse fsync on
  * directories; the rename itself is still atomic there.
@@ -160,13 +198,15 @@ export class BinaryReader {
   pos: number;
 
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     start = 0,
-    readonly end = buf.length,
+    public end = buf.length,
     /** Added to positions in error messages (where this buffer sits in a file). */
     readonly baseOffset = 0,
   ) {
     this.pos = start;
+    this.crcPos = start;
+    this.segFrom = start;
   }
 
   get remaining(): number {
@@ -181,49 +221,48 @@ export class BinaryReader {
     if (n < 0 || this.pos + n > this.end) this.fail(`truncated data: ${what} needs ${n} bytes, ${this.end - this.pos} left`);
   }
 
+  /** Consumes n bytes; returns their index in `buf` (valid until the next read). */
+  protected take(n: number, what: string): number {
+    this.need(n, what);
+    const i = this.pos;
+    this.pos += n;
+    return i;
+  }
+
   private view(): DataView {
     return new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   u8(what = 'byte'): number {
-    this.need(1, what);
-    return this.buf[this.pos++]!;
+    const i = this.take(1, what); // before reading buf: take may refill a FileReader's window
+    return this.buf[i]!;
   }
 
   u32(what = 'u32'): number {
-    this.need(4, what);
-    const v = this.view().getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    const i = this.take(4, what); // before view(): take may refill a FileReader's window
+    return this.view().getUint32(i, true);
   }
 
   i32(what = 'i32'): number {
-    this.need(4, what);
-    const v = this.view().getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
+    const i = this.take(4, what); // before view(): take may refill a FileReader's window
+    return this.view().getInt32(i, true);
   }
 
   u64(what = 'u64'): number {
-    this.need(8, what);
-    const v = this.view().getBigUint64(this.pos, true);
-    this.pos += 8;
+    const i = this.take(8, what);
+    const v = this.view().getBigUint64(i, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} out of range`);
     return Number(v);
   }
 
   f32(what = 'f32'): number {
-    this.need(4, what);
-    const v = this.view().getFloat32(this.pos, true);
-    this.pos += 4;
-    return v;
+    const i = this.take(4, what); // before view(): take may refill a FileReader's window
+    return this.view().getFloat32(i, true);
   }
 
   f64(what = 'f64'): number {
-    this.need(8, what);
-    const v = this.view().getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    const i = this.take(8, what);
+    return this.view().getFloat64(i, true);
   }
 
   varint(what = 'varint'): number {
@@ -241,17 +280,155 @@ export class BinaryReader {
     return this.fail(`${what} is not a valid varint`);
   }
 
-  /** Length-prefixed bytes, as a view (no copy). */
+  /** Length-prefixed bytes, as a view (no copy; see raw). */
   bytes(what = 'bytes', max = Number.MAX_SAFE_INTEGER): Uint8Array {
     const n = this.varint(`${what} length`);
     if (n > max) this.fail(`${what} length ${n} exceeds the limit ${max}`);
     return this.raw(n, what);
   }
 
+  /** n bytes as a view of the input (a FileReader returns a copy). */
   raw(n: number, what = 'bytes'): Uint8Array {
+    const i = this.take(n, what);
+    return this.buf.subarray(i, i + n);
+  }
+
+  /** Copies the next `target.length` bytes into target (a FileReader reads them straight there). */
+  rawInto(target: Uint8Array, what = 'bytes'): void {
+    const i = this.take(target.length, what);
+    target.set(this.buf.subarray(i, i + target.length));
+  }
+
+  // ---- checksums: the input is cut into segments (records); each segment's CRC, and the CRC of
+  // everything read, come from one CRC pass over the bytes, taken lazily as far as `pos`.
+
+  /** Bytes [crcPos … pos) are not yet in segCrc. */
+  protected crcPos: number;
+  protected segCrc = 0;
+  private segFrom: number;
+  /** CRC of everything before segFrom. */
+  private before = 0;
+
+  /** Folds the bytes consumed since the last fold into the segment CRC. */
+  protected foldCrc(): void {
+    if (this.pos <= this.crcPos) return;
+    this.segCrc = crc32(this.buf.subarray(this.crcPos, this.pos), this.segCrc);
+    this.crcPos = this.pos;
+  }
+
+  /** Starts a new segment at the current position. */
+  mark(): void {
+    this.before = this.crcAll();
+    this.segCrc = 0;
+    this.segFrom = this.pos;
+  }
+
+  /** CRC-32 of the bytes from the last mark to the current position. */
+  segmentCrc(): number {
+    this.foldCrc();
+    return this.segCrc >>> 0;
+  }
+
+  /** CRC-32 of every byte from the first mark (or the start) to the current position. */
+  crcAll(): number {
+    return crc32Combine(this.before, this.segmentCrc(), this.pos - this.segFrom);
+  }
+}
+
+/**
+ * A BinaryReader over a file, reading as it goes instead of holding the file in memory: small
+ * fields come through a window buffer, and `rawInto` reads large ones (a vector set's images)
+ * from the file straight into their destination — shared memory — so a load touches each byte
+ * once on the way in, and each byte is checksummed right after it arrives, while it is in cache.
+ * Positions are file offsets.
+ */
+export class FileReader extends BinaryReader {
+  private winStart = 0;
+  private winLen = 0;
+
+  constructor(
+    private readonly fd: number,
+    size: number,
+    private readonly window = 256 * 1024,
+  ) {
+    super(new Uint8Array(0), 0, size, 0);
+  }
+
+  static open(file: string): FileReader {
+    const fd = fs.openSync(file, 'r');
+    try {
+      return new FileReader(fd, fs.fstatSync(fd).size);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  /** Limits reads to [pos, end) (a record's payload), or lifts the limit with the file size. */
+  setEnd(end: number): void {
+    this.end = end;
+  }
+
+  private readAt(target: Uint8Array, offset: number): void {
+    let done = 0;
+    while (done < target.length) {
+      const n = fs.readSync(this.fd, target, done, target.length - done, offset + done);
+      if (n === 0) throw new CorruptDataError('file shrank while being read', offset + done);
+      done += n;
+    }
+  }
+
+  /** Folds the consumed bytes (still in the window) into the segment CRC. */
+  protected override foldCrc(): void {
+    if (this.pos <= this.crcPos) return;
+    const from = this.crcPos - this.winStart;
+    this.segCrc = crc32(this.buf.subarray(from, this.pos - this.winStart), this.segCrc);
+    this.crcPos = this.pos;
+  }
+
+  protected override take(n: number, what: string): number {
     this.need(n, what);
-    const v = this.buf.subarray(this.pos, this.pos + n);
+    if (this.pos + n > this.winStart + this.winLen) {
+      this.foldCrc();
+      const len = Math.min(Math.max(n, this.window), this.end - this.pos);
+      if (this.buf.length < len) this.buf = new Uint8Array(Math.max(len, this.window));
+      this.readAt(this.buf.subarray(0, len), this.pos);
+      this.winStart = this.pos;
+      this.winLen = len;
+    }
+    const i = this.pos - this.winStart;
     this.pos += n;
-    return v;
+    return i;
+  }
+
+  override raw(n: number, what = 'bytes'): Uint8Array {
+    const out = new Uint8Array(n);
+    this.rawInto(out, what);
+    return out;
+  }
+
+  override rawInto(target: Uint8Array, what = 'bytes'): void {
+    const n = target.length;
+    this.need(n, what);
+    this.foldCrc();
+    // What the window already holds, then the rest straight from the file in slices small
+    // enough to be checksummed from cache.
+    const inWindow = Math.max(0, Math.min(n, this.winStart + this.winLen - this.pos));
+    if (inWindow > 0) target.set(this.buf.subarray(this.pos - this.winStart, this.pos - this.winStart + inWindow));
+    const SLICE = 1024 * 1024;
+    let crc = this.segCrc;
+    if (inWindow > 0) crc = crc32(target.subarray(0, inWindow), crc);
+    for (let off = inWindow; off < n; off += SLICE) {
+      const part = target.subarray(off, Math.min(n, off + SLICE));
+      this.readAt(part, this.pos + off);
+      crc = crc32(part, crc);
+    }
+    this.segCrc = crc;
+    this.pos += n;
+    this.crcPos = this.pos;
   }
 }

@@ -20,8 +20,18 @@ export interface ValueCodec {
   typeId: number;
   type: KeyTypeName;
   capture(value: KeyValue): CapturedValue;
-  /** Rebuilds a value; throws CorruptDataError naming the fault. */
-  decode(r: BinaryReader): KeyValue;
+  /**
+   * Reads a value's bytes without interpreting them (framing and size limits only) and returns
+   * what builds the value from them. The snapshot loader calls that only after the record's
+   * checksum matched, so nothing is interpreted from damaged bytes. Both throw CorruptDataError
+   * naming the fault.
+   */
+  read(r: BinaryReader): () => KeyValue;
+}
+
+/** Reads and builds a value in one step (payloads checked as a whole beforehand: DUMP). */
+export function decodeValue(codec: ValueCodec, r: BinaryReader): KeyValue {
+  return codec.read(r)();
 }
 
 const codecsById = new Map<number, ValueCodec>();
@@ -52,7 +62,8 @@ registerCodec({
       digest: (hash) => hash(data),
     };
   },
-  decode(r) {
-    return new StringValue(Buffer.from(r.bytes('string value', 512 * 1024 * 1024)));
+  read(r) {
+    const data = Buffer.from(r.bytes('string value', 512 * 1024 * 1024));
+    return () => new StringValue(data);
   },
 });

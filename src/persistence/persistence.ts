@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import type { Server } from '../server/server.js';
 import { AppendOnlyFile, AofLoadError } from './aof.js';
-import { captureDataset, installSnapshot, parseSnapshot, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
+import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
 import { CorruptDataError } from './binary.js';
 import { VSETD_VERSION } from '../server/server.js';
 
@@ -63,15 +63,12 @@ export class Persistence {
         const ms = performance.now() - t0;
         log.notice(`DB loaded from append only file: ${(ms / 1000).toFixed(3)} seconds (${r.keys} keys, ${r.commands} commands replayed)`);
       } else if (fs.existsSync(this.snapshotPath)) {
-        const buf = fs.readFileSync(this.snapshotPath);
-        const tRead = performance.now();
-        const loaded = parseSnapshot(buf, this.server.keyspace.dbs.length);
+        const loaded = loadSnapshotFile(this.snapshotPath, this.server.keyspace.dbs.length);
         const keys = installSnapshot(this.server.keyspace, loaded);
         const ms = performance.now() - t0;
-        const mb = buf.length / (1024 * 1024);
-        log.notice(
-          `DB loaded from disk: ${(ms / 1000).toFixed(3)} seconds, ${keys} keys, ${mb.toFixed(1)} MB (read ${(tRead - t0).toFixed(0)} ms, ${(mb / (ms / 1000)).toFixed(0)} MB/s overall)`,
-        );
+        const mb = loaded.bytes / (1024 * 1024);
+        const helped = loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread` : '';
+        log.notice(`DB loaded from disk: ${(ms / 1000).toFixed(3)} seconds, ${keys} keys, ${mb.toFixed(1)} MB (${(mb / (ms / 1000)).toFixed(0)} MB/s${helped})`);
         this.server.lastSaveTime = Math.floor(fs.statSync(this.snapshotPath).mtimeMs / 1000);
       }
     } catch (e) {

@@ -15,9 +15,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BinaryReader, BinaryWriter, CorruptDataError, crc32, fsyncDir } from './binary.js';
-import { codecForId, codecForType, type CapturedValue } from './codecs.js';
+import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncDir } from './binary.js';
+import { codecForId, codecForType, decodeValue, type CapturedValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
+import { CheckHelper } from '../hnsw/check-helper.js';
+import { helperWorthStarting, useCheckHelper } from '../hnsw/image.js';
 import type { KeyValue } from '../keyspace/value.js';
 
 const MAGIC = Buffer.from('VSETDSNP');
@@ -164,47 +166,82 @@ export interface LoadResult {
   keys: LoadedKey[];
   aux: Map<string, string>;
   bytes: number;
+  /** Image link checks a helper thread ran (see check-helper.ts). */
+  helperChecks: number;
 }
 
 /**
- * Parses and validates a whole snapshot without touching the keyspace. Throws CorruptDataError
- * naming the offset, key and fault; values created before the fault are released.
+ * Parses and validates a whole snapshot file without touching the keyspace, reading as it goes:
+ * a vector set's images go from the file straight into the set's shared memory (no copy of the
+ * whole file in between), each byte checksummed as it arrives. Throws CorruptDataError naming the
+ * offset, key and fault; values created before the fault are released.
  */
-export function parseSnapshot(buf: Uint8Array, databases: number): LoadResult {
-  const r = new BinaryReader(buf);
+export function loadSnapshotFile(file: string, databases: number): LoadResult {
+  const r = FileReader.open(file);
+  // A helper thread for the image checks boots while the file is read (see check-helper.ts).
+  const helper = helperWorthStarting(r.end) ? CheckHelper.start() : null;
+  useCheckHelper(helper);
+  try {
+    const loaded = parseSnapshotFrom(r, databases, () => fileChecksumMatchesOnDisk(file));
+    loaded.helperChecks = helper?.delivered ?? 0;
+    return loaded;
+  } finally {
+    useCheckHelper(null);
+    helper?.close();
+    r.close();
+  }
+}
+
+function fileChecksumMatchesOnDisk(file: string): boolean {
+  const r = FileReader.open(file);
+  try {
+    if (r.end < 4) return false;
+    const body = r.end - 4;
+    const chunk = new Uint8Array(1024 * 1024);
+    for (let off = 0; off < body; off += chunk.length) r.rawInto(chunk.subarray(0, Math.min(chunk.length, body - off)));
+    const crc = r.crcAll();
+    return crc === r.u32();
+  } finally {
+    r.close();
+  }
+}
+
+const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
+
+/**
+ * One pass over the records. Each record's bytes are checksummed as they are read, and the
+ * record's CRC is compared before its value is built (`ValueCodec.read` only copies bytes), so
+ * nothing is interpreted from damaged bytes and a damaged record is named; the file's CRC comes
+ * from the records' ones (crc32Combine) and is compared at the end. When a record cannot even be
+ * walked (a damaged length, say), `wholeFileIntact` decides whether to report it as damage.
+ */
+function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: () => boolean): LoadResult {
   const keys: LoadedKey[] = [];
   const aux = new Map<string, string>();
   const seen = new Set<string>();
-  let damaged = false;
+  const fileEnd = r.end;
   try {
-    if (buf.length < 16 + 13) r.fail('file too short to be a vsetd snapshot');
+    if (fileEnd < 16 + 13) r.fail('file too short to be a vsetd snapshot');
     if (!Buffer.from(r.raw(8, 'magic')).equals(MAGIC)) r.fail('not a vsetd snapshot (bad magic)');
     const version = r.u32('version');
     if (version !== SNAPSHOT_VERSION) r.fail(`unsupported snapshot version ${version}`);
-    r.u32('reserved');
-    const fileCrc = Buffer.from(buf.buffer, buf.byteOffset + buf.length - 4, 4).readUInt32LE(0);
-    // A matching file checksum covers every record, so the records' own checksums are read only
-    // when it does not match: then they name the damaged key, and nothing is decoded. (Checking
-    // both took a second CRC pass over every byte of the load.)
-    damaged = crc32(buf.subarray(0, buf.length - 4)) !== fileCrc;
-    const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
+    if (r.u32('reserved') !== 0) r.fail('reserved header field is not zero');
     for (;;) {
-      const recStart = r.pos;
+      r.mark();
       const op = r.u8('record type');
       if (op === OP_EOF) {
-        if (damaged) throw checksumMismatch('the file is damaged or truncated');
         const count = r.u64('key count');
+        const crc = r.crcAll();
+        if (r.u32('file checksum') !== crc) throw checksumMismatch('the file is damaged or truncated');
         if (count !== keys.length) r.fail(`trailer says ${count} keys but the file holds ${keys.length}`);
-        r.u32('file checksum');
         if (r.remaining !== 0) r.fail('bytes after the end of the snapshot');
         break;
       }
       if (op === OP_AUX) {
         const name = Buffer.from(r.bytes('aux name', 1024)).toString();
         const value = Buffer.from(r.bytes('aux value', 1024 * 1024)).toString();
-        const end = r.pos;
-        const auxCrc = r.u32('aux checksum');
-        if (damaged && auxCrc !== crc32(buf.subarray(recStart, end))) throw checksumMismatch(`in aux field '${name}'`);
+        const crc = r.segmentCrc();
+        if (r.u32('aux checksum') !== crc) throw checksumMismatch(`in aux field '${name}'`);
         aux.set(name, value);
         continue;
       }
@@ -220,36 +257,39 @@ export function parseSnapshot(buf: Uint8Array, databases: number): LoadResult {
       r.need(len + 4, `${keyLabel} payload`);
       const payloadStart = r.pos;
       const payloadEnd = payloadStart + len;
-      if (damaged) {
-        const expectCrc = Buffer.from(buf.buffer, buf.byteOffset + payloadEnd, 4).readUInt32LE(0);
-        if (crc32(buf.subarray(recStart, payloadEnd)) !== expectCrc) throw checksumMismatch(`${keyLabel} is damaged`, payloadStart);
-        r.pos = payloadEnd + 4;
-        continue;
-      }
-      const pr = new BinaryReader(buf, payloadStart, payloadEnd);
-      let value: KeyValue;
+      let build: () => KeyValue;
+      r.end = payloadEnd;
       try {
-        value = codec.decode(pr);
+        build = codec.read(r);
       } catch (e) {
         if (e instanceof CorruptDataError) throw new CorruptDataError(`${keyLabel}: ${e.message}`);
         throw e;
       }
+      if (r.pos !== payloadEnd) r.fail(`${keyLabel}: ${payloadEnd - r.pos} unread bytes after the value`);
+      r.end = fileEnd;
+      const crc = r.segmentCrc();
+      if (r.u32('record checksum') !== crc) throw checksumMismatch(`${keyLabel} is damaged`, payloadStart);
+      let value: KeyValue;
+      try {
+        value = build();
+      } catch (e) {
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${keyLabel}: ${e.message}`, payloadStart);
+        throw e;
+      }
       keys.push({ db, key, expireAt, value });
-      if (pr.remaining !== 0) r.fail(`${keyLabel}: ${pr.remaining} unread bytes after the value`);
-      r.pos = payloadEnd + 4;
       const id = `${db}\0${key}`;
       if (seen.has(id)) r.fail(`${keyLabel} appears twice`);
       seen.add(id);
     }
   } catch (e) {
     for (const k of keys) k.value.release?.();
-    // In a file whose checksum failed, a record that cannot even be walked is the damage.
-    if (damaged && e instanceof CorruptDataError && !e.message.startsWith('snapshot checksum mismatch')) {
+    // A record that cannot even be walked in a file whose checksum fails is the damage.
+    if (e instanceof CorruptDataError && !e.message.startsWith('snapshot checksum mismatch') && !wholeFileIntact()) {
       throw new CorruptDataError(`snapshot checksum mismatch: the file is damaged (${e.message})`);
     }
     throw e;
   }
-  return { keys, aux, bytes: buf.length };
+  return { keys, aux, bytes: fileEnd, helperChecks: 0 };
 }
 
 /** Replaces the keyspace content with a parsed snapshot (keys already expired are dropped). */
@@ -303,7 +343,7 @@ export function decodeDump(payload: Uint8Array, skipChecksum = false): KeyValue 
   if (!codec) throw new DumpPayloadError('ERR Bad data format');
   let value: KeyValue;
   try {
-    value = codec.decode(r);
+    value = decodeValue(codec, r);
   } catch (e) {
     if (e instanceof CorruptDataError) throw new DumpPayloadError('ERR Bad data format');
     throw e;

@@ -2,7 +2,8 @@
  * Persistence of a vector set (snapshots, AOF base files, DUMP/RESTORE): the meaningful bytes of
  * its two shared buffers, exactly as laid out in memory — header, node records (vectors, levels,
  * level-0 links) and the heap (upper links, names, attributes, name index, REDUCE matrix). Loading
- * checks them completely, then copies them into fresh shared memory; nothing is re-inserted.
+ * reads them into fresh shared memory (from a snapshot file directly) and checks them there
+ * completely; nothing is re-inserted.
  *
  *   u32 format version, varint records length, records bytes, varint heap length, heap bytes
  *
@@ -10,7 +11,7 @@
  * AOF rewrite writes a consistent set while clients keep changing the live one.
  */
 import { registerCodec } from '../persistence/codecs.js';
-import type { BinaryReader } from '../persistence/binary.js';
+import { CorruptDataError, type BinaryReader } from '../persistence/binary.js';
 import { VectorSet } from './index.js';
 import { VectorSetValue } from './vector-set-value.js';
 
@@ -19,22 +20,44 @@ const FORMAT_VERSION = 1;
 const MAX_RECORDS = 2 ** 32;
 const MAX_HEAP = 2 ** 31;
 
-function decode(r: BinaryReader): VectorSetValue {
+/**
+ * Reads the two images straight into fresh shared memory (from a file, see FileReader.rawInto);
+ * the returned step checks them there completely (header, records, links and their reciprocity,
+ * free lists, heap blocks, name table, attributes, reachability) before anything interprets
+ * them, and refuses them naming the first problem.
+ */
+function read(r: BinaryReader): () => VectorSetValue {
   const version = r.u32('vector set format version');
   if (version !== FORMAT_VERSION) r.fail(`unsupported vector set format version ${version}`);
-  const records = r.bytes('vector set records', MAX_RECORDS);
-  const heap = r.bytes('vector set heap', MAX_HEAP);
-  // fromImages checks the images completely (header, records, links and their reciprocity,
-  // free lists, heap blocks, name table, attributes, reachability) before anything interprets
-  // them, and throws an Error naming the first problem.
-  let set: VectorSet;
+  const recordsLen = r.varint('vector set records length');
+  if (recordsLen > MAX_RECORDS) r.fail(`vector set records length ${recordsLen} exceeds the limit ${MAX_RECORDS}`);
+  // Bytes the input does not hold are refused before memory is taken for them.
+  r.need(recordsLen, 'vector set records');
+  const rec = allocate(r, () => VectorSet.imageMemory.records(recordsLen));
+  r.rawInto(rec.records, 'vector set records');
+  const heapLen = r.varint('vector set heap length');
+  if (heapLen > MAX_HEAP) r.fail(`vector set heap length ${heapLen} exceeds the limit ${MAX_HEAP}`);
+  r.need(heapLen, 'vector set heap');
+  const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
+  r.rawInto(heap.heap, 'vector set heap');
+  return () => {
+    let set: VectorSet;
+    try {
+      set = VectorSet.fromImageMemory({ ...rec, ...heap });
+    } catch (e) {
+      throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
+    }
+    if (set.card === 0) throw new CorruptDataError('vector set with no elements (Redis never stores an empty vector set)');
+    return new VectorSetValue(set);
+  };
+}
+
+function allocate<T>(r: BinaryReader, alloc: () => T): T {
   try {
-    set = VectorSet.fromImages(records, heap);
+    return alloc();
   } catch (e) {
-    return r.fail(`vector set image refused: ${(e as Error).message}`);
+    return r.fail((e as Error).message);
   }
-  if (set.card === 0) r.fail('vector set with no elements (Redis never stores an empty vector set)');
-  return new VectorSetValue(set);
 }
 
 registerCodec({
@@ -73,5 +96,5 @@ registerCodec({
       },
     };
   },
-  decode,
+  read,
 });

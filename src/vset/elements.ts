@@ -383,20 +383,19 @@ export function checkElements(c: SetCheck): boolean {
     const len = hi32[(ref + E_LEN) >>> 2];
     if (!(len >= 0 && c.inHeap(ref, E_NAME + len))) return !c.fail(`element at ${ref}: name of ${len} bytes outside the heap`);
     // Messages name the element; they are built only on failure (this loop runs per element).
-    const what = (): string => `element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))}`;
     let r = c.claimBlock(ref, elementBytes(len), true);
-    if (r !== 0) return !c.fail(c.claimProblem(r, ref, elementBytes(len), what()));
-    if (hashName(k0, k1, hu8, ref + E_NAME, len) !== hash) return !c.fail(`${what()}: wrong hash in the name table`);
+    if (r !== 0) return !c.fail(c.claimProblem(r, ref, elementBytes(len), elementLabel(hu8, ref, len)));
+    if (hashName(k0, k1, hu8, ref + E_NAME, len) !== hash) return !c.fail(`${elementLabel(hu8, ref, len)}: wrong hash in the name table`);
     const node = hi32[(ref + E_NODE) >>> 2];
-    if (!(node >= 0 && node < hw && lvl[node] >= 0)) return !c.fail(`${what()} points to slot ${node}, which is not a live node`);
-    if (i32[(c.recOff(node) + R.ELEM) >>> 2] !== ref) return !c.fail(`node ${node} does not point back to ${what()}`);
+    if (!(node >= 0 && node < hw && lvl[node] >= 0)) return !c.fail(`${elementLabel(hu8, ref, len)} points to slot ${node}, which is not a live node`);
+    if (i32[(c.recOff(node) + R.ELEM) >>> 2] !== ref) return !c.fail(`node ${node} does not point back to ${elementLabel(hu8, ref, len)}`);
     const attr = hi32[(ref + E_ATTR) >>> 2];
     if (attr !== 0) {
-      if (!c.inHeap(attr, 4)) return !c.fail(`${what()}: attribute at ${attr} outside the heap`);
+      if (!c.inHeap(attr, 4)) return !c.fail(`${elementLabel(hu8, ref, len)}: attribute at ${attr} outside the heap`);
       const alen = hi32[attr >>> 2];
-      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return !c.fail(`${what()}: attribute of ${alen} bytes outside the heap`);
+      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return !c.fail(`${elementLabel(hu8, ref, len)}: attribute of ${alen} bytes outside the heap`);
       r = c.claimBlock(attr, attrBytes(alen), true);
-      if (r !== 0) return !c.fail(c.claimProblem(r, attr, attrBytes(alen), `${what()}'s attribute`));
+      if (r !== 0) return !c.fail(c.claimProblem(r, attr, attrBytes(alen), `${elementLabel(hu8, ref, len)}'s attribute`));
       attrs++;
     }
   }
@@ -407,17 +406,23 @@ export function checkElements(c: SetCheck): boolean {
   return probeRuns(c, t, cap, emptyAt);
 }
 
+/** "element 'name'" for messages. */
+function elementLabel(hu8: Uint8Array, ref: number, len: number): string {
+  return `element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))}`;
+}
+
 /** Probe chains unbroken, names unique (see checkElements). */
 function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolean {
-  const { hi32, hu8 } = c.v;
+  const hi32 = c.v.hi32;
   const span = cap - 1; // probing cycles over entries 1 … cap−1
   const mask = cap - 1;
   let run = 0;
-  let hashes = new Int32Array(16);
-  let refs = new Int32Array(16);
+  const hashes = new Int32Array(cap);
+  const refs = new Int32Array(cap);
   let n = 0;
-  for (let step = 1; step <= span; step++) {
-    const i = ((emptyAt - 1 + step) % span) + 1;
+  // From the first empty entry once around the table, so every run is seen whole.
+  for (let step = 1, i = emptyAt; step <= span; step++) {
+    i = i === span ? 1 : i + 1;
     const ref = hi32[t + 2 * i];
     if (ref === EMPTY) {
       if (n > 1 && !uniqueNames(c, hashes, refs, n)) return false;
@@ -428,19 +433,9 @@ function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolea
     if (ref !== TOMB) {
       const hash = hi32[t + 2 * i + 1];
       const home = Math.max(hash & mask, 1);
-      const dist = (i - home + span) % span;
-      if (dist > run) {
-        const len = hi32[(ref + E_LEN) >>> 2];
-        return !c.fail(`element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))} is not found by its name (probe chain broken)`);
-      }
-      if (n === hashes.length) {
-        const h2 = new Int32Array(n * 2);
-        h2.set(hashes);
-        hashes = h2;
-        const r2 = new Int32Array(n * 2);
-        r2.set(refs);
-        refs = r2;
-      }
+      let dist = i - home;
+      if (dist < 0) dist += span;
+      if (dist > run) return !c.fail(`${elementLabel(c.v.hu8, ref, hi32[(ref + E_LEN) >>> 2])} is not found by its name (probe chain broken)`);
       hashes[n] = hash;
       refs[n] = ref;
       n++;
@@ -450,25 +445,41 @@ function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolea
   return true;
 }
 
-/** Among the n elements of one run, no two with the same name. */
+/**
+ * Among the n elements of one run (hashes[0 … n), refs[0 … n)), no two with the same name. Runs
+ * are short in a table at most 3/4 full, so equal hashes are looked for pairwise; a long run (a
+ * crafted table) is sorted instead, so the check stays O(n log n).
+ */
 function uniqueNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, n: number): boolean {
+  if (n <= 16) {
+    for (let a = 1; a < n; a++) {
+      for (let b = 0; b < a; b++) {
+        if (hashes[a] === hashes[b] && !distinctNames(c, hashes.subarray(0, n), refs, hashes[a])) return false;
+      }
+    }
+    return true;
+  }
   const sorted = hashes.slice(0, n).sort();
   for (let j = 1; j < n; j++) {
     if (sorted[j] !== sorted[j - 1] || (j > 1 && sorted[j - 2] === sorted[j])) continue;
-    // Elements sharing this hash: compare their names in sorted order.
-    const h = sorted[j];
-    const { hi32, hu8 } = c.v;
-    const names: Buffer[] = [];
-    for (let k = 0; k < n; k++) {
-      if (hashes[k] !== h) continue;
-      const ref = refs[k];
-      const len = hi32[(ref + E_LEN) >>> 2];
-      names.push(Buffer.from(hu8.buffer, hu8.byteOffset + ref + E_NAME, len));
-    }
-    names.sort(Buffer.compare);
-    for (let k = 1; k < names.length; k++) {
-      if (names[k].equals(names[k - 1])) return !c.fail(`duplicate element name ${showName(names[k])}`);
-    }
+    if (!distinctNames(c, hashes.subarray(0, n), refs, sorted[j])) return false;
+  }
+  return true;
+}
+
+/** The elements whose hash is h have different names. */
+function distinctNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, h: number): boolean {
+  const { hi32, hu8 } = c.v;
+  const names: Buffer[] = [];
+  for (let k = 0; k < hashes.length; k++) {
+    if (hashes[k] !== h) continue;
+    const ref = refs[k];
+    const len = hi32[(ref + E_LEN) >>> 2];
+    names.push(Buffer.from(hu8.buffer, hu8.byteOffset + ref + E_NAME, len));
+  }
+  names.sort(Buffer.compare);
+  for (let k = 1; k < names.length; k++) {
+    if (names[k].equals(names[k - 1])) return !c.fail(`duplicate element name ${showName(names[k])}`);
   }
   return true;
 }

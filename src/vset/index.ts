@@ -25,6 +25,7 @@ import {
   Quant,
   R,
   SetViews,
+  type ImageMemory,
   geometry,
   quantBytes,
   type SetHandle,
@@ -207,8 +208,21 @@ export class VectorSet {
     } catch (e) {
       throw new ImageError((e as Error).message);
     }
-    // The checks read the copies (aligned, in the memory the set will use); nothing interprets
-    // the bytes before they pass, and a refused copy is simply dropped.
+    return VectorSet.fromImageMemory(memory, opts);
+  }
+
+  /** Fresh memory for images (`fromImageMemory` checks what is put there); see SetViews. */
+  static readonly imageMemory = {
+    records: (bytes: number, opts: { kernel?: KernelKind } = {}): Pick<ImageMemory, 'mem' | 'records'> => SetViews.recordsMemory(bytes, opts.kernel === 'js'),
+    heap: (bytes: number): Pick<ImageMemory, 'hp' | 'heap'> => SetViews.heapMemory(bytes),
+  };
+
+  /**
+   * A set over fresh memory holding byte images (as `fromImages` makes, or a snapshot load reads
+   * a file into): checked completely in place, refused with an ImageError naming the first
+   * problem. Nothing interprets the bytes before they pass, and refused memory is simply dropped.
+   */
+  static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind } = {}): VectorSet {
     const check = checkImages(memory.records, memory.heap);
     if (!check.ok) throw new ImageError(check.problems[0]);
     const v = SetViews.fromImageMemory(memory);
@@ -672,7 +686,7 @@ export class VectorSet {
 /** Run every check; an exception (there should be none) becomes a problem, never escapes. */
 function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetCheck {
   try {
-    if (checkGraph(c, recordsBytes, heapBytes) && checkElements(c)) c.reachability();
+    if (checkGraph(c, recordsBytes, heapBytes, checkElements)) c.reachability();
   } catch (e) {
     c.fail(`check failed: ${(e as Error).message}`);
   }

@@ -1,0 +1,138 @@
+// The snapshot reader's building blocks: crc32Combine (the file CRC from the records' CRCs) and
+// FileReader (a file read as it is parsed, large fields straight into their destination), which
+// must read exactly what BinaryReader reads from the same bytes, checksums included, whatever
+// the window size.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, test } from 'vitest';
+import { BinaryReader, BinaryWriter, CorruptDataError, crc32Combine, FileReader } from '../src/persistence/binary.js';
+import { rng } from './helpers/rng.js';
+
+function randomBytes(r: () => number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
+  return b;
+}
+
+describe('crc32Combine', () => {
+  test('equals the CRC of the concatenation, for any split', () => {
+    const r = rng(11);
+    for (const n of [0, 1, 2, 7, 64, 1000, 70_000]) {
+      const a = randomBytes(r, Math.floor(r() * 3000));
+      const b = randomBytes(r, n);
+      const whole = zlib.crc32(Buffer.concat([a, b]));
+      expect(crc32Combine(zlib.crc32(a), zlib.crc32(b), b.length), `|b| = ${n}`).toBe(whole);
+    }
+    // Lengths beyond 2^31 (no bytes needed: combining with the CRC of zeros is the same algebra).
+    const zeros = new Uint8Array(1 << 20);
+    const z = zlib.crc32(zeros);
+    let acc = 0;
+    for (let i = 0; i < 4; i++) acc = crc32Combine(acc, z, zeros.length);
+    expect(acc).toBe(zlib.crc32(new Uint8Array(4 << 20)));
+  });
+});
+
+describe('FileReader', () => {
+  /** Records of random fields, small and large, with the field values to expect. */
+  function stream(seed: number): { bytes: Buffer; fields: Array<[string, number | Uint8Array]>; cuts: number[] } {
+    const r = rng(seed);
+    const w = new BinaryWriter();
+    const fields: Array<[string, number | Uint8Array]> = [];
+    const cuts: number[] = [];
+    let at = 0;
+    const push = (kind: string, v: number | Uint8Array, size: number): void => {
+      fields.push([kind, v]);
+      at += size;
+    };
+    for (let i = 0; i < 40; i++) {
+      if (r() < 0.2) cuts.push(at);
+      const k = Math.floor(r() * 5);
+      if (k === 0) {
+        const v = Math.floor(r() * 256);
+        w.u8(v);
+        push('u8', v, 1);
+      } else if (k === 1) {
+        const v = Math.floor(r() * 2 ** 32);
+        w.u32(v);
+        push('u32', v, 4);
+      } else if (k === 2) {
+        const v = Math.floor(r() * 2 ** 40);
+        w.u64(v);
+        push('u64', v, 8);
+      } else if (k === 3) {
+        const b = randomBytes(r, Math.floor(r() * 40));
+        w.raw(b);
+        push('raw', b, b.length);
+      } else {
+        // Large enough to cross several windows.
+        const b = randomBytes(r, 1 + Math.floor(r() * 5000));
+        w.raw(b);
+        push('into', b, b.length);
+      }
+    }
+    return { bytes: w.toBuffer(), fields, cuts };
+  }
+
+  function readAll(rd: BinaryReader, fields: Array<[string, number | Uint8Array]>, cuts: number[], start: number): number[] {
+    const crcs: number[] = [];
+    for (const [kind, v] of fields) {
+      if (cuts.includes(rd.pos - start)) {
+        crcs.push(rd.segmentCrc(), rd.crcAll());
+        rd.mark();
+      }
+      if (kind === 'u8') expect(rd.u8()).toBe(v);
+      else if (kind === 'u32') expect(rd.u32()).toBe(v);
+      else if (kind === 'u64') expect(rd.u64()).toBe(v);
+      else if (kind === 'raw') expect(Buffer.from(rd.raw((v as Uint8Array).length)).equals(v as Uint8Array)).toBe(true);
+      else {
+        const into = new Uint8Array((v as Uint8Array).length);
+        rd.rawInto(into);
+        expect(Buffer.from(into).equals(v as Uint8Array)).toBe(true);
+      }
+    }
+    crcs.push(rd.segmentCrc(), rd.crcAll());
+    return crcs;
+  }
+
+  test('reads what BinaryReader reads, with the same checksums, for any window size', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
+    for (let seed = 1; seed <= 6; seed++) {
+      const { bytes, fields, cuts } = stream(seed);
+      const file = path.join(dir, `s${seed}`);
+      fs.writeFileSync(file, bytes);
+      const expected = readAll(new BinaryReader(bytes), fields, cuts, 0);
+      expect(expected[expected.length - 1]).toBe(zlib.crc32(bytes));
+      for (const window of [8, 13, 100, 4096, 1 << 20]) {
+        const fd = fs.openSync(file, 'r');
+        try {
+          const fr = new FileReader(fd, bytes.length, window);
+          expect(readAll(fr, fields, cuts, 0), `seed ${seed}, window ${window}`).toEqual(expected);
+          expect(fr.remaining).toBe(0);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  test('refuses to read past the end or the limit, naming the offset', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
+    const file = path.join(dir, 'short');
+    fs.writeFileSync(file, Buffer.from([1, 2, 3, 4, 5, 6]));
+    const fr = FileReader.open(file);
+    try {
+      expect(fr.u32()).toBe(0x04030201);
+      expect(() => fr.u32('a word')).toThrow(CorruptDataError);
+      expect(() => fr.u32('a word')).toThrow(/truncated data: a word needs 4 bytes, 2 left \(at byte 4\)/);
+      fr.end = 5;
+      expect(() => fr.rawInto(new Uint8Array(2), 'the payload')).toThrow(/the payload needs 2 bytes, 1 left/);
+      expect(fr.u8()).toBe(5);
+    } finally {
+      fr.close();
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+});
