@@ -365,10 +365,11 @@ describe('damaged vector-set payloads are refused', () => {
     expect(res.out).toMatch(/key 'damaged' \(db 0\)/);
   });
 
-  it('with the level-0 links checked on the load helper thread: a sound set loads, a one-way link is named', async () => {
-    // Large images hand their level-0 link check to a helper thread; the variable sends this
-    // small one there too. The refusal must name the same link as a check on one thread.
-    const helperEnv = { VSETD_PARALLEL_CHECK_MIN_NODES: '0' };
+  it('with the links checked on the load helper thread: a sound set loads, a one-way link is named', async () => {
+    // Large images share their link check with a helper thread; the variable sends this small
+    // one there too, the helper first (it then checks every link, the image being one share).
+    // The refusal must name the same link as a check on one thread.
+    const helperEnv = { VSETD_LOAD_HELPER: 'always' };
     const base = splitDump(good);
     const dir = snapshotFile(base.records, base.heap, 'sound');
     const s = await startServer({ dir, env: helperEnv, args: ['--enable-debug-command', 'yes'] });

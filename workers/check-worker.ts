@@ -1,18 +1,18 @@
 /**
- * The load helper thread (src/hnsw/check-helper.ts): runs level-0 link checks over shared
- * memory and reports through the job's status word, which the loading thread is blocked on.
+ * The load helper thread (src/hnsw/check-helper.ts): takes its share of a link check over
+ * shared memory and reports through the job's status word, which the loading thread waits on.
  */
 import { parentPort } from 'node:worker_threads';
-import { JOB_DONE, JOB_RUNNING, type CheckJobMessage } from '../src/hnsw/check-helper.js';
-import { checkLevel0Links } from '../src/hnsw/link-check.js';
+import { JOB_DONE, JOB_POSTED, JOB_RUNNING, type CheckJobMessage } from '../src/hnsw/check-helper.js';
+import { checkLinks } from '../src/hnsw/link-check.js';
 
 parentPort!.on('message', (job: CheckJobMessage) => {
   const s = job.status;
-  Atomics.store(s, 0, JOB_RUNNING);
-  Atomics.notify(s, 0);
+  // The loading thread may have finished every chunk (and cancelled the job) already.
+  if (Atomics.compareExchange(s, 0, JOB_POSTED, JOB_RUNNING) !== JOB_POSTED) return;
   const out = new Int32Array(3);
   try {
-    checkLevel0Links(job.img, job.parent, job.salt, out);
+    checkLinks(job.img, job.reached, job.salt, out, job.cursor);
   } catch {
     out[2] = -1; // not a verdict: the loading thread checks again itself
   }

@@ -29,6 +29,17 @@ function arg(name: string, def: string): string {
 const SIZES = arg('sizes', '100000,1000000').split(',').map(Number);
 /** --keep: leave each snapshot's directory in place (and print it), e.g. to profile a load. */
 const KEEP = process.argv.includes('--keep');
+/**
+ * --reuse N=DIR[,N=DIR]: measure the load of a snapshot a --keep run left in DIR (N elements)
+ * instead of building it again (a million elements take about 7 minutes to build here); its
+ * build and SAVE columns then read "—".
+ */
+const REUSE = new Map(
+  arg('reuse', '')
+    .split(',')
+    .filter((x) => x.includes('='))
+    .map((x) => [Number(x.slice(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)] as [number, string]),
+);
 const EF = Number(arg('ef', '40'));
 const AOF_N = Number(arg('aof-n', '20000'));
 const DIM = 128;
@@ -69,8 +80,8 @@ function vadd(key: string, v: Float32Array, i: number, ef: number): Buffer {
 
 interface SnapshotRow {
   n: number;
-  build_s: number;
-  save_ms: number;
+  build_s: number | null;
+  save_ms: number | null;
   file_mb: number;
   load_ms: number;
   load_mb_s: number;
@@ -80,18 +91,23 @@ interface SnapshotRow {
 }
 
 async function snapshotBench(n: number): Promise<SnapshotRow> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-persist-'));
-  const ds = clustered(`p${n}`, n, DIM, 1000, 1.5, 1, 5);
-  const srv = await start(dir, []);
-  const cmds: Buffer[] = [];
-  for (let i = 0; i < n; i++) cmds.push(vadd('bench', ds.data, i, EF));
-  const build = await pipeline(srv.port, cmds);
-  process.stdout.write(`  built ${n} in ${build.toFixed(1)} s\n`);
-  const t0 = performance.now();
-  const saved = await command(srv.port, 'SAVE');
-  const saveMs = performance.now() - t0;
-  if (!saved.startsWith('+OK')) throw new Error(`SAVE failed: ${saved}`);
-  srv.proc.kill('SIGKILL');
+  let dir = REUSE.get(n);
+  let build: number | null = null;
+  let saveMs: number | null = null;
+  if (dir === undefined) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-persist-'));
+    const ds = clustered(`p${n}`, n, DIM, 1000, 1.5, 1, 5);
+    const srv = await start(dir, []);
+    const cmds: Buffer[] = [];
+    for (let i = 0; i < n; i++) cmds.push(vadd('bench', ds.data, i, EF));
+    build = await pipeline(srv.port, cmds);
+    process.stdout.write(`  built ${n} in ${build.toFixed(1)} s\n`);
+    const t0 = performance.now();
+    const saved = await command(srv.port, 'SAVE');
+    saveMs = performance.now() - t0;
+    if (!saved.startsWith('+OK')) throw new Error(`SAVE failed: ${saved}`);
+    srv.proc.kill('SIGKILL');
+  }
   const file = path.join(dir, 'dump.vsdb');
   const size = fs.statSync(file).size;
   // Raw read rate of the same file (page cache warm, as for the load that follows).
@@ -112,13 +128,13 @@ async function snapshotBench(n: number): Promise<SnapshotRow> {
     s2.proc.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (KEEP) process.stdout.write(`  kept ${file}\n`);
+  if (KEEP || REUSE.has(n)) process.stdout.write(`  kept ${file}\n`);
   else fs.rmSync(dir, { recursive: true, force: true });
   const mb = size / (1024 * 1024);
   return {
     n,
-    build_s: Math.round(build * 10) / 10,
-    save_ms: Math.round(saveMs),
+    build_s: build === null ? null : Math.round(build * 10) / 10,
+    save_ms: saveMs === null ? null : Math.round(saveMs),
     file_mb: Math.round(mb * 10) / 10,
     load_ms: Math.round(loadBest),
     load_mb_s: Math.round(mb / (loadBest / 1000)),
@@ -160,11 +176,11 @@ async function main(): Promise<void> {
     '',
     `Run ${new Date().toISOString()} on **${cpu}** (${os.availableParallelism()} cores), Node ${process.version}. Vector sets of 128-dim Q8 elements (M 16, built with EF ${EF}); load times from the server's own log line, best of 3 starts; raw read = readFileSync of the same file, best of 3 (page cache warm for both).`,
     '',
-    'Reproduce: `npm run bench:persistence` (options: `-- --sizes 100000,1000000 --ef 40 --aof-n 20000`).',
+    'Reproduce: `npm run bench:persistence` (options: `-- --sizes 100000,1000000 --ef 40 --aof-n 20000 --keep --reuse 1000000=DIR`).',
     '',
     '| elements | build (pipelined VADD) s | SAVE ms | file MB | load ms | load MB/s | load elements/s | raw read MB/s | load / raw read |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.n} | ${r.build_s} | ${r.save_ms} | ${r.file_mb} | ${r.load_ms} | ${r.load_mb_s} | ${r.load_elements_s} | ${r.raw_read_mb_s} | ${r.load_vs_raw} |`),
+    ...rows.map((r) => `| ${r.n} | ${r.build_s ?? '—'} | ${r.save_ms ?? '—'} | ${r.file_mb} | ${r.load_ms} | ${r.load_mb_s} | ${r.load_elements_s} | ${r.raw_read_mb_s} | ${r.load_vs_raw} |`),
     '',
     `AOF: ${AOF_N} pipelined VADDs (128-dim, EF ${EF}, 16 keys), window 256:`,
     '',

@@ -1,30 +1,38 @@
 // A helper thread for loading large images: while the loading thread checks a set's elements,
-// the helper runs the level-0 link check (link-check.ts), the other big part of a load, over the
-// same shared memory. The load is synchronous (nothing is served before it ends), so the loading
-// thread hands the job over with a message and later blocks on a shared status word until the
-// helper is done. If the helper never starts (its file missing, thread creation refused) or does
-// not finish in time, the loading thread runs the check itself: the helper only ever saves time.
+// the helper starts on the link check (link-check.ts), the other big part of a load, over the
+// same shared memory; the loading thread then joins in, the two taking chunks of nodes from a
+// shared cursor until none are left. The load is synchronous (nothing is served before it ends),
+// so the loading thread hands the job over with a message and at the end blocks on a shared
+// status word until the helper's last chunk is done. If the helper never starts (its file
+// missing, thread creation refused), the loading thread simply takes every chunk; if it starts
+// but does not finish in time, the loading thread checks again alone: the helper only ever
+// saves time.
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Level0Image } from './link-check.js';
+import type { LinkImage } from './link-check.js';
 
-/** A job for the helper: a level-0 check over shared memory, results in `status`. */
+/** A job for the helper: a link check over shared memory, results in `status`. */
 export interface CheckJobMessage {
-  img: Level0Image;
-  parent: Int32Array;
+  img: LinkImage;
+  reached: Int32Array;
   salt: Uint32Array;
-  /** [state, lane 1, lane 2, verdict]; state 0 posted, 1 running, 2 done; verdict 1 passed, 0 failed, −1 not run. */
+  /** The next node to check, shared by both threads (checkLinks). */
+  cursor: Int32Array;
+  /**
+   * [state, lane 1, lane 2, verdict]; state 0 posted, 1 running, 2 done, 3 cancelled (the
+   * loading thread took every chunk before the helper picked the job up); verdict 1 passed,
+   * 0 failed, −1 not run.
+   */
   status: Int32Array;
 }
 
 export const JOB_POSTED = 0;
 export const JOB_RUNNING = 1;
 export const JOB_DONE = 2;
+export const JOB_CANCELLED = 3;
 
-/** How long a helper may take to pick a job up (thread start and module load included). */
-const PICKUP_MS = 5_000;
 /** How long a started job may run before the loading thread gives up on it. */
 const RUN_MS = 120_000;
 
@@ -54,34 +62,52 @@ export class CheckHelper {
   }
 
   /** Whether a job over these arrays can run on the helper (they must be shared memory). */
-  static canShare(img: Level0Image): boolean {
-    return img.i32.buffer instanceof SharedArrayBuffer && img.lvl.buffer instanceof SharedArrayBuffer;
+  static canShare(img: LinkImage): boolean {
+    return [img.i32, img.hi32, img.lvl].every((a) => a.buffer instanceof SharedArrayBuffer);
   }
 
-  /** Posts a level-0 check; `parent` must be shared memory of img.hw entries. */
-  submit(img: Level0Image, parent: Int32Array, salt: Uint32Array): void {
+  /**
+   * Posts a link check (link-check.ts) over shared memory; the caller takes its own share with
+   * checkLinks(img, reached, salt, out, cursor) and then calls `finish`.
+   */
+  submit(img: LinkImage, reached: Int32Array, salt: Uint32Array, cursor: Int32Array): void {
     const status = new Int32Array(new SharedArrayBuffer(16));
-    this.job = { img, parent, salt, status };
+    this.job = { img, reached, salt, cursor, status };
     this.worker.postMessage(this.job);
   }
 
   /**
-   * Waits for the posted job: out[0], out[1] the XOR lanes, out[2] 1 when every link passed (as
-   * checkLevel0Links writes them); false when the helper did not deliver (run it here then).
+   * Waits (a few seconds at most) until the helper has taken its first share: for tests, which
+   * must see the helper's verdict on images small enough to be a single share.
    */
-  join(out: Int32Array): boolean {
+  awaitFirstShare(): void {
+    const job = this.job;
+    if (!job) return;
+    const deadline = Date.now() + 5_000;
+    while (Atomics.load(job.cursor, 0) === 0 && Atomics.load(job.status, 0) !== JOB_DONE && Date.now() < deadline) {
+      Atomics.wait(job.status, 0, Atomics.load(job.status, 0), 1);
+    }
+  }
+
+  /**
+   * After the caller's share: the helper's share into out (out[0], out[1] its XOR lanes, out[2]
+   * 1 when its links passed; lanes 0 and verdict 1 when it took no share). False when the helper
+   * started but did not deliver: then the caller must check everything again itself.
+   */
+  finish(out: Int32Array): boolean {
     const job = this.job;
     this.job = null;
     if (!job) return false;
     const s = job.status;
-    const until = (state: number, ms: number): boolean => {
-      const deadline = Date.now() + ms;
-      for (let now = Date.now(); Atomics.load(s, 0) < state && now < deadline; now = Date.now()) {
-        Atomics.wait(s, 0, Atomics.load(s, 0), deadline - now);
-      }
-      return Atomics.load(s, 0) >= state;
-    };
-    if (!until(JOB_RUNNING, PICKUP_MS) || !until(JOB_DONE, RUN_MS) || s[3] < 0) return false;
+    out[0] = 0;
+    out[1] = 0;
+    out[2] = 1;
+    if (Atomics.compareExchange(s, 0, JOB_POSTED, JOB_CANCELLED) === JOB_POSTED) return true;
+    const deadline = Date.now() + RUN_MS;
+    for (let now = Date.now(); Atomics.load(s, 0) !== JOB_DONE && now < deadline; now = Date.now()) {
+      Atomics.wait(s, 0, JOB_RUNNING, deadline - now);
+    }
+    if (Atomics.load(s, 0) !== JOB_DONE || s[3] < 0) return false;
     out[0] = s[1];
     out[1] = s[2];
     out[2] = s[3];

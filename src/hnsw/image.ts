@@ -31,11 +31,11 @@
 // worst), and the checker allocates only arrays sized by the high-water mark or the heap size,
 // both already bounded by the byte lengths of the images.
 //
-// Reciprocity in one pass: for each node x, D[x] accumulates f(y, level) for every out-link
-// x→y and f(y, level) for every in-link y→x, by XOR. When links are reciprocal every term
-// appears twice and D[x] = 0 for all x; a one-way link leaves f(·) in two accumulators. f is a
-// mixing function salted from the CSPRNG per check (two independent 32-bit lanes), so a crafted
-// image can not arrange for its one-way links to cancel out.
+// Reciprocity in one pass (link-check.ts): one XOR over all links of a salted hash of the
+// unordered pair and the level; reciprocated pairs cancel. The salts come from the CSPRNG per
+// check (two independent 32-bit lanes), so a crafted image can not arrange for its one-way links
+// to cancel out. Only when that pass fails does a per-node pass (linksDetailed: D[x] accumulates
+// f(y, level) over x's out- and in-links, zero when reciprocal) find the culprit to name.
 //
 // Images may hold what a live set holds between two reclamations: slots and heap blocks retired
 // but not yet reclaimed. Deleted slots are listed (`deleted`) and heap bytes nobody points at
@@ -43,7 +43,7 @@
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
 import { CheckHelper } from './check-helper.js';
-import { checkLevel0Links, fmix32, type Level0Image } from './link-check.js';
+import { checkLinks, finishReachability, fmix32, type LinkImage } from './link-check.js';
 import {
   COUNT_MASK,
   EMPTY_LINK,
@@ -76,12 +76,14 @@ const MAX_PROBLEMS = 50;
 
 /**
  * The helper thread of the load in progress (see check-helper.ts), and the image size from which
- * handing it the level-0 links pays for the hand-over (a tenth of a millisecond of work per
- * thousand nodes against a message and a wake-up). VSETD_PARALLEL_CHECK_MIN_NODES lowers it so
- * tests can send small images through the helper.
+ * sharing the link check with it pays for the hand-over (a tenth of a millisecond of work per
+ * thousand nodes against a message and a wake-up). VSETD_LOAD_HELPER=always (for tests) sends
+ * images of any size to the helper and lets it take the first share, so that small test images
+ * exercise its path.
  */
 let loadHelper: CheckHelper | null = null;
-const PARALLEL_MIN_NODES = Number(process.env.VSETD_PARALLEL_CHECK_MIN_NODES ?? 32_768);
+const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
+const PARALLEL_MIN_NODES = HELPER_ALWAYS ? 0 : 32_768;
 
 /** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
 export function helperWorthStarting(fileBytes: number): boolean {
@@ -231,6 +233,16 @@ export class SetCheck {
     }
     if (live) this.liveHeapBytes += bytes;
     return 0;
+  }
+
+  /** The heap claims so far, to be put back by restoreClaims (a pass that claimed, then failed). */
+  saveClaims(): { used: Int32Array; liveHeapBytes: number } {
+    return { used: this.used.slice(), liveHeapBytes: this.liveHeapBytes };
+  }
+
+  restoreClaims(saved: { used: Int32Array; liveHeapBytes: number }): void {
+    this.used.set(saved.used);
+    this.liveHeapBytes = saved.liveHeapBytes;
   }
 
   /** Runs of heap bytes nobody claimed, as [start, end) pairs (8-aligned, from offset 8). */
@@ -417,9 +429,8 @@ export class SetCheck {
 
   /**
    * Links: bounds, liveness, levels, self links, duplicates, reciprocity. The fast pass decides
-   * (level 0: link-check.ts, possibly on the helper thread since `startLinks`; upper levels:
-   * `linksUpper`); only when it finds a fault does the detailed pass (`linksDetailed`) run, to
-   * name the culprit.
+   * (link-check.ts, possibly on the helper thread since `startLinks`); only when it finds a fault
+   * does the detailed pass (`linksDetailed`) run, to name the culprit.
    */
   links(): boolean {
     if (this.linksFast()) return true;
@@ -427,89 +438,57 @@ export class SetCheck {
     return false;
   }
 
-  /**
-   * Level-0 components from the fast pass (union–find parents), for `reachability`; null when the
-   * fast pass did not complete.
-   */
-  private parent: Int32Array | null = null;
-  /** The level-0 check handed to the helper thread, if any (startLinks). */
-  private level0Job: { parent: Int32Array; salt: Uint32Array } | null = null;
+  /** Level-0 reachability marks from the fast pass, for `reachability`; null until it passed. */
+  private reached: Int32Array | null = null;
+  /** The link check shared with the helper thread, if any (startLinks). */
+  private linkJob: { reached: Int32Array; salt: Uint32Array; cursor: Int32Array } | null = null;
 
-  private level0Image(): Level0Image {
-    return { i32: this.v.i32, lvl: this.lvl, hw: this.hw, recBase: this.recBase, stride: this.stride, linkOff: this.linkOff };
+  private linkImage(): LinkImage {
+    const { i32, hi32 } = this.v;
+    return { i32, hi32, lvl: this.lvl, hw: this.hw, M: this.M, recBase: this.recBase, stride: this.stride, linkOff: this.linkOff, entry: this.entry };
   }
 
   /**
-   * After `records`: hands the level-0 link check to the load's helper thread when there is one
-   * and the image is large enough; `links` collects it. The checks run meanwhile only read.
+   * After `records`: starts the load's helper thread on the link check when there is one and the
+   * image is large enough; `links` joins in and collects. The checks run meanwhile only read.
    */
   startLinks(): void {
-    const img = this.level0Image();
+    const img = this.linkImage();
     if (loadHelper === null || this.hw < PARALLEL_MIN_NODES || !CheckHelper.canShare(img)) return;
-    const parent = new Int32Array(new SharedArrayBuffer(this.hw * 4));
+    const reached = new Int32Array(new SharedArrayBuffer(Math.ceil(this.hw / 32) * 4));
+    const cursor = new Int32Array(new SharedArrayBuffer(4));
     const salt = randomWords(4);
-    loadHelper.submit(img, parent, salt);
-    this.level0Job = { parent, salt };
+    loadHelper.submit(img, reached, salt, cursor);
+    this.linkJob = { reached, salt, cursor };
   }
 
-  /** Every link check (see link-check.ts and linksUpper); true when everything holds. */
+  /** The fast pass (link-check.ts); true when every link holds. */
   private linksFast(): boolean {
     const out = new Int32Array(3);
-    let parent: Int32Array;
-    let salt: Uint32Array;
-    const job = this.level0Job;
-    this.level0Job = null;
-    if (job !== null && loadHelper !== null && loadHelper.join(out)) {
-      ({ parent, salt } = job);
-    } else {
-      parent = new Int32Array(this.hw);
-      salt = randomWords(4);
-      checkLevel0Links(this.level0Image(), parent, salt, out);
-    }
-    if (out[2] !== 1 || !this.linksUpper(salt, out)) return false;
-    if ((out[0] | out[1]) !== 0) return false;
-    this.parent = parent;
-    return true;
-  }
-
-  /** linksFast on the upper levels (lists in the heap, EMPTY_LINK-terminated). */
-  private linksUpper(salt: Uint32Array, acc: Int32Array): boolean {
-    const { i32, hi32 } = this.v;
-    const stamps = new Uint16Array(this.hw);
-    const hw = this.hw;
-    const M = this.M;
-    const lvl = this.lvl;
-    const s0 = salt[0] | 0;
-    const s1 = salt[1] | 0;
-    const s2 = salt[2] | 0;
-    const s3 = salt[3] | 0;
-    let g1 = acc[0];
-    let g2 = acc[1];
-    let stamp = 0;
-    for (let s = 0; s < hw; s++) {
-      const level = lvl[s];
-      if (level < 1) continue;
-      const upper = i32[(this.recBase + s * this.stride + R.UPPER) >>> 2] >>> 2;
-      for (let l = 1; l <= level; l++) {
-        const base = upper + (l - 1) * M;
-        if (++stamp === 0x10000) {
-          stamps.fill(0);
-          stamp = 1;
-        }
-        for (let j = 0; j < M; j++) {
-          const t = hi32[base + j];
-          if (t === EMPTY_LINK) break;
-          if (!(t >= 0 && t < hw) || t === s || lvl[t] < l || stamps[t] === stamp) return false;
-          stamps[t] = stamp;
-          const a = s < t ? s : t;
-          const b = s < t ? t : s;
-          g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593) + l);
-          g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35) + Math.imul(l, 0x27d4eb2f));
-        }
+    const img = this.linkImage();
+    const job = this.linkJob;
+    this.linkJob = null;
+    let reached: Int32Array | null = null;
+    if (job !== null && loadHelper !== null) {
+      // This thread's share (the chunks the helper has not taken), then the helper's.
+      if (HELPER_ALWAYS) loadHelper.awaitFirstShare();
+      const mine = new Int32Array(job.reached.length);
+      checkLinks(img, mine, job.salt, out, job.cursor);
+      const theirs = new Int32Array(3);
+      if (loadHelper.finish(theirs)) {
+        out[0] ^= theirs[0];
+        out[1] ^= theirs[1];
+        out[2] = out[2] === 1 && theirs[2] === 1 ? 1 : 0;
+        for (let i = 0; i < mine.length; i++) mine[i] |= job.reached[i];
+        reached = mine;
       }
     }
-    acc[0] = g1;
-    acc[1] = g2;
+    if (reached === null) {
+      reached = new Int32Array(Math.ceil(this.hw / 32));
+      checkLinks(img, reached, randomWords(4), out);
+    }
+    if (out[2] !== 1 || (out[0] | out[1]) !== 0) return false;
+    this.reached = reached;
     return true;
   }
 
@@ -690,18 +669,8 @@ export class SetCheck {
     const entry = this.entry;
     if (entry < 0 || lvl[entry] < 0) return !this.fail(`entry point ${entry} is not a live node`);
     if (lvl[entry] !== this.maxLevel) return !this.fail(`max level ${this.maxLevel} but the entry point has level ${lvl[entry]}`);
-    const parent = this.parent;
-    if (parent !== null) {
-      // Components from the links pass: every live node must share the entry's root.
-      let root = entry;
-      while (parent[root] !== root) root = parent[root];
-      let unreachable = 0;
-      for (let x = 0; x < this.hw; x++) {
-        if (lvl[x] < 0) continue;
-        let r = x;
-        while (parent[r] !== r) r = parent[r] = parent[parent[r]];
-        if (r !== root) unreachable++;
-      }
+    if (this.reached !== null) {
+      const unreachable = finishReachability(this.linkImage(), this.reached);
       if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);
       return true;
     }

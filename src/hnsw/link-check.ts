@@ -1,28 +1,36 @@
-// The level-0 link check of a set image (see image.ts, SetCheck.links), on its own so that a
-// helper thread can run it (workers/check-worker.ts) while the loading thread checks the
-// elements: on a large image these are the two biggest parts of a load.
+// The link check of a set image (see image.ts, SetCheck.links), on its own so that a helper
+// thread can run it (workers/check-worker.ts) while the loading thread checks the elements: on a
+// large image these are the two biggest parts of a load.
 //
-// One sequential sweep over the level-0 lists, touching small arrays at random (the levels, one
-// byte per slot; duplicate stamps, two bytes per slot):
-//  - bounds, self links, target live: `lvl`;
-//  - duplicates within a list: a stamp per list;
+// One sequential sweep over every list (level 0 in the records, upper levels in the heap) that
+// touches nothing large at random, because at a million nodes a random access into a per-node
+// array is a cache miss and there are 25 million links:
+//  - bounds and self links: compares, no memory;
+//  - duplicates within a list: a small table of the list's targets (≥ twice its length), in L1;
 //  - reciprocity: one XOR accumulator (two 32-bit lanes) over all links of a salted hash of the
-//    *unordered* pair; reciprocated pairs cancel, so what remains is the XOR of the one-way
-//    pairs' hashes, zero only by a 2^-64 accident (the salts are random, per check);
-//  - the two ends of every link joined in a union–find (`parent`), which gives level-0
-//    reachability without a breadth-first walk (links being reciprocal, reachable = connected).
+//    *unordered* pair and the level; reciprocated pairs cancel, so what remains is the XOR of
+//    the one-way pairs' hashes, zero only by a 2^-64 accident (the salts are random, per check).
+//    This also proves every target live and on that level: only live nodes' lists are swept,
+//    and only up to each node's level, so a link to anything else has no partner to cancel it;
+//  - level-0 reachability, first pass: a bitmap (one bit per slot, 128 KiB at a million nodes)
+//    seeded with the entry point; a node whose list touches a marked node, or that is marked,
+//    marks itself and its whole list. In slot order (roughly insertion order) this reaches
+//    nearly every node; `finishReachability` settles the rest exactly.
 
-import { COUNT_MASK } from './layout.js';
+import { COUNT_MASK, EMPTY_LINK, R } from './layout.js';
 
-/** Where the level-0 lists are: the records image as words, and its geometry. */
-export interface Level0Image {
+/** Where the lists are: the records image and heap as words, and the geometry. */
+export interface LinkImage {
   i32: Int32Array;
+  hi32: Int32Array;
   /** Per slot below the high-water mark: the node's level if live, −1 otherwise. */
   lvl: Int8Array;
   hw: number;
+  M: number;
   recBase: number;
   stride: number;
   linkOff: number;
+  entry: number;
 }
 
 export function fmix32(h: number): number {
@@ -33,53 +41,139 @@ export function fmix32(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/** Nodes per share when two threads split the check (see checkLinks' `cursor`). */
+const CHUNK = 4096;
+
 /**
- * Checks every level-0 list; `parent` (hw entries, any content) receives the union–find
- * forest. Returns the two XOR lanes in out[0], out[1] and out[2] = 1, or out[2] = 0 as soon as
- * a link is out of bounds, to itself, to a slot that is not live, or duplicated in its list.
+ * Checks every list. `reached` (⌈hw/32⌉ words, zeroed) receives the first reachability pass.
+ * Writes the two XOR lanes to out[0], out[1] and out[2] = 1, or out[2] = 0 as soon as a link is
+ * out of bounds, to itself, or duplicated in its list (the caller then looks for the culprit).
+ *
+ * With `cursor` (shared memory, starting at 0), several threads can run this at once: each takes
+ * the next CHUNK nodes until none are left, and its lanes cover the nodes it took (the XOR of
+ * all threads' lanes is the whole check). A thread that finds a fault moves the cursor to the
+ * end, so the others stop. Each thread marks its own `reached` (OR them afterwards): a shared
+ * bitmap, written at random by two cores, ran both at half speed (its cache lines bounced).
  */
-export function checkLevel0Links(img: Level0Image, parent: Int32Array, salt: Uint32Array, out: Int32Array): void {
-  const { i32, lvl, hw, recBase, stride, linkOff } = img;
-  const stamps = new Uint16Array(hw);
-  for (let x = 0; x < hw; x++) parent[x] = x;
+export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Array, out: Int32Array, cursor?: Int32Array): void {
+  const { i32, hi32, lvl, hw, M, recBase, stride, linkOff } = img;
+  // At least twice the longest list (2·M on level 0, which records() checked), so probing ends.
+  const slots = 2 ** Math.ceil(Math.log2(Math.max(64, 4 * M)));
+  const mask = slots - 1;
+  const shift = 32 - Math.log2(slots);
+  const keys = new Int32Array(slots);
+  const gens = new Int32Array(slots);
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
   const s3 = salt[3] | 0;
   let g1 = 0;
   let g2 = 0;
-  let stamp = 0;
+  let gen = 0;
   out[2] = 0;
-  for (let s = 0; s < hw; s++) {
-    if (lvl[s] < 0) continue;
-    const rec = recBase + s * stride;
-    const n = i32[rec >>> 2] & COUNT_MASK;
-    const base = (rec + linkOff) >>> 2;
-    if (++stamp === 0x10000) {
-      stamps.fill(0);
-      stamp = 1;
-    }
-    // The node's own root, once per node; unions keep it current.
-    let ra = s;
-    while (parent[ra] !== ra) ra = parent[ra] = parent[parent[ra]];
-    for (let j = 0; j < n; j++) {
-      const t = i32[base + j];
-      if (!(t >= 0 && t < hw) || t === s || lvl[t] < 0 || stamps[t] === stamp) return;
-      stamps[t] = stamp;
-      const a = s < t ? s : t;
-      const b = s < t ? t : s;
-      g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593));
-      g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35));
-      if (s < t) {
-        // Union with path halving; the smaller root wins.
-        let rb = t;
-        while (parent[rb] !== rb) rb = parent[rb] = parent[parent[rb]];
-        if (ra < rb) parent[rb] = ra;
-        else if (rb < ra) ra = parent[ra] = rb;
+  if (img.entry >= 0 && img.entry < hw) reached[img.entry >>> 5] |= 1 << (img.entry & 31);
+  const fault = (): void => {
+    if (cursor) Atomics.store(cursor, 0, hw);
+  };
+  for (let from = cursor ? Atomics.add(cursor, 0, CHUNK) : 0; from < hw; from = cursor ? Atomics.add(cursor, 0, CHUNK) : hw) {
+    const to = cursor ? Math.min(hw, from + CHUNK) : hw;
+    for (let s = from; s < to; s++) {
+      const level = lvl[s];
+      if (level < 0) continue;
+      const rec = recBase + s * stride;
+      // Level 0, with the reachability pass.
+      const n = i32[rec >>> 2] & COUNT_MASK;
+      const base = (rec + linkOff) >>> 2;
+      gen++;
+      let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
+      for (let j = 0; j < n; j++) {
+        const t = i32[base + j];
+        if (!(t >= 0 && t < hw) || t === s) return fault();
+        let h = Math.imul(t, 0x9e3779b1) >>> shift;
+        while (gens[h] === gen) {
+          if (keys[h] === t) return fault();
+          h = (h + 1) & mask;
+        }
+        gens[h] = gen;
+        keys[h] = t;
+        const a = s < t ? s : t;
+        const b = s < t ? t : s;
+        g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593));
+        g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35));
+        hit |= (reached[t >>> 5] >>> (t & 31)) & 1;
+      }
+      if (hit !== 0) {
+        reached[s >>> 5] |= 1 << (s & 31);
+        for (let j = 0; j < n; j++) {
+          const t = i32[base + j];
+          reached[t >>> 5] |= 1 << (t & 31);
+        }
+      }
+      // Upper levels: lists of M words in the node's heap block, EMPTY_LINK-terminated (records()
+      // checked the block's bounds and the termination).
+      if (level === 0) continue;
+      const upper = i32[(rec + R.UPPER) >>> 2] >>> 2;
+      for (let l = 1; l <= level; l++) {
+        const ub = upper + (l - 1) * M;
+        gen++;
+        for (let j = 0; j < M; j++) {
+          const t = hi32[ub + j];
+          if (t === EMPTY_LINK) break;
+          if (!(t >= 0 && t < hw) || t === s) return fault();
+          let h = Math.imul(t, 0x9e3779b1) >>> shift;
+          while (gens[h] === gen) {
+            if (keys[h] === t) return fault();
+            h = (h + 1) & mask;
+          }
+          gens[h] = gen;
+          keys[h] = t;
+          const a = s < t ? s : t;
+          const b = s < t ? t : s;
+          g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593) + l);
+          g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35) + Math.imul(l, 0x27d4eb2f));
+        }
       }
     }
   }
   out[0] = g1;
   out[1] = g2;
   out[2] = 1;
+}
+
+/**
+ * Completes level-0 reachability after `checkLinks` passed (links in bounds and reciprocal):
+ * every live node not yet marked that has a marked neighbour starts a depth-first walk marking
+ * what it reaches. Linear: each node is walked at most once. Returns the live nodes left
+ * unmarked — those not connected to the entry point.
+ */
+export function finishReachability(img: LinkImage, reached: Int32Array): number {
+  const { i32, lvl, hw, recBase, stride, linkOff } = img;
+  const isMarked = (x: number): boolean => ((reached[x >>> 5] >>> (x & 31)) & 1) !== 0;
+  const stack: number[] = [];
+  let unreached = 0;
+  for (let u = 0; u < hw; u++) {
+    if (lvl[u] < 0 || isMarked(u)) continue;
+    const rec = recBase + u * stride;
+    const n = i32[rec >>> 2] & COUNT_MASK;
+    const base = (rec + linkOff) >>> 2;
+    let touches = false;
+    for (let j = 0; j < n && !touches; j++) touches = isMarked(i32[base + j]);
+    if (!touches) continue;
+    reached[u >>> 5] |= 1 << (u & 31);
+    stack.push(u);
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      const xr = recBase + x * stride;
+      const xn = i32[xr >>> 2] & COUNT_MASK;
+      const xb = (xr + linkOff) >>> 2;
+      for (let j = 0; j < xn; j++) {
+        const v = i32[xb + j];
+        if (isMarked(v)) continue;
+        reached[v >>> 5] |= 1 << (v & 31);
+        stack.push(v);
+      }
+    }
+  }
+  for (let u = 0; u < hw; u++) if (lvl[u] >= 0 && !isMarked(u)) unreached++;
+  return unreached;
 }

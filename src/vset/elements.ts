@@ -22,7 +22,8 @@
 
 import { heapAlloc } from '../hnsw/heap.js';
 import { showName, type SetCheck } from '../hnsw/image.js';
-import { H, R, type SetViews } from '../hnsw/layout.js';
+import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
+import { fmix32 } from '../hnsw/link-check.js';
 import type { GraphWriter } from '../hnsw/writer.js';
 
 const E_LEN = 0;
@@ -347,7 +348,7 @@ export function nameTableStats(v: SetViews): NameTableStats {
  *    one live node per element), attributes-count equal to the elements with an attribute.
  */
 export function checkElements(c: SetCheck): boolean {
-  const { i32, hi32, hu8 } = c.v;
+  const { i32, hi32 } = c.v;
   const table = i32[H.NAME_TABLE];
   if (table === 0) {
     if (c.count > 0) return !c.fail(`no name table but ${c.count} elements`);
@@ -360,50 +361,150 @@ export function checkElements(c: SetCheck): boolean {
   if (!(cap >= MIN_CAP && cap <= 2 ** 27 && (cap & (cap - 1)) === 0)) return !c.fail(`name table capacity ${cap} invalid`);
   if (!c.claim(table, cap * 8, 'the name table')) return false;
   if (hi32[t + 1] !== 0) return !c.fail('name table header entry is not clean');
+  // The fast pass decides; when it finds a fault, the claims it made are undone and the
+  // table-order pass runs to name the problem (it must find one).
+  const saved = c.saveClaims();
+  let counts = elementsByNode(c, t, cap);
+  if (counts === null) {
+    c.restoreClaims(saved);
+    counts = elementsByTable(c, t, cap);
+    if (counts === null) return false;
+    return !c.fail('the name table does not match the elements');
+  }
+  const { used, live, attrs, emptyAt } = counts;
+  if (used !== i32[H.NAME_USED]) return !c.fail(`name table holds ${used} entries, the header says ${i32[H.NAME_USED]}`);
+  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
+  if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
+  if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
+  return probeRuns(c, t, cap, emptyAt);
+}
+
+interface TableCounts {
+  /** Entries in use (live and tombstones), live ones, elements with an attribute. */
+  used: number;
+  live: number;
+  attrs: number;
+  /** The first empty entry, or −1. */
+  emptyAt: number;
+}
+
+/**
+ * The per-element checks of checkElements in node order, which is nearly the order of the
+ * element blocks in the heap (both follow insertion), so a million elements cost a sweep rather
+ * than a few cache misses each. Each live node's element must be in the heap, overlap nothing,
+ * and point back to the node; its attribute likewise. That the name table holds exactly these
+ * elements with their names' hashes is checked as multisets: a salted, order-independent sum
+ * of (element, hash) over the nodes (hashes computed from the names) against the same sum over
+ * the table's live entries (hashes as stored) — equal only when they match, but for a 2^-64
+ * accident. Null on any fault, without a message (elementsByTable names it).
+ */
+function elementsByNode(c: SetCheck, t: number, cap: number): TableCounts | null {
+  const { i32, hi32, hu8 } = c.v;
   const k0 = i32[H.NAME_KEY];
   const k1 = i32[H.NAME_KEY + 1];
-  const hw = c.hw;
-  const lvl = c.lvl;
+  const salt = randomWords(4);
+  const s0 = salt[0] | 0;
+  const s1 = salt[1] | 0;
+  const s2 = salt[2] | 0;
+  const s3 = salt[3] | 0;
+  const { hw, lvl } = c;
+  let a1 = 0;
+  let a2 = 0;
+  let nodes = 0;
+  let attrs = 0;
+  for (let s = 0; s < hw; s++) {
+    if (lvl[s] < 0) continue;
+    nodes++;
+    const ref = i32[(c.recOff(s) + R.ELEM) >>> 2];
+    if (!c.inHeap(ref, E_NAME)) return null;
+    const len = hi32[(ref + E_LEN) >>> 2];
+    if (!(len >= 0 && c.inHeap(ref, E_NAME + len))) return null;
+    if (c.claimBlock(ref, elementBytes(len), true) !== 0) return null;
+    if (hi32[(ref + E_NODE) >>> 2] !== s) return null;
+    const hash = hashName(k0, k1, hu8, ref + E_NAME, len);
+    a1 = (a1 + fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
+    a2 = (a2 + fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
+    const attr = hi32[(ref + E_ATTR) >>> 2];
+    if (attr !== 0) {
+      if (!c.inHeap(attr, 4)) return null;
+      const alen = hi32[attr >>> 2];
+      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return null;
+      if (c.claimBlock(attr, attrBytes(alen), true) !== 0) return null;
+      attrs++;
+    }
+  }
   let used = 0;
   let live = 0;
-  let attrs = 0;
   let emptyAt = -1;
   for (let i = 1; i < cap; i++) {
     const ref = hi32[t + 2 * i];
     const hash = hi32[t + 2 * i + 1];
     if (ref === EMPTY) {
-      if (hash !== 0) return !c.fail(`name table entry ${i} is empty but holds a hash`);
+      if (hash !== 0) return null;
       if (emptyAt < 0) emptyAt = i;
       continue;
     }
     used++;
     if (ref === TOMB) continue;
     live++;
-    if (!c.inHeap(ref, E_NAME)) return !c.fail(`name table entry ${i}: element at ${ref} outside the heap`);
+    a1 = (a1 - fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
+    a2 = (a2 - fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
+  }
+  if (live !== nodes || (a1 | a2) !== 0) return null;
+  return { used, live, attrs, emptyAt };
+}
+
+/**
+ * The per-element checks entry by entry in table order, with a message for the first fault
+ * (then null): slower (the entries are in hash order, a few cache misses each), so it runs only
+ * when elementsByNode found something.
+ */
+function elementsByTable(c: SetCheck, t: number, cap: number): TableCounts | null {
+  const { i32, hi32, hu8 } = c.v;
+  const k0 = i32[H.NAME_KEY];
+  const k1 = i32[H.NAME_KEY + 1];
+  const { hw, lvl } = c;
+  let used = 0;
+  let live = 0;
+  let attrs = 0;
+  let emptyAt = -1;
+  const fail = (msg: string): null => {
+    c.fail(msg);
+    return null;
+  };
+  for (let i = 1; i < cap; i++) {
+    const ref = hi32[t + 2 * i];
+    const hash = hi32[t + 2 * i + 1];
+    if (ref === EMPTY) {
+      if (hash !== 0) return fail(`name table entry ${i} is empty but holds a hash`);
+      if (emptyAt < 0) emptyAt = i;
+      continue;
+    }
+    used++;
+    if (ref === TOMB) continue;
+    live++;
+    if (!c.inHeap(ref, E_NAME)) return fail(`name table entry ${i}: element at ${ref} outside the heap`);
     const len = hi32[(ref + E_LEN) >>> 2];
-    if (!(len >= 0 && c.inHeap(ref, E_NAME + len))) return !c.fail(`element at ${ref}: name of ${len} bytes outside the heap`);
-    // Messages name the element; they are built only on failure (this loop runs per element).
+    if (!(len >= 0 && c.inHeap(ref, E_NAME + len))) return fail(`element at ${ref}: name of ${len} bytes outside the heap`);
     let r = c.claimBlock(ref, elementBytes(len), true);
-    if (r !== 0) return !c.fail(c.claimProblem(r, ref, elementBytes(len), elementLabel(hu8, ref, len)));
-    if (hashName(k0, k1, hu8, ref + E_NAME, len) !== hash) return !c.fail(`${elementLabel(hu8, ref, len)}: wrong hash in the name table`);
+    if (r !== 0) return fail(c.claimProblem(r, ref, elementBytes(len), elementLabel(hu8, ref, len)));
+    if (hashName(k0, k1, hu8, ref + E_NAME, len) !== hash) return fail(`${elementLabel(hu8, ref, len)}: wrong hash in the name table`);
     const node = hi32[(ref + E_NODE) >>> 2];
-    if (!(node >= 0 && node < hw && lvl[node] >= 0)) return !c.fail(`${elementLabel(hu8, ref, len)} points to slot ${node}, which is not a live node`);
-    if (i32[(c.recOff(node) + R.ELEM) >>> 2] !== ref) return !c.fail(`node ${node} does not point back to ${elementLabel(hu8, ref, len)}`);
+    if (!(node >= 0 && node < hw && lvl[node] >= 0)) return fail(`${elementLabel(hu8, ref, len)} points to slot ${node}, which is not a live node`);
+    if (i32[(c.recOff(node) + R.ELEM) >>> 2] !== ref) return fail(`node ${node} does not point back to ${elementLabel(hu8, ref, len)}`);
     const attr = hi32[(ref + E_ATTR) >>> 2];
     if (attr !== 0) {
-      if (!c.inHeap(attr, 4)) return !c.fail(`${elementLabel(hu8, ref, len)}: attribute at ${attr} outside the heap`);
+      if (!c.inHeap(attr, 4)) return fail(`${elementLabel(hu8, ref, len)}: attribute at ${attr} outside the heap`);
       const alen = hi32[attr >>> 2];
-      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return !c.fail(`${elementLabel(hu8, ref, len)}: attribute of ${alen} bytes outside the heap`);
+      if (!(alen >= 0 && c.inHeap(attr, attrBytes(alen)))) return fail(`${elementLabel(hu8, ref, len)}: attribute of ${alen} bytes outside the heap`);
       r = c.claimBlock(attr, attrBytes(alen), true);
-      if (r !== 0) return !c.fail(c.claimProblem(r, attr, attrBytes(alen), `${elementLabel(hu8, ref, len)}'s attribute`));
+      if (r !== 0) return fail(c.claimProblem(r, attr, attrBytes(alen), `${elementLabel(hu8, ref, len)}'s attribute`));
       attrs++;
     }
   }
-  if (used !== i32[H.NAME_USED]) return !c.fail(`name table holds ${used} entries, the header says ${i32[H.NAME_USED]}`);
-  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
-  if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
-  if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
-  return probeRuns(c, t, cap, emptyAt);
+  // Every entry is sound, so some live node's element is missing from the table.
+  if (live !== c.count) return fail(`${live} named elements but ${c.count} live nodes`);
+  return { used, live, attrs, emptyAt };
 }
 
 /** "element 'name'" for messages. */

@@ -1,0 +1,84 @@
+// The link check's fast pass (src/hnsw/link-check.ts) on small hand-made graphs: what it must
+// refuse outright, what the reciprocity checksum must catch, and that reachability is exact
+// whatever the slot order (the first pass is heuristic, finishReachability must settle it).
+import { describe, expect, test } from 'vitest';
+import { checkLinks, finishReachability, type LinkImage } from '../src/hnsw/link-check.js';
+import { COUNT_MASK } from '../src/hnsw/layout.js';
+
+const M = 2; // level-0 capacity 4
+const STRIDE = 4 * (1 + 2 * M); // meta word, then the links
+
+/** A level-0-only image from adjacency lists (slot → targets); `dead` slots are not live. */
+function image(lists: number[][], entry: number, dead: number[] = []): LinkImage {
+  const hw = lists.length;
+  const i32 = new Int32Array((hw * STRIDE) / 4);
+  const lvl = new Int8Array(hw);
+  lists.forEach((targets, s) => {
+    i32[(s * STRIDE) / 4] = targets.length & COUNT_MASK;
+    targets.forEach((t, j) => (i32[(s * STRIDE) / 4 + 1 + j] = t));
+    lvl[s] = dead.includes(s) ? -1 : 0;
+  });
+  return { i32, hi32: new Int32Array(0), lvl, hw, M, recBase: 0, stride: STRIDE, linkOff: 4, entry };
+}
+
+function run(img: LinkImage): { verdict: number; cancels: boolean; reached: Int32Array } {
+  const out = new Int32Array(3);
+  const reached = new Int32Array(Math.ceil(img.hw / 32));
+  checkLinks(img, reached, Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]), out);
+  return { verdict: out[2], cancels: (out[0] | out[1]) === 0, reached };
+}
+
+/** An undirected graph as reciprocal lists. */
+function undirected(n: number, edges: Array<[number, number]>): number[][] {
+  const lists: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of edges) {
+    lists[a].push(b);
+    lists[b].push(a);
+  }
+  return lists;
+}
+
+describe('link check fast pass', () => {
+  test('reciprocal lists cancel; a one-way link, or a link to a node that is not live, does not', () => {
+    const lists = undirected(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 0]]);
+    expect(run(image(lists, 0))).toMatchObject({ verdict: 1, cancels: true });
+    const oneWay = lists.map((l) => [...l]);
+    oneWay[0].push(3);
+    expect(run(image(oneWay, 0))).toMatchObject({ verdict: 1, cancels: false });
+    // 5 is not live: its list is not swept, so 0→5 and 4→5 have no partner.
+    expect(run(image(lists, 0, [5]))).toMatchObject({ verdict: 1, cancels: false });
+  });
+
+  test('out of bounds, self links and duplicates are refused outright', () => {
+    const lists = undirected(4, [[0, 1], [1, 2], [2, 3]]);
+    for (const bad of [[...lists[0], 4], [...lists[0], -1], [...lists[0], 0], [lists[0][0], lists[0][0]]]) {
+      const l = lists.map((x) => [...x]);
+      l[0] = bad;
+      expect(run(image(l, 0)).verdict, JSON.stringify(bad)).toBe(0);
+    }
+  });
+
+  test('duplicates in both directions, which would cancel in the checksum, are still refused', () => {
+    const lists = [[1, 1], [0, 0]];
+    expect(run(image(lists, 0)).verdict).toBe(0);
+  });
+
+  test('reachability is exact whatever the slot order', () => {
+    // A path laid out so that the first pass, in slot order from the entry (slot 9), reaches
+    // almost nothing: 0-1-2-…-9.
+    const path = undirected(10, Array.from({ length: 9 }, (_, i) => [i, i + 1] as [number, number]));
+    let img = image(path, 9);
+    let r = run(img);
+    expect(r).toMatchObject({ verdict: 1, cancels: true });
+    expect(finishReachability(img, r.reached)).toBe(0);
+    // Two components: {0,1,2} with the entry, {3,4} cut off.
+    img = image(undirected(5, [[0, 1], [1, 2], [3, 4]]), 1);
+    r = run(img);
+    expect(r).toMatchObject({ verdict: 1, cancels: true });
+    expect(finishReachability(img, r.reached)).toBe(2);
+    // A lone node with no links at all, and the rest connected.
+    img = image(undirected(4, [[0, 1], [1, 2]]), 2);
+    r = run(img);
+    expect(finishReachability(img, r.reached)).toBe(1);
+  });
+});
