@@ -59,9 +59,13 @@ function infoField(info: string, field: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-async function serverCpu(port: number): Promise<number> {
+/** Server CPU µs so far: the whole process, and its main thread alone (the rest is the pool). */
+async function serverCpu(port: number): Promise<{ total: number; main: number }> {
   const info = await command(port, 'INFO', 'cpu');
-  return (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6;
+  return {
+    total: (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6,
+    main: (infoField(info, 'used_cpu_user_main_thread') + infoField(info, 'used_cpu_sys_main_thread')) * 1e6,
+  };
 }
 
 function startServer(dir: string, port: number, threads: number): ChildProcess {
@@ -146,6 +150,7 @@ interface Row {
   p50_us: number;
   p99_us: number;
   server_cpu_us_per_query: number;
+  main_cpu_us_per_query: number;
   loadgen_cpu_us_per_query: number;
   errors: number;
 }
@@ -181,13 +186,14 @@ async function main(): Promise<void> {
           p50_us: out.p50_us,
           p99_us: out.p99_us,
           // Two INFO calls are included in the delta; negligible against thousands of queries.
-          server_cpu_us_per_query: Math.round(((after - before) / out.requests) * 10) / 10,
+          server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
+          main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
           loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
           errors: out.errors,
         };
         const key = `${threads}/${conns}`;
         samples.set(key, [...(samples.get(key) ?? []), row]);
-        process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
+        process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query (main thread ${row.main_cpu_us_per_query})\n`);
       }
       await stopServer(proc);
     }
@@ -216,6 +222,7 @@ async function main(): Promise<void> {
         p50_us: median(xs.map((x) => x.p50_us)),
         p99_us: median(xs.map((x) => x.p99_us)),
         server_cpu_us_per_query: median(xs.map((x) => x.server_cpu_us_per_query)),
+        main_cpu_us_per_query: median(xs.map((x) => x.main_cpu_us_per_query)),
         loadgen_cpu_us_per_query: median(xs.map((x) => x.loadgen_cpu_us_per_query)),
         errors: xs.reduce((a, x) => a + x.errors, 0),
       });
@@ -230,14 +237,14 @@ async function main(): Promise<void> {
     '',
     'Reproduce: `npm run bench:server` (options: `-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128`).',
     '',
-    '| search threads | connections | queries/s | p50 µs | p99 µs | server CPU µs/query | vs main thread | hand-off CPU µs/query |',
-    '|---|---|---|---|---|---|---|---|',
+    '| search threads | connections | queries/s | p50 µs | p99 µs | server CPU µs/query | of which main thread | vs main thread | hand-off CPU µs/query |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const b = base(r.conns);
     const scale = b && r.threads > 0 ? `${(r.qps / b.qps).toFixed(2)}×` : r.threads === 0 ? '1.00×' : '';
     const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
-    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${scale} | ${handoff} |`);
+    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${handoff} |`);
   }
   const plainRate = Math.round(median(insertRates.plain));
   const casRate = Math.round(median(insertRates.cas));
