@@ -41,6 +41,38 @@ export function fmix32(h: number): number {
   return h ^ (h >>> 16);
 }
 
+/**
+ * The two lanes of the salted hash of the unordered pair {s, t} on level l (level 0 and the
+ * upper levels are two loops, since their lists live in different kinds of memory; these keep
+ * them hashing alike).
+ */
+function lane1(s: number, t: number, l: number, s0: number, s1: number): number {
+  const a = s < t ? s : t;
+  const b = s < t ? t : s;
+  return fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593) + l);
+}
+
+function lane2(s: number, t: number, l: number, s2: number, s3: number): number {
+  const a = s < t ? s : t;
+  const b = s < t ? t : s;
+  return fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35) + Math.imul(l, 0x27d4eb2f));
+}
+
+/**
+ * Enters t in the current list's duplicate table (entries of older lists carry an older `gen`
+ * and count as empty); false when the list already holds t.
+ */
+function firstInList(keys: Int32Array, gens: Int32Array, gen: number, t: number, shift: number, mask: number): boolean {
+  let h = Math.imul(t, 0x9e3779b1) >>> shift;
+  while (gens[h] === gen) {
+    if (keys[h] === t) return false;
+    h = (h + 1) & mask;
+  }
+  gens[h] = gen;
+  keys[h] = t;
+  return true;
+}
+
 /** Nodes per share when two threads split the check (see checkLinks' `cursor`). */
 const CHUNK = 4096;
 
@@ -88,18 +120,9 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
       let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
       for (let j = 0; j < n; j++) {
         const t = i32[base + j];
-        if (!(t >= 0 && t < hw) || t === s) return fault();
-        let h = Math.imul(t, 0x9e3779b1) >>> shift;
-        while (gens[h] === gen) {
-          if (keys[h] === t) return fault();
-          h = (h + 1) & mask;
-        }
-        gens[h] = gen;
-        keys[h] = t;
-        const a = s < t ? s : t;
-        const b = s < t ? t : s;
-        g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593));
-        g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35));
+        if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
+        g1 ^= lane1(s, t, 0, s0, s1);
+        g2 ^= lane2(s, t, 0, s2, s3);
         hit |= (reached[t >>> 5] >>> (t & 31)) & 1;
       }
       if (hit !== 0) {
@@ -119,18 +142,9 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
         for (let j = 0; j < M; j++) {
           const t = hi32[ub + j];
           if (t === EMPTY_LINK) break;
-          if (!(t >= 0 && t < hw) || t === s) return fault();
-          let h = Math.imul(t, 0x9e3779b1) >>> shift;
-          while (gens[h] === gen) {
-            if (keys[h] === t) return fault();
-            h = (h + 1) & mask;
-          }
-          gens[h] = gen;
-          keys[h] = t;
-          const a = s < t ? s : t;
-          const b = s < t ? t : s;
-          g1 ^= fmix32(Math.imul(a ^ s0, 0xcc9e2d51) + Math.imul(b ^ s1, 0x1b873593) + l);
-          g2 ^= fmix32(Math.imul(b ^ s2, 0x85ebca6b) + Math.imul(a ^ s3, 0xc2b2ae35) + Math.imul(l, 0x27d4eb2f));
+          if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
+          g1 ^= lane1(s, t, l, s0, s1);
+          g2 ^= lane2(s, t, l, s2, s3);
         }
       }
     }
