@@ -76,14 +76,15 @@ const MAX_PROBLEMS = 50;
 
 /**
  * The helper thread of the load in progress (see check-helper.ts), and the image size from which
- * sharing the link check with it pays for the hand-over (a tenth of a millisecond of work per
- * thousand nodes against a message and a wake-up). VSETD_LOAD_HELPER=always (for tests) sends
- * images of any size to the helper and lets it take the first share, so that small test images
- * exercise its path.
+ * sharing the link check with it pays: starting a thread (and compiling the check there) costs
+ * tens of milliseconds of CPU, on a core the loading thread's own JIT compiles also want. Measured
+ * on 2 cores: at 100k nodes a load took 200–250 ms without a helper and 265–310 ms with one; at 1M
+ * nodes the helper saves about 0.3 s. VSETD_LOAD_HELPER=always (for tests) sends images of any
+ * size to the helper and lets it take the first share, so that small test images exercise its path.
  */
 let loadHelper: CheckHelper | null = null;
 const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
-const PARALLEL_MIN_NODES = HELPER_ALWAYS ? 0 : 32_768;
+const PARALLEL_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
 
 /** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
 export function helperWorthStarting(fileBytes: number): boolean {
