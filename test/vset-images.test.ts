@@ -266,6 +266,35 @@ describe('targeted damage is refused with a precise message', () => {
     setWord(h, table / 4 + 2 * (at + 1) + 1, aa);
     expect(refused(r, h)).toBe('duplicate element name "aa"');
   });
+
+  test('a long probe run (names crafted to share one home entry) loads; a duplicate inside it is refused', () => {
+    // 70 names with the same home entry in a 128-entry table form one run: longer than the
+    // pairwise comparison handles (16) and than the run buffer starts with (64).
+    const key: [number, number] = [12345, 678];
+    const names: string[] = [];
+    for (let i = 0; names.length < 70; i++) {
+      const name = `x${String(i).padStart(5, '0')}`;
+      if ((hashName(key[0], key[1], enc(name)) & 127) === 5) names.push(name);
+    }
+    const rng = new Prng(44);
+    const set = VectorSet.create({ dim: 4, seed: 44, nameKey: key });
+    for (const name of names) set.add(enc(name), gauss(rng, 4));
+    const img = set.images();
+    const r = img.records.slice();
+    const h = img.heap.slice();
+    const table = word(r, H.NAME_TABLE);
+    expect(word(h, table / 4)).toBe(128);
+    expect(load(r, h)).toBeInstanceOf(VectorSet);
+    // Rename the element in the run's last entry to the first one's name (same length, same
+    // home), with the first one's hash: both stay findable, only uniqueness can catch it.
+    const firstRef = word(h, table / 4 + 2 * 5);
+    const lastEntry = 5 + names.length - 1;
+    const lastRef = word(h, table / 4 + 2 * lastEntry);
+    const firstName = Buffer.from(h.subarray(firstRef + 12, firstRef + 18)).toString();
+    h.set(enc(firstName), lastRef + 12);
+    setWord(h, table / 4 + 2 * lastEntry + 1, word(h, table / 4 + 2 * 5 + 1));
+    expect(refused(r, h)).toBe(`duplicate element name "${firstName}"`);
+  });
 });
 
 describe('limbo in an image', () => {

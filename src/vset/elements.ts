@@ -518,8 +518,9 @@ function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolea
   const span = cap - 1; // probing cycles over entries 1 … cap−1
   const mask = cap - 1;
   let run = 0;
-  const hashes = new Int32Array(cap);
-  const refs = new Int32Array(cap);
+  // The current run's live entries; grown on demand (runs are short unless crafted).
+  let hashes = new Int32Array(64);
+  let refs = new Int32Array(64);
   let n = 0;
   // From the first empty entry once around the table, so every run is seen whole.
   for (let step = 1, i = emptyAt; step <= span; step++) {
@@ -537,6 +538,14 @@ function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolea
       let dist = i - home;
       if (dist < 0) dist += span;
       if (dist > run) return !c.fail(`${elementLabel(c.v.hu8, ref, hi32[(ref + E_LEN) >>> 2])} is not found by its name (probe chain broken)`);
+      if (n === hashes.length) {
+        const h2 = new Int32Array(n * 2);
+        h2.set(hashes);
+        hashes = h2;
+        const r2 = new Int32Array(n * 2);
+        r2.set(refs);
+        refs = r2;
+      }
       hashes[n] = hash;
       refs[n] = ref;
       n++;
