@@ -14,6 +14,8 @@ export interface KeyValue {
   memoryUsage(): number;
   /** OBJECT ENCODING. */
   encoding(): string;
+  /** Elements held, for collections (a vector set's VCARD); for the load's log line. */
+  elementCount?(): number;
   /** Called once when the value is deleted, overwritten, flushed or expired. */
   release?(): void;
 }

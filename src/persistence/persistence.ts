@@ -64,11 +64,15 @@ export class Persistence {
         log.notice(`DB loaded from append only file: ${(ms / 1000).toFixed(3)} seconds (${r.keys} keys, ${r.commands} commands replayed)`);
       } else if (fs.existsSync(this.snapshotPath)) {
         const loaded = loadSnapshotFile(this.snapshotPath, this.server.keyspace.dbs.length);
+        let elements = 0;
+        for (const k of loaded.keys) elements += k.value.elementCount?.() ?? 0;
         const keys = installSnapshot(this.server.keyspace, loaded);
-        const ms = performance.now() - t0;
+        const s = (performance.now() - t0) / 1000;
         const mb = loaded.bytes / (1024 * 1024);
         const helped = loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread` : '';
-        log.notice(`DB loaded from disk: ${(ms / 1000).toFixed(3)} seconds, ${keys} keys, ${mb.toFixed(1)} MB (${(mb / (ms / 1000)).toFixed(0)} MB/s${helped})`);
+        log.notice(
+          `DB loaded from disk: ${s.toFixed(3)} seconds, ${keys} keys, ${elements} vector set elements, ${mb.toFixed(1)} MB (${(mb / s).toFixed(0)} MB/s, ${Math.round(elements / s)} elements/s${helped})`,
+        );
         this.server.lastSaveTime = Math.floor(fs.statSync(this.snapshotPath).mtimeMs / 1000);
       }
     } catch (e) {

@@ -49,6 +49,10 @@ export class VectorSetValue implements KeyValue {
 
   // ---- KeyValue ----------------------------------------------------------------------------
 
+  elementCount(): number {
+    return this.engine.card;
+  }
+
   memoryUsage(): number {
     return this.engine.memoryUsage();
   }
