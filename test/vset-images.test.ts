@@ -190,6 +190,27 @@ describe('targeted damage is refused with a precise message', () => {
     expect(refused(r, heap())).toMatch(/upper links|max level|outside the heap/);
   });
 
+  test('a link duplicated in both directions (which the checksum cannot see) is refused', () => {
+    // s lists t twice and t lists s twice: every pair still appears an even number of times, so
+    // only the per-list duplicate check (WebAssembly on level 0 here) can refuse it.
+    const M = word(base.records, H.M);
+    const count = (b: Uint8Array, x: number): number => word(b, metaWord(x)) & 0xffff;
+    const r = rec();
+    let s = -1;
+    let t = -1;
+    for (let x = 0; x < hw && s < 0; x++) {
+      if (word(r, metaWord(x)) >>> 24 !== 1 || count(r, x) === 0 || count(r, x) >= 2 * M) continue;
+      const y = word(r, linkWord(x, 0));
+      if (count(r, y) < 2 * M) [s, t] = [x, y];
+    }
+    expect(s).toBeGreaterThanOrEqual(0);
+    setWord(r, linkWord(s, count(r, s)), t);
+    setWord(r, metaWord(s), word(r, metaWord(s)) + 1);
+    setWord(r, linkWord(t, count(r, t)), s);
+    setWord(r, metaWord(t), word(r, metaWord(t)) + 1);
+    expect(refused(r, heap())).toMatch(/duplicate link/);
+  });
+
   test('elements, names, attributes, free lists and reachability', () => {
     // Two name-table entries pointing at the same element: an overlap in the heap.
     let h = heap();

@@ -43,7 +43,8 @@
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
 import { CheckHelper } from './check-helper.js';
-import { checkLinks, finishReachability, fmix32, type LinkImage } from './link-check.js';
+import { checkLinks, finishReachability, fmix32, threadScratchBytes, type LinkImage } from './link-check.js';
+import { WASM_PAGE, type WasmMemory } from './platform.js';
 import {
   COUNT_MASK,
   EMPTY_LINK,
@@ -163,9 +164,56 @@ export class SetCheck {
   upperBytes = 0;
   private used: Int32Array = new Int32Array(0);
 
-  constructor(v: CheckViews, image: boolean) {
+  /**
+   * The WebAssembly memory holding the records image, when the check may use it: the per-node
+   * scratch (levels, reachability bitmaps) then goes after the image in that memory, so the
+   * level-0 link check can run in WebAssembly (link-check.ts). `clearScratch` zeroes it again.
+   */
+  private readonly wasmMemory: WasmMemory | null;
+  private scratch: { from: number; lvlPtr: number; threads: [number, number]; end: number } | null = null;
+
+  constructor(v: CheckViews, image: boolean, wasmMemory: WasmMemory | null = null) {
     this.v = v;
     this.image = image;
+    this.wasmMemory = wasmMemory;
+  }
+
+  /**
+   * Room after the records image for the check's per-node arrays (see wasmMemory), growing the
+   * memory if needed; false (then plain arrays serve) when it cannot grow.
+   */
+  private placeScratch(recordsBytes: number): boolean {
+    const mem = this.wasmMemory;
+    if (mem === null) return false;
+    const align = (x: number): number => Math.ceil(x / 64) * 64;
+    const from = align(recordsBytes);
+    const perThread = align(threadScratchBytes(this.hw, this.M));
+    const lvlPtr = from;
+    const t0 = lvlPtr + align(this.hw);
+    const end = t0 + 2 * perThread;
+    try {
+      if (mem.buffer.byteLength < end) mem.grow(Math.ceil((end - mem.buffer.byteLength) / WASM_PAGE));
+    } catch {
+      return false;
+    }
+    new Uint8Array(mem.buffer, from, end - from).fill(0);
+    this.scratch = { from, lvlPtr, threads: [t0, t0 + perThread], end };
+    return true;
+  }
+
+  /** Zeroes the scratch (that memory becomes room for new records of the set). */
+  clearScratch(): void {
+    const sc = this.scratch;
+    if (sc === null || this.wasmMemory === null) return;
+    new Uint8Array(this.wasmMemory.buffer, sc.from, sc.end - sc.from).fill(0);
+    this.scratch = null;
+  }
+
+  /** This thread's (0) or the helper's (1) reachability bitmap: in the scratch, or plain shared memory. */
+  private reachedFor(thread: 0 | 1): Int32Array {
+    const words = Math.ceil(this.hw / 32);
+    if (this.scratch !== null && this.wasmMemory !== null) return new Int32Array(this.wasmMemory.buffer, this.scratch.threads[thread], words);
+    return new Int32Array(thread === 1 ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4));
   }
 
   get ok(): boolean {
@@ -336,9 +384,14 @@ export class SetCheck {
     const { i32, u8, hi32 } = this.v;
     const hw = this.hw;
     const M = this.M;
-    // Shared when a helper thread may read it (startLinks).
+    // In the records' WebAssembly memory when there is one (link-check.ts), else shared when a
+    // helper thread may read it (startLinks).
     const shared = loadHelper !== null && hw >= PARALLEL_MIN_NODES;
-    const lvl = (this.lvl = new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw)).fill(-1));
+    const lvl = (this.lvl = (
+      this.placeScratch(this.recBase + hw * this.stride) && this.wasmMemory !== null && this.scratch !== null
+        ? new Int8Array(this.wasmMemory.buffer, this.scratch.lvlPtr, hw)
+        : new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw))
+    ).fill(-1));
     this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
     const padFrom = R.VEC + quantBytes(this.dim, this.quant);
     const padTo = R.VEC + this.vecBytes;
@@ -446,7 +499,8 @@ export class SetCheck {
 
   private linkImage(): LinkImage {
     const { i32, hi32 } = this.v;
-    return { i32, hi32, lvl: this.lvl, hw: this.hw, M: this.M, recBase: this.recBase, stride: this.stride, linkOff: this.linkOff, entry: this.entry };
+    const wasm = this.scratch !== null && this.wasmMemory !== null ? { memory: this.wasmMemory } : undefined;
+    return { i32, hi32, lvl: this.lvl, hw: this.hw, M: this.M, recBase: this.recBase, stride: this.stride, linkOff: this.linkOff, entry: this.entry, wasm };
   }
 
   /**
@@ -456,7 +510,7 @@ export class SetCheck {
   startLinks(): void {
     const img = this.linkImage();
     if (loadHelper === null || this.hw < PARALLEL_MIN_NODES || !CheckHelper.canShare(img)) return;
-    const reached = new Int32Array(new SharedArrayBuffer(Math.ceil(this.hw / 32) * 4));
+    const reached = this.reachedFor(1);
     const cursor = new Int32Array(new SharedArrayBuffer(4));
     const salt = randomWords(4);
     loadHelper.submit(img, reached, salt, cursor);
@@ -473,7 +527,7 @@ export class SetCheck {
     if (job !== null && loadHelper !== null) {
       // This thread's share (the chunks the helper has not taken), then the helper's.
       if (HELPER_ALWAYS) loadHelper.awaitFirstShare();
-      const mine = new Int32Array(job.reached.length);
+      const mine = this.reachedFor(0);
       checkLinks(img, mine, job.salt, out, job.cursor);
       const theirs = new Int32Array(3);
       if (loadHelper.finish(theirs)) {
@@ -485,7 +539,10 @@ export class SetCheck {
       }
     }
     if (reached === null) {
-      reached = new Int32Array(Math.ceil(this.hw / 32));
+      // Alone (no helper, or it failed: start over on zeroed scratch).
+      reached = this.reachedFor(0);
+      reached.fill(0);
+      if (this.scratch !== null) new Int32Array(reached.buffer, reached.byteOffset + reached.byteLength, threadScratchBytes(this.hw, this.M) / 4 - reached.length).fill(0);
       checkLinks(img, reached, randomWords(4), out);
     }
     if (out[2] !== 1 || (out[0] | out[1]) !== 0) return false;

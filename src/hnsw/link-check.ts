@@ -18,6 +18,8 @@
 //    nearly every node; `finishReachability` settles the rest exactly.
 
 import { COUNT_MASK, EMPTY_LINK, R } from './layout.js';
+import { WASM_BYTES } from './image-check.wasm.generated.js';
+import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
 export interface LinkImage {
@@ -31,6 +33,34 @@ export interface LinkImage {
   stride: number;
   linkOff: number;
   entry: number;
+  /**
+   * Set when the records image is in a WebAssembly memory and `lvl` is a view of that memory:
+   * level 0 is then checked by image-check.wat. Each thread's `reached` must then be the start
+   * of its own scratch region of that memory, `threadScratchBytes` long and zeroed.
+   */
+  wasm?: { memory: WasmMemory };
+}
+
+/** The duplicate table's size for lists of up to 2·M links: at least twice that, a power of two. */
+function dupSlots(M: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(64, 4 * M)));
+}
+
+/**
+ * Bytes of one thread's scratch for the WebAssembly level-0 check: the reachability bitmap, then
+ * the duplicate table's keys and generations, then out = [lane 1, lane 2, generation].
+ */
+export function threadScratchBytes(hw: number, M: number): number {
+  return Math.ceil(hw / 32) * 4 + 2 * dupSlots(M) * 4 + 16;
+}
+
+type Links0 = (...args: number[]) => number;
+let links0Module: object | null = null;
+
+/** image-check.wat's links0 over `memory` (compiled once per thread, instantiated per call). */
+function wasmLinks0(memory: WasmMemory): Links0 {
+  if (links0Module === null) links0Module = compileWasm(WASM_BYTES);
+  return instantiateWasm(links0Module, { env: { memory } }).exports.links0 as Links0;
 }
 
 export function fmix32(h: number): number {
@@ -89,8 +119,7 @@ const CHUNK = 4096;
  */
 export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Array, out: Int32Array, cursor?: Int32Array): void {
   const { i32, hi32, lvl, hw, M, recBase, stride, linkOff } = img;
-  // At least twice the longest list (2·M on level 0, which records() checked), so probing ends.
-  const slots = 2 ** Math.ceil(Math.log2(Math.max(64, 4 * M)));
+  const slots = dupSlots(M);
   const mask = slots - 1;
   const shift = 32 - Math.log2(slots);
   const keys = new Int32Array(slots);
@@ -103,39 +132,51 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   let g2 = 0;
   let gen = 0;
   out[2] = 0;
+  // Level 0 in WebAssembly: its duplicate table and lanes in this thread's scratch, after `reached`.
+  const links0 = img.wasm ? wasmLinks0(img.wasm.memory) : null;
+  const reachedPtr = reached.byteOffset;
+  const keysPtr = reachedPtr + Math.ceil(hw / 32) * 4;
+  const gensPtr = keysPtr + slots * 4;
+  const outPtr = gensPtr + slots * 4;
+  const lvlPtr = lvl.byteOffset;
   if (img.entry >= 0 && img.entry < hw) reached[img.entry >>> 5] |= 1 << (img.entry & 31);
   const fault = (): void => {
     if (cursor) Atomics.store(cursor, 0, hw);
   };
   for (let from = cursor ? Atomics.add(cursor, 0, CHUNK) : 0; from < hw; from = cursor ? Atomics.add(cursor, 0, CHUNK) : hw) {
     const to = cursor ? Math.min(hw, from + CHUNK) : hw;
-    for (let s = from; s < to; s++) {
-      const level = lvl[s];
-      if (level < 0) continue;
-      const rec = recBase + s * stride;
-      // Level 0, with the reachability pass.
-      const n = i32[rec >>> 2] & COUNT_MASK;
-      const base = (rec + linkOff) >>> 2;
-      gen++;
-      let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
-      for (let j = 0; j < n; j++) {
-        const t = i32[base + j];
-        if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
-        g1 ^= lane1(s, t, 0, s0, s1);
-        g2 ^= lane2(s, t, 0, s2, s3);
-        hit |= (reached[t >>> 5] >>> (t & 31)) & 1;
-      }
-      if (hit !== 0) {
-        reached[s >>> 5] |= 1 << (s & 31);
+    if (links0 !== null) {
+      if (links0(hw, recBase, stride, linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, shift, mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
+    } else {
+      for (let s = from; s < to; s++) {
+        if (lvl[s] < 0) continue;
+        const rec = recBase + s * stride;
+        const n = i32[rec >>> 2] & COUNT_MASK;
+        const base = (rec + linkOff) >>> 2;
+        gen++;
+        let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
         for (let j = 0; j < n; j++) {
           const t = i32[base + j];
-          reached[t >>> 5] |= 1 << (t & 31);
+          if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
+          g1 ^= lane1(s, t, 0, s0, s1);
+          g2 ^= lane2(s, t, 0, s2, s3);
+          hit |= (reached[t >>> 5] >>> (t & 31)) & 1;
+        }
+        if (hit !== 0) {
+          reached[s >>> 5] |= 1 << (s & 31);
+          for (let j = 0; j < n; j++) {
+            const t = i32[base + j];
+            reached[t >>> 5] |= 1 << (t & 31);
+          }
         }
       }
-      // Upper levels: lists of M words in the node's heap block, EMPTY_LINK-terminated (records()
-      // checked the block's bounds and the termination).
-      if (level === 0) continue;
-      const upper = i32[(rec + R.UPPER) >>> 2] >>> 2;
+    }
+    // Upper levels: lists of M words in the node's heap block, EMPTY_LINK-terminated (records()
+    // checked the block's bounds and the termination).
+    for (let s = from; s < to; s++) {
+      const level = lvl[s];
+      if (level < 1) continue;
+      const upper = i32[(recBase + s * stride + R.UPPER) >>> 2] >>> 2;
       for (let l = 1; l <= level; l++) {
         const ub = upper + (l - 1) * M;
         gen++;
@@ -148,6 +189,11 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
         }
       }
     }
+  }
+  if (links0 !== null) {
+    const w = new Int32Array(reached.buffer, outPtr, 2);
+    g1 ^= w[0];
+    g2 ^= w[1];
   }
   out[0] = g1;
   out[1] = g2;

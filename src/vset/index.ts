@@ -37,6 +37,7 @@ import { graphStats, type GraphStats } from '../hnsw/validate.js';
 import { adoptImage, checkGraph, ImageError, imageViews, SetCheck } from '../hnsw/image.js';
 import { GraphWriter, publishNode } from '../hnsw/writer.js';
 import type { KernelKind } from '../hnsw/kernels.js';
+import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
 import {
   attrView,
   checkElements,
@@ -223,7 +224,7 @@ export class VectorSet {
    * problem. Nothing interprets the bytes before they pass, and refused memory is simply dropped.
    */
   static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind } = {}): VectorSet {
-    const check = checkImages(memory.records, memory.heap);
+    const check = checkImages(memory.records, memory.heap, isWasmMemory(memory.mem) ? memory.mem : null);
     if (!check.ok) throw new ImageError(check.problems[0]);
     const v = SetViews.fromImageMemory(memory);
     adoptImage(v, check);
@@ -693,13 +694,22 @@ function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetChe
   return c;
 }
 
-function checkImages(records: Uint8Array, heap: Uint8Array): SetCheck {
+/**
+ * `recordsMemory`: the WebAssembly memory the records image sits in (fromImageMemory), which the
+ * check may use for scratch after the image (it zeroes it again before returning).
+ */
+function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null): SetCheck {
   if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
     const c = new SetCheck(imageViews(new Uint8Array(0), new Uint8Array(0)), true);
     c.fail('images must be byte arrays');
     return c;
   }
-  return runChecks(new SetCheck(imageViews(records, heap), true), records.byteLength, heap.byteLength);
+  const c = new SetCheck(imageViews(records, heap), true, recordsMemory);
+  try {
+    return runChecks(c, records.byteLength, heap.byteLength);
+  } finally {
+    c.clearScratch();
+  }
 }
 
 /** Helpers for the command layer and tests. */
