@@ -16,6 +16,9 @@
 //    seeded with the entry point; a node whose list touches a marked node, or that is marked,
 //    marks itself and its whole list. In slot order (roughly insertion order) this reaches
 //    nearly every node; `finishReachability` settles the rest exactly.
+// Level 0 — nearly all the links — runs in WebAssembly (image-check.wat) when the image is in a
+// WebAssembly memory, which a loaded set's records always are unless the JS kernels were asked
+// for; the JS loop below is its twin (same hash, same lanes) for the other cases.
 
 import { COUNT_MASK, EMPTY_LINK, R } from './layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
