@@ -2,8 +2,9 @@
 // refuse outright, what the reciprocity checksum must catch, and that reachability is exact
 // whatever the slot order (the first pass is heuristic, finishReachability must settle it).
 import { describe, expect, test } from 'vitest';
-import { checkLinks, finishReachability, type LinkImage } from '../src/hnsw/link-check.js';
+import { checkLinks, finishReachability, threadScratchBytes, type LinkImage } from '../src/hnsw/link-check.js';
 import { COUNT_MASK } from '../src/hnsw/layout.js';
+import { createSharedWasmMemory } from '../src/hnsw/platform.js';
 
 const M = 2; // level-0 capacity 4
 const STRIDE = 4 * (1 + 2 * M); // meta word, then the links
@@ -21,11 +22,11 @@ function image(lists: number[][], entry: number, dead: number[] = []): LinkImage
   return { i32, hi32: new Int32Array(0), lvl, hw, M, recBase: 0, stride: STRIDE, linkOff: 4, entry };
 }
 
-function run(img: LinkImage): { verdict: number; cancels: boolean; reached: Int32Array } {
+function run(img: LinkImage): { verdict: number; cancels: boolean; lanes: number[]; reached: Int32Array } {
   const out = new Int32Array(3);
   const reached = new Int32Array(Math.ceil(img.hw / 32));
   checkLinks(img, reached, Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]), out);
-  return { verdict: out[2], cancels: (out[0] | out[1]) === 0, reached };
+  return { verdict: out[2], cancels: (out[0] | out[1]) === 0, lanes: [out[0], out[1]], reached };
 }
 
 /** An undirected graph as reciprocal lists. */
@@ -80,5 +81,44 @@ describe('link check fast pass', () => {
     img = image(undirected(4, [[0, 1], [1, 2]]), 2);
     r = run(img);
     expect(finishReachability(img, r.reached)).toBe(1);
+  });
+});
+
+describe('level 0 in WebAssembly', () => {
+  /** The same image laid out in a shared WebAssembly memory, levels and scratch after the records. */
+  function inWasm(img: LinkImage): { img: LinkImage; reached: Int32Array } {
+    const records = img.hw * STRIDE;
+    const lvlPtr = Math.ceil(records / 64) * 64;
+    const scratch = Math.ceil((lvlPtr + img.hw) / 64) * 64;
+    const end = scratch + threadScratchBytes(img.hw, img.M);
+    const memory = createSharedWasmMemory(Math.ceil(end / 65536));
+    if (memory === null) throw new Error('no shared WebAssembly memory');
+    const i32 = new Int32Array(memory.buffer, 0, records / 4);
+    i32.set(img.i32);
+    const lvl = new Int8Array(memory.buffer, lvlPtr, img.hw);
+    lvl.set(img.lvl);
+    return { img: { ...img, i32, lvl, wasm: { memory } }, reached: new Int32Array(memory.buffer, scratch, Math.ceil(img.hw / 32)) };
+  }
+
+  test('gives the same verdict, lanes and marks as the JavaScript twin', () => {
+    const ring = undirected(40, Array.from({ length: 40 }, (_, i) => [i, (i + 7) % 40] as [number, number]));
+    const oneWay = ring.map((l) => [...l]);
+    oneWay[3].push(20);
+    const dup = ring.map((l) => [...l]);
+    dup[5].push(dup[5][0]);
+    const outOfBounds = ring.map((l) => [...l]);
+    outOfBounds[9].push(400);
+    for (const [label, lists, dead] of [['ring', ring, []], ['one-way', oneWay, []], ['dead', ring, [12]], ['duplicate', dup, []], ['bounds', outOfBounds, []]] as const) {
+      const plain = image(lists as number[][], 2, [...dead]);
+      const js = run(plain);
+      const w = inWasm(plain);
+      const out = new Int32Array(3);
+      checkLinks(w.img, w.reached, Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]), out);
+      expect(out[2], label).toBe(js.verdict);
+      if (js.verdict === 1) {
+        expect([out[0], out[1]], label).toEqual(js.lanes);
+        expect([...w.reached], label).toEqual([...js.reached]);
+      }
+    }
   });
 });
