@@ -13,23 +13,15 @@
  * (DEL and RENAME race with the other writers' view of which key holds what, so they are
  * exercised for robustness but not used as evidence.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { serverForFile } from './helpers/server.js';
 import { RawConnection, RespError, type RespValue } from './helpers/raw.js';
 import { rng, valuesArgs } from './helpers/rng.js';
 
 const DIM = 16;
 const DURATION_MS = Number(process.env.VSETD_CONCURRENCY_MS ?? 4000);
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
 
 
 const vec = (r: () => number): string[] => valuesArgs(r, DIM);
@@ -54,7 +46,7 @@ describe('searches racing writes on the pool', () => {
   it(`32 searching clients and 4 writers for ${DURATION_MS} ms: no crash, no ghost results, valid graph`, async () => {
     const ledger = new Ledger();
     let nameSeq = 0;
-    const setup = await RawConnection.connect(server.port);
+    const setup = await RawConnection.connect(server().port);
     const r0 = rng(1);
     for (const key of KEYS) {
       ledger.members.set(key, new Set());
@@ -72,7 +64,7 @@ describe('searches racing writes on the pool', () => {
     let results = 0;
 
     const searcher = async (id: number): Promise<void> => {
-      const c = await RawConnection.connect(server.port);
+      const c = await RawConnection.connect(server().port);
       const r = rng(100 + id);
       if (id % 2 === 1) await c.call('HELLO', '3');
       while (Date.now() < deadline && failures.length === 0) {
@@ -112,7 +104,7 @@ describe('searches racing writes on the pool', () => {
     };
 
     const writer = async (id: number): Promise<void> => {
-      const c = await RawConnection.connect(server.port);
+      const c = await RawConnection.connect(server().port);
       const r = rng(1000 + id);
       while (Date.now() < deadline && failures.length === 0) {
         const key = KEYS[Math.floor(r() * KEYS.length)]!;
@@ -175,7 +167,7 @@ describe('searches racing writes on the pool', () => {
 
 describe('pool and main thread agree', () => {
   it('TRUTH and fixed-EF searches give identical replies with and without NOTHREAD', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const r = rng(7);
     for (let i = 0; i < 500; i++) await c.call('VADD', 'agree', 'VALUES', DIM, ...vec(r), `a${i}`, 'SETATTR', JSON.stringify({ i }));
     for (let q = 0; q < 50; q++) {

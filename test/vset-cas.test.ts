@@ -3,21 +3,13 @@
  * insert commits on the main thread. Replies, what is stored, what reaches the AOF, and the cases
  * where CAS is a plain VADD (missing key, existing element, MULTI, no pool, forced single thread).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawConnection, encodeCommand, type RespValue } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile, startServer } from './helpers/server.js';
 import { rng, valuesArgs } from './helpers/rng.js';
 
 const DIM = 8;
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
 
 const vec = (r: () => number): string[] => valuesArgs(r, DIM);
 
@@ -43,8 +35,7 @@ async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>): 
 
 describe('VADD CAS on the search pool', () => {
   it('pipelined CAS inserts all reply true, are all stored and searchable, and the graph is valid', async () => {
-    const c = await RawConnection.connect(server.port);
-    try {
+    await RawConnection.using(server().port, async (c) => {
       const r = rng(7);
       const before = await casCounters(c);
       expect(await c.value('VADD', 'cas:a', 'VALUES', DIM, ...vec(r), 'first', 'CAS')).toBe(1);
@@ -73,14 +64,11 @@ describe('VADD CAS on the search pool', () => {
         expect(hit[1]).toBe(JSON.stringify({ i: Number(name.slice(1)) }));
       }
       expect(await c.value('VINFO', 'cas:a').then((x) => (x as RespValue[]).indexOf('attributes-count'))).toBeGreaterThan(-1);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it('is a plain VADD for a missing key and an existing element (reply false on update), in RESP2 and RESP3', async () => {
-    const c = await RawConnection.connect(server.port);
-    try {
+    await RawConnection.using(server().port, async (c) => {
       const r = rng(8);
       expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'x', 'CAS')).toBe(':1\r\n');
       expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'y', 'CAS')).toBe(':1\r\n');
@@ -93,14 +81,12 @@ describe('VADD CAS on the search pool', () => {
       expect(await c.call('VADD', 'cas:b', 'VALUES', DIM + 1, ...vec(r), '0', 'w', 'CAS')).toBe('-ERR Vector dimension mismatch - got 9 but set has 8\r\n');
       expect(await c.call('VADD', 'cas:b', 'VALUES', DIM, ...vec(r), 'w', 'CAS', 'NOQUANT')).toBe('-ERR asked quantization mismatch with existing vector set\r\n');
       expect(await c.value('VCARD', 'cas:b')).toBe(3);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it('replies true but adds nothing when the key is replaced or the element added while the search runs', async () => {
-    const a = await RawConnection.connect(server.port);
-    const b = await RawConnection.connect(server.port);
+    const a = await RawConnection.connect(server().port);
+    const b = await RawConnection.connect(server().port);
     try {
       const r = rng(9);
       // Two races, alternating: B deletes the key and creates a new set with other names (A's
@@ -140,8 +126,7 @@ describe('VADD CAS on the search pool', () => {
   });
 
   it('runs inline when alone at an idle pool: one connection, one command at a time', async () => {
-    const c = await RawConnection.connect(server.port);
-    try {
+    await RawConnection.using(server().port, async (c) => {
       const r = rng(12);
       await c.value('VADD', 'cas:e', 'VALUES', DIM, ...vec(r), 'x');
       const before = await casCounters(c);
@@ -150,14 +135,11 @@ describe('VADD CAS on the search pool', () => {
       expect(after.inline - before.inline).toBe(20);
       expect(after.planned + after.redone + after.dropped).toBe(before.planned + before.redone + before.dropped);
       expect(await c.value('VCARD', 'cas:e')).toBe(21);
-    } finally {
-      c.close();
-    }
+    });
   });
 
   it('runs inline inside MULTI and with vset-force-single-threaded-execution', async () => {
-    const c = await RawConnection.connect(server.port);
-    try {
+    await RawConnection.using(server().port, async (c) => {
       const r = rng(10);
       await c.value('VADD', 'cas:d', 'VALUES', DIM, ...vec(r), 'x');
       const before = await casCounters(c);
@@ -169,9 +151,7 @@ describe('VADD CAS on the search pool', () => {
       expect(await c.value('CONFIG', 'SET', 'vset-force-single-threaded-execution', 'no')).toBe('OK');
       expect(await casCounters(c)).toEqual(before);
       expect(await c.value('VCARD', 'cas:d')).toBe(3);
-    } finally {
-      c.close();
-    }
+    });
   });
 });
 

@@ -121,6 +121,16 @@ export class RawConnection {
     socket.on('error', () => {});
   }
 
+  /** Connects, runs `fn`, and closes the connection whatever `fn` does. */
+  static async using<T>(port: number, fn: (c: RawConnection) => Promise<T>): Promise<T> {
+    const c = await RawConnection.connect(port);
+    try {
+      return await fn(c);
+    } finally {
+      c.close();
+    }
+  }
+
   static connect(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const s = net.connect(port, host);

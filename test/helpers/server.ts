@@ -2,6 +2,7 @@
  * Starts a real vsetd process (the compiled dist/ build, as users run it) on a free port for a
  * test suite, and stops it afterwards.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -60,6 +61,24 @@ export interface StartOptions {
   /** Fixed port (to restart on the same one). */
   port?: number;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * One server for a whole test file: started before its tests, stopped after them. Returns the
+ * running server (valid inside tests and hooks).
+ */
+export function serverForFile(opts: StartOptions = {}): () => RunningServer {
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(opts);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the server is not started yet');
+    return server;
+  };
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
