@@ -121,4 +121,27 @@ describe('level 0 in WebAssembly', () => {
       }
     }
   });
+
+  test('streaming (each chunk waits for its records to be read) gives the same result; a failed read gives none', () => {
+    const ring = undirected(40, Array.from({ length: 40 }, (_, i) => [i, (i + 7) % 40] as [number, number]));
+    const oneWay = ring.map((l) => [...l]);
+    oneWay[3].push(20);
+    const salt = Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]);
+    for (const [label, lists, dead] of [['ring', ring, []], ['one-way', oneWay, []], ['dead', ring, [12]]] as const) {
+      const plain = image(lists as number[][], 2, [...dead]);
+      const js = run(plain);
+      const w = inWasm(plain);
+      const readTo = new Int32Array(new SharedArrayBuffer(4));
+      readTo[0] = plain.hw;
+      const out = new Int32Array(3);
+      checkLinks(w.img, w.reached, salt, out, { levels: 'zero', readTo });
+      expect(out[2], label).toBe(1);
+      expect([out[0], out[1]], label).toEqual(js.lanes);
+      expect([...w.reached], label).toEqual([...js.reached]);
+      w.reached.fill(0);
+      readTo[0] = -1;
+      checkLinks(w.img, w.reached, salt, out, { levels: 'zero', readTo });
+      expect(out[2], label).toBe(-1);
+    }
+  });
 });

@@ -11,15 +11,16 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LinkImage } from './link-check.js';
+import type { LinkImage, LinkPass } from './link-check.js';
 
 /** A job for the helper: a link check over shared memory, results in `status`. */
 export interface CheckJobMessage {
+  kind: 'links';
   img: LinkImage;
   reached: Int32Array;
   salt: Uint32Array;
-  /** The next node to check, shared by both threads (checkLinks). */
-  cursor: Int32Array;
+  /** Its part of the check; `cursor`, the next node to check, is shared by both threads (checkLinks). */
+  pass: LinkPass & { cursor: Int32Array };
   /**
    * [state, lane 1, lane 2, verdict]; state 0 posted, 1 running, 2 done, 3 cancelled (the
    * loading thread took every chunk before the helper picked the job up); verdict 1 passed,
@@ -27,6 +28,25 @@ export interface CheckJobMessage {
    */
   status: Int32Array;
 }
+
+/**
+ * The name table's half of the element check (vset/elements.ts, tablePass and probeRuns) over
+ * the shared heap, while the loading thread walks the nodes' elements. Results in `status`:
+ * [state, verdict, used, live, sum lane 1, sum lane 2, first empty entry, probe verdict], verdicts
+ * 1 passed, 0 failed, −1 not run (the loading thread then runs that part itself).
+ */
+export interface TableJobMessage {
+  kind: 'table';
+  hi32: Int32Array;
+  hu8: Uint8Array;
+  /** The table's word offset and capacity. */
+  t: number;
+  cap: number;
+  salt: Uint32Array;
+  status: Int32Array;
+}
+
+export type HelperJob = CheckJobMessage | TableJobMessage;
 
 export const JOB_POSTED = 0;
 export const JOB_RUNNING = 1;
@@ -37,9 +57,9 @@ export const JOB_CANCELLED = 3;
 const RUN_MS = 120_000;
 
 export class CheckHelper {
-  private job: CheckJobMessage | null = null;
-  /** Jobs the helper delivered (for the load's log line). */
+  /** Link checks the helper delivered, and how many of them it began while the file was read (for the load's log line). */
   delivered = 0;
+  streamed = 0;
 
   private constructor(private readonly worker: Worker) {
     // An error in the helper shows as a job that never finishes; the loader then checks alone.
@@ -61,6 +81,11 @@ export class CheckHelper {
     }
   }
 
+  /** Whether the heap is shared memory the helper can read. */
+  static canShareHeap(hi32: Int32Array): boolean {
+    return hi32.buffer instanceof SharedArrayBuffer;
+  }
+
   /** Whether a job over these arrays can run on the helper (they must be shared memory). */
   static canShare(img: LinkImage): boolean {
     return [img.i32, img.hi32, img.lvl].every((a) => a.buffer instanceof SharedArrayBuffer);
@@ -68,23 +93,44 @@ export class CheckHelper {
 
   /**
    * Posts a link check (link-check.ts) over shared memory; the caller takes its own share with
-   * checkLinks(img, reached, salt, out, cursor) and then calls `finish`.
+   * checkLinks(img, reached, salt, out, pass) and then calls `finish` with the job. Jobs run in
+   * the order posted.
    */
-  submit(img: LinkImage, reached: Int32Array, salt: Uint32Array, cursor: Int32Array): void {
+  submit(img: LinkImage, reached: Int32Array, salt: Uint32Array, pass: LinkPass & { cursor: Int32Array }): CheckJobMessage {
     const status = new Int32Array(new SharedArrayBuffer(16));
-    this.job = { img, reached, salt, cursor, status };
-    this.worker.postMessage(this.job);
+    const job: CheckJobMessage = { kind: 'links', img, reached, salt, pass, status };
+    this.worker.postMessage(job);
+    return job;
+  }
+
+  /** Posts the name table's half of an element check; collect it with `await`. */
+  submitTable(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array): TableJobMessage {
+    const job: TableJobMessage = { kind: 'table', hi32, hu8, t, cap, salt, status: new Int32Array(new SharedArrayBuffer(32)) };
+    this.worker.postMessage(job);
+    return job;
+  }
+
+  /**
+   * Waits for a job: true when the helper ran it to the end (its results are in job.status);
+   * false when it had not started (the job is then cancelled) or did not finish in time.
+   */
+  await(job: HelperJob): boolean {
+    const s = job.status;
+    if (Atomics.compareExchange(s, 0, JOB_POSTED, JOB_CANCELLED) === JOB_POSTED) return false;
+    const deadline = Date.now() + RUN_MS;
+    for (let now = Date.now(); Atomics.load(s, 0) !== JOB_DONE && now < deadline; now = Date.now()) {
+      Atomics.wait(s, 0, JOB_RUNNING, deadline - now);
+    }
+    return Atomics.load(s, 0) === JOB_DONE;
   }
 
   /**
    * Waits (a few seconds at most) until the helper has taken its first share: for tests, which
    * must see the helper's verdict on images small enough to be a single share.
    */
-  awaitFirstShare(): void {
-    const job = this.job;
-    if (!job) return;
+  awaitFirstShare(job: CheckJobMessage): void {
     const deadline = Date.now() + 5_000;
-    while (Atomics.load(job.cursor, 0) === 0 && Atomics.load(job.status, 0) !== JOB_DONE && Date.now() < deadline) {
+    while (Atomics.load(job.pass.cursor, 0) === 0 && Atomics.load(job.status, 0) !== JOB_DONE && Date.now() < deadline) {
       Atomics.wait(job.status, 0, Atomics.load(job.status, 0), 1);
     }
   }
@@ -94,25 +140,27 @@ export class CheckHelper {
    * 1 when its links passed; lanes 0 and verdict 1 when it took no share). False when the helper
    * started but did not deliver: then the caller must check everything again itself.
    */
-  finish(out: Int32Array): boolean {
-    const job = this.job;
-    this.job = null;
-    if (!job) return false;
+  finish(job: CheckJobMessage, out: Int32Array): boolean {
     const s = job.status;
     out[0] = 0;
     out[1] = 0;
     out[2] = 1;
+    // Not started: the caller's share took every chunk.
     if (Atomics.compareExchange(s, 0, JOB_POSTED, JOB_CANCELLED) === JOB_POSTED) return true;
-    const deadline = Date.now() + RUN_MS;
-    for (let now = Date.now(); Atomics.load(s, 0) !== JOB_DONE && now < deadline; now = Date.now()) {
-      Atomics.wait(s, 0, JOB_RUNNING, deadline - now);
-    }
-    if (Atomics.load(s, 0) !== JOB_DONE || s[3] < 0) return false;
+    if (!this.await(job) || s[3] < 0) return false;
     out[0] = s[1];
     out[1] = s[2];
     out[2] = s[3];
-    this.delivered++;
+    // One per set: its upper-level job (after a streamed level-0 one) is the same check.
+    if (job.pass.levels !== 'upper') this.delivered++;
+    if (job.pass.readTo !== undefined) this.streamed++;
     return true;
+  }
+
+  /** Whether the helper is done with a job (finished it, or never started it). */
+  settled(job: HelperJob): boolean {
+    const state = Atomics.load(job.status, 0);
+    return state === JOB_DONE || state === JOB_CANCELLED;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
-;; The level-0 half of the image link check (link-check.ts, checkLinks) in WebAssembly, over the
-;; set's records memory. Why: a snapshot load runs this loop once per process, so in JavaScript
+;; The level-0 half of the image link check (link-check.ts, checkLinks) and the node records' own
+;; checks (records0, at the end) in WebAssembly, over the set's records memory. Why: a snapshot load runs this loop once per process, so in JavaScript
 ;; it mostly ran before V8 had optimised it (a 100k-node load spent 80–120 ms here, ~40 ms warm,
 ;; waiting for a 27 ms TurboFan compile on a core the load itself was using); compiled ahead of
 ;; time it runs at full speed from the first node, and a little faster than optimised JS too
@@ -14,13 +14,6 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  (func $fmix (param $h i32) (result i32)
-    (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
-    (local.set $h (i32.mul (local.get $h) (i32.const 0x85ebca6b)))
-    (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 13))))
-    (local.set $h (i32.mul (local.get $h) (i32.const 0xc2b2ae35)))
-    (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
-
   ;; Returns 1 (lanes and generation updated in out), or 0 at the first bad link.
   (func (export "links0")
     (param $hw i32) (param $recBase i32) (param $stride i32) (param $linkOff i32)
@@ -30,7 +23,7 @@
     (param $from i32) (param $to i32) (param $out i32) (result i32)
     (local $s i32) (local $rec i32) (local $n i32) (local $base i32) (local $j i32) (local $t i32)
     (local $h i32) (local $gen i32) (local $g1 i32) (local $g2 i32) (local $hit i32)
-    (local $a i32) (local $b i32) (local $p i32)
+    (local $a i32) (local $b i32) (local $p i32) (local $f1 i32) (local $f2 i32)
     (local.set $g1 (i32.load (local.get $out)))
     (local.set $g2 (i32.load offset=4 (local.get $out)))
     (local.set $gen (i32.load offset=8 (local.get $out)))
@@ -66,8 +59,21 @@
                 ;; pair hash lanes
                 (local.set $a (select (local.get $s) (local.get $t) (i32.lt_u (local.get $s) (local.get $t))))
                 (local.set $b (select (local.get $t) (local.get $s) (i32.lt_u (local.get $s) (local.get $t))))
-                (local.set $g1 (i32.xor (local.get $g1) (call $fmix (i32.add (i32.mul (i32.xor (local.get $a) (local.get $s0)) (i32.const 0xcc9e2d51)) (i32.mul (i32.xor (local.get $b) (local.get $s1)) (i32.const 0x1b873593))))))
-                (local.set $g2 (i32.xor (local.get $g2) (call $fmix (i32.add (i32.mul (i32.xor (local.get $b) (local.get $s2)) (i32.const 0x85ebca6b)) (i32.mul (i32.xor (local.get $a) (local.get $s3)) (i32.const 0xc2b2ae35))))))
+                ;; the two lanes, fmix32 written out (V8 does not inline WebAssembly calls)
+                (local.set $f1 (i32.add (i32.mul (i32.xor (local.get $a) (local.get $s0)) (i32.const 0xcc9e2d51)) (i32.mul (i32.xor (local.get $b) (local.get $s1)) (i32.const 0x1b873593))))
+                (local.set $f2 (i32.add (i32.mul (i32.xor (local.get $b) (local.get $s2)) (i32.const 0x85ebca6b)) (i32.mul (i32.xor (local.get $a) (local.get $s3)) (i32.const 0xc2b2ae35))))
+                (local.set $f1 (i32.xor (local.get $f1) (i32.shr_u (local.get $f1) (i32.const 16))))
+                (local.set $f1 (i32.mul (local.get $f1) (i32.const 0x85ebca6b)))
+                (local.set $f1 (i32.xor (local.get $f1) (i32.shr_u (local.get $f1) (i32.const 13))))
+                (local.set $f1 (i32.mul (local.get $f1) (i32.const 0xc2b2ae35)))
+                (local.set $f1 (i32.xor (local.get $f1) (i32.shr_u (local.get $f1) (i32.const 16))))
+                (local.set $f2 (i32.xor (local.get $f2) (i32.shr_u (local.get $f2) (i32.const 16))))
+                (local.set $f2 (i32.mul (local.get $f2) (i32.const 0x85ebca6b)))
+                (local.set $f2 (i32.xor (local.get $f2) (i32.shr_u (local.get $f2) (i32.const 13))))
+                (local.set $f2 (i32.mul (local.get $f2) (i32.const 0xc2b2ae35)))
+                (local.set $f2 (i32.xor (local.get $f2) (i32.shr_u (local.get $f2) (i32.const 16))))
+                (local.set $g1 (i32.xor (local.get $g1) (local.get $f1)))
+                (local.set $g2 (i32.xor (local.get $g2) (local.get $f2)))
                 (local.set $hit (i32.or (local.get $hit) (i32.and (i32.shr_u (i32.load (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $t) (i32.const 5)) (i32.const 2)))) (i32.and (local.get $t) (i32.const 31))) (i32.const 1))))
                 (local.set $j (i32.add (local.get $j) (i32.const 1)))
                 (br $links)))
@@ -89,5 +95,84 @@
     (i32.store (local.get $out) (local.get $g1))
     (i32.store offset=4 (local.get $out) (local.get $g2))
     (i32.store offset=8 (local.get $out) (local.get $gen))
+    (i32.const 1))
+;; The node records' own checks (SetCheck.records in image.ts: everything that needs only the
+;; record itself) for slots [from, to): writes lvl[s] (a live node's level, else -1) and, from
+;; `specials` on, the slots the loading thread must still look at in the heap (deleted nodes,
+;; live nodes with upper levels), in slot order; info[0] = their number, info[1] = live nodes.
+;; Returns 1, or 0 at the first slot that fails (the JS check then runs and names it). The layout
+;; constants come from layout.ts as parameters, so the two cannot drift apart.
+  (func (export "records0")
+    (param $from i32) (param $to i32) (param $recBase i32) (param $stride i32)
+    (param $lvl i32) (param $specials i32) (param $info i32)
+    (param $maxLevel i32) (param $linkCap i32)
+    (param $padFrom i32) (param $padTo i32) (param $binTail i32)
+    (param $vecOff i32) (param $upperOff i32) (param $fLive i32) (param $fDeleted i32) (param $fFree i32) (param $levelCap i32)
+    (result i32)
+    (local $s i32) (local $rec i32) (local $meta i32) (local $flags i32) (local $level i32) (local $upper i32)
+    (local $nsp i32) (local $live i32) (local $b i32) (local $end i32)
+    (local.set $s (local.get $from))
+    (block $done
+      (loop $slots
+        (br_if $done (i32.ge_u (local.get $s) (local.get $to)))
+        (local.set $rec (i32.add (local.get $recBase) (i32.mul (local.get $s) (local.get $stride))))
+        (local.set $meta (i32.load (local.get $rec)))
+        (local.set $flags (i32.shr_u (local.get $meta) (i32.const 24)))
+        (local.set $level (i32.and (i32.shr_u (local.get $meta) (i32.const 16)) (i32.const 31)))
+        (local.set $upper (i32.load (i32.add (local.get $rec) (local.get $upperOff))))
+        (i32.store8 (i32.add (local.get $lvl) (local.get $s)) (i32.const -1))
+        ;; unknown meta bits
+        (if (i32.and (i32.shr_u (local.get $meta) (i32.const 21)) (i32.const 7)) (then (return (i32.const 0))))
+        (block $next
+          (if (i32.eq (local.get $flags) (local.get $fFree))
+            (then
+              ;; a free slot has no links, level or upper block
+              (if (i32.or (i32.or (i32.and (local.get $meta) (i32.const 0xffff)) (local.get $level)) (local.get $upper))
+                (then (return (i32.const 0))))
+              (br $next)))
+          (if (i32.and (i32.ne (local.get $flags) (local.get $fLive)) (i32.ne (local.get $flags) (local.get $fDeleted)))
+            (then (return (i32.const 0))))
+          (if (i32.gt_u (local.get $level) (local.get $levelCap)) (then (return (i32.const 0))))
+          (if (i32.and (i32.eqz (local.get $level)) (i32.ne (local.get $upper) (i32.const 0))) (then (return (i32.const 0))))
+          (if (i32.eq (local.get $flags) (local.get $fDeleted))
+            (then
+              (i32.store (i32.add (local.get $specials) (i32.shl (local.get $nsp) (i32.const 2))) (local.get $s))
+              (local.set $nsp (i32.add (local.get $nsp) (i32.const 1)))
+              (br $next)))
+          ;; live
+          (local.set $live (i32.add (local.get $live) (i32.const 1)))
+          (if (i32.gt_u (local.get $level) (local.get $maxLevel)) (then (return (i32.const 0))))
+          (if (i32.gt_u (i32.and (local.get $meta) (i32.const 0xffff)) (local.get $linkCap)) (then (return (i32.const 0))))
+          ;; vector padding is zero
+          (local.set $b (i32.add (local.get $rec) (local.get $padFrom)))
+          (local.set $end (i32.add (local.get $rec) (local.get $padTo)))
+          (block $padded
+            (loop $pad
+              (br_if $padded (i32.ge_u (local.get $b) (local.get $end)))
+              (if (i32.load8_u (local.get $b)) (then (return (i32.const 0))))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br $pad)))
+          ;; BIN: the bits past the dimension in the last stored word are zero
+          (if (i32.ge_s (local.get $binTail) (i32.const 0))
+            (then
+              (local.set $b (i32.add (i32.add (local.get $rec) (local.get $vecOff)) (i32.shr_u (local.get $binTail) (i32.const 3))))
+              (if (i32.shr_u (i32.load8_u (local.get $b)) (i32.and (local.get $binTail) (i32.const 7))) (then (return (i32.const 0))))
+              (local.set $end (i32.add (local.get $rec) (local.get $padFrom)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (block $tail
+                (loop $bits
+                  (br_if $tail (i32.ge_u (local.get $b) (local.get $end)))
+                  (if (i32.load8_u (local.get $b)) (then (return (i32.const 0))))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br $bits)))))
+          (i32.store8 (i32.add (local.get $lvl) (local.get $s)) (local.get $level))
+          (if (local.get $level)
+            (then
+              (i32.store (i32.add (local.get $specials) (i32.shl (local.get $nsp) (i32.const 2))) (local.get $s))
+              (local.set $nsp (i32.add (local.get $nsp) (i32.const 1))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $slots)))
+    (i32.store (local.get $info) (local.get $nsp))
+    (i32.store offset=4 (local.get $info) (local.get $live))
     (i32.const 1))
 )

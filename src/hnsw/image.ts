@@ -42,8 +42,8 @@
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
-import { CheckHelper } from './check-helper.js';
-import { checkLinks, finishReachability, fmix32, threadScratchBytes, type LinkImage } from './link-check.js';
+import { CheckHelper, type CheckJobMessage } from './check-helper.js';
+import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
 import { WASM_PAGE, type WasmMemory } from './platform.js';
 import {
   COUNT_MASK,
@@ -70,6 +70,7 @@ import {
   type Quant,
   type SetViews,
 } from './layout.js';
+import { loadMark } from '../persistence/load-trace.js';
 
 /** Largest heap the engine makes (heap.ts); the checker trusts no larger size. */
 const HEAP_LIMIT = 2 ** 31 - 8;
@@ -87,6 +88,13 @@ let loadHelper: CheckHelper | null = null;
 const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
 const PARALLEL_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
 
+/**
+ * Bytes a snapshot load reads between two reports to a streaming link check (streamLinkCheck):
+ * small enough that the helper follows the read closely, large enough that the reports cost
+ * nothing; small pieces for tests (as above).
+ */
+export const STREAM_PIECE_BYTES = HELPER_ALWAYS ? 4096 : 4 * 1024 * 1024;
+
 /** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
 export function helperWorthStarting(fileBytes: number): boolean {
   return fileBytes >= PARALLEL_MIN_NODES * 64;
@@ -95,6 +103,172 @@ export function helperWorthStarting(fileBytes: number): boolean {
 /** Lets image checks use `helper` until called again with null (the loader's scope). */
 export function useCheckHelper(helper: CheckHelper | null): void {
   loadHelper = helper;
+}
+
+/** Where a check's scratch goes after a records image of `recordsBytes` bytes (SetCheck.placeScratch). */
+interface ScratchLayout {
+  from: number;
+  /** lvl, and the records pass's lists and per-chunk counts (link-check.ts, RecordsPass). */
+  lvlPtr: number;
+  specials: number;
+  info: number;
+  chunks: number;
+  /** Each thread's link-check scratch (threadScratchBytes). */
+  threads: [number, number];
+  end: number;
+}
+
+function scratchLayout(recordsBytes: number, hw: number, M: number): ScratchLayout {
+  const align = (x: number): number => Math.ceil(x / 64) * 64;
+  const from = align(recordsBytes);
+  const perThread = align(threadScratchBytes(hw, M));
+  const chunks = Math.ceil(hw / CHUNK);
+  const lvlPtr = from;
+  const specials = lvlPtr + align(hw);
+  const info = specials + align(hw * 4);
+  const t0 = info + align(chunks * 8);
+  return { from, lvlPtr, specials, info, chunks, threads: [t0, t0 + perThread], end: t0 + 2 * perThread };
+}
+
+/**
+ * Grows `mem` to hold the layout and clears the scratch (chunks marked not done); false when it
+ * cannot grow. Pages the growth adds are zero already and are left untouched, so the parts of
+ * the scratch a check does not write (most of `specials`) never take memory.
+ */
+function makeRoom(mem: WasmMemory, sc: ScratchLayout): boolean {
+  const had = mem.buffer.byteLength;
+  try {
+    if (had < sc.end) mem.grow(Math.ceil((sc.end - had) / WASM_PAGE));
+  } catch {
+    return false;
+  }
+  if (had > sc.from) new Uint8Array(mem.buffer, sc.from, Math.min(had, sc.end) - sc.from).fill(0);
+  new Int32Array(mem.buffer, sc.info, sc.chunks * 2).fill(CHUNK_NOT_DONE);
+  return true;
+}
+
+/** Zeroes what a check wrote into its scratch (see makeRoom): all of it but the unused lists. */
+function clearRoom(mem: WasmMemory, sc: ScratchLayout): void {
+  const info = new Int32Array(mem.buffer, sc.info, sc.chunks * 2);
+  let listed = 0;
+  for (let k = 0; k < sc.chunks; k++) {
+    const n = info[2 * k];
+    // A failed chunk (−1) may have listed slots anywhere in its part of the lists.
+    if (n !== CHUNK_NOT_DONE) listed = k * CHUNK + (n >= 0 ? n : CHUNK);
+  }
+  const buf = mem.buffer;
+  new Uint8Array(buf, sc.from, sc.specials - sc.from).fill(0);
+  new Int32Array(buf, sc.specials, Math.min(listed, (sc.info - sc.specials) / 4)).fill(0);
+  new Uint8Array(buf, sc.info, sc.end - sc.info).fill(0);
+}
+
+/** A chunk's info word before records0 ran over it (−1 means it failed). */
+const CHUNK_NOT_DONE = -2;
+
+/** The records pass's parameters for an image with these header values (see RecordsPass). */
+function recordsPass(sc: ScratchLayout, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
+  return {
+    lvlPtr: sc.lvlPtr,
+    specialsPtr: sc.specials,
+    infoPtr: sc.info,
+    maxLevel,
+    linkCap: 2 * M,
+    padFrom: R.VEC + quantBytes(dim, quant),
+    padTo: R.VEC + vecBytes,
+    // BIN stores whole 64-bit words: the bits past the dimension in the last word must be 0.
+    binTail: quant === 2 && dim % 64 !== 0 ? dim : -1,
+  };
+}
+
+const samePass = (a: RecordsPass, b: RecordsPass): boolean => (Object.keys(a) as Array<keyof RecordsPass>).every((k) => a[k] === b[k]);
+
+/**
+ * The records' own checks and the level-0 link check of an image that is still being read (a
+ * snapshot load): the helper thread checks each chunk of node records as soon as the loader has
+ * read it (records0, then links0, while the chunk is in cache), so on two cores most of the
+ * biggest check is done by the time the file is read. SetCheck picks the job up (its scratch,
+ * salt and cursor) and the loader's thread takes whatever chunks the helper has not.
+ */
+export interface LinkStream {
+  /** The loader read the first `bytes` bytes of the records image. */
+  progress(bytes: number): void;
+  /** The read failed (or the check no longer wants the job): the helper stops at its next chunk. */
+  abort(): void;
+  readonly recordsBytes: number;
+  readonly hw: number;
+  readonly M: number;
+  readonly layout: ScratchLayout;
+  readonly records: RecordsPass;
+  readonly salt: Uint32Array;
+  readonly cursor: Int32Array;
+  readonly job: CheckJobMessage;
+  readonly helper: CheckHelper;
+}
+
+/**
+ * Starts a streaming records and level-0 check when the load has a helper and the image is large enough,
+ * once the records image's header is in `mem` (the image is `recordsBytes` long); null when it
+ * does not pay or the header does not describe a plausible image (the full check says why). Only
+ * the geometry is taken from the header here, with the header check's own rules; the records
+ * check decides everything else before the helper's verdict is used.
+ */
+export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStream | null {
+  if (loadHelper === null || recordsBytes < HEADER_BYTES) return null;
+  const w = new Int32Array(mem.buffer, 0, HEADER_BYTES / 4);
+  const dim = w[H.DIM];
+  const quant = w[H.QUANT];
+  const M = w[H.M];
+  if (w[H.MAGIC] >>> 0 !== MAGIC || w[H.LAYOUT_VERSION] !== LAYOUT_VERSION) return null;
+  if (!(dim >= 1 && dim <= MAX_DIM && quant >= 0 && quant <= 2 && M >= MIN_M && M <= MAX_M)) return null;
+  const g = geometry(dim, quant as Quant, M);
+  const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
+  const hw = w[H.HIGH_WATER];
+  if (w[H.STRIDE] !== g.stride || w[H.VEC_BYTES] !== g.vecBytes || w[H.REC_BASE] !== recBase || !(hw >= PARALLEL_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
+  const maxLevel = w[H.MAX_LEVEL];
+  if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return null;
+  const entry = w[H.ENTRY];
+  const layout = scratchLayout(recordsBytes, hw, M);
+  if (!makeRoom(mem, layout)) return null;
+  const records = recordsPass(layout, dim, quant as Quant, M, g.vecBytes, maxLevel);
+  const readTo = new Int32Array(new SharedArrayBuffer(4));
+  const cursor = new Int32Array(new SharedArrayBuffer(4));
+  const salt = randomWords(4);
+  const buffer = mem.buffer as SharedArrayBuffer;
+  const img: LinkImage = {
+    i32: new Int32Array(buffer, 0, layout.from >>> 2),
+    hi32: new Int32Array(new SharedArrayBuffer(0)),
+    lvl: new Int8Array(new SharedArrayBuffer(0)),
+    hw,
+    M,
+    recBase,
+    stride: g.stride,
+    linkOff: g.linkOff,
+    entry: entry >= 0 && entry < hw ? entry : -1,
+    wasm: { memory: mem },
+  };
+  const reached = new Int32Array(buffer, layout.threads[1], Math.ceil(hw / 32));
+  const helper = loadHelper;
+  const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records });
+  return {
+    progress(bytes: number): void {
+      if (Atomics.load(readTo, 0) < 0) return;
+      Atomics.store(readTo, 0, Math.max(0, Math.min(hw, Math.floor((bytes - recBase) / g.stride))));
+      Atomics.notify(readTo, 0);
+    },
+    abort(): void {
+      Atomics.store(readTo, 0, -1);
+      Atomics.notify(readTo, 0);
+    },
+    recordsBytes,
+    hw,
+    M,
+    layout,
+    records,
+    salt,
+    cursor,
+    job,
+    helper,
+  };
 }
 
 /** The thrown form of a refusal: a plain Error with the first problem found as its message. */
@@ -170,12 +344,15 @@ export class SetCheck {
    * level-0 link check can run in WebAssembly (link-check.ts). `clearScratch` zeroes it again.
    */
   private readonly wasmMemory: WasmMemory | null;
-  private scratch: { from: number; lvlPtr: number; threads: [number, number]; end: number } | null = null;
+  private scratch: ScratchLayout | null = null;
+  /** A level-0 check the helper began while the records were read (streamLinkCheck), until taken. */
+  private stream: LinkStream | null;
 
-  constructor(v: CheckViews, image: boolean, wasmMemory: WasmMemory | null = null) {
+  constructor(v: CheckViews, image: boolean, wasmMemory: WasmMemory | null = null, stream: LinkStream | null = null) {
     this.v = v;
     this.image = image;
     this.wasmMemory = wasmMemory;
+    this.stream = stream;
   }
 
   /**
@@ -185,27 +362,38 @@ export class SetCheck {
   private placeScratch(recordsBytes: number): boolean {
     const mem = this.wasmMemory;
     if (mem === null) return false;
-    const align = (x: number): number => Math.ceil(x / 64) * 64;
-    const from = align(recordsBytes);
-    const perThread = align(threadScratchBytes(this.hw, this.M));
-    const lvlPtr = from;
-    const t0 = lvlPtr + align(this.hw);
-    const end = t0 + 2 * perThread;
-    try {
-      if (mem.buffer.byteLength < end) mem.grow(Math.ceil((end - mem.buffer.byteLength) / WASM_PAGE));
-    } catch {
-      return false;
+    if (this.scratch !== null) return true;
+    const st = this.stream;
+    if (st !== null) {
+      // The streaming job's scratch is this layout already (same header words); the helper's
+      // half is in use, so it is not zeroed. Anything else would be a bug: drop the job.
+      if (st.recordsBytes === recordsBytes && st.hw === this.hw && st.M === this.M && samePass(st.records, this.recordsPassFor(st.layout))) {
+        this.scratch = st.layout;
+        return true;
+      }
+      this.dropStream();
     }
-    new Uint8Array(mem.buffer, from, end - from).fill(0);
-    this.scratch = { from, lvlPtr, threads: [t0, t0 + perThread], end };
+    const sc = scratchLayout(recordsBytes, this.hw, this.M);
+    if (!makeRoom(mem, sc)) return false;
+    this.scratch = sc;
     return true;
+  }
+
+  /** Stops and waits out a streaming job nobody will collect (the helper writes into our scratch). */
+  private dropStream(): void {
+    const st = this.stream;
+    this.stream = null;
+    if (st === null) return;
+    st.abort();
+    st.helper.finish(st.job, new Int32Array(3));
   }
 
   /** Zeroes the scratch (that memory becomes room for new records of the set). */
   clearScratch(): void {
+    this.dropStream();
     const sc = this.scratch;
     if (sc === null || this.wasmMemory === null) return;
-    new Uint8Array(this.wasmMemory.buffer, sc.from, sc.end - sc.from).fill(0);
+    clearRoom(this.wasmMemory, sc);
     this.scratch = null;
   }
 
@@ -218,6 +406,11 @@ export class SetCheck {
 
   get ok(): boolean {
     return this.problems.length === 0;
+  }
+
+  /** The load's helper thread, when there is one and a part of the check over `items` things pays. */
+  helperFor(items: number): CheckHelper | null {
+    return this.image && items >= PARALLEL_MIN_NODES ? loadHelper : null;
   }
 
   /** Record a problem; returns false once enough have been collected to stop. */
@@ -300,13 +493,21 @@ export class SetCheck {
     const units = this.heapTop >>> 3;
     const used = this.used;
     let start = -1;
-    for (let u = 1; u < units; u++) {
-      const taken = (used[u >>> 5] & (1 << (u & 31))) !== 0;
+    for (let u = 1; u < units; ) {
+      const word = used[u >>> 5];
+      // A whole word that cannot end the current state (all taken outside a gap, all free
+      // inside one) is skipped at once: a million-element heap is millions of units.
+      if ((u & 31) === 0 && u + 32 <= units && word === (start < 0 ? -1 : 0)) {
+        u += 32;
+        continue;
+      }
+      const taken = (word & (1 << (u & 31))) !== 0;
       if (!taken && start < 0) start = u;
       else if (taken && start >= 0) {
         out.push(start * 8, u * 8);
         start = -1;
       }
+      u++;
     }
     if (start >= 0) out.push(start * 8, units * 8);
     return out;
@@ -379,8 +580,120 @@ export class SetCheck {
     return true;
   }
 
-  /** Node records: flags, levels, upper blocks, padding. Fills `lvl` and `deleted`. */
+  private recordsPassFor(sc: ScratchLayout): RecordsPass {
+    return recordsPass(sc, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
+  }
+
+  /**
+   * Level 0's verdict, lanes and reachability marks when it was checked together with the
+   * records (a streamed load: recordsFast); `links` then checks only the upper levels.
+   */
+  private level0: { out: Int32Array; reached: Int32Array; salt: Uint32Array; helper: CheckHelper } | null = null;
+
+  /**
+   * Node records: flags, levels, upper blocks, padding. Fills `lvl` and `deleted`. In
+   * WebAssembly when the image is in a WebAssembly memory (recordsFast), the heap half after;
+   * the JS pass (recordsDetailed) runs when that finds anything, to name it.
+   */
   records(): boolean {
+    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
+    if (this.recordsFast()) return true;
+    // The JS pass rewrites the scratch: no streamed pass may still be writing it.
+    this.dropStream();
+    this.level0 = null;
+    this.used.fill(0);
+    this.liveHeapBytes = 0;
+    this.upperBytes = 0;
+    this.deleted.length = 0;
+    return this.recordsDetailed();
+  }
+
+  /**
+   * records0 (image-check.wat) over every chunk — on a streamed load mostly done by the helper
+   * thread while the file was read, this thread taking the chunks left and the helper's level-0
+   * verdict with them — then, here, the heap half for the slots it listed: upper blocks claimed,
+   * their lists terminated, deleted slots collected. False on any fault (nothing is named).
+   */
+  private recordsFast(): boolean {
+    const mem = this.wasmMemory;
+    if (mem === null || !this.placeScratch(this.recBase + this.hw * this.stride) || this.scratch === null) return false;
+    const sc = this.scratch;
+    const rp = this.recordsPassFor(sc);
+    const hw = this.hw;
+    this.lvl = new Int8Array(mem.buffer, sc.lvlPtr, hw);
+    const img = this.linkImage();
+    const { records0 } = imageCheckWasm(mem);
+    const st = this.stream;
+    this.stream = null;
+    if (st !== null) {
+      const mine = this.reachedFor(0);
+      const out = new Int32Array(3);
+      const theirs = new Int32Array(3);
+      if (HELPER_ALWAYS) st.helper.awaitFirstShare(st.job);
+      checkLinks(img, mine, st.salt, out, { cursor: st.cursor, levels: 'zero', records: rp });
+      const delivered = st.helper.finish(st.job, theirs);
+      if (!st.helper.settled(st.job)) throw new Error('the load helper thread did not finish its share of the check');
+      if (delivered) {
+        combine(out, theirs);
+        const helperReached = st.job.reached;
+        for (let i = 0; i < mine.length; i++) mine[i] |= helperReached[i];
+        this.level0 = { out, reached: mine, salt: st.salt, helper: st.helper };
+      } else {
+        // The helper gave up (its chunks may be half done): all records again here, level 0 later.
+        new Int32Array(mem.buffer, sc.info, sc.chunks * 2).fill(CHUNK_NOT_DONE);
+      }
+    }
+    const info = new Int32Array(mem.buffer, sc.info, sc.chunks * 2);
+    for (let k = 0; k < sc.chunks; k++) {
+      const from = k * CHUNK;
+      // Not done: checked alone, or a link fault stopped the streamed pass before this chunk.
+      if (info[2 * k] === CHUNK_NOT_DONE && !recordsChunk(records0, img, rp, from, Math.min(hw, from + CHUNK))) return false;
+    }
+    return this.recordsHeapHalf(new Int32Array(mem.buffer, sc.specials, hw), info, sc.chunks);
+  }
+
+  /**
+   * The heap half of the records check for the slots records0 listed, chunk by chunk in slot
+   * order (so `deleted` comes out as the JS pass makes it). Small on purpose: V8 compiles a small
+   * hot function in a few milliseconds, a large one in tens, while the loop runs slowly.
+   */
+  private recordsHeapHalf(specials: Int32Array, info: Int32Array, chunks: number): boolean {
+    let live = 0;
+    for (let k = 0; k < chunks; k++) {
+      if (info[2 * k] < 0) return false;
+      live += info[2 * k + 1];
+      for (let j = 0, n = info[2 * k], from = k * CHUNK; j < n; j++) if (!this.listedSlot(specials[from + j])) return false;
+    }
+    return live === this.count;
+  }
+
+  /** A deleted node, or a live one with upper levels: its upper block claimed, its lists terminated. */
+  private listedSlot(s: number): boolean {
+    const { i32, hi32 } = this.v;
+    const M = this.M;
+    const rec = this.recOff(s);
+    const meta = i32[rec >>> 2];
+    const level = (meta >>> LEVEL_SHIFT) & LEVEL_MASK;
+    const upper = i32[(rec + R.UPPER) >>> 2];
+    const deleted = meta >>> FLAGS_SHIFT === F.DELETED;
+    if (level > 0 && this.claimBlock(upper, upperBlockBytes(level, M), !deleted) !== 0) return false;
+    if (deleted) {
+      this.deleted.push(s);
+      return true;
+    }
+    this.upperBytes += upperBlockBytes(level, M);
+    // Upper lists: links, then EMPTY_LINK to the end of the list (appendLink relies on it).
+    for (let l = 1; l <= level; l++) {
+      const base = (upper >>> 2) + (l - 1) * M;
+      let e = 0;
+      while (e < M && hi32[base + e] !== EMPTY_LINK) e++;
+      for (; e < M; e++) if (hi32[base + e] !== EMPTY_LINK) return false;
+    }
+    return true;
+  }
+
+  /** The records check in JS, naming the first problem (see records). */
+  private recordsDetailed(): boolean {
     const { i32, u8, hi32 } = this.v;
     const hw = this.hw;
     const M = this.M;
@@ -392,7 +705,6 @@ export class SetCheck {
         ? new Int8Array(this.wasmMemory.buffer, this.scratch.lvlPtr, hw)
         : new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw))
     ).fill(-1));
-    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
     const padFrom = R.VEC + quantBytes(this.dim, this.quant);
     const padTo = R.VEC + this.vecBytes;
     // BIN stores whole 64-bit words: the bits past the dimension in the last word must be 0.
@@ -494,8 +806,11 @@ export class SetCheck {
 
   /** Level-0 reachability marks from the fast pass, for `reachability`; null until it passed. */
   private reached: Int32Array | null = null;
-  /** The link check shared with the helper thread, if any (startLinks). */
-  private linkJob: { reached: Int32Array; salt: Uint32Array; cursor: Int32Array } | null = null;
+  /**
+   * The link check shared with the helper thread, if any (startLinks): one job over every level,
+   * or a streaming level-0 job (streamLinkCheck) and an upper-level job, each with its cursor.
+   */
+  private linkJobs: { salt: Uint32Array; parts: Array<{ job: CheckJobMessage; helper: CheckHelper }> } | null = null;
 
   private linkImage(): LinkImage {
     const { i32, hi32 } = this.v;
@@ -505,36 +820,75 @@ export class SetCheck {
 
   /**
    * After `records`: starts the load's helper thread on the link check when there is one and the
-   * image is large enough; `links` joins in and collects. The checks run meanwhile only read.
+   * image is large enough (the upper levels only when it has been checking level 0 since the
+   * records were read); `links` joins in and collects. The checks run meanwhile only read.
    */
   startLinks(): void {
     const img = this.linkImage();
+    const l0 = this.level0;
+    if (l0 !== null) {
+      // Level 0 was checked with the records: the helper takes the upper levels with us.
+      const upper = l0.helper.submit(img, this.reachedFor(1), l0.salt, { cursor: new Int32Array(new SharedArrayBuffer(4)), levels: 'upper' });
+      this.linkJobs = { salt: l0.salt, parts: [{ job: upper, helper: l0.helper }] };
+      return;
+    }
     if (loadHelper === null || this.hw < PARALLEL_MIN_NODES || !CheckHelper.canShare(img)) return;
-    const reached = this.reachedFor(1);
-    const cursor = new Int32Array(new SharedArrayBuffer(4));
     const salt = randomWords(4);
-    loadHelper.submit(img, reached, salt, cursor);
-    this.linkJob = { reached, salt, cursor };
+    const job = loadHelper.submit(img, this.reachedFor(1), salt, { cursor: new Int32Array(new SharedArrayBuffer(4)) });
+    this.linkJobs = { salt, parts: [{ job, helper: loadHelper }] };
   }
 
   /** The fast pass (link-check.ts); true when every link holds. */
   private linksFast(): boolean {
     const out = new Int32Array(3);
     const img = this.linkImage();
-    const job = this.linkJob;
-    this.linkJob = null;
+    const jobs = this.linkJobs;
+    this.linkJobs = null;
+    const l0 = this.level0;
+    this.level0 = null;
     let reached: Int32Array | null = null;
-    if (job !== null && loadHelper !== null) {
-      // This thread's share (the chunks the helper has not taken), then the helper's.
-      if (HELPER_ALWAYS) loadHelper.awaitFirstShare();
+    if (l0 !== null) {
+      // Level 0 is done (recordsFast); the upper levels with the helper, or alone if it failed.
+      out.set(l0.out);
+      const part = new Int32Array(3);
+      let upperDone = false;
+      if (jobs !== null) {
+        const { job, helper } = jobs.parts[0];
+        if (HELPER_ALWAYS) helper.awaitFirstShare(job);
+        const both = new Int32Array(3);
+        checkLinks(img, l0.reached, l0.salt, both, { cursor: job.pass.cursor, levels: 'upper' });
+        if (helper.finish(job, part)) {
+          combine(both, part);
+          combine(out, both);
+          upperDone = true;
+        }
+      }
+      if (!upperDone) {
+        checkLinks(img, l0.reached, l0.salt, part, { levels: 'upper' });
+        combine(out, part);
+      }
+      if (out[2] !== 1 || (out[0] | out[1]) !== 0) return false;
+      this.reached = l0.reached;
+      return true;
+    }
+    if (jobs !== null) {
+      // This thread's share of each part (the chunks the helper has not taken), then the helper's.
       const mine = this.reachedFor(0);
-      checkLinks(img, mine, job.salt, out, job.cursor);
-      const theirs = new Int32Array(3);
-      if (loadHelper.finish(theirs)) {
-        out[0] ^= theirs[0];
-        out[1] ^= theirs[1];
-        out[2] = out[2] === 1 && theirs[2] === 1 ? 1 : 0;
-        for (let i = 0; i < mine.length; i++) mine[i] |= job.reached[i];
+      const part = new Int32Array(3);
+      let delivered = true;
+      out[2] = 1;
+      for (const { job, helper } of jobs.parts) {
+        if (HELPER_ALWAYS) helper.awaitFirstShare(job);
+        checkLinks(img, mine, jobs.salt, part, { cursor: job.pass.cursor, levels: job.pass.levels });
+        combine(out, part);
+      }
+      for (const { job, helper } of jobs.parts) {
+        if (!helper.finish(job, part)) delivered = false;
+        combine(out, part);
+      }
+      if (delivered) {
+        const theirs = jobs.parts[0].job.reached;
+        for (let i = 0; i < mine.length; i++) mine[i] |= theirs[i];
         reached = mine;
       }
     }
@@ -777,20 +1131,31 @@ export function imageViews(records: Uint8Array, heap: Uint8Array): CheckViews {
   };
 }
 
+/** Folds one share of a link check into `out` (XOR of lanes, every share must pass). */
+function combine(out: Int32Array, part: Int32Array): void {
+  out[0] ^= part[0];
+  out[1] ^= part[1];
+  if (part[2] !== 1) out[2] = 0;
+}
+
 /**
  * Every check but reachability: the graph's here, then `elements` (the element half, in
  * vset/elements.ts); true when all passed. The level-0 links may be checked on the load's helper
  * thread while this thread checks the rest (everything after `records` only reads); their
  * problems are reported first all the same, as when they were checked in that order.
  */
-export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number, elements: (c: SetCheck) => boolean): boolean {
+export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number, elements: (c: SetCheck) => boolean, prepareElements?: (c: SetCheck) => void): boolean {
   if (recordsBytes < HEADER_BYTES) return !c.fail(`records image of ${recordsBytes} bytes is shorter than the header`);
   if (!(c.header(recordsBytes, heapBytes) && c.records())) return false;
+  loadMark('records');
+  // Helper jobs run in the order posted: the element half's first, the links' upper levels after.
+  prepareElements?.(c);
   c.startLinks();
   const mark = c.problems.length;
   const rest = c.freeSlots() && c.freeBlocks() && c.projection() && elements(c);
   const restProblems = c.problems.splice(mark);
   if (!c.links()) return false;
+  loadMark('links');
   c.problems.push(...restProblems);
   return rest;
 }

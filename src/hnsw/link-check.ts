@@ -20,7 +20,7 @@
 // WebAssembly memory, which a loaded set's records always are unless the JS kernels were asked
 // for; the JS loop below is its twin (same hash, same lanes) for the other cases.
 
-import { COUNT_MASK, EMPTY_LINK, R } from './layout.js';
+import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from './layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
 import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
 
@@ -57,13 +57,41 @@ export function threadScratchBytes(hw: number, M: number): number {
   return Math.ceil(hw / 32) * 4 + 2 * dupSlots(M) * 4 + 16;
 }
 
-type Links0 = (...args: number[]) => number;
-let links0Module: object | null = null;
+type WasmFn = (...args: number[]) => number;
+let checkModule: object | null = null;
 
-/** image-check.wat's links0 over `memory` (compiled once per thread, instantiated per call). */
-function wasmLinks0(memory: WasmMemory): Links0 {
-  if (links0Module === null) links0Module = compileWasm(WASM_BYTES);
-  return instantiateWasm(links0Module, { env: { memory } }).exports.links0 as Links0;
+/** image-check.wat's functions over `memory` (compiled once per thread, instantiated per call). */
+export function imageCheckWasm(memory: WasmMemory): { links0: WasmFn; records0: WasmFn } {
+  if (checkModule === null) checkModule = compileWasm(WASM_BYTES);
+  const e = instantiateWasm(checkModule, { env: { memory } }).exports;
+  return { links0: e.links0 as WasmFn, records0: e.records0 as WasmFn };
+}
+
+/**
+ * The node records' own checks (image-check.wat, records0; SetCheck.records in image.ts) run
+ * chunk by chunk just before the chunk's level-0 links, over the scratch of SetCheck's layout:
+ * lvl, the per-chunk lists of slots left for the heap checks (at specials + 4·from) and the
+ * per-chunk counts (info + 8·chunk: [slots listed or −1 after a fault, live nodes]).
+ */
+export interface RecordsPass {
+  lvlPtr: number;
+  specialsPtr: number;
+  infoPtr: number;
+  maxLevel: number;
+  linkCap: number;
+  padFrom: number;
+  padTo: number;
+  binTail: number;
+}
+
+/** records0 over [from, to) (see RecordsPass); false when a slot fails (info then says −1). */
+export function recordsChunk(records0: WasmFn, img: LinkImage, rp: RecordsPass, from: number, to: number): boolean {
+  const info = rp.infoPtr + (from / CHUNK) * 8;
+  const ok =
+    records0(from, to, img.recBase, img.stride, rp.lvlPtr, rp.specialsPtr + from * 4, info, rp.maxLevel, rp.linkCap, rp.padFrom, rp.padTo, rp.binTail, R.VEC, R.UPPER, F.LIVE, F.DELETED, F.FREE, MAX_LEVEL) === 1;
+  // The memory's current buffer: the scratch lies past the records view's (pre-growth) one.
+  if (!ok) new Int32Array(img.wasm!.memory.buffer, info, 1)[0] = -1;
+  return ok;
 }
 
 export function fmix32(h: number): number {
@@ -106,94 +134,95 @@ function firstInList(keys: Int32Array, gens: Int32Array, gen: number, t: number,
   return true;
 }
 
-/** Nodes per share when two threads split the check (see checkLinks' `cursor`). */
-const CHUNK = 4096;
+/**
+ * Nodes per share when two threads split the check (see checkLinks' `cursor`); tiny when tests
+ * send small images to the load helper (VSETD_LOAD_HELPER=always), so they take many shares.
+ */
+export const CHUNK = process.env.VSETD_LOAD_HELPER === 'always' ? 16 : 4096;
+
+/** Which part of the check one call runs, and with whom (see checkLinks). */
+export interface LinkPass {
+  /** Shared memory starting at 0: the next node to take, when several threads share the pass. */
+  cursor?: Int32Array;
+  /** 'zero': level 0 only; 'upper': the upper levels only; default both. */
+  levels?: 'all' | 'zero' | 'upper';
+  /**
+   * Level 0 while the records are still being read into memory (the load's helper thread):
+   * readTo[0] is the number of node records read so far, −1 once the read failed. Each chunk
+   * waits until its records are in.
+   */
+  readTo?: Int32Array;
+  /** Check each chunk's records first (filling `lvl`, which level 0 then uses); see RecordsPass. */
+  records?: RecordsPass;
+}
+
+/** How long a streaming pass waits for more records before giving up (the loader died). */
+const READ_WAIT_MS = 60_000;
+
+/** Waits until the first `nodes` records are read; false when the read failed or stalled. */
+function awaitRecords(readTo: Int32Array, nodes: number): boolean {
+  const deadline = Date.now() + READ_WAIT_MS;
+  for (let have = Atomics.load(readTo, 0); have < nodes; have = Atomics.load(readTo, 0)) {
+    if (have < 0 || Date.now() > deadline) return false;
+    Atomics.wait(readTo, 0, have, 100);
+  }
+  return true;
+}
 
 /**
  * Checks every list. `reached` (⌈hw/32⌉ words, zeroed) receives the first reachability pass.
  * Writes the two XOR lanes to out[0], out[1] and out[2] = 1, or out[2] = 0 as soon as a link is
- * out of bounds, to itself, or duplicated in its list (the caller then looks for the culprit).
+ * out of bounds, to itself, or duplicated in its list (the caller then looks for the culprit);
+ * out[2] = −1 when a streaming pass could not finish (the read failed: no verdict).
  *
- * With `cursor` (shared memory, starting at 0), several threads can run this at once: each takes
- * the next CHUNK nodes until none are left, and its lanes cover the nodes it took (the XOR of
- * all threads' lanes is the whole check). A thread that finds a fault moves the cursor to the
+ * With `pass.cursor` (shared memory, starting at 0), several threads can run this at once: each
+ * takes the next CHUNK nodes until none are left, and its lanes cover the nodes it took (the XOR
+ * of all threads' lanes is the whole check). A thread that finds a fault moves the cursor to the
  * end, so the others stop. Each thread marks its own `reached` (OR them afterwards): a shared
  * bitmap, written at random by two cores, ran both at half speed (its cache lines bounced).
+ * Level 0 and the upper levels may run as two passes (`levels`), each with its own cursor; the
+ * XOR of both passes' lanes is then the whole check.
  */
-export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Array, out: Int32Array, cursor?: Int32Array): void {
-  const { i32, hi32, lvl, hw, M, recBase, stride, linkOff } = img;
-  const slots = dupSlots(M);
-  const mask = slots - 1;
-  const shift = 32 - Math.log2(slots);
-  const keys = new Int32Array(slots);
-  const gens = new Int32Array(slots);
-  const s0 = salt[0] | 0;
-  const s1 = salt[1] | 0;
-  const s2 = salt[2] | 0;
-  const s3 = salt[3] | 0;
-  let g1 = 0;
-  let g2 = 0;
-  let gen = 0;
-  out[2] = 0;
+export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Array, out: Int32Array, pass: LinkPass = {}): void {
+  const { hw, M } = img;
+  const { cursor, readTo } = pass;
+  const levels = pass.levels ?? 'all';
+  const doZero = levels !== 'upper';
+  const doUpper = levels !== 'zero' && readTo === undefined;
   // Level 0 in WebAssembly: its duplicate table and lanes in this thread's scratch, after `reached`.
-  const links0 = img.wasm ? wasmLinks0(img.wasm.memory) : null;
+  const wasm = img.wasm && doZero ? imageCheckWasm(img.wasm.memory) : null;
+  const rp = pass.records;
+  if ((readTo !== undefined || rp !== undefined) && (wasm === null || levels !== 'zero')) throw new Error('streaming and records passes are level 0 in WebAssembly only');
+  const slots = dupSlots(M);
+  const t: ListTables = { keys: new Int32Array(slots), gens: new Int32Array(slots), gen: 0, shift: 32 - Math.log2(slots), mask: slots - 1, lanes: [0, 0] };
   const reachedPtr = reached.byteOffset;
   const keysPtr = reachedPtr + Math.ceil(hw / 32) * 4;
   const gensPtr = keysPtr + slots * 4;
   const outPtr = gensPtr + slots * 4;
-  const lvlPtr = lvl.byteOffset;
-  if (img.entry >= 0 && img.entry < hw) reached[img.entry >>> 5] |= 1 << (img.entry & 31);
+  const lvlPtr = rp !== undefined ? rp.lvlPtr : img.lvl.byteOffset;
+  const [s0, s1, s2, s3] = [salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0];
+  out[2] = 0;
+  if (doZero && img.entry >= 0 && img.entry < hw) reached[img.entry >>> 5] |= 1 << (img.entry & 31);
   const fault = (): void => {
     if (cursor) Atomics.store(cursor, 0, hw);
   };
-  for (let from = cursor ? Atomics.add(cursor, 0, CHUNK) : 0; from < hw; from = cursor ? Atomics.add(cursor, 0, CHUNK) : hw) {
-    const to = cursor ? Math.min(hw, from + CHUNK) : hw;
-    if (links0 !== null) {
-      if (links0(hw, recBase, stride, linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, shift, mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
-    } else {
-      for (let s = from; s < to; s++) {
-        if (lvl[s] < 0) continue;
-        const rec = recBase + s * stride;
-        const n = i32[rec >>> 2] & COUNT_MASK;
-        const base = (rec + linkOff) >>> 2;
-        gen++;
-        let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
-        for (let j = 0; j < n; j++) {
-          const t = i32[base + j];
-          if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
-          g1 ^= lane1(s, t, 0, s0, s1);
-          g2 ^= lane2(s, t, 0, s2, s3);
-          hit |= (reached[t >>> 5] >>> (t & 31)) & 1;
-        }
-        if (hit !== 0) {
-          reached[s >>> 5] |= 1 << (s & 31);
-          for (let j = 0; j < n; j++) {
-            const t = i32[base + j];
-            reached[t >>> 5] |= 1 << (t & 31);
-          }
-        }
-      }
+  // In chunks even alone: V8 first runs WebAssembly as quickly compiled baseline code and swaps
+  // in optimised code (about twice as fast here) only between calls. The loops are functions of
+  // their own (JS: V8 compiles a small hot function in a few milliseconds, a large one in tens).
+  for (let from = cursor ? Atomics.add(cursor, 0, CHUNK) : 0; from < hw; from = cursor ? Atomics.add(cursor, 0, CHUNK) : from + CHUNK) {
+    const to = Math.min(hw, from + CHUNK);
+    if (readTo !== undefined && !awaitRecords(readTo, to)) {
+      out[2] = -1;
+      return;
     }
-    // Upper levels: lists of M words in the node's heap block, EMPTY_LINK-terminated (records()
-    // checked the block's bounds and the termination).
-    for (let s = from; s < to; s++) {
-      const level = lvl[s];
-      if (level < 1) continue;
-      const upper = i32[(recBase + s * stride + R.UPPER) >>> 2] >>> 2;
-      for (let l = 1; l <= level; l++) {
-        const ub = upper + (l - 1) * M;
-        gen++;
-        for (let j = 0; j < M; j++) {
-          const t = hi32[ub + j];
-          if (t === EMPTY_LINK) break;
-          if (!(t >= 0 && t < hw) || t === s || !firstInList(keys, gens, gen, t, shift, mask)) return fault();
-          g1 ^= lane1(s, t, l, s0, s1);
-          g2 ^= lane2(s, t, l, s2, s3);
-        }
-      }
-    }
+    if (rp !== undefined && !recordsChunk(wasm!.records0, img, rp, from, to)) return fault();
+    if (wasm !== null) {
+      if (wasm.links0(hw, img.recBase, img.stride, img.linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, t.shift, t.mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
+    } else if (doZero && !level0Js(img, reached, salt, t, from, to)) return fault();
+    if (doUpper && !upperLevels(img, salt, t, from, to)) return fault();
   }
-  if (links0 !== null) {
+  let [g1, g2] = t.lanes;
+  if (wasm !== null) {
     const w = new Int32Array(reached.buffer, outPtr, 2);
     g1 ^= w[0];
     g2 ^= w[1];
@@ -201,6 +230,87 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   out[0] = g1;
   out[1] = g2;
   out[2] = 1;
+}
+
+/** One thread's duplicate table (see firstInList) and XOR lanes for the JS loops. */
+interface ListTables {
+  keys: Int32Array;
+  gens: Int32Array;
+  gen: number;
+  shift: number;
+  mask: number;
+  lanes: [number, number];
+}
+
+/** Level 0 of slots [from, to) in JS (the twin of image-check.wat's links0); false at a bad link. */
+function level0Js(img: LinkImage, reached: Int32Array, salt: Uint32Array, t: ListTables, from: number, to: number): boolean {
+  const { i32, lvl, hw, recBase, stride, linkOff } = img;
+  const { keys, gens, shift, mask } = t;
+  const s0 = salt[0] | 0;
+  const s1 = salt[1] | 0;
+  const s2 = salt[2] | 0;
+  const s3 = salt[3] | 0;
+  let [g1, g2] = t.lanes;
+  let gen = t.gen;
+  for (let s = from; s < to; s++) {
+    if (lvl[s] < 0) continue;
+    const rec = recBase + s * stride;
+    const n = i32[rec >>> 2] & COUNT_MASK;
+    const base = (rec + linkOff) >>> 2;
+    gen++;
+    let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
+    for (let j = 0; j < n; j++) {
+      const x = i32[base + j];
+      if (!(x >= 0 && x < hw) || x === s || !firstInList(keys, gens, gen, x, shift, mask)) return false;
+      g1 ^= lane1(s, x, 0, s0, s1);
+      g2 ^= lane2(s, x, 0, s2, s3);
+      hit |= (reached[x >>> 5] >>> (x & 31)) & 1;
+    }
+    if (hit !== 0) {
+      reached[s >>> 5] |= 1 << (s & 31);
+      for (let j = 0; j < n; j++) {
+        const x = i32[base + j];
+        reached[x >>> 5] |= 1 << (x & 31);
+      }
+    }
+  }
+  t.gen = gen;
+  t.lanes = [g1, g2];
+  return true;
+}
+
+/**
+ * The upper levels of slots [from, to): lists of M words in the node's heap block,
+ * EMPTY_LINK-terminated (records() checked the block's bounds and the termination).
+ */
+function upperLevels(img: LinkImage, salt: Uint32Array, t: ListTables, from: number, to: number): boolean {
+  const { i32, hi32, lvl, hw, M, recBase, stride } = img;
+  const { keys, gens, shift, mask } = t;
+  const s0 = salt[0] | 0;
+  const s1 = salt[1] | 0;
+  const s2 = salt[2] | 0;
+  const s3 = salt[3] | 0;
+  let [g1, g2] = t.lanes;
+  let gen = t.gen;
+  for (let s = from; s < to; s++) {
+    const level = lvl[s];
+    if (level < 1) continue;
+    const upper = i32[(recBase + s * stride + R.UPPER) >>> 2] >>> 2;
+    for (let l = 1; l <= level; l++) {
+      const ub = upper + (l - 1) * M;
+      gen++;
+      for (let j = 0; j < M; j++) {
+        const x = hi32[ub + j];
+        if (x === EMPTY_LINK) break;
+        if (!(x >= 0 && x < hw) || x === s || !firstInList(keys, gens, gen, x, shift, mask)) return false;
+        g1 ^= lane1(s, x, l, s0, s1);
+        g2 ^= lane2(s, x, l, s2, s3);
+      }
+    }
+  }
+  t.gen = gen;
+  t.lanes = [g1, g2];
+  return true;
 }
 
 /**

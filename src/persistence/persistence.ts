@@ -13,6 +13,7 @@ import { AppendOnlyFile, AofLoadError } from './aof.js';
 import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
 import { CorruptDataError } from './binary.js';
 import { VSETD_VERSION } from '../server/server.js';
+import { loadTraceTake } from './load-trace.js';
 
 /** Redis retries a failed automatic BGSAVE only after this delay. */
 const BGSAVE_RETRY_DELAY_MS = 5000;
@@ -69,9 +70,11 @@ export class Persistence {
         const keys = installSnapshot(this.server.keyspace, loaded);
         const s = (performance.now() - t0) / 1000;
         const mb = loaded.bytes / (1024 * 1024);
-        const helped = loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread` : '';
+        const trace = loadTraceTake();
+        const streamed = loaded.helperStreamed > 0 ? ` (${loaded.helperStreamed} begun while reading)` : '';
+        const helped = loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread${streamed}` : '';
         log.notice(
-          `DB loaded from disk: ${s.toFixed(3)} seconds, ${keys} keys, ${elements} vector set elements, ${mb.toFixed(1)} MB (${(mb / s).toFixed(0)} MB/s, ${Math.round(elements / s)} elements/s${helped})`,
+          `DB loaded from disk: ${s.toFixed(3)} seconds, ${keys} keys, ${elements} vector set elements, ${mb.toFixed(1)} MB (${(mb / s).toFixed(0)} MB/s, ${Math.round(elements / s)} elements/s${helped})${trace ? ` [${trace}]` : ''}`,
         );
         this.server.lastSaveTime = Math.floor(fs.statSync(this.snapshotPath).mtimeMs / 1000);
       }

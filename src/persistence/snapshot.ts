@@ -21,6 +21,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper } from '../hnsw/check-helper.js';
 import { helperWorthStarting, useCheckHelper } from '../hnsw/image.js';
 import type { KeyValue } from '../keyspace/value.js';
+import { loadTraceStart } from './load-trace.js';
 
 const MAGIC = Buffer.from('VSETDSNP');
 export const SNAPSHOT_VERSION = 1;
@@ -168,6 +169,8 @@ export interface LoadResult {
   bytes: number;
   /** Image link checks a helper thread ran (see check-helper.ts). */
   helperChecks: number;
+  /** Of those, the checks the helper began while the file was still being read. */
+  helperStreamed: number;
 }
 
 /**
@@ -177,6 +180,7 @@ export interface LoadResult {
  * offset, key and fault; values created before the fault are released.
  */
 export function loadSnapshotFile(file: string, databases: number): LoadResult {
+  loadTraceStart();
   const r = FileReader.open(file);
   // A helper thread for the image checks boots while the file is read (see check-helper.ts).
   const helper = helperWorthStarting(r.end) ? CheckHelper.start() : null;
@@ -184,6 +188,7 @@ export function loadSnapshotFile(file: string, databases: number): LoadResult {
   try {
     const loaded = parseSnapshotFrom(r, databases, () => fileChecksumMatchesOnDisk(file));
     loaded.helperChecks = helper?.delivered ?? 0;
+    loaded.helperStreamed = helper?.streamed ?? 0;
     return loaded;
   } finally {
     useCheckHelper(null);
@@ -289,7 +294,7 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
     }
     throw e;
   }
-  return { keys, aux, bytes: fileEnd, helperChecks: 0 };
+  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0 };
 }
 
 /** Replaces the keyspace content with a parsed snapshot (keys already expired are dropped). */

@@ -13,7 +13,10 @@
 import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, type BinaryReader } from '../persistence/binary.js';
 import { VectorSet } from './index.js';
+import { STREAM_PIECE_BYTES, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
+import { isWasmMemory } from '../hnsw/platform.js';
 import { VectorSetValue } from './vector-set-value.js';
+import { loadMark } from '../persistence/load-trace.js';
 
 const FORMAT_VERSION = 1;
 /** The engine's records memory is at most 4 GiB, its heap 2 GiB. */
@@ -34,22 +37,51 @@ function read(r: BinaryReader): () => VectorSetValue {
   // Bytes the input does not hold are refused before memory is taken for them.
   r.need(recordsLen, 'vector set records');
   const rec = allocate(r, () => VectorSet.imageMemory.records(recordsLen));
-  r.rawInto(rec.records, 'vector set records');
+  const stream = readRecords(r, rec);
+  loadMark('read records');
   const heapLen = r.varint('vector set heap length');
   if (heapLen > MAX_HEAP) r.fail(`vector set heap length ${heapLen} exceeds the limit ${MAX_HEAP}`);
   r.need(heapLen, 'vector set heap');
   const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
   r.rawInto(heap.heap, 'vector set heap');
+  loadMark('read heap');
   return () => {
     let set: VectorSet;
     try {
-      set = VectorSet.fromImageMemory({ ...rec, ...heap });
+      set = VectorSet.fromImageMemory({ ...rec, ...heap }, { stream });
     } catch (e) {
       throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
     }
+    loadMark('adopt');
     if (set.card === 0) throw new CorruptDataError('vector set with no elements (Redis never stores an empty vector set)');
     return new VectorSetValue(set);
   };
+}
+
+/**
+ * Reads the records image, in pieces when the load's helper thread can check level-0 links
+ * while the rest is read (it starts once the header is in); the stream, if one started.
+ */
+function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }): LinkStream | null {
+  const bytes = rec.records.byteLength;
+  if (!isWasmMemory(rec.mem) || bytes <= STREAM_PIECE_BYTES) {
+    r.rawInto(rec.records, 'vector set records');
+    return null;
+  }
+  let stream: LinkStream | null = null;
+  try {
+    for (let done = 0; done < bytes; ) {
+      const n = Math.min(STREAM_PIECE_BYTES, bytes - done);
+      r.rawInto(rec.records.subarray(done, done + n), 'vector set records');
+      done += n;
+      if (done === n) stream = streamLinkCheck(rec.mem, bytes);
+      stream?.progress(done);
+    }
+  } catch (e) {
+    stream?.abort();
+    throw e;
+  }
+  return stream;
 }
 
 function allocate<T>(r: BinaryReader, alloc: () => T): T {

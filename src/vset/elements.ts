@@ -22,9 +22,11 @@
 
 import { heapAlloc } from '../hnsw/heap.js';
 import { showName, type SetCheck } from '../hnsw/image.js';
+import { CheckHelper, type TableJobMessage } from '../hnsw/check-helper.js';
 import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
 import { fmix32 } from '../hnsw/link-check.js';
 import type { GraphWriter } from '../hnsw/writer.js';
+import { loadMark } from '../persistence/load-trace.js';
 
 const E_LEN = 0;
 const E_ATTR = 4;
@@ -330,6 +332,26 @@ export function nameTableStats(v: SetViews): NameTableStats {
   return { capacity: cap, live, tombstones, maxProbe, meanProbe: live > 0 ? total / live : 0 };
 }
 
+/** Table jobs prepareElements posted to the load's helper thread, by check. */
+const tableJobs = new WeakMap<SetCheck, { job: TableJobMessage; helper: CheckHelper }>();
+
+/**
+ * Before the link check is handed out (hnsw/image.ts, checkGraph): posts the name table's half
+ * of checkElements (tableJob) to the load's helper thread when there is one and the set is
+ * large, so the helper takes it before its share of the upper-level links. Nothing is decided
+ * here: a table that is not where the header says is left to checkElements to name.
+ */
+export function prepareElements(c: SetCheck): void {
+  const helper = c.helperFor(c.count);
+  const { i32, hi32, hu8 } = c.v;
+  const table = i32[H.NAME_TABLE];
+  if (helper === null || table === 0 || !c.inHeap(table, 8) || !CheckHelper.canShareHeap(hi32)) return;
+  const t = table >>> 2;
+  const cap = hi32[t];
+  if (!(cap >= MIN_CAP && cap <= 2 ** 27 && (cap & (cap - 1)) === 0) || !c.inHeap(table, cap * 8)) return;
+  tableJobs.set(c, { job: helper.submitTable(hi32, hu8, t, cap, randomWords(4)), helper });
+}
+
 /**
  * The element half of a full check (see hnsw/image.ts), after the graph half passed:
  *  - the name table inside the heap, a power of two of entries ≥ 16, header word clean, its
@@ -364,7 +386,23 @@ export function checkElements(c: SetCheck): boolean {
   // The fast pass decides; when it finds a fault, the claims it made are undone and the
   // table-order pass runs to name the problem (it must find one).
   const saved = c.saveClaims();
-  let counts = elementsByNode(c, t, cap);
+  // The table's side on the load's helper thread when prepareElements posted it, else here.
+  const posted = tableJobs.get(c);
+  tableJobs.delete(c);
+  const helped = posted !== undefined && posted.job.t === t && posted.job.cap === cap ? posted : null;
+  const salt = helped?.job.salt ?? randomWords(4);
+  const tableHere = (): TableSide | null => {
+    const out = new Int32Array(5);
+    return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
+  };
+  let probed = false;
+  let counts = elementsByNode(c, t, cap, salt, () => {
+    if (helped === null || !helped.helper.await(helped.job) || helped.job.status[1] < 0) return tableHere();
+    const st = helped.job.status;
+    if (st[1] !== 1) return null;
+    probed = st[7] === 1;
+    return { used: st[2], live: st[3], a1: st[4], a2: st[5], emptyAt: st[6] };
+  });
   if (counts === null) {
     c.restoreClaims(saved);
     counts = elementsByTable(c, t, cap);
@@ -376,7 +414,10 @@ export function checkElements(c: SetCheck): boolean {
   if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
   if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
   if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
-  return probeRuns(c, t, cap, emptyAt);
+  // The helper's verdict stands only when it passed; a fault is named by running it here.
+  const runsOk = probed || probeRuns(c, t, cap, emptyAt);
+  loadMark('elements');
+  return runsOk;
 }
 
 interface TableCounts {
@@ -398,11 +439,10 @@ interface TableCounts {
  * the table's live entries (hashes as stored) — equal only when they match, but for a 2^-64
  * accident. Null on any fault, without a message (elementsByTable names it).
  */
-function elementsByNode(c: SetCheck, t: number, cap: number): TableCounts | null {
+function elementsByNode(c: SetCheck, t: number, cap: number, salt: Uint32Array, table: () => TableSide | null): TableCounts | null {
   const { i32, hi32, hu8 } = c.v;
   const k0 = i32[H.NAME_KEY];
   const k1 = i32[H.NAME_KEY + 1];
-  const salt = randomWords(4);
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
@@ -433,6 +473,34 @@ function elementsByNode(c: SetCheck, t: number, cap: number): TableCounts | null
       attrs++;
     }
   }
+  const side = table();
+  if (side === null || side.live !== nodes || ((a1 - side.a1) | (a2 - side.a2)) !== 0) return null;
+  return { used: side.used, live: side.live, attrs, emptyAt: side.emptyAt };
+}
+
+/** The name table's side of elementsByNode (tablePass), from this thread or the helper's. */
+interface TableSide {
+  used: number;
+  live: number;
+  a1: number;
+  a2: number;
+  emptyAt: number;
+}
+
+/**
+ * The name table's side of the multiset comparison in elementsByNode: entries in use, live
+ * ones, the first empty entry, and the salted sums of (element, stored hash) over the live ones,
+ * into out = [used, live, sum lane 1, sum lane 2, first empty]. False when an empty entry holds
+ * a hash. Reads the heap only, so the load's helper thread runs it while the loading thread
+ * walks the nodes (workers/check-worker.ts).
+ */
+export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32Array, out: Int32Array): boolean {
+  const s0 = salt[0] | 0;
+  const s1 = salt[1] | 0;
+  const s2 = salt[2] | 0;
+  const s3 = salt[3] | 0;
+  let a1 = 0;
+  let a2 = 0;
   let used = 0;
   let live = 0;
   let emptyAt = -1;
@@ -440,18 +508,47 @@ function elementsByNode(c: SetCheck, t: number, cap: number): TableCounts | null
     const ref = hi32[t + 2 * i];
     const hash = hi32[t + 2 * i + 1];
     if (ref === EMPTY) {
-      if (hash !== 0) return null;
+      if (hash !== 0) return false;
       if (emptyAt < 0) emptyAt = i;
       continue;
     }
     used++;
     if (ref === TOMB) continue;
     live++;
-    a1 = (a1 - fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
-    a2 = (a2 - fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
+    a1 = (a1 + fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
+    a2 = (a2 + fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
   }
-  if (live !== nodes || (a1 | a2) !== 0) return null;
-  return { used, live, attrs, emptyAt };
+  out[0] = used;
+  out[1] = live;
+  out[2] = a1;
+  out[3] = a2;
+  out[4] = emptyAt;
+  return true;
+}
+
+/**
+ * The helper thread's part of checkElements: tablePass, then (when the table is not over-full)
+ * probeRuns' verdict. Into status[1 …] as TableJobMessage describes; the element blocks it may
+ * read for names are only trusted once the loading thread's node pass has passed.
+ */
+export function tableJob(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array, status: Int32Array): void {
+  const out = new Int32Array(5);
+  status[1] = 0;
+  status[7] = -1;
+  if (!tablePass(hi32, t, cap, salt, out)) return;
+  status.set(out, 2);
+  status[1] = 1;
+  const [used, , , , emptyAt] = out;
+  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return;
+  let failed = false;
+  const view: ProbeView = {
+    v: { hi32, hu8 },
+    fail: () => {
+      failed = true;
+      return true;
+    },
+  };
+  status[7] = probeRuns(view, t, cap, emptyAt) && !failed ? 1 : 0;
 }
 
 /**
@@ -512,8 +609,14 @@ function elementLabel(hu8: Uint8Array, ref: number, len: number): string {
   return `element ${showName(hu8.subarray(ref + E_NAME, ref + E_NAME + len))}`;
 }
 
+/** What probeRuns needs of a check: the heap, and where problems go (SetCheck, or the helper's verdict). */
+interface ProbeView {
+  v: { hi32: Int32Array; hu8: Uint8Array };
+  fail(msg: string): boolean;
+}
+
 /** Probe chains unbroken, names unique (see checkElements). */
-function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolean {
+function probeRuns(c: ProbeView, t: number, cap: number, emptyAt: number): boolean {
   const hi32 = c.v.hi32;
   const span = cap - 1; // probing cycles over entries 1 … cap−1
   const mask = cap - 1;
@@ -560,7 +663,7 @@ function probeRuns(c: SetCheck, t: number, cap: number, emptyAt: number): boolea
  * are short in a table at most 3/4 full, so equal hashes are looked for pairwise; a long run (a
  * crafted table) is sorted instead, so the check stays O(n log n).
  */
-function uniqueNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, n: number): boolean {
+function uniqueNames(c: ProbeView, hashes: Int32Array, refs: Int32Array, n: number): boolean {
   if (n <= 16) {
     for (let a = 1; a < n; a++) {
       for (let b = 0; b < a; b++) {
@@ -578,7 +681,7 @@ function uniqueNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, n: numbe
 }
 
 /** The elements whose hash is h have different names. */
-function distinctNames(c: SetCheck, hashes: Int32Array, refs: Int32Array, h: number): boolean {
+function distinctNames(c: ProbeView, hashes: Int32Array, refs: Int32Array, h: number): boolean {
   const { hi32, hu8 } = c.v;
   const names: Buffer[] = [];
   for (let k = 0; k < hashes.length; k++) {

@@ -34,13 +34,14 @@ import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
 import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 import { graphStats, type GraphStats } from '../hnsw/validate.js';
-import { adoptImage, checkGraph, ImageError, imageViews, SetCheck } from '../hnsw/image.js';
+import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream } from '../hnsw/image.js';
 import { GraphWriter, publishNode } from '../hnsw/writer.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
 import {
   attrView,
   checkElements,
+  prepareElements,
   createElement,
   elementAttrRef,
   elementNameView,
@@ -55,6 +56,7 @@ import {
 } from './elements.js';
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
 import { buildProjection, project } from './projection.js';
+import { loadMark } from '../persistence/load-trace.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { ImageError } from '../hnsw/image.js';
@@ -223,8 +225,8 @@ export class VectorSet {
    * a file into): checked completely in place, refused with an ImageError naming the first
    * problem. Nothing interprets the bytes before they pass, and refused memory is simply dropped.
    */
-  static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind } = {}): VectorSet {
-    const check = checkImages(memory.records, memory.heap, isWasmMemory(memory.mem) ? memory.mem : null);
+  static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind; stream?: LinkStream | null } = {}): VectorSet {
+    const check = checkImages(memory.records, memory.heap, isWasmMemory(memory.mem) ? memory.mem : null, opts.stream ?? null);
     if (!check.ok) throw new ImageError(check.problems[0]);
     const v = SetViews.fromImageMemory(memory);
     adoptImage(v, check);
@@ -687,7 +689,8 @@ export class VectorSet {
 /** Run every check; an exception (there should be none) becomes a problem, never escapes. */
 function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetCheck {
   try {
-    if (checkGraph(c, recordsBytes, heapBytes, checkElements)) c.reachability();
+    if (checkGraph(c, recordsBytes, heapBytes, checkElements, prepareElements)) c.reachability();
+    loadMark('reachability');
   } catch (e) {
     c.fail(`check failed: ${(e as Error).message}`);
   }
@@ -698,13 +701,13 @@ function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetChe
  * `recordsMemory`: the WebAssembly memory the records image sits in (fromImageMemory), which the
  * check may use for scratch after the image (it zeroes it again before returning).
  */
-function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null): SetCheck {
+function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null, stream: LinkStream | null = null): SetCheck {
   if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
     const c = new SetCheck(imageViews(new Uint8Array(0), new Uint8Array(0)), true);
     c.fail('images must be byte arrays');
     return c;
   }
-  const c = new SetCheck(imageViews(records, heap), true, recordsMemory);
+  const c = new SetCheck(imageViews(records, heap), true, recordsMemory, stream);
   try {
     return runChecks(c, records.byteLength, heap.byteLength);
   } finally {
