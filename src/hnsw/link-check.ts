@@ -194,7 +194,12 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   const rp = pass.records;
   if ((readTo !== undefined || rp !== undefined) && (wasm === null || levels !== 'zero')) throw new Error('streaming and records passes are level 0 in WebAssembly only');
   const slots = dupSlots(M);
-  const t: ListTables = { keys: new Int32Array(slots), gens: new Int32Array(slots), gen: 0, shift: 32 - Math.log2(slots), mask: slots - 1, lanes: [0, 0] };
+  const keys = new Int32Array(slots);
+  const gens = new Int32Array(slots);
+  const shift = 32 - Math.log2(slots);
+  const mask = slots - 1;
+  // [generation of the duplicate table, lane 1, lane 2] of the JS loops.
+  const state = new Int32Array(3);
   const reachedPtr = reached.byteOffset;
   const keysPtr = reachedPtr + Math.ceil(hw / 32) * 4;
   const gensPtr = keysPtr + slots * 4;
@@ -217,11 +222,12 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
     }
     if (rp !== undefined && !recordsChunk(wasm!.records0, img, rp, from, to)) return fault();
     if (wasm !== null) {
-      if (wasm.links0(hw, img.recBase, img.stride, img.linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, t.shift, t.mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
-    } else if (doZero && !level0Js(img, reached, salt, t, from, to)) return fault();
-    if (doUpper && !upperLevels(img, salt, t, from, to)) return fault();
+      if (wasm.links0(hw, img.recBase, img.stride, img.linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, shift, mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
+    } else if (doZero && !level0Js(img.i32, img.lvl, hw, img.recBase, img.stride, img.linkOff, reached, keys, gens, shift, mask, salt, state, from, to)) return fault();
+    if (doUpper && !upperLevels(img.i32, img.hi32, img.lvl, hw, M, img.recBase, img.stride, keys, gens, shift, mask, salt, state, from, to)) return fault();
   }
-  let [g1, g2] = t.lanes;
+  let g1 = state[1];
+  let g2 = state[2];
   if (wasm !== null) {
     const w = new Int32Array(reached.buffer, outPtr, 2);
     g1 ^= w[0];
@@ -232,26 +238,39 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   out[2] = 1;
 }
 
-/** One thread's duplicate table (see firstInList) and XOR lanes for the JS loops. */
-interface ListTables {
-  keys: Int32Array;
-  gens: Int32Array;
-  gen: number;
-  shift: number;
-  mask: number;
-  lanes: [number, number];
-}
+/** R.UPPER as a plain number for the loop below. */
+const UPPER_OFF: number = R.UPPER;
+
+// The JS loops take arrays and numbers only, and keep `state` current inside the loop with
+// nothing but a return after it: V8 compiles a long-running loop on the stack before the code
+// after the loop has ever run, and such code then deoptimised at the end of every chunk
+// (measured: 25-120 deoptimisations and ~150 ms of a million-node load).
 
 /** Level 0 of slots [from, to) in JS (the twin of image-check.wat's links0); false at a bad link. */
-function level0Js(img: LinkImage, reached: Int32Array, salt: Uint32Array, t: ListTables, from: number, to: number): boolean {
-  const { i32, lvl, hw, recBase, stride, linkOff } = img;
-  const { keys, gens, shift, mask } = t;
+function level0Js(
+  i32: Int32Array,
+  lvl: Int8Array,
+  hw: number,
+  recBase: number,
+  stride: number,
+  linkOff: number,
+  reached: Int32Array,
+  keys: Int32Array,
+  gens: Int32Array,
+  shift: number,
+  mask: number,
+  salt: Uint32Array,
+  state: Int32Array,
+  from: number,
+  to: number,
+): boolean {
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
   const s3 = salt[3] | 0;
-  let [g1, g2] = t.lanes;
-  let gen = t.gen;
+  let gen = state[0];
+  let g1 = state[1];
+  let g2 = state[2];
   for (let s = from; s < to; s++) {
     if (lvl[s] < 0) continue;
     const rec = recBase + s * stride;
@@ -273,9 +292,10 @@ function level0Js(img: LinkImage, reached: Int32Array, salt: Uint32Array, t: Lis
         reached[x >>> 5] |= 1 << (x & 31);
       }
     }
+    state[0] = gen;
+    state[1] = g1;
+    state[2] = g2;
   }
-  t.gen = gen;
-  t.lanes = [g1, g2];
   return true;
 }
 
@@ -283,19 +303,34 @@ function level0Js(img: LinkImage, reached: Int32Array, salt: Uint32Array, t: Lis
  * The upper levels of slots [from, to): lists of M words in the node's heap block,
  * EMPTY_LINK-terminated (records() checked the block's bounds and the termination).
  */
-function upperLevels(img: LinkImage, salt: Uint32Array, t: ListTables, from: number, to: number): boolean {
-  const { i32, hi32, lvl, hw, M, recBase, stride } = img;
-  const { keys, gens, shift, mask } = t;
+function upperLevels(
+  i32: Int32Array,
+  hi32: Int32Array,
+  lvl: Int8Array,
+  hw: number,
+  M: number,
+  recBase: number,
+  stride: number,
+  keys: Int32Array,
+  gens: Int32Array,
+  shift: number,
+  mask: number,
+  salt: Uint32Array,
+  state: Int32Array,
+  from: number,
+  to: number,
+): boolean {
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
   const s3 = salt[3] | 0;
-  let [g1, g2] = t.lanes;
-  let gen = t.gen;
+  let gen = state[0];
+  let g1 = state[1];
+  let g2 = state[2];
   for (let s = from; s < to; s++) {
     const level = lvl[s];
     if (level < 1) continue;
-    const upper = i32[(recBase + s * stride + R.UPPER) >>> 2] >>> 2;
+    const upper = i32[(recBase + s * stride + UPPER_OFF) >>> 2] >>> 2;
     for (let l = 1; l <= level; l++) {
       const ub = upper + (l - 1) * M;
       gen++;
@@ -307,9 +342,10 @@ function upperLevels(img: LinkImage, salt: Uint32Array, t: ListTables, from: num
         g2 ^= lane2(s, x, l, s2, s3);
       }
     }
+    state[0] = gen;
+    state[1] = g1;
+    state[2] = g2;
   }
-  t.gen = gen;
-  t.lanes = [g1, g2];
   return true;
 }
 
