@@ -108,7 +108,19 @@ describe('level 0 in WebAssembly', () => {
     dup[5].push(dup[5][0]);
     const outOfBounds = ring.map((l) => [...l]);
     outOfBounds[9].push(400);
-    for (const [label, lists, dead] of [['ring', ring, []], ['one-way', oneWay, []], ['dead', ring, [12]], ['duplicate', dup, []], ['bounds', outOfBounds, []]] as const) {
+    // Full lists (4 links: the WebAssembly takes four at a time with SIMD) and lists of 3.
+    const full = undirected(40, Array.from({ length: 80 }, (_, i) => [i % 40, (i % 40) + (i < 40 ? 1 : 7)].map((x) => x % 40) as [number, number]));
+    const three = full.map((l, i) => (i % 5 === 0 ? l.slice(0, 3) : l));
+    for (const [label, lists, dead] of [
+      ['ring', ring, []],
+      ['one-way', oneWay, []],
+      ['dead', ring, [12]],
+      ['duplicate', dup, []],
+      ['bounds', outOfBounds, []],
+      ['full', full, []],
+      ['full, one dead', full, [3]],
+      ['some lists of three', three, []],
+    ] as const) {
       const plain = image(lists as number[][], 2, [...dead]);
       const js = run(plain);
       const w = inWasm(plain);
