@@ -77,16 +77,19 @@ const HEAP_LIMIT = 2 ** 31 - 8;
 const MAX_PROBLEMS = 50;
 
 /**
- * The helper thread of the load in progress (see check-helper.ts), and the image size from which
- * sharing the link check with it pays: starting a thread (and compiling the check there) costs
- * tens of milliseconds of CPU, on a core the loading thread's own JIT compiles also want. Measured
- * on 2 cores: at 100k nodes a load took 200–250 ms without a helper and 265–310 ms with one; at 1M
- * nodes the helper saves about 0.3 s. VSETD_LOAD_HELPER=always (for tests) sends images of any
- * size to the helper and lets it take the first share, so that small test images exercise its path.
+ * The helper thread of the load in progress (see check-helper.ts), and the image sizes from which
+ * it pays: starting a thread (and compiling the checks there) costs tens of milliseconds of CPU.
+ * From HELPER_MIN_NODES it takes the name table's half of the element check and shares the link
+ * check after the records (measured on 2 cores at 100k nodes: 168–191 ms against 185–218 ms
+ * alone); from STREAM_MIN_NODES it also checks records and level-0 links while the file is read
+ * (at 100k it booted too late for that to pay; at 1M it takes the load from 1.0–1.2 s to
+ * 0.76–0.9 s). VSETD_LOAD_HELPER=always (for tests) sends images of any size to the helper and
+ * lets it take the first share, so that small test images exercise its paths.
  */
 let loadHelper: CheckHelper | null = null;
 const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
-const PARALLEL_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
+const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
+const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
 
 /**
  * Bytes a snapshot load reads between two reports to a streaming link check (streamLinkCheck):
@@ -97,7 +100,7 @@ export const STREAM_PIECE_BYTES = HELPER_ALWAYS ? 4096 : 4 * 1024 * 1024;
 
 /** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
 export function helperWorthStarting(fileBytes: number): boolean {
-  return fileBytes >= PARALLEL_MIN_NODES * 64;
+  return fileBytes >= HELPER_MIN_NODES * 64;
 }
 
 /** Lets image checks use `helper` until called again with null (the loader's scope). */
@@ -223,7 +226,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   const g = geometry(dim, quant as Quant, M);
   const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
   const hw = w[H.HIGH_WATER];
-  if (w[H.STRIDE] !== g.stride || w[H.VEC_BYTES] !== g.vecBytes || w[H.REC_BASE] !== recBase || !(hw >= PARALLEL_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
+  if (w[H.STRIDE] !== g.stride || w[H.VEC_BYTES] !== g.vecBytes || w[H.REC_BASE] !== recBase || !(hw >= STREAM_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
   const maxLevel = w[H.MAX_LEVEL];
   if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return null;
   const entry = w[H.ENTRY];
@@ -410,7 +413,7 @@ export class SetCheck {
 
   /** The load's helper thread, when there is one and a part of the check over `items` things pays. */
   helperFor(items: number): CheckHelper | null {
-    return this.image && items >= PARALLEL_MIN_NODES ? loadHelper : null;
+    return this.image && items >= HELPER_MIN_NODES ? loadHelper : null;
   }
 
   /** Record a problem; returns false once enough have been collected to stop. */
@@ -699,7 +702,7 @@ export class SetCheck {
     const M = this.M;
     // In the records' WebAssembly memory when there is one (link-check.ts), else shared when a
     // helper thread may read it (startLinks).
-    const shared = loadHelper !== null && hw >= PARALLEL_MIN_NODES;
+    const shared = loadHelper !== null && hw >= HELPER_MIN_NODES;
     const lvl = (this.lvl = (
       this.placeScratch(this.recBase + hw * this.stride) && this.wasmMemory !== null && this.scratch !== null
         ? new Int8Array(this.wasmMemory.buffer, this.scratch.lvlPtr, hw)
@@ -832,7 +835,7 @@ export class SetCheck {
       this.linkJobs = { salt: l0.salt, parts: [{ job: upper, helper: l0.helper }] };
       return;
     }
-    if (loadHelper === null || this.hw < PARALLEL_MIN_NODES || !CheckHelper.canShare(img)) return;
+    if (loadHelper === null || this.hw < HELPER_MIN_NODES || !CheckHelper.canShare(img)) return;
     const salt = randomWords(4);
     const job = loadHelper.submit(img, this.reachedFor(1), salt, { cursor: new Int32Array(new SharedArrayBuffer(4)) });
     this.linkJobs = { salt, parts: [{ job, helper: loadHelper }] };
