@@ -3,27 +3,19 @@
  * Python's redis module — each doing what an application does on connect and in normal use:
  * AUTH, SELECT, a 10k-command pipeline, SCAN over 10k keys, MULTI/EXEC, and a WATCH abort.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 
 const PASSWORD = 'pw-for-tests';
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--requirepass', PASSWORD] });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile({ args: ['--requirepass', PASSWORD] });
 
 describe('ioredis', () => {
   it('connects with AUTH and SELECT, pipelines 10k commands, scans 10k keys, runs MULTI and aborts on WATCH', async () => {
-    const r = new Redis({ port: server.port, password: PASSWORD, db: 3, lazyConnect: true });
+    const r = new Redis({ port: server().port, password: PASSWORD, db: 3, lazyConnect: true });
     await r.connect();
     expect(await r.ping()).toBe('PONG');
     const p = r.pipeline();
@@ -43,7 +35,7 @@ describe('ioredis', () => {
     const tx = await r.multi().set('io:tx', 'a').incr('io:n').get('io:tx').exec();
     expect(tx).toEqual([[null, 'OK'], [null, 1], [null, 'a']]);
     await r.watch('io:w');
-    const other = new Redis({ port: server.port, password: PASSWORD, db: 3 });
+    const other = new Redis({ port: server().port, password: PASSWORD, db: 3 });
     await other.set('io:w', 'changed');
     const aborted = await r.multi().set('io:w', 'mine').exec();
     expect(aborted).toBeNull();
@@ -56,7 +48,7 @@ describe('ioredis', () => {
   });
 
   it('a wrong password fails the connection with WRONGPASS', async () => {
-    const r = new Redis({ port: server.port, password: 'nope', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const r = new Redis({ port: server().port, password: 'nope', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     const errors: string[] = [];
     r.on('error', (e: Error) => errors.push(e.message));
     await expect(r.connect()).rejects.toThrow();
@@ -67,7 +59,7 @@ describe('ioredis', () => {
 
 describe.each([2, 3] as const)('node-redis RESP%i', (resp) => {
   it('connects, pipelines, scans, MULTI/EXEC, WATCH abort', async () => {
-    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, password: PASSWORD, database: 2, RESP: resp });
+    const client = createClient({ socket: { port: server().port, host: '127.0.0.1' }, password: PASSWORD, database: 2, RESP: resp });
     client.on('error', () => {});
     await client.connect();
     expect(await client.ping()).toBe('PONG');
@@ -96,7 +88,7 @@ describe.each([2, 3] as const)('node-redis RESP%i', (resp) => {
 
 describe('redis-cli', () => {
   const cli = (...args: string[]): string =>
-    execFileSync('redis-cli', ['-p', String(server.port), '-a', PASSWORD, '--no-auth-warning', ...args], { encoding: 'utf8', timeout: 20_000 });
+    execFileSync('redis-cli', ['-p', String(server().port), '-a', PASSWORD, '--no-auth-warning', ...args], { encoding: 'utf8', timeout: 20_000 });
 
   it('prints replies as it does against Redis', () => {
     expect(cli('PING')).toBe('PONG\n');
@@ -116,7 +108,7 @@ describe('redis-cli', () => {
   });
 
   it('authenticates and reports a bad password', () => {
-    const r = spawnSync('redis-cli', ['-p', String(server.port), '-a', 'bad', '--no-auth-warning', 'PING'], { encoding: 'utf8' });
+    const r = spawnSync('redis-cli', ['-p', String(server().port), '-a', 'bad', '--no-auth-warning', 'PING'], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toMatch(/WRONGPASS|NOAUTH/);
   });
 });
@@ -128,7 +120,7 @@ describe('redis-py', () => {
   it.skipIf(!hasRedisPy)('connects with AUTH and db, pipelines, scans, MULTI/EXEC, WATCH abort', () => {
     const script = `
 import json, sys, redis
-r = redis.Redis(host='127.0.0.1', port=${server.port}, password='${PASSWORD}', db=4, client_name='py-test')
+r = redis.Redis(host='127.0.0.1', port=${server().port}, password='${PASSWORD}', db=4, client_name='py-test')
 out = {}
 out['ping'] = r.ping()
 p = r.pipeline(transaction=False)
@@ -141,7 +133,7 @@ tx.set('py:tx', 'v'); tx.incr('py:n'); tx.get('py:tx')
 out['tx'] = [x.decode() if isinstance(x, bytes) else x for x in tx.execute()]
 w = r.pipeline()
 w.watch('py:w')
-r2 = redis.Redis(host='127.0.0.1', port=${server.port}, password='${PASSWORD}', db=4)
+r2 = redis.Redis(host='127.0.0.1', port=${server().port}, password='${PASSWORD}', db=4)
 r2.set('py:w', 'other')
 w.multi(); w.set('py:w', 'mine')
 try:

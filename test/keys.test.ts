@@ -19,7 +19,7 @@ import { Client } from '../src/server/client.js';
 import { Config } from '../src/server/config.js';
 import type { KeyValue } from '../src/keyspace/value.js';
 import { parseScanCursor } from '../src/commands/keys.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 
 // ---- in-process harness ---------------------------------------------------------------------
 
@@ -345,17 +345,15 @@ async function resp3(port: number, ...cmds: string[][]): Promise<string> {
 }
 
 describe('keyspace commands over TCP', () => {
-  let srv: RunningServer;
+  const srv = serverForFile();
   let r: Redis;
 
   beforeAll(async () => {
-    srv = await startServer();
-    r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+    r = new Redis({ port: srv().port, maxRetriesPerRequest: 0 });
   });
 
   afterAll(async () => {
     r?.disconnect();
-    await srv?.stop();
   });
 
   beforeEach(async () => {
@@ -377,7 +375,7 @@ describe('keyspace commands over TCP', () => {
 
   it('TYPE replies a simple string', async () => {
     await r.set('s', 'v');
-    expect(await resp3(srv.port, ['TYPE', 's'], ['TYPE', 'nope'])).toBe('+string\r\n+none\r\n');
+    expect(await resp3(srv().port, ['TYPE', 's'], ['TYPE', 'nope'])).toBe('+string\r\n+none\r\n');
   });
 
   it('KEYS matches glob patterns over binary-safe names', async () => {
@@ -396,7 +394,7 @@ describe('keyspace commands over TCP', () => {
 
   it('RANDOMKEY returns a key or null (RESP3 _)', async () => {
     expect(await call('RANDOMKEY')).toBeNull();
-    expect(await resp3(srv.port, ['RANDOMKEY'])).toBe('_\r\n');
+    expect(await resp3(srv().port, ['RANDOMKEY'])).toBe('_\r\n');
     await r.mset('a', '1', 'b', '2');
     for (let i = 0; i < 20; i++) expect(['a', 'b']).toContain(await call('RANDOMKEY'));
   });
@@ -465,7 +463,7 @@ describe('keyspace commands over TCP', () => {
   });
 
   it('SWAPDB is seen by every client', async () => {
-    const other = new Redis({ port: srv.port, db: 1 });
+    const other = new Redis({ port: srv().port, db: 1 });
     try {
       await r.set('k', 'db0');
       await other.set('k', 'db1');
@@ -541,7 +539,7 @@ describe('keyspace commands over TCP', () => {
     expect(await call('OBJECT', 'REFCOUNT', 'emb')).toBe(1);
     expect(await call('OBJECT', 'IDLETIME', 'emb')).toBe(0);
     expect(await call('OBJECT', 'ENCODING', 'nope')).toBeNull();
-    expect(await resp3(srv.port, ['OBJECT', 'ENCODING', 'nope'], ['OBJECT', 'REFCOUNT', 'nope'])).toBe('_\r\n_\r\n');
+    expect(await resp3(srv().port, ['OBJECT', 'ENCODING', 'nope'], ['OBJECT', 'REFCOUNT', 'nope'])).toBe('_\r\n_\r\n');
     await expect(call('OBJECT', 'FREQ', 'emb')).rejects.toThrow('ERR An LFU maxmemory policy is not selected, access frequency not tracked.');
     expect(await call('OBJECT', 'FREQ', 'nope')).toBeNull();
     const help = (await call('OBJECT', 'HELP')) as string[];
@@ -641,7 +639,7 @@ describe('keyspace commands over TCP', () => {
       await expect(call('SCAN', '0', 'MATCH')).rejects.toThrow('ERR syntax error');
       await expect(call('SCAN', '0', 'LIMIT', '5')).rejects.toThrow('ERR syntax error');
       // The cursor is a bulk string in both protocols.
-      expect(await resp3(srv.port, ['SCAN', '0', 'MATCH', 'item*'])).toBe('*2\r\n$1\r\n0\r\n*1\r\n$6\r\nitem:1\r\n');
+      expect(await resp3(srv().port, ['SCAN', '0', 'MATCH', 'item*'])).toBe('*2\r\n$1\r\n0\r\n*1\r\n$6\r\nitem:1\r\n');
     });
   });
 

@@ -2,37 +2,29 @@
  * Framing, pipelining, backpressure and hostile input against a running server: whatever a client
  * sends, it gets an error reply or a closed connection, and every other client keeps being served.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 import { RawConnection, encodeCommand } from './helpers/raw.js';
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 async function stillServing(): Promise<void> {
-  const c = await RawConnection.connect(server.port);
+  const c = await RawConnection.connect(server().port);
   expect(await c.call('PING')).toBe('+PONG\r\n');
   c.close();
 }
 
 describe('framing', () => {
   it('accepts inline commands from nc', () => {
-    const out = execFileSync('sh', ['-c', `printf 'PING\\r\\nECHO "a b"\\r\\n' | nc -q1 127.0.0.1 ${server.port}`], { encoding: 'latin1', timeout: 10_000 });
+    const out = execFileSync('sh', ['-c', `printf 'PING\\r\\nECHO "a b"\\r\\n' | nc -q1 127.0.0.1 ${server().port}`], { encoding: 'latin1', timeout: 10_000 });
     expect(out).toBe('+PONG\r\n$3\r\na b\r\n');
   });
 
   it('answers a 10k-command pipeline in order, across partial reads', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const parts: Buffer[] = [];
     for (let i = 0; i < 10_000; i++) parts.push(encodeCommand(['ECHO', String(i)]));
     const wire = Buffer.concat(parts);
@@ -46,7 +38,7 @@ describe('framing', () => {
   });
 
   it('ignores empty and negative multibulk counts as Redis does', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     c.write('*0\r\n*-5\r\n*1\r\n$4\r\nPING\r\n');
     expect((await c.readReply()).raw).toBe('+PONG\r\n');
     c.close();
@@ -55,7 +47,7 @@ describe('framing', () => {
 
 describe('hostile input', () => {
   async function expectProtocolError(payload: string | Buffer, message: string): Promise<void> {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     c.write(payload);
     const r = await c.readReply();
     expect(r.raw).toBe(`-ERR Protocol error: ${message}\r\n`);
@@ -73,7 +65,7 @@ describe('hostile input', () => {
   });
 
   it('replies to the requests before the fault, then the error', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     c.write('*1\r\n$4\r\nPING\r\n*x\r\n');
     expect((await c.readReply()).raw).toBe('+PONG\r\n');
     expect((await c.readReply()).raw).toBe('-ERR Protocol error: invalid multibulk length\r\n');
@@ -81,7 +73,7 @@ describe('hostile input', () => {
   });
 
   it('a 600 MB argument is refused as soon as its header arrives', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     c.write('*2\r\n$4\r\nECHO\r\n$629145600\r\n');
     // Start streaming the body; the server must not wait for it.
     c.write(Buffer.alloc(1024 * 1024, 120));
@@ -92,7 +84,7 @@ describe('hostile input', () => {
   });
 
   it('a large argument within the limit is assembled and echoed', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const big = crypto.randomBytes(8 * 1024 * 1024);
     c.write(encodeCommand(['ECHO', big]));
     const r = await c.readReply(30_000);
@@ -101,7 +93,7 @@ describe('hostile input', () => {
   });
 
   it('an unterminated frame waits without blocking anyone else', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     c.write('*2\r\n$4\r\nECHO\r\n$10\r\nabc');
     await stillServing();
     c.write('defghij\r\n');
@@ -124,7 +116,7 @@ describe('hostile input', () => {
       }
       // Half the rounds start like a real request to get past the first byte.
       const payload = round % 2 === 0 ? bytes : Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n'), bytes]);
-      const s = net.connect(server.port, '127.0.0.1');
+      const s = net.connect(server().port, '127.0.0.1');
       s.on('error', () => {});
       await new Promise<void>((resolve) => s.once('connect', () => resolve()));
       s.write(payload);
@@ -137,7 +129,7 @@ describe('hostile input', () => {
 
 describe('backpressure', () => {
   it('a client that does not read its replies is paused, others are served, nothing is lost', async () => {
-    const slow = net.connect(server.port, '127.0.0.1');
+    const slow = net.connect(server().port, '127.0.0.1');
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     slow.pause();
     const payload = 'x'.repeat(16 * 1024);

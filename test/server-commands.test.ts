@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { MAIN, freePort, startServer, waitForPort, type RunningServer } from './helpers/server.js';
+import { MAIN, freePort, serverForFile, startServer, waitForPort } from './helpers/server.js';
 import { RawConnection, type RespValue } from './helpers/raw.js';
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer({ args: ['--enable-debug-command', 'local'] });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile({ args: ['--enable-debug-command', 'local'] });
 
 function infoFields(text: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -34,7 +26,7 @@ function mapOf(v: RespValue): Map<string, RespValue> {
 
 describe('INFO', () => {
   it('has the default sections and the fields clients read', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const text = (await c.value('INFO')) as string;
     for (const s of ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# CPU', '# Keyspace']) expect(text).toContain(s + '\r\n');
     expect(text).not.toContain('# Commandstats');
@@ -43,7 +35,7 @@ describe('INFO', () => {
     expect(f.get('loading')).toBe('0');
     expect(f.get('role')).toBe('master');
     expect(f.get('redis_mode')).toBe('standalone');
-    expect(f.get('tcp_port')).toBe(String(server.port));
+    expect(f.get('tcp_port')).toBe(String(server().port));
     expect(Number(f.get('connected_clients'))).toBeGreaterThanOrEqual(1);
     expect(Number(f.get('used_memory'))).toBeGreaterThan(0);
     expect(f.get('aof_last_bgrewrite_status')).toBe('ok');
@@ -56,7 +48,7 @@ describe('INFO', () => {
   });
 
   it('selects sections, all/everything, commandstats; unknown section gives an empty body', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const server1 = (await c.value('INFO', 'SERVER')) as string;
     expect(server1.startsWith('# Server\r\n')).toBe(true);
     expect(server1).not.toContain('# Clients');
@@ -73,7 +65,7 @@ describe('INFO', () => {
   });
 
   it('counts errors by code', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     await c.call('NOSUCHCOMMAND');
     const text = (await c.value('INFO', 'errorstats')) as string;
     expect(text).toMatch(/errorstat_ERR:count=\d+/);
@@ -83,8 +75,8 @@ describe('INFO', () => {
 
 describe('CONFIG', () => {
   it('GET with globs, in RESP2 and RESP3', async () => {
-    const c = await RawConnection.connect(server.port);
-    expect(await c.call('CONFIG', 'GET', 'port')).toBe(`*2\r\n$4\r\nport\r\n$${String(server.port).length}\r\n${server.port}\r\n`);
+    const c = await RawConnection.connect(server().port);
+    expect(await c.call('CONFIG', 'GET', 'port')).toBe(`*2\r\n$4\r\nport\r\n$${String(server().port).length}\r\n${server().port}\r\n`);
     const many = mapOf(await c.value('CONFIG', 'GET', 'max*', 'databases', 'save', 'appendonly', 'aof-use-rdb-preamble', 'vset-force-single-threaded-execution'));
     expect(many.get('maxmemory')).toBe('0');
     expect(many.get('maxclients')).toBe('10000');
@@ -100,7 +92,7 @@ describe('CONFIG', () => {
   });
 
   it('SET validates all pairs before applying any', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     expect(await c.call('CONFIG', 'SET', 'maxmemory', '100mb')).toBe('+OK\r\n');
     expect(await c.call('CONFIG', 'GET', 'maxmemory')).toBe('*2\r\n$9\r\nmaxmemory\r\n$9\r\n104857600\r\n');
     expect(await c.call('CONFIG', 'SET', 'maxmemory', '0', 'hz', 'lots')).toBe("-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n");
@@ -123,7 +115,7 @@ describe('CONFIG', () => {
 
 describe('COMMAND', () => {
   it('COUNT, INFO, LIST, GETKEYS', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const count = (await c.value('COMMAND', 'COUNT')) as number;
     expect(count).toBeGreaterThan(20);
     const all = (await c.value('COMMAND')) as RespValue[];
@@ -145,7 +137,7 @@ describe('COMMAND', () => {
   });
 
   it('DOCS has the shape redis-cli asserts on (bulk keys, simple-string flags)', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const raw = await c.call('COMMAND', 'DOCS', 'client');
     expect(raw.startsWith('*2\r\n$6\r\nclient\r\n*')).toBe(true);
     const docs = mapOf((await c.value('COMMAND', 'DOCS', 'hello')) as RespValue);
@@ -167,7 +159,7 @@ describe('COMMAND', () => {
 
 describe('keyspace-wide server commands', () => {
   it('DBSIZE, FLUSHDB, FLUSHALL, TIME, LASTSAVE, ROLE', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     expect(await c.call('DBSIZE')).toBe(':0\r\n');
     expect(await c.call('FLUSHDB')).toBe('+OK\r\n');
     expect(await c.call('FLUSHDB', 'ASYNC')).toBe('+OK\r\n');
@@ -184,7 +176,7 @@ describe('keyspace-wide server commands', () => {
   });
 
   it('DEBUG is refused unless enabled, and DEBUG SLEEP blocks', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     const t0 = Date.now();
     expect(await c.call('DEBUG', 'SLEEP', '0.2')).toBe('+OK\r\n');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);

@@ -13,7 +13,7 @@ import { Client } from '../src/server/client.js';
 import { Config } from '../src/server/config.js';
 import { LongDouble, StringObject } from '../src/commands/strings.js';
 import { StringValue } from '../src/keyspace/value.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 
 // ---- in-process harness (see test/keys.test.ts) ---------------------------------------------
 
@@ -231,17 +231,15 @@ async function resp3(port: number, ...cmds: string[][]): Promise<string> {
 }
 
 describe('string commands over TCP', () => {
-  let srv: RunningServer;
+  const srv = serverForFile();
   let r: Redis;
 
   beforeAll(async () => {
-    srv = await startServer();
-    r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+    r = new Redis({ port: srv().port, maxRetriesPerRequest: 0 });
   });
 
   afterAll(async () => {
     r?.disconnect();
-    await srv?.stop();
   });
 
   beforeEach(async () => {
@@ -298,7 +296,7 @@ describe('string commands over TCP', () => {
     await expect(call('SET', 'k', 'v', 'EX', '1.5')).rejects.toThrow(NOT_INT);
     await expect(call('SET', 'k')).rejects.toThrow("ERR wrong number of arguments for 'set' command");
     // NX abort is a null in both protocols.
-    expect(await resp3(srv.port, ['SET', 'k', 'v', 'NX'], ['GET', 'nope'], ['SET', 'nope', 'v', 'GET'])).toBe('_\r\n_\r\n_\r\n');
+    expect(await resp3(srv().port, ['SET', 'k', 'v', 'NX'], ['GET', 'nope'], ['SET', 'nope', 'v', 'GET'])).toBe('_\r\n_\r\n_\r\n');
   });
 
   it('SETNX, SETEX, PSETEX, GETSET, GETDEL', async () => {
@@ -345,13 +343,13 @@ describe('string commands over TCP', () => {
     for (const bad of [['NX'], ['KEEPTTL'], ['GET'], ['EX', '1', 'PX', '1'], ['PERSIST', 'EX', '1'], ['EX']]) {
       await expect(call('GETEX', 'k', ...bad), bad.join(' ')).rejects.toThrow('ERR syntax error');
     }
-    expect(await resp3(srv.port, ['GETEX', 'nope'])).toBe('_\r\n');
+    expect(await resp3(srv().port, ['GETEX', 'nope'])).toBe('_\r\n');
   });
 
   it('MGET, MSET, MSETNX', async () => {
     expect(await call('MSET', 'a', '1', 'b', '2', 'a', '3')).toBe('OK');
     expect(await call('MGET', 'a', 'b', 'c')).toEqual(['3', '2', null]);
-    expect(await resp3(srv.port, ['MGET', 'a', 'c'])).toBe('*2\r\n$1\r\n3\r\n_\r\n');
+    expect(await resp3(srv().port, ['MGET', 'a', 'c'])).toBe('*2\r\n$1\r\n3\r\n_\r\n');
     expect(await call('MSETNX', 'c', '1', 'a', '2')).toBe(0);
     expect(await r.exists('c')).toBe(0);
     expect(await call('MSETNX', 'c', '1', 'd', '2')).toBe(1);
@@ -371,7 +369,7 @@ describe('string commands over TCP', () => {
     await r.set('max', '9223372036854775807');
     await expect(r.incr('max')).rejects.toThrow('ERR increment or decrement would overflow');
     // Exact 64-bit replies (ioredis would turn them into doubles).
-    expect(await resp3(srv.port, ['DECR', 'max'], ['DECRBY', 'max', '-1'], ['DECR', 'max'])).toBe(':9223372036854775806\r\n:9223372036854775807\r\n:9223372036854775806\r\n');
+    expect(await resp3(srv().port, ['DECR', 'max'], ['DECRBY', 'max', '-1'], ['DECR', 'max'])).toBe(':9223372036854775806\r\n:9223372036854775807\r\n:9223372036854775806\r\n');
     expect(await r.get('max')).toBe('9223372036854775806');
     await r.set('min', '-9223372036854775808');
     await expect(r.decr('min')).rejects.toThrow('ERR increment or decrement would overflow');
@@ -384,7 +382,7 @@ describe('string commands over TCP', () => {
     await r.set('t', '5', 'EX', 100);
     await r.incr('t');
     expect(await r.ttl('t')).toBe(100);
-    expect(await resp3(srv.port, ['INCRBY', 'n', '1'])).toBe(':16\r\n');
+    expect(await resp3(srv().port, ['INCRBY', 'n', '1'])).toBe(':16\r\n');
   });
 
   it('INCRBYFLOAT and its errors', async () => {
@@ -398,7 +396,7 @@ describe('string commands over TCP', () => {
     await r.set('s', 'hello');
     await expect(call('INCRBYFLOAT', 's', '1')).rejects.toThrow('ERR value is not a valid float');
     // The reply is a bulk string in RESP3 too, as in Redis.
-    expect(await resp3(srv.port, ['INCRBYFLOAT', 'g', '0.5'])).toBe('$4\r\n16.5\r\n');
+    expect(await resp3(srv().port, ['INCRBYFLOAT', 'g', '0.5'])).toBe('$4\r\n16.5\r\n');
   });
 
   it('STRLEN, APPEND, GETRANGE, SETRANGE', async () => {

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { serverForFile } from './helpers/server.js';
 import { RawConnection } from './helpers/raw.js';
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 describe('MULTI / EXEC / DISCARD', () => {
   it('queues and executes in order, errors inside EXEC are elements', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     expect(await c.call('MULTI')).toBe('+OK\r\n');
     expect(await c.call('SET', 'tx:a', '1')).toBe('+QUEUED\r\n');
     expect(await c.call('INCR', 'tx:a')).toBe('+QUEUED\r\n');
@@ -26,7 +18,7 @@ describe('MULTI / EXEC / DISCARD', () => {
   });
 
   it('a command rejected while queueing makes EXEC fail with EXECABORT and applies nothing', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     await c.call('MULTI');
     expect(await c.call('SET', 'tx:b', '1')).toBe('+QUEUED\r\n');
     expect(await c.call('NOSUCH')).toBe("-ERR unknown command 'NOSUCH', with args beginning with: \r\n");
@@ -37,7 +29,7 @@ describe('MULTI / EXEC / DISCARD', () => {
   });
 
   it('nesting, EXEC/DISCARD without MULTI, DISCARD drops the queue', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     expect(await c.call('EXEC')).toBe('-ERR EXEC without MULTI\r\n');
     expect(await c.call('DISCARD')).toBe('-ERR DISCARD without MULTI\r\n');
     await c.call('MULTI');
@@ -51,7 +43,7 @@ describe('MULTI / EXEC / DISCARD', () => {
   });
 
   it('replies in RESP3 inside EXEC', async () => {
-    const c = await RawConnection.connect(server.port);
+    const c = await RawConnection.connect(server().port);
     await c.call('HELLO', '3');
     await c.call('MULTI');
     await c.call('CONFIG', 'GET', 'hz');
@@ -63,8 +55,8 @@ describe('MULTI / EXEC / DISCARD', () => {
 
 describe('WATCH', () => {
   it('aborts EXEC when a watched key changes, from another client or by expiry', async () => {
-    const a = await RawConnection.connect(server.port);
-    const b = await RawConnection.connect(server.port);
+    const a = await RawConnection.connect(server().port);
+    const b = await RawConnection.connect(server().port);
     await a.call('SET', 'w:k', '1');
     expect(await a.call('WATCH', 'w:k', 'w:other')).toBe('+OK\r\n');
     await b.call('SET', 'w:k', '2');
@@ -95,8 +87,8 @@ describe('WATCH', () => {
   });
 
   it('FLUSHALL and FLUSHDB touch watched keys; UNWATCH forgets them; WATCH inside MULTI is an error', async () => {
-    const a = await RawConnection.connect(server.port);
-    const b = await RawConnection.connect(server.port);
+    const a = await RawConnection.connect(server().port);
+    const b = await RawConnection.connect(server().port);
     await a.call('SET', 'w:f', '1');
     await a.call('WATCH', 'w:f');
     await b.call('FLUSHALL');

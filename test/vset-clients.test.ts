@@ -5,28 +5,20 @@
  * have no helper in 5.9 and go through sendCommand) under RESP2 and RESP3, ioredis with
  * `call` (RESP2 shapes), redis-cli (printed output, RESP2 and -3) and Python's redis module.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 
-let server: RunningServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForFile();
 
 describe.each([2, 3] as const)('node-redis helpers, RESP%i', (resp) => {
   const key = `nr${resp}`;
 
   it('vAdd with every option, vCard, vDim, vInfo, vRem', async () => {
-    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, RESP: resp });
+    const client = createClient({ socket: { port: server().port, host: '127.0.0.1' }, RESP: resp });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -62,7 +54,7 @@ describe.each([2, 3] as const)('node-redis helpers, RESP%i', (resp) => {
   });
 
   it('vSim, vSimWithScores, vEmb, vEmbRaw, vGetAttr, vSetAttr', async () => {
-    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, RESP: resp });
+    const client = createClient({ socket: { port: server().port, host: '127.0.0.1' }, RESP: resp });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -105,7 +97,7 @@ describe.each([2, 3] as const)('node-redis helpers, RESP%i', (resp) => {
   });
 
   it('vLinks, vLinksWithScores, vRandMember; VRANGE and VISMEMBER through sendCommand', async () => {
-    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, RESP: resp });
+    const client = createClient({ socket: { port: server().port, host: '127.0.0.1' }, RESP: resp });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -132,7 +124,7 @@ describe.each([2, 3] as const)('node-redis helpers, RESP%i', (resp) => {
   });
 
   it('VSIM WITHSCORES WITHATTRIBS in RESP3 is a map of [score, attribute]', async () => {
-    const client = createClient({ socket: { port: server.port, host: '127.0.0.1' }, RESP: resp });
+    const client = createClient({ socket: { port: server().port, host: '127.0.0.1' }, RESP: resp });
     client.on('error', () => {});
     await client.connect();
     try {
@@ -156,7 +148,7 @@ describe.each([2, 3] as const)('node-redis helpers, RESP%i', (resp) => {
 
 describe('ioredis (RESP2 shapes through call)', () => {
   it('VADD, VSIM WITHSCORES / WITHATTRIBS, VEMB, VINFO, VLINKS, errors', async () => {
-    const r = new Redis({ port: server.port, lazyConnect: true });
+    const r = new Redis({ port: server().port, lazyConnect: true });
     await r.connect();
     try {
       expect(await r.call('VADD', 'io', 'VALUES', '2', '1', '1', 'pt:A')).toBe(1);
@@ -199,7 +191,7 @@ describe('ioredis (RESP2 shapes through call)', () => {
 });
 
 describe('redis-cli', () => {
-  const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(server.port), ...args], { encoding: 'utf8', timeout: 20_000 });
+  const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(server().port), ...args], { encoding: 'utf8', timeout: 20_000 });
 
   it('prints V* replies in RESP2 and RESP3', () => {
     expect(cli('VADD', 'cli', 'VALUES', '2', '1', '1', 'pt:A')).toBe('1\n');
@@ -219,7 +211,7 @@ describe('redis-cli', () => {
     const out = cli('COMMAND', 'DOCS', 'VADD', 'VSIM', 'VRANGE');
     expect(out).toContain('vectorset');
     // What redis-cli does with the docs at start-up (hints): it must not abort.
-    const r = spawnSync('redis-cli', ['-p', String(server.port)], { input: 'VCARD cli\n', encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync('redis-cli', ['-p', String(server().port)], { input: 'VCARD cli\n', encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('2\n');
   });
@@ -232,7 +224,7 @@ describe('redis-py 4.3.4 (execute_command)', () => {
   it.skipIf(!hasRedisPy)('VADD, VSIM WITHSCORES, VEMB (int()/float() on each component), VINFO, errors', () => {
     const script = `
 import json, redis
-r = redis.Redis(host='127.0.0.1', port=${server.port})
+r = redis.Redis(host='127.0.0.1', port=${server().port})
 out = {}
 out['add'] = [r.execute_command('VADD', 'py', 'VALUES', 2, 1.0, 0.0, 'x'),
               r.execute_command('VADD', 'py', 'VALUES', 2, 1e-05, 0.5, 'y', 'SETATTR', json.dumps({'n': 1})),

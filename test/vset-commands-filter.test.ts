@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFilter, matchFilter } from '../src/filter/index.js';
 import { encodeCommand, RawConnection, RespError, type RespValue } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 import { rng } from './helpers/rng.js';
 
 const enc = new TextEncoder();
@@ -217,7 +217,7 @@ const ROWS: readonly Row[] = [
   ['not .a', 'EMPTY', false],
 ];
 
-let server: RunningServer;
+const server = serverForFile();
 let c: RawConnection;
 const KEY = 'flt';
 const QUERY = ['VALUES', 3, 0.3, 0.2, 0.1] as const;
@@ -239,8 +239,7 @@ function oracle(expr: string, doc: string): boolean {
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  c = await RawConnection.connect(server.port);
+  c = await RawConnection.connect(server().port);
   const all = [...DOCS, ...NO_ATTR];
   for (let i = 0; i < all.length; i++) {
     const name = all[i]!;
@@ -258,7 +257,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   c?.close();
-  await server?.stop();
 });
 
 describe('FILTER expressions through VSIM', () => {

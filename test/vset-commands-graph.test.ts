@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 import { rng } from './helpers/rng.js';
 
-let server: RunningServer;
+const server = serverForFile();
 let c: RawConnection;
 
 
@@ -34,13 +34,11 @@ async function fill(key: string, n: number, dim: number, seed: number, opts: str
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  c = await RawConnection.connect(server.port);
+  c = await RawConnection.connect(server().port);
 });
 
 afterAll(async () => {
   c?.close();
-  await server?.stop();
 });
 
 describe('search quality against TRUTH', () => {

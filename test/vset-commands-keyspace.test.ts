@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RawConnection, type RespValue } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile, startServer } from './helpers/server.js';
 import { VectorSet } from '../src/vset/index.js';
 
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 
-let server: RunningServer;
+const server = serverForFile();
 let c: RawConnection;
 let c3: RawConnection;
 
@@ -35,16 +35,14 @@ async function vset(key: string, n = 3): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  c = await RawConnection.connect(server.port);
-  c3 = await RawConnection.connect(server.port);
+  c = await RawConnection.connect(server().port);
+  c3 = await RawConnection.connect(server().port);
   await c3.call('HELLO', '3');
 });
 
 afterAll(async () => {
   c?.close();
   c3?.close();
-  await server?.stop();
 });
 
 describe('types', () => {
@@ -148,7 +146,7 @@ describe('generic key commands on a vector set', () => {
     await vset('ks:mv');
     expect(await r('MOVE', 'ks:mv', 5)).toBe(':1\r\n');
     expect(await r('EXISTS', 'ks:mv')).toBe(':0\r\n');
-    const other = await RawConnection.connect(server.port);
+    const other = await RawConnection.connect(server().port);
     try {
       expect(await other.call('SELECT', 5)).toBe('+OK\r\n');
       expect(await other.call('VCARD', 'ks:mv')).toBe(':3\r\n');
@@ -188,7 +186,7 @@ describe('generic key commands on a vector set', () => {
   });
 
   it('INFO keyspace and DBSIZE count vector sets', async () => {
-    const other = await RawConnection.connect(server.port);
+    const other = await RawConnection.connect(server().port);
     try {
       await other.call('SELECT', 9);
       await other.call('FLUSHDB');
@@ -209,7 +207,7 @@ describe('generic key commands on a vector set', () => {
   });
 
   it('WATCH sees every vector-set write, and no-ops do not touch', async () => {
-    const other = await RawConnection.connect(server.port);
+    const other = await RawConnection.connect(server().port);
     try {
       await vset('ks:w');
       const attempt = async (write: Arg[] | null): Promise<string> => {

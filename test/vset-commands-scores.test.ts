@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, RawConnection } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 import { rng } from './helpers/rng.js';
 
 const f = Math.fround;
@@ -79,17 +79,15 @@ function distance(a: Encoded, b: Encoded): number {
 }
 
 
-let server: RunningServer;
+const server = serverForFile();
 let c: RawConnection;
 
 beforeAll(async () => {
-  server = await startServer();
-  c = await RawConnection.connect(server.port);
+  c = await RawConnection.connect(server().port);
 });
 
 afterAll(async () => {
   c?.close();
-  await server?.stop();
 });
 
 const KINDS = [

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawConnection, type RespValue } from './helpers/raw.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { serverForFile } from './helpers/server.js';
 import { formatDouble } from '../src/server/double-format.js';
 
 // ---- RESP builders for expected bytes -----------------------------------------------------
@@ -110,7 +110,7 @@ const fp32 = (...v: number[]): Buffer => {
 
 // ---- server and connections -----------------------------------------------------------------
 
-let server: RunningServer;
+const server = serverForFile();
 let c2: RawConnection; // RESP2
 let c3: RawConnection; // RESP3
 
@@ -144,16 +144,14 @@ function strs(v: RespValue): string[] {
 }
 
 beforeAll(async () => {
-  server = await startServer();
-  c2 = await RawConnection.connect(server.port);
-  c3 = await RawConnection.connect(server.port);
+  c2 = await RawConnection.connect(server().port);
+  c3 = await RawConnection.connect(server().port);
   await c3.call('HELLO', '3');
 });
 
 afterAll(async () => {
   c2?.close();
   c3?.close();
-  await server?.stop();
 });
 
 // ---- VADD -----------------------------------------------------------------------------------
