@@ -3,12 +3,13 @@
 // Error naming the problem — never another exception, never a hang, never a set that fails
 // validate() or cannot be searched and written. Targeted damage first (each with the message it
 // must produce), then thousands of seeded random corruptions.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { ImageError, Quant, SearchResults, VectorSet } from '../src/vset/index.js';
 import { Prng } from '../src/hnsw/prng.js';
 import { H, R } from '../src/hnsw/layout.js';
 import { enterRead, exitRead } from '../src/hnsw/epoch.js';
 import { hashName } from '../src/vset/elements.js';
+import { heapChecksInJsFrom } from '../src/hnsw/image.js';
 import type { SetViews } from '../src/hnsw/layout.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
@@ -423,8 +424,14 @@ describe('random corruption: a clear refusal or a sound set, never a crash or a 
     }
   }
 
-  for (const base of bases) {
-    test(`${base.label}: ${ROUNDS} corruptions`, () => {
+  // Images this small run the heap-side checks in WebAssembly over a copy of the heap; large sets
+  // run them in JS after records0 (image.ts, recordsFast): both against the JS-only check.
+  for (const [base, path] of bases.flatMap((b) => [[b, 'heap checks in WebAssembly'], [b, 'heap checks in JS']] as const)) {
+    test(`${base.label}, ${path}: ${ROUNDS} corruptions`, () => {
+      const previous = heapChecksInJsFrom(path === 'heap checks in JS' ? 0 : 262_144);
+      onTestFinished(() => {
+        heapChecksInJsFrom(previous);
+      });
       const rng = new Prng(base.label.length * 7919 + 1);
       let accepted = 0;
       const reasons = new Map<string, number>();

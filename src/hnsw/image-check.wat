@@ -145,9 +145,10 @@
     (i32.store offset=8 (local.get $out) (local.get $gen))
     (i32.const 1))
 ;; The node records' own checks (SetCheck.records in image.ts: everything that needs only the
-;; record itself) for slots [from, to): writes lvl[s] (a live node's level, else -1) and, from
-;; `specials` on, the slots the loading thread must still look at in the heap (deleted nodes,
-;; live nodes with upper levels), in slot order; info[0] = their number, info[1] = live nodes.
+;; record itself) for slots [from, to): writes lvl[s] (a live node's level, else -1), elems[s]
+;; (the slot's element ref, for the heap half) and, from `specials` on, the slots with something
+;; in the heap (deleted nodes, live nodes with upper levels) as triples (slot, upper block, meta
+;; word), in slot order; info[0] = their number, info[1] = live nodes.
 ;; Returns 1, or 0 at the first slot that fails (the JS check then runs and names it). The layout
 ;; constants come from layout.ts as parameters, so the two cannot drift apart.
   (func (export "records0")
@@ -156,6 +157,7 @@
     (param $maxLevel i32) (param $linkCap i32)
     (param $padFrom i32) (param $padTo i32) (param $binTail i32)
     (param $vecOff i32) (param $upperOff i32) (param $fLive i32) (param $fDeleted i32) (param $fFree i32) (param $levelCap i32)
+    (param $elems i32) (param $elemOff i32)
     (result i32)
     (local $s i32) (local $rec i32) (local $meta i32) (local $flags i32) (local $level i32) (local $upper i32)
     (local $nsp i32) (local $live i32) (local $b i32) (local $end i32)
@@ -169,6 +171,7 @@
         (local.set $level (i32.and (i32.shr_u (local.get $meta) (i32.const 16)) (i32.const 31)))
         (local.set $upper (i32.load (i32.add (local.get $rec) (local.get $upperOff))))
         (i32.store8 (i32.add (local.get $lvl) (local.get $s)) (i32.const -1))
+        (i32.store (i32.add (local.get $elems) (i32.shl (local.get $s) (i32.const 2))) (i32.load (i32.add (local.get $rec) (local.get $elemOff))))
         ;; unknown meta bits
         (if (i32.and (i32.shr_u (local.get $meta) (i32.const 21)) (i32.const 7)) (then (return (i32.const 0))))
         (block $next
@@ -184,7 +187,10 @@
           (if (i32.and (i32.eqz (local.get $level)) (i32.ne (local.get $upper) (i32.const 0))) (then (return (i32.const 0))))
           (if (i32.eq (local.get $flags) (local.get $fDeleted))
             (then
-              (i32.store (i32.add (local.get $specials) (i32.shl (local.get $nsp) (i32.const 2))) (local.get $s))
+              (local.set $b (i32.add (local.get $specials) (i32.mul (local.get $nsp) (i32.const 12))))
+              (i32.store (local.get $b) (local.get $s))
+              (i32.store offset=4 (local.get $b) (local.get $upper))
+              (i32.store offset=8 (local.get $b) (local.get $meta))
               (local.set $nsp (i32.add (local.get $nsp) (i32.const 1)))
               (br $next)))
           ;; live
@@ -216,7 +222,10 @@
           (i32.store8 (i32.add (local.get $lvl) (local.get $s)) (local.get $level))
           (if (local.get $level)
             (then
-              (i32.store (i32.add (local.get $specials) (i32.shl (local.get $nsp) (i32.const 2))) (local.get $s))
+              (local.set $b (i32.add (local.get $specials) (i32.mul (local.get $nsp) (i32.const 12))))
+              (i32.store (local.get $b) (local.get $s))
+              (i32.store offset=4 (local.get $b) (local.get $upper))
+              (i32.store offset=8 (local.get $b) (local.get $meta))
               (local.set $nsp (i32.add (local.get $nsp) (i32.const 1))))))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $slots)))

@@ -43,6 +43,7 @@
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
 import { CheckHelper, type CheckJobMessage } from './check-helper.js';
+import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
 import { WASM_PAGE, type WasmMemory } from './platform.js';
 import {
@@ -90,6 +91,18 @@ let loadHelper: CheckHelper | null = null;
 const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
 const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
 const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
+/** Below this the heap-side checks run in WebAssembly over a copy of the heap (see recordsFast). */
+let checkMemoryMaxNodes = 262_144;
+
+/**
+ * For tests: the image size (nodes) from which the heap-side checks run in JS, as they do for
+ * large sets; 0 makes every image take that path. Returns the previous value.
+ */
+export function heapChecksInJsFrom(nodes: number): number {
+  const previous = checkMemoryMaxNodes;
+  checkMemoryMaxNodes = nodes;
+  return previous;
+}
 
 /**
  * Bytes a snapshot load reads between two reports to a streaming link check (streamLinkCheck):
@@ -113,6 +126,7 @@ interface ScratchLayout {
   from: number;
   /** lvl, and the records pass's lists and per-chunk counts (link-check.ts, RecordsPass). */
   lvlPtr: number;
+  elems: number;
   specials: number;
   info: number;
   chunks: number;
@@ -127,10 +141,11 @@ function scratchLayout(recordsBytes: number, hw: number, M: number): ScratchLayo
   const perThread = align(threadScratchBytes(hw, M));
   const chunks = Math.ceil(hw / CHUNK);
   const lvlPtr = from;
-  const specials = lvlPtr + align(hw);
-  const info = specials + align(hw * 4);
+  const elems = lvlPtr + align(hw);
+  const specials = elems + align(hw * 4);
+  const info = specials + align(hw * 12);
   const t0 = info + align(chunks * 8);
-  return { from, lvlPtr, specials, info, chunks, threads: [t0, t0 + perThread], end: t0 + 2 * perThread };
+  return { from, lvlPtr, elems, specials, info, chunks, threads: [t0, t0 + perThread], end: t0 + 2 * perThread };
 }
 
 /**
@@ -161,7 +176,7 @@ function clearRoom(mem: WasmMemory, sc: ScratchLayout): void {
   }
   const buf = mem.buffer;
   new Uint8Array(buf, sc.from, sc.specials - sc.from).fill(0);
-  new Int32Array(buf, sc.specials, Math.min(listed, (sc.info - sc.specials) / 4)).fill(0);
+  new Int32Array(buf, sc.specials, 3 * Math.min(listed, (sc.info - sc.specials) / 12)).fill(0);
   new Uint8Array(buf, sc.info, sc.end - sc.info).fill(0);
 }
 
@@ -172,6 +187,7 @@ const CHUNK_NOT_DONE = -2;
 function recordsPass(sc: ScratchLayout, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
   return {
     lvlPtr: sc.lvlPtr,
+    elemsPtr: sc.elems,
     specialsPtr: sc.specials,
     infoPtr: sc.info,
     maxLevel,
@@ -604,7 +620,9 @@ export class SetCheck {
     // The JS pass rewrites the scratch: no streamed pass may still be writing it.
     this.dropStream();
     this.level0 = null;
-    this.used.fill(0);
+    this.checkMemory = null;
+    this.freeCount = -1;
+    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
     this.liveHeapBytes = 0;
     this.upperBytes = 0;
     this.deleted.length = 0;
@@ -652,32 +670,54 @@ export class SetCheck {
       // Not done: checked alone, or a link fault stopped the streamed pass before this chunk.
       if (info[2 * k] === CHUNK_NOT_DONE && !recordsChunk(records0, img, rp, from, Math.min(hw, from + CHUNK))) return false;
     }
-    return this.recordsHeapHalf(new Int32Array(mem.buffer, sc.specials, hw), info, sc.chunks);
+    const counts = new Int32Array(sc.chunks);
+    let live = 0;
+    for (let k = 0; k < sc.chunks; k++) {
+      if (info[2 * k] < 0) return false;
+      counts[k] = info[2 * k];
+      live += info[2 * k + 1];
+    }
+    if (live !== this.count) return false;
+    const specials = new Int32Array(mem.buffer, sc.specials, 3 * hw);
+    // The heap half in WebAssembly over a copy of the heap (check-memory.ts), up to a size: the
+    // copy's fresh pages cost 70-400 ms at a million elements on these VMs (first-touch faults),
+    // where the JS checks are warm anyway and shared with the helper thread.
+    const cm = hw < checkMemoryMaxNodes ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
+    if (cm === null) {
+      if (!this.recordsHeapHalf(specials, counts)) return false;
+    } else {
+      const half = cm.heapHalf(F.DELETED);
+      if (half === null) return false;
+      this.used = cm.used;
+      for (const s of half.deleted) this.deleted.push(s);
+      this.upperBytes += half.upperBytes;
+      this.liveHeapBytes += half.liveBytes;
+      this.checkMemory = cm;
+    }
+    // records0 let through live, deleted and free slots only.
+    this.freeCount = hw - this.count - this.deleted.length;
+    return true;
   }
 
+  /** Free slots, when recordsFast counted them (else −1: freeSlots counts). */
+  private freeCount = -1;
+
   /**
-   * The heap half of the records check for the slots records0 listed, chunk by chunk in slot
-   * order (so `deleted` comes out as the JS pass makes it). Small on purpose: V8 compiles a small
-   * hot function in a few milliseconds, a large one in tens, while the loop runs slowly.
+   * The heap half of the records check in JS, for the slots records0 listed (triples slot, upper
+   * block, meta word per chunk, in slot order so `deleted` comes out as the JS pass makes it).
    */
-  private recordsHeapHalf(specials: Int32Array, info: Int32Array, chunks: number): boolean {
-    let live = 0;
-    for (let k = 0; k < chunks; k++) {
-      if (info[2 * k] < 0) return false;
-      live += info[2 * k + 1];
-      for (let j = 0, n = info[2 * k], from = k * CHUNK; j < n; j++) if (!this.listedSlot(specials[from + j])) return false;
+  private recordsHeapHalf(specials: Int32Array, counts: Int32Array): boolean {
+    for (let k = 0; k < counts.length; k++) {
+      for (let j = 0, n = counts[k], at = 3 * k * CHUNK; j < n; j++, at += 3) if (!this.listedSlot(specials[at], specials[at + 1], specials[at + 2])) return false;
     }
-    return live === this.count;
+    return true;
   }
 
   /** A deleted node, or a live one with upper levels: its upper block claimed, its lists terminated. */
-  private listedSlot(s: number): boolean {
-    const { i32, hi32 } = this.v;
+  private listedSlot(s: number, upper: number, meta: number): boolean {
+    const hi32 = this.v.hi32;
     const M = this.M;
-    const rec = this.recOff(s);
-    const meta = i32[rec >>> 2];
     const level = (meta >>> LEVEL_SHIFT) & LEVEL_MASK;
-    const upper = i32[(rec + R.UPPER) >>> 2];
     const deleted = meta >>> FLAGS_SHIFT === F.DELETED;
     if (level > 0 && this.claimBlock(upper, upperBlockBytes(level, M), !deleted) !== 0) return false;
     if (deleted) {
@@ -693,6 +733,17 @@ export class SetCheck {
       for (; e < M; e++) if (hi32[base + e] !== EMPTY_LINK) return false;
     }
     return true;
+  }
+
+  /**
+   * The check memory recordsFast built (the heap-side checks then run in WebAssembly: elements
+   * in vset/elements.ts, the upper-level links here); null when the JS passes run.
+   */
+  checkMemory: CheckMemory | null = null;
+
+  /** Whether level 0 was checked with the records (a streamed load; see level0). */
+  get level0Done(): boolean {
+    return this.level0 !== null;
   }
 
   /** The records check in JS, naming the first problem (see records). */
@@ -829,15 +880,19 @@ export class SetCheck {
   startLinks(): void {
     const img = this.linkImage();
     const l0 = this.level0;
+    const cm = this.checkMemory;
     if (l0 !== null) {
-      // Level 0 was checked with the records: the helper takes the upper levels with us.
+      // Level 0 was checked with the records; the upper levels run in WebAssembly here, or
+      // else the helper takes them with us.
+      if (cm !== null) return;
       const upper = l0.helper.submit(img, this.reachedFor(1), l0.salt, { cursor: new Int32Array(new SharedArrayBuffer(4)), levels: 'upper' });
       this.linkJobs = { salt: l0.salt, parts: [{ job: upper, helper: l0.helper }] };
       return;
     }
     if (loadHelper === null || this.hw < HELPER_MIN_NODES || !CheckHelper.canShare(img)) return;
     const salt = randomWords(4);
-    const job = loadHelper.submit(img, this.reachedFor(1), salt, { cursor: new Int32Array(new SharedArrayBuffer(4)) });
+    const levels = cm !== null ? 'zero' : 'all';
+    const job = loadHelper.submit(img, this.reachedFor(1), salt, { cursor: new Int32Array(new SharedArrayBuffer(4)), levels });
     this.linkJobs = { salt, parts: [{ job, helper: loadHelper }] };
   }
 
@@ -849,13 +904,17 @@ export class SetCheck {
     this.linkJobs = null;
     const l0 = this.level0;
     this.level0 = null;
-    let reached: Int32Array | null = null;
+    const cm = this.checkMemory;
+    const part = new Int32Array(3);
     if (l0 !== null) {
-      // Level 0 is done (recordsFast); the upper levels with the helper, or alone if it failed.
+      // Level 0 is done (recordsFast); the upper levels in WebAssembly, with the helper, or alone.
       out.set(l0.out);
-      const part = new Int32Array(3);
       let upperDone = false;
-      if (jobs !== null) {
+      if (cm !== null) {
+        cm.upperLinks(F.LIVE, l0.salt, part);
+        combine(out, part);
+        upperDone = true;
+      } else if (jobs !== null) {
         const { job, helper } = jobs.parts[0];
         if (HELPER_ALWAYS) helper.awaitFirstShare(job);
         const both = new Int32Array(3);
@@ -874,10 +933,13 @@ export class SetCheck {
       this.reached = l0.reached;
       return true;
     }
+    // With a check memory the JS passes take level 0 only; its upper levels come after.
+    const levels = cm !== null ? 'zero' : 'all';
+    let salt = jobs?.salt ?? randomWords(4);
+    let reached: Int32Array | null = null;
     if (jobs !== null) {
       // This thread's share of each part (the chunks the helper has not taken), then the helper's.
       const mine = this.reachedFor(0);
-      const part = new Int32Array(3);
       let delivered = true;
       out[2] = 1;
       for (const { job, helper } of jobs.parts) {
@@ -900,7 +962,12 @@ export class SetCheck {
       reached = this.reachedFor(0);
       reached.fill(0);
       if (this.scratch !== null) new Int32Array(reached.buffer, reached.byteOffset + reached.byteLength, threadScratchBytes(this.hw, this.M) / 4 - reached.length).fill(0);
-      checkLinks(img, reached, randomWords(4), out);
+      salt = randomWords(4);
+      checkLinks(img, reached, salt, out, { levels });
+    }
+    if (cm !== null) {
+      cm.upperLinks(F.LIVE, salt, part);
+      combine(out, part);
     }
     if (out[2] !== 1 || (out[0] | out[1]) !== 0) return false;
     this.reached = reached;
@@ -1029,8 +1096,11 @@ export class SetCheck {
   freeSlots(): boolean {
     const i32 = this.v.i32;
     const hw = this.hw;
-    let free = 0;
-    for (let s = 0; s < hw; s++) if (i32[this.recOff(s) >>> 2] >>> FLAGS_SHIFT === F.FREE) free++;
+    let free = this.freeCount;
+    if (free < 0) {
+      free = 0;
+      for (let s = 0; s < hw; s++) if (i32[this.recOff(s) >>> 2] >>> FLAGS_SHIFT === F.FREE) free++;
+    }
     const seen = new Uint8Array(hw);
     let walked = 0;
     for (let s = i32[H.FREE_SLOT]; s !== -1; ) {

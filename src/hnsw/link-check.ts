@@ -45,7 +45,7 @@ export interface LinkImage {
 }
 
 /** The duplicate table's size for lists of up to 2·M links: at least twice that, a power of two. */
-function dupSlots(M: number): number {
+export function dupSlots(M: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(64, 4 * M)));
 }
 
@@ -70,11 +70,13 @@ export function imageCheckWasm(memory: WasmMemory): { links0: WasmFn; records0: 
 /**
  * The node records' own checks (image-check.wat, records0; SetCheck.records in image.ts) run
  * chunk by chunk just before the chunk's level-0 links, over the scratch of SetCheck's layout:
- * lvl, the per-chunk lists of slots left for the heap checks (at specials + 4·from) and the
- * per-chunk counts (info + 8·chunk: [slots listed or −1 after a fault, live nodes]).
+ * lvl, every slot's element ref (elems), the per-chunk lists of slots left for the heap checks
+ * (triples slot, upper block, meta at specials + 12·from) and the per-chunk counts
+ * (info + 8·chunk: [slots listed or −1 after a fault, live nodes]).
  */
 export interface RecordsPass {
   lvlPtr: number;
+  elemsPtr: number;
   specialsPtr: number;
   infoPtr: number;
   maxLevel: number;
@@ -88,7 +90,7 @@ export interface RecordsPass {
 export function recordsChunk(records0: WasmFn, img: LinkImage, rp: RecordsPass, from: number, to: number): boolean {
   const info = rp.infoPtr + (from / CHUNK) * 8;
   const ok =
-    records0(from, to, img.recBase, img.stride, rp.lvlPtr, rp.specialsPtr + from * 4, info, rp.maxLevel, rp.linkCap, rp.padFrom, rp.padTo, rp.binTail, R.VEC, R.UPPER, F.LIVE, F.DELETED, F.FREE, MAX_LEVEL) === 1;
+    records0(from, to, img.recBase, img.stride, rp.lvlPtr, rp.specialsPtr + from * 12, info, rp.maxLevel, rp.linkCap, rp.padFrom, rp.padTo, rp.binTail, R.VEC, R.UPPER, F.LIVE, F.DELETED, F.FREE, MAX_LEVEL, rp.elemsPtr, R.ELEM) === 1;
   // The memory's current buffer: the scratch lies past the records view's (pre-growth) one.
   if (!ok) new Int32Array(img.wasm!.memory.buffer, info, 1)[0] = -1;
   return ok;

@@ -91,3 +91,16 @@ export function asGrowable(sab: SharedArrayBuffer): GrowableSab {
   if (!g.growable) throw new TypeError('expected a growable SharedArrayBuffer');
   return g;
 }
+
+/**
+ * A shared WebAssembly.Memory of exactly `pages` pages that never grows (a temporary work area:
+ * no address space is reserved beyond it). Null when it cannot be had.
+ */
+export function createFixedSharedWasmMemory(pages: number): WasmMemory | null {
+  if (!wasm) return null;
+  try {
+    return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return null;
+  }
+}

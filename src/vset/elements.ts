@@ -342,7 +342,9 @@ const tableJobs = new WeakMap<SetCheck, { job: TableJobMessage; helper: CheckHel
  * here: a table that is not where the header says is left to checkElements to name.
  */
 export function prepareElements(c: SetCheck): void {
-  const helper = c.helperFor(c.count);
+  // With a check memory the table's sums are quick here; the helper then takes level 0 instead,
+  // unless it checked level 0 while the file was read (then it would wait: give it the table).
+  const helper = c.checkMemory !== null && !c.level0Done ? null : c.helperFor(c.count);
   const { i32, hi32, hu8 } = c.v;
   const table = i32[H.NAME_TABLE];
   if (helper === null || table === 0 || !c.inHeap(table, 8) || !CheckHelper.canShareHeap(hi32)) return;
@@ -392,6 +394,7 @@ export function checkElements(c: SetCheck): boolean {
   const helped = posted !== undefined && posted.job.t === t && posted.job.cap === cap ? posted : null;
   const salt = helped?.job.salt ?? randomWords(4);
   const tableHere = (): TableSide | null => {
+    if (c.checkMemory !== null) return c.checkMemory.tableSums(t, cap, salt);
     const out = new Int32Array(5);
     return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
   };
@@ -415,7 +418,7 @@ export function checkElements(c: SetCheck): boolean {
   if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
   if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
   // The helper's verdict stands only when it passed; a fault is named by running it here.
-  const runsOk = probed || probeRuns(c, t, cap, emptyAt);
+  const runsOk = probed || c.checkMemory?.probeRuns(t, cap, emptyAt) === true || probeRuns(c, t, cap, emptyAt);
   loadMark('elements');
   return runsOk;
 }
@@ -440,9 +443,20 @@ interface TableCounts {
  * accident. Null on any fault, without a message (elementsByTable names it).
  */
 function elementsByNode(c: SetCheck, t: number, cap: number, salt: Uint32Array, table: () => TableSide | null): TableCounts | null {
+  const k0 = c.v.i32[H.NAME_KEY];
+  const k1 = c.v.i32[H.NAME_KEY + 1];
+  // In WebAssembly over the check memory when the records check built one (hnsw/check-memory.ts).
+  const nodeSide = c.checkMemory !== null ? c.checkMemory.nodeElements(k0, k1, salt) : nodeSideJs(c, k0, k1, salt);
+  if (nodeSide === null) return null;
+  c.liveHeapBytes += nodeSide.liveBytes;
+  const side = table();
+  if (side === null || side.live !== nodeSide.nodes || ((nodeSide.a1 - side.a1) | (nodeSide.a2 - side.a2)) !== 0) return null;
+  return { used: side.used, live: side.live, attrs: nodeSide.attrs, emptyAt: side.emptyAt };
+}
+
+/** elementsByNode's node side in JS: live nodes, attributes, salted sums (claims add their own live bytes). */
+function nodeSideJs(c: SetCheck, k0: number, k1: number, salt: Uint32Array): { nodes: number; attrs: number; a1: number; a2: number; liveBytes: number } | null {
   const { i32, hi32, hu8 } = c.v;
-  const k0 = i32[H.NAME_KEY];
-  const k1 = i32[H.NAME_KEY + 1];
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
@@ -473,9 +487,7 @@ function elementsByNode(c: SetCheck, t: number, cap: number, salt: Uint32Array, 
       attrs++;
     }
   }
-  const side = table();
-  if (side === null || side.live !== nodes || ((a1 - side.a1) | (a2 - side.a2)) !== 0) return null;
-  return { used: side.used, live: side.live, attrs, emptyAt: side.emptyAt };
+  return { nodes, attrs, a1, a2, liveBytes: 0 };
 }
 
 /** The name table's side of elementsByNode (tablePass), from this thread or the helper's. */

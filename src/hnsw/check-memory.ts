@@ -1,0 +1,167 @@
+// The check memory: a temporary WebAssembly memory in which the heap half of a loaded image's
+// check runs (heap-check.wat). The heap lives in a growable SharedArrayBuffer that WebAssembly
+// cannot address (and Node 20 has no multi-memory), so the check copies what it needs here: the
+// heap image at offset 0 (a heap offset is then an address), the claims bitmap the JS checks
+// share (SetCheck.used is a view of it), and what records0 extracted from the node records —
+// levels, element refs, the listed slots. A memcpy of the heap (6 MB at 100k elements, 60 MB at
+// a million) buys loops that run at full speed from the first node instead of cold JavaScript.
+// The memory is dropped with the check.
+
+import { WASM_BYTES } from './heap-check.wasm.generated.js';
+import { dupSlots } from './link-check.js';
+import { compileWasm, createFixedSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+
+type WasmFn = (...args: number[]) => number;
+interface HeapCheckExports {
+  heapHalf: WasmFn;
+  nodeElements: WasmFn;
+  tableSums: WasmFn;
+  upperLinks: WasmFn;
+  probeRuns: WasmFn;
+  liveBytes: () => number;
+}
+
+let heapCheckModule: object | null = null;
+
+const align = (x: number): number => Math.ceil(x / 64) * 64;
+
+/**
+ * Items per call of the long loops: V8 runs WebAssembly first as quickly compiled baseline code
+ * and swaps in optimised code only between calls (link-check.ts does the same).
+ */
+const CALL_CHUNK = 8192;
+
+/** What records0 left in the records scratch (image.ts, ScratchLayout), as views. */
+export interface RecordsExtract {
+  lvl: Int8Array;
+  elems: Int32Array;
+  /** Triples (slot, upper block, meta) of each chunk at 3·chunkStart, `counts[k]` of them. */
+  specials: Int32Array;
+  counts: Int32Array;
+  chunk: number;
+}
+
+export class CheckMemory {
+  /** The claims bitmap: one bit per 8 heap bytes. */
+  readonly used: Int32Array;
+  /** Slots listed by records0 (triples in `listed`). */
+  readonly listedCount: number;
+  private readonly fns: HeapCheckExports;
+  private readonly out: Int32Array;
+
+  private constructor(
+    private readonly mem: WasmMemory,
+    private readonly heapTop: number,
+    private readonly hw: number,
+    private readonly M: number,
+    private readonly p: { used: number; lvl: number; elems: number; listed: number; deleted: number; keys: number; gens: number; runs: number; out: number },
+    usedWords: number,
+    listedCount: number,
+  ) {
+    if (heapCheckModule === null) heapCheckModule = compileWasm(WASM_BYTES);
+    this.fns = instantiateWasm(heapCheckModule, { env: { memory: mem } }).exports as unknown as HeapCheckExports;
+    this.used = new Int32Array(mem.buffer, p.used, usedWords);
+    this.out = new Int32Array(mem.buffer, p.out, 16);
+    this.listedCount = listedCount;
+  }
+
+  /** Copies the heap image and records0's output in; null when the memory cannot be had. */
+  static build(heap: Uint8Array, heapTop: number, hw: number, M: number, rec: RecordsExtract): CheckMemory | null {
+    let listed = 0;
+    for (const n of rec.counts) listed += n;
+    const slots = dupSlots(M);
+    const usedWords = Math.ceil((heapTop >>> 3) / 32);
+    const p = { used: 0, lvl: 0, elems: 0, listed: 0, deleted: 0, keys: 0, gens: 0, runs: 0, out: 0 };
+    p.used = align(heapTop);
+    p.lvl = align(p.used + usedWords * 4);
+    p.elems = align(p.lvl + hw);
+    p.listed = align(p.elems + hw * 4);
+    p.deleted = align(p.listed + listed * 12);
+    p.keys = align(p.deleted + listed * 4);
+    p.gens = p.keys + slots * 4;
+    p.runs = align(p.gens + slots * 4);
+    p.out = p.runs + 64 * 8;
+    const mem = createFixedSharedWasmMemory(Math.max(1, Math.ceil((p.out + 64) / WASM_PAGE)));
+    if (mem === null) return null;
+    const buf = mem.buffer;
+    new Uint8Array(buf, 0, heapTop).set(heap.subarray(0, heapTop));
+    new Int8Array(buf, p.lvl, hw).set(rec.lvl);
+    new Int32Array(buf, p.elems, hw).set(rec.elems);
+    const dst = new Int32Array(buf, p.listed, listed * 3);
+    for (let k = 0, at = 0; k < rec.counts.length; k++) {
+      const n = rec.counts[k];
+      const from = 3 * k * rec.chunk;
+      dst.set(rec.specials.subarray(from, from + 3 * n), at);
+      at += 3 * n;
+    }
+    return new CheckMemory(mem, heapTop, hw, M, p, usedWords, listed);
+  }
+
+  /**
+   * The heap half of the records check (heapHalf): null on a fault, else the deleted slots, the
+   * upper bytes of live nodes and the live heap bytes claimed.
+   */
+  heapHalf(fDeleted: number): { deleted: Int32Array; upperBytes: number; liveBytes: number } | null {
+    const ok = this.fns.heapHalf(this.p.listed, this.listedCount, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.p.out) === 1;
+    if (!ok) return null;
+    const deleted = new Int32Array(this.mem.buffer, this.p.deleted, this.out[0]).slice();
+    return { deleted, upperBytes: this.out[1], liveBytes: this.claimedLive() };
+  }
+
+  /** Live heap bytes claimed in WebAssembly since the last call. */
+  private claimedLive(): number {
+    const now = this.fns.liveBytes() >>> 0;
+    const delta = now - this.liveSeen;
+    this.liveSeen = now;
+    return delta;
+  }
+  private liveSeen = 0;
+
+  /**
+   * elementsByNode's node side (nodeElements): null on a fault, else the live nodes, attributes,
+   * salted sums and the live heap bytes claimed.
+   */
+  nodeElements(k0: number, k1: number, salt: Uint32Array): { nodes: number; attrs: number; a1: number; a2: number; liveBytes: number } | null {
+    const o = this.out;
+    o.fill(0, 0, 4);
+    for (let from = 0; from < this.hw; from += CALL_CHUNK) {
+      const to = Math.min(this.hw, from + CALL_CHUNK);
+      if (this.fns.nodeElements(from, to, this.p.lvl, this.p.elems, this.p.used, this.heapTop, k0, k1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out) !== 1) return null;
+    }
+    return { nodes: o[0], attrs: o[1], a1: o[2], a2: o[3], liveBytes: this.claimedLive() };
+  }
+
+  /** tablePass over the name table at word offset t (tableSums): null when an empty entry holds a hash. */
+  tableSums(t: number, cap: number, salt: Uint32Array): { used: number; live: number; a1: number; a2: number; emptyAt: number } | null {
+    const ok = this.fns.tableSums(t * 4, cap, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out) === 1;
+    if (!ok) return null;
+    const o = this.out;
+    return { used: o[0], live: o[1], a1: o[2], a2: o[3], emptyAt: o[4] };
+  }
+
+  /**
+   * probeRuns' verdict for tables whose runs are at most 64 entries long: true when every chain
+   * is unbroken and names are unique; false at a fault or a longer run (the JS pass then decides).
+   */
+  probeRuns(t: number, cap: number, emptyAt: number): boolean {
+    return this.fns.probeRuns(t * 4, cap, emptyAt, this.p.runs) === 1;
+  }
+
+  /** The upper-level links of the listed live nodes (upperLinks) into out = [lane 1, lane 2, verdict]. */
+  upperLinks(fLive: number, salt: Uint32Array, out: Int32Array): void {
+    // Its own out words [lane 1, lane 2, generation] (8 …): the generation of the duplicate
+    // table must only grow, or entries of an earlier call would read as this list's.
+    const o = this.out;
+    o[8] = 0;
+    o[9] = 0;
+    const slots = dupSlots(this.M);
+    let ok = true;
+    for (let k = 0; k < this.listedCount && ok; k += CALL_CHUNK) {
+      const to = Math.min(this.listedCount, k + CALL_CHUNK);
+      ok = this.fns.upperLinks(k, this.p.listed, to, this.M, this.hw, fLive, this.p.keys, this.p.gens, 32 - Math.log2(slots), slots - 1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out + 32) === 1;
+    }
+    out[0] = o[8];
+    out[1] = o[9];
+    out[2] = ok ? 1 : 0;
+  }
+}
