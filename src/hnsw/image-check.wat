@@ -146,7 +146,7 @@
     (i32.const 1))
 ;; The node records' own checks (SetCheck.records in image.ts: everything that needs only the
 ;; record itself) for slots [from, to): writes lvl[s] (a live node's level, else -1), elems[s]
-;; (the slot's element ref, for the heap half) and, from `specials` on, the slots with something
+;; (the slot's element ref, for the heap half; not when elems is 0) and, from `specials` on, the slots with something
 ;; in the heap (deleted nodes, live nodes with upper levels) as triples (slot, upper block, meta
 ;; word), in slot order; info[0] = their number, info[1] = live nodes.
 ;; Returns 1, or 0 at the first slot that fails (the JS check then runs and names it). The layout
@@ -171,7 +171,7 @@
         (local.set $level (i32.and (i32.shr_u (local.get $meta) (i32.const 16)) (i32.const 31)))
         (local.set $upper (i32.load (i32.add (local.get $rec) (local.get $upperOff))))
         (i32.store8 (i32.add (local.get $lvl) (local.get $s)) (i32.const -1))
-        (i32.store (i32.add (local.get $elems) (i32.shl (local.get $s) (i32.const 2))) (i32.load (i32.add (local.get $rec) (local.get $elemOff))))
+        (if (local.get $elems) (then (i32.store (i32.add (local.get $elems) (i32.shl (local.get $s) (i32.const 2))) (i32.load (i32.add (local.get $rec) (local.get $elemOff))))))
         ;; unknown meta bits
         (if (i32.and (i32.shr_u (local.get $meta) (i32.const 21)) (i32.const 7)) (then (return (i32.const 0))))
         (block $next

@@ -165,8 +165,11 @@ function makeRoom(mem: WasmMemory, sc: ScratchLayout): boolean {
   return true;
 }
 
-/** Zeroes what a check wrote into its scratch (see makeRoom): all of it but the unused lists. */
-function clearRoom(mem: WasmMemory, sc: ScratchLayout): void {
+/**
+ * Zeroes what a check wrote into its scratch (see makeRoom): all of it but the unused lists, and
+ * the element refs only when records0 wrote them (zeroing untouched pages would commit them).
+ */
+function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean): void {
   const info = new Int32Array(mem.buffer, sc.info, sc.chunks * 2);
   let listed = 0;
   for (let k = 0; k < sc.chunks; k++) {
@@ -175,7 +178,7 @@ function clearRoom(mem: WasmMemory, sc: ScratchLayout): void {
     if (n !== CHUNK_NOT_DONE) listed = k * CHUNK + (n >= 0 ? n : CHUNK);
   }
   const buf = mem.buffer;
-  new Uint8Array(buf, sc.from, sc.specials - sc.from).fill(0);
+  new Uint8Array(buf, sc.from, (elemsWritten ? sc.specials : sc.elems) - sc.from).fill(0);
   new Int32Array(buf, sc.specials, 3 * Math.min(listed, (sc.info - sc.specials) / 12)).fill(0);
   new Uint8Array(buf, sc.info, sc.end - sc.info).fill(0);
 }
@@ -184,10 +187,11 @@ function clearRoom(mem: WasmMemory, sc: ScratchLayout): void {
 const CHUNK_NOT_DONE = -2;
 
 /** The records pass's parameters for an image with these header values (see RecordsPass). */
-function recordsPass(sc: ScratchLayout, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
+function recordsPass(sc: ScratchLayout, hw: number, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
   return {
     lvlPtr: sc.lvlPtr,
-    elemsPtr: sc.elems,
+    // Element refs only for the check memory (every slot's ref written would stay committed).
+    elemsPtr: hw < checkMemoryMaxNodes ? sc.elems : 0,
     specialsPtr: sc.specials,
     infoPtr: sc.info,
     maxLevel,
@@ -248,7 +252,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   const entry = w[H.ENTRY];
   const layout = scratchLayout(recordsBytes, hw, M);
   if (!makeRoom(mem, layout)) return null;
-  const records = recordsPass(layout, dim, quant as Quant, M, g.vecBytes, maxLevel);
+  const records = recordsPass(layout, hw, dim, quant as Quant, M, g.vecBytes, maxLevel);
   const readTo = new Int32Array(new SharedArrayBuffer(4));
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   const salt = randomWords(4);
@@ -412,7 +416,7 @@ export class SetCheck {
     this.dropStream();
     const sc = this.scratch;
     if (sc === null || this.wasmMemory === null) return;
-    clearRoom(this.wasmMemory, sc);
+    clearRoom(this.wasmMemory, sc, this.recordsPassFor(sc).elemsPtr !== 0);
     this.scratch = null;
   }
 
@@ -600,7 +604,7 @@ export class SetCheck {
   }
 
   private recordsPassFor(sc: ScratchLayout): RecordsPass {
-    return recordsPass(sc, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
+    return recordsPass(sc, this.hw, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
   }
 
   /**
