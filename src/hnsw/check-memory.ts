@@ -9,7 +9,7 @@
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
-import { compileWasm, createFixedSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+import { compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
 
 type WasmFn = (...args: number[]) => number;
 interface HeapCheckExports {
@@ -81,7 +81,9 @@ export class CheckMemory {
     p.gens = p.keys + slots * 4;
     p.runs = align(p.gens + slots * 4);
     p.out = p.runs + 64 * 8;
-    const mem = createFixedSharedWasmMemory(Math.max(1, Math.ceil((p.out + 64) / WASM_PAGE)));
+    // Exactly as large as needed, never grown: no address space is reserved beyond it.
+    const pages = Math.max(1, Math.ceil((p.out + 64) / WASM_PAGE));
+    const mem = createSharedWasmMemory(pages, pages);
     if (mem === null) return null;
     const buf = mem.buffer;
     new Uint8Array(buf, 0, heapTop).set(heap.subarray(0, heapTop));

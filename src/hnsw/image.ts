@@ -636,8 +636,10 @@ export class SetCheck {
   /**
    * records0 (image-check.wat) over every chunk — on a streamed load mostly done by the helper
    * thread while the file was read, this thread taking the chunks left and the helper's level-0
-   * verdict with them — then, here, the heap half for the slots it listed: upper blocks claimed,
-   * their lists terminated, deleted slots collected. False on any fault (nothing is named).
+   * verdict with them — then the heap half for the slots it listed: upper blocks claimed, their
+   * lists terminated, deleted slots collected; in WebAssembly over a check memory below
+   * checkMemoryMaxNodes (which the element and upper-link checks then use too), else in JS.
+   * False on any fault (nothing is named).
    */
   private recordsFast(): boolean {
     const mem = this.wasmMemory;

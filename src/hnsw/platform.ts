@@ -50,15 +50,16 @@ export function instantiateWasm(module: object, imports: Record<string, Record<s
 }
 
 /**
- * A shared WebAssembly.Memory with the full 4 GiB maximum. V8 reserves (does not commit) the
- * address range up front, so `grow` never moves or copies the data; the cost is virtual address
- * space: about 10 GiB per memory on x64 (4 GiB + guard region), i.e. roughly 13,000 live memories
- * per process. Returns null when the reservation fails, so callers can fall back.
+ * A shared WebAssembly.Memory, by default with the full 4 GiB maximum. V8 reserves (does not
+ * commit) the address range up front, so `grow` never moves or copies the data; the cost is
+ * virtual address space: about 10 GiB per memory on x64 (4 GiB + guard region), i.e. roughly
+ * 13,000 live memories per process. A work area that never grows passes its size as the maximum.
+ * Returns null when the reservation fails, so callers can fall back.
  */
-export function createSharedWasmMemory(initialPages: number): WasmMemory | null {
+export function createSharedWasmMemory(initialPages: number, maximumPages = WASM_MAX_PAGES): WasmMemory | null {
   if (!wasm) return null;
   try {
-    return new wasm.Memory({ initial: initialPages, maximum: WASM_MAX_PAGES, shared: true });
+    return new wasm.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
   } catch {
     return null;
   }
@@ -92,15 +93,3 @@ export function asGrowable(sab: SharedArrayBuffer): GrowableSab {
   return g;
 }
 
-/**
- * A shared WebAssembly.Memory of exactly `pages` pages that never grows (a temporary work area:
- * no address space is reserved beyond it). Null when it cannot be had.
- */
-export function createFixedSharedWasmMemory(pages: number): WasmMemory | null {
-  if (!wasm) return null;
-  try {
-    return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return null;
-  }
-}
