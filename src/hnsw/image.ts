@@ -91,8 +91,12 @@ let loadHelper: CheckHelper | null = null;
 const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
 const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
 const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
-/** Below this the heap-side checks run in WebAssembly over a copy of the heap (see recordsFast). */
+/**
+ * Below these sizes the heap-side checks run in WebAssembly over a copy of the heap (see
+ * recordsFast); the heap limit keeps the copy from doubling a large heap's memory during a load.
+ */
 let checkMemoryMaxNodes = 262_144;
+const CHECK_MEMORY_MAX_HEAP = 64 * 1024 * 1024;
 
 /**
  * For tests: the image size (nodes) from which the heap-side checks run in JS, as they do for
@@ -187,11 +191,11 @@ function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean): v
 const CHUNK_NOT_DONE = -2;
 
 /** The records pass's parameters for an image with these header values (see RecordsPass). */
-function recordsPass(sc: ScratchLayout, hw: number, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
+function recordsPass(sc: ScratchLayout, hw: number, heapTop: number, dim: number, quant: Quant, M: number, vecBytes: number, maxLevel: number): RecordsPass {
   return {
     lvlPtr: sc.lvlPtr,
     // Element refs only for the check memory (every slot's ref written would stay committed).
-    elemsPtr: hw < checkMemoryMaxNodes ? sc.elems : 0,
+    elemsPtr: hw < checkMemoryMaxNodes && heapTop <= CHECK_MEMORY_MAX_HEAP ? sc.elems : 0,
     specialsPtr: sc.specials,
     infoPtr: sc.info,
     maxLevel,
@@ -252,7 +256,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   const entry = w[H.ENTRY];
   const layout = scratchLayout(recordsBytes, hw, M);
   if (!makeRoom(mem, layout)) return null;
-  const records = recordsPass(layout, hw, dim, quant as Quant, M, g.vecBytes, maxLevel);
+  const records = recordsPass(layout, hw, w[H.HEAP_TOP], dim, quant as Quant, M, g.vecBytes, maxLevel);
   const readTo = new Int32Array(new SharedArrayBuffer(4));
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   const salt = randomWords(4);
@@ -604,7 +608,7 @@ export class SetCheck {
   }
 
   private recordsPassFor(sc: ScratchLayout): RecordsPass {
-    return recordsPass(sc, this.hw, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
+    return recordsPass(sc, this.hw, this.heapTop, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
   }
 
   /**
@@ -688,7 +692,7 @@ export class SetCheck {
     // The heap half in WebAssembly over a copy of the heap (check-memory.ts), up to a size: the
     // copy's fresh pages cost 70-400 ms at a million elements on these VMs (first-touch faults),
     // where the JS checks are warm anyway and shared with the helper thread.
-    const cm = hw < checkMemoryMaxNodes ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
+    const cm = hw < checkMemoryMaxNodes && this.heapTop <= CHECK_MEMORY_MAX_HEAP ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
     if (cm === null) {
       if (!this.recordsHeapHalf(specials, counts)) return false;
     } else {
