@@ -3,9 +3,10 @@
 // cannot address (and Node 20 has no multi-memory), so the check copies what it needs here: the
 // heap image at offset 0 (a heap offset is then an address), the claims bitmap the JS checks
 // share (SetCheck.used is a view of it), and what records0 extracted from the node records —
-// levels, element refs, the listed slots. A memcpy of the heap (6 MB at 100k elements, 60 MB at
-// a million) buys loops that run at full speed from the first node instead of cold JavaScript.
-// The memory is dropped with the check.
+// levels, element refs, the listed slots. A memcpy of the heap (6 MB at 100k elements) buys
+// loops that run at full speed from the first node instead of cold JavaScript; image.ts uses it
+// below 256k elements and 64 MiB of heap (beyond, the copy costs more than it saves and the JS
+// checks are warm). The memory is dropped with the check.
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
