@@ -68,6 +68,7 @@ import {
   READER_SLOTS,
   upperBlockBytes,
   metaOf,
+  type Geometry,
   type Quant,
   type SetViews,
 } from './layout.js';
@@ -242,21 +243,17 @@ export interface LinkStream {
 export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStream | null {
   if (loadHelper === null || recordsBytes < HEADER_BYTES) return null;
   const w = new Int32Array(mem.buffer, 0, HEADER_BYTES / 4);
-  const dim = w[H.DIM];
-  const quant = w[H.QUANT];
-  const M = w[H.M];
-  if (w[H.MAGIC] >>> 0 !== MAGIC || w[H.LAYOUT_VERSION] !== LAYOUT_VERSION) return null;
-  if (!(dim >= 1 && dim <= MAX_DIM && quant >= 0 && quant <= 2 && M >= MIN_M && M <= MAX_M)) return null;
-  const g = geometry(dim, quant as Quant, M);
-  const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
+  const geo = headerGeometry((i) => w[i]);
+  if (typeof geo === 'string') return null;
+  const { dim, quant, M, g, recBase } = geo;
   const hw = w[H.HIGH_WATER];
-  if (w[H.STRIDE] !== g.stride || w[H.VEC_BYTES] !== g.vecBytes || w[H.REC_BASE] !== recBase || !(hw >= STREAM_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
+  if (!(hw >= STREAM_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
   const maxLevel = w[H.MAX_LEVEL];
   if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return null;
   const entry = w[H.ENTRY];
   const layout = scratchLayout(recordsBytes, hw, M);
   if (!makeRoom(mem, layout)) return null;
-  const records = recordsPass(layout, hw, w[H.HEAP_TOP], dim, quant as Quant, M, g.vecBytes, maxLevel);
+  const records = recordsPass(layout, hw, w[H.HEAP_TOP], dim, quant, M, g.vecBytes, maxLevel);
   const readTo = new Int32Array(new SharedArrayBuffer(4));
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   const salt = randomWords(4);
@@ -296,6 +293,29 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
     job,
     helper,
   };
+}
+
+/**
+ * The layout a records header describes (magic, version, dimension, quantisation, M, record
+ * geometry and base offsets, each word against the others), or the first problem: the header
+ * check's own rules, which the streamed load's helper also needs before the check has run.
+ */
+function headerGeometry(w: (i: number) => number): { dim: number; quant: Quant; M: number; g: Geometry; recBase: number } | string {
+  if (w(H.MAGIC) >>> 0 !== MAGIC) return 'bad magic in the records header (not a vsetd vector set)';
+  if (w(H.LAYOUT_VERSION) !== LAYOUT_VERSION) return `unsupported layout version ${w(H.LAYOUT_VERSION)} (this engine reads ${LAYOUT_VERSION})`;
+  const dim = w(H.DIM);
+  const quant = w(H.QUANT);
+  const M = w(H.M);
+  if (!(dim >= 1 && dim <= MAX_DIM)) return `dimension ${dim} out of range 1..${MAX_DIM}`;
+  if (!(quant >= 0 && quant <= 2)) return `unknown quantisation ${quant}`;
+  if (!(M >= MIN_M && M <= MAX_M)) return `M ${M} out of range ${MIN_M}..${MAX_M}`;
+  const g = geometry(dim, quant as Quant, M);
+  if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {
+    return `record stride ${w(H.STRIDE)} / vector bytes ${w(H.VEC_BYTES)} do not match dimension ${dim}, M ${M}`;
+  }
+  const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
+  if (w(H.SCRATCH_BASE) !== HEADER_BYTES || w(H.REC_BASE) !== recBase) return 'record base offsets do not match the layout';
+  return { dim, quant: quant as Quant, M, g, recBase };
 }
 
 /** The thrown form of a refusal: a plain Error with the first problem found as its message. */
@@ -545,28 +565,15 @@ export class SetCheck {
   /** Header words against each other and against the buffer lengths. */
   header(recordsBytes: number, heapBytes: number): boolean {
     const w = (i: number): number => this.word(i);
-    if (w(H.MAGIC) >>> 0 !== MAGIC) return !this.fail('bad magic in the records header (not a vsetd vector set)');
-    if (w(H.LAYOUT_VERSION) !== LAYOUT_VERSION) {
-      return !this.fail(`unsupported layout version ${w(H.LAYOUT_VERSION)} (this engine reads ${LAYOUT_VERSION})`);
-    }
-    const dim = w(H.DIM);
-    const quant = w(H.QUANT);
-    const M = w(H.M);
-    if (!(dim >= 1 && dim <= MAX_DIM)) return !this.fail(`dimension ${dim} out of range 1..${MAX_DIM}`);
-    if (!(quant >= 0 && quant <= 2)) return !this.fail(`unknown quantisation ${quant}`);
-    if (!(M >= MIN_M && M <= MAX_M)) return !this.fail(`M ${M} out of range ${MIN_M}..${MAX_M}`);
-    const g = geometry(dim, quant as Quant, M);
-    if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {
-      return !this.fail(`record stride ${w(H.STRIDE)} / vector bytes ${w(H.VEC_BYTES)} do not match dimension ${dim}, M ${M}`);
-    }
+    const geo = headerGeometry(w);
+    if (typeof geo === 'string') return !this.fail(geo);
+    const { dim, M, g, recBase } = geo;
     this.dim = dim;
-    this.quant = quant as Quant;
+    this.quant = geo.quant;
     this.M = M;
     this.stride = g.stride;
     this.vecBytes = g.vecBytes;
     this.linkOff = g.linkOff;
-    const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
-    if (w(H.SCRATCH_BASE) !== HEADER_BYTES || w(H.REC_BASE) !== recBase) return !this.fail('record base offsets do not match the layout');
     this.recBase = recBase;
     const hw = w(H.HIGH_WATER);
     const slots = Math.floor((recordsBytes - recBase) / g.stride);
@@ -642,7 +649,8 @@ export class SetCheck {
    * thread while the file was read, this thread taking the chunks left and the helper's level-0
    * verdict with them — then the heap half for the slots it listed: upper blocks claimed, their
    * lists terminated, deleted slots collected; in WebAssembly over a check memory below
-   * checkMemoryMaxNodes (which the element and upper-link checks then use too), else in JS.
+   * checkMemoryMaxNodes and CHECK_MEMORY_MAX_HEAP (the element and upper-link checks then use
+   * it too), else in JS.
    * False on any fault (nothing is named).
    */
   private recordsFast(): boolean {
@@ -689,10 +697,11 @@ export class SetCheck {
     }
     if (live !== this.count) return false;
     const specials = new Int32Array(mem.buffer, sc.specials, 3 * hw);
-    // The heap half in WebAssembly over a copy of the heap (check-memory.ts), up to a size: the
-    // copy's fresh pages cost 70-400 ms at a million elements on these VMs (first-touch faults),
-    // where the JS checks are warm anyway and shared with the helper thread.
-    const cm = hw < checkMemoryMaxNodes && this.heapTop <= CHECK_MEMORY_MAX_HEAP ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
+    // The heap half in WebAssembly over a copy of the heap (check-memory.ts) when recordsPass
+    // chose it (it then had records0 extract the element refs), i.e. up to a size: the copy's
+    // fresh pages cost 70-400 ms at a million elements on these VMs (first-touch faults), where
+    // the JS checks are warm anyway and shared with the helper thread.
+    const cm = rp.elemsPtr !== 0 ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
     if (cm === null) {
       if (!this.recordsHeapHalf(specials, counts)) return false;
     } else {
