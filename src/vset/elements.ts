@@ -476,8 +476,8 @@ function nodeSideJs(c: SetCheck, k0: number, k1: number, salt: Uint32Array): { n
     if (c.claimBlock(ref, elementBytes(len), true) !== 0) return null;
     if (hi32[(ref + E_NODE) >>> 2] !== s) return null;
     const hash = hashName(k0, k1, hu8, ref + E_NAME, len);
-    a1 = (a1 + fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
-    a2 = (a2 + fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
+    a1 = (a1 + pairLane1(ref, hash, s0, s1)) | 0;
+    a2 = (a2 + pairLane2(ref, hash, s2, s3)) | 0;
     const attr = hi32[(ref + E_ATTR) >>> 2];
     if (attr !== 0) {
       if (!c.inHeap(attr, 4)) return null;
@@ -488,6 +488,18 @@ function nodeSideJs(c: SetCheck, k0: number, k1: number, salt: Uint32Array): { n
     }
   }
   return { nodes, attrs, a1, a2, liveBytes: 0 };
+}
+
+/**
+ * The two lanes of an (element, hash) pair in the salted sums elementsByNode compares: the node
+ * side and the table side must hash alike (heap-check.wat repeats them for the check memory).
+ */
+function pairLane1(ref: number, hash: number, s0: number, s1: number): number {
+  return fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1));
+}
+
+function pairLane2(ref: number, hash: number, s2: number, s3: number): number {
+  return fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3));
 }
 
 /** The name table's side of elementsByNode (tablePass), from this thread or the helper's. */
@@ -527,8 +539,8 @@ export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32
     used++;
     if (ref === TOMB) continue;
     live++;
-    a1 = (a1 + fmix32(Math.imul(ref ^ s0, 0xcc9e2d51) + (hash ^ s1))) | 0;
-    a2 = (a2 + fmix32(Math.imul(hash ^ s2, 0x85ebca6b) + (ref ^ s3))) | 0;
+    a1 = (a1 + pairLane1(ref, hash, s0, s1)) | 0;
+    a2 = (a2 + pairLane2(ref, hash, s2, s3)) | 0;
   }
   out[0] = used;
   out[1] = live;
