@@ -309,10 +309,13 @@ export class BinaryReader {
   /** CRC of everything before segFrom. */
   private before = 0;
 
-  /** Folds the bytes consumed since the last fold into the segment CRC. */
+  /** The input offset of buf[0]: 0 here, the window's start in a FileReader. */
+  protected winStart = 0;
+
+  /** Folds the bytes consumed since the last fold (still in `buf`) into the segment CRC. */
   protected foldCrc(): void {
     if (this.pos <= this.crcPos) return;
-    this.segCrc = crc32(this.buf.subarray(this.crcPos, this.pos), this.segCrc);
+    this.segCrc = crc32(this.buf.subarray(this.crcPos - this.winStart, this.pos - this.winStart), this.segCrc);
     this.crcPos = this.pos;
   }
 
@@ -343,7 +346,6 @@ export class BinaryReader {
  * Positions are file offsets.
  */
 export class FileReader extends BinaryReader {
-  private winStart = 0;
   private winLen = 0;
 
   constructor(
@@ -368,11 +370,6 @@ export class FileReader extends BinaryReader {
     fs.closeSync(this.fd);
   }
 
-  /** Limits reads to [pos, end) (a record's payload), or lifts the limit with the file size. */
-  setEnd(end: number): void {
-    this.end = end;
-  }
-
   private readAt(target: Uint8Array, offset: number): void {
     let done = 0;
     while (done < target.length) {
@@ -380,14 +377,6 @@ export class FileReader extends BinaryReader {
       if (n === 0) throw new CorruptDataError('file shrank while being read', offset + done);
       done += n;
     }
-  }
-
-  /** Folds the consumed bytes (still in the window) into the segment CRC. */
-  protected override foldCrc(): void {
-    if (this.pos <= this.crcPos) return;
-    const from = this.crcPos - this.winStart;
-    this.segCrc = crc32(this.buf.subarray(from, this.pos - this.winStart), this.segCrc);
-    this.crcPos = this.pos;
   }
 
   protected override take(n: number, what: string): number {
