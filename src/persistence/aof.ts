@@ -18,14 +18,9 @@ import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
 import { CorruptDataError, fsyncDir } from './binary.js';
+import { AofLoadError, aofDir, manifestPath, parseManifest, type ManifestEntry } from './aof-manifest.js';
 
-export interface ManifestEntry {
-  file: string;
-  seq: number;
-  type: 'b' | 'i';
-}
-
-export class AofLoadError extends Error {}
+export { AofLoadError, parseManifest, type ManifestEntry };
 
 /** Encodes one command as a RESP array of bulk strings. */
 export function encodeCommand(argv: readonly Uint8Array[]): Buffer {
@@ -43,36 +38,9 @@ export function encodeCommand(argv: readonly Uint8Array[]): Buffer {
   return out;
 }
 
-export function parseManifest(text: string): ManifestEntry[] {
-  const out: ManifestEntry[] = [];
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (t === '' || t.startsWith('#')) continue;
-    const words = t.split(/\s+/);
-    const entry: Partial<ManifestEntry> = {};
-    for (let i = 0; i + 1 < words.length; i += 2) {
-      const k = words[i];
-      const v = words[i + 1]!;
-      if (k === 'file') entry.file = v;
-      else if (k === 'seq') entry.seq = Number(v);
-      else if (k === 'type') {
-        if (v !== 'b' && v !== 'i') throw new AofLoadError(`Invalid AOF manifest line: '${t}' (unknown file type ${v})`);
-        entry.type = v;
-      }
-    }
-    if (!entry.file || entry.file.includes('/') || !Number.isInteger(entry.seq) || !entry.type) {
-      throw new AofLoadError(`Invalid AOF manifest line: '${t}'`);
-    }
-    out.push(entry as ManifestEntry);
-  }
-  if (out.filter((e) => e.type === 'b').length > 1) throw new AofLoadError('Invalid AOF manifest: more than one base file');
-  return out;
-}
-
 function renderManifest(entries: ManifestEntry[]): string {
   return entries.map((e) => `file ${e.file} seq ${e.seq} type ${e.type}\n`).join('');
 }
-
 
 export class AppendOnlyFile {
   private fd: number | null = null;
@@ -104,7 +72,7 @@ export class AppendOnlyFile {
   }
 
   get dir(): string {
-    return this.server.dataPath(this.server.config.get('appenddirname'));
+    return aofDir(this.server.config);
   }
 
   private get baseName(): string {
@@ -112,7 +80,7 @@ export class AppendOnlyFile {
   }
 
   private get manifestPath(): string {
-    return path.join(this.dir, `${this.baseName}.manifest`);
+    return manifestPath(this.server.config);
   }
 
   manifestExists(): boolean {

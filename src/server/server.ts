@@ -22,8 +22,7 @@ import { allCommands } from '../commands/index.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { SearchPool } from './search-pool.js';
 
-export const VERSION = '8.2.0';
-export const VSETD_VERSION = '0.1.0';
+export { VERSION, VSETD_VERSION } from './version.js';
 
 export interface CommandStats {
   calls: number;
