@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32Combine, FileReader } from '../src/persistence/binary.js';
 import { rng } from './helpers/rng.js';
+import { collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/hnsw/piece-crc.js';
 
 function randomBytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -75,13 +76,38 @@ describe('FileReader', () => {
     return { bytes: w.toBuffer(), fields, cuts };
   }
 
-  function readAll(rd: BinaryReader, fields: Array<[string, number | Uint8Array]>, cuts: number[], start: number): number[] {
+  /**
+   * Reads the fields back with their checksums at each cut. `unchecked`: the large fields are read
+   * with rawIntoUnchecked in pieces, their CRCs folded in later (as a streamed load's helper thread
+   * does) — before the next cut, or before the next unchecked read once other fields were read.
+   */
+  function readAll(rd: BinaryReader, fields: Array<[string, number | Uint8Array]>, cuts: number[], start: number, unchecked = false): number[] {
     const crcs: number[] = [];
+    let pieces: Uint8Array[] = [];
+    let readOn = false;
+    const fold = (): void => {
+      for (const p of pieces) rd.foldPieceCrc(zlib.crc32(p), p.length);
+      pieces = [];
+      readOn = false;
+    };
     for (const [kind, v] of fields) {
       if (cuts.includes(rd.pos - start)) {
+        fold();
         crcs.push(rd.segmentCrc(), rd.crcAll());
         rd.mark();
       }
+      if (kind === 'into' && unchecked) {
+        if (readOn) fold();
+        const into = new Uint8Array((v as Uint8Array).length);
+        for (let at = 0, k = 1; at < into.length; at += k, k *= 3) {
+          const piece = into.subarray(at, Math.min(into.length, at + k));
+          rd.rawIntoUnchecked(piece);
+          pieces.push(piece);
+        }
+        expect(Buffer.from(into).equals(v as Uint8Array)).toBe(true);
+        continue;
+      }
+      if (pieces.length > 0) readOn = true;
       if (kind === 'u8') expect(rd.u8()).toBe(v);
       else if (kind === 'u32') expect(rd.u32()).toBe(v);
       else if (kind === 'u64') expect(rd.u64()).toBe(v);
@@ -92,6 +118,7 @@ describe('FileReader', () => {
         expect(Buffer.from(into).equals(v as Uint8Array)).toBe(true);
       }
     }
+    fold();
     crcs.push(rd.segmentCrc(), rd.crcAll());
     return crcs;
   }
@@ -104,18 +131,46 @@ describe('FileReader', () => {
       fs.writeFileSync(file, bytes);
       const expected = readAll(new BinaryReader(bytes), fields, cuts, 0);
       expect(expected[expected.length - 1]).toBe(zlib.crc32(bytes));
+      expect(readAll(new BinaryReader(bytes), fields, cuts, 0, true), `seed ${seed}, unchecked`).toEqual(expected);
       for (const window of [8, 13, 100, 4096, 1 << 20]) {
-        const fd = fs.openSync(file, 'r');
-        try {
-          const fr = new FileReader(fd, bytes.length, window);
-          expect(readAll(fr, fields, cuts, 0), `seed ${seed}, window ${window}`).toEqual(expected);
-          expect(fr.remaining).toBe(0);
-        } finally {
-          fs.closeSync(fd);
+        for (const unchecked of [false, true]) {
+          const fd = fs.openSync(file, 'r');
+          try {
+            const fr = new FileReader(fd, bytes.length, window);
+            expect(readAll(fr, fields, cuts, 0, unchecked), `seed ${seed}, window ${window}, unchecked ${unchecked}`).toEqual(expected);
+            expect(fr.remaining).toBe(0);
+          } finally {
+            fs.closeSync(fd);
+          }
         }
       }
     }
     fs.rmSync(dir, { recursive: true });
+  });
+
+  test('bytes read unchecked: no checksum until their CRCs are folded in, in order and in full', () => {
+    const bytes = Buffer.from(Array.from({ length: 64 }, (_, i) => i * 7));
+    {
+      const rd = new BinaryReader(bytes);
+      rd.u32();
+      const a = new Uint8Array(10);
+      const b = new Uint8Array(6);
+      rd.rawIntoUnchecked(a);
+      rd.rawIntoUnchecked(b);
+      rd.u32();
+      expect(() => rd.segmentCrc()).toThrow(/not folded/);
+      expect(() => rd.rawIntoUnchecked(new Uint8Array(2))).toThrow(/must follow each other/);
+      expect(() => rd.foldPieceCrc(zlib.crc32(a), 17)).toThrow(/not read unchecked/);
+      rd.foldPieceCrc(zlib.crc32(a), a.length);
+      expect(() => rd.segmentCrc()).toThrow(/not folded/);
+      rd.foldPieceCrc(zlib.crc32(b), b.length);
+      expect(rd.segmentCrc()).toBe(zlib.crc32(bytes.subarray(0, 24)));
+      // A CRC folded for the wrong bytes gives a wrong checksum (the load then refuses the file).
+      const rd2 = new BinaryReader(bytes);
+      rd2.rawIntoUnchecked(new Uint8Array(8));
+      rd2.foldPieceCrc(zlib.crc32(bytes.subarray(1, 9)), 8);
+      expect(rd2.segmentCrc()).not.toBe(zlib.crc32(bytes.subarray(0, 8)));
+    }
   });
 
   test('refuses to read past the end or the limit, naming the offset', () => {
@@ -134,5 +189,35 @@ describe('FileReader', () => {
       fr.close();
     }
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('piece checksums (a streamed load: the helper thread checksums pieces as they are read)', () => {
+  test('every piece once, by either thread, in order; a piece the helper took and never finished is redone', () => {
+    const r = rng(5);
+    const image = new Uint8Array(new SharedArrayBuffer(10_000));
+    image.set(randomBytes(r, image.length));
+    const p = pieceCrcs(image, 3000);
+    expect(p.state.length).toBe(4);
+    const expected = [0, 1, 2, 3].map((k) => [zlib.crc32(image.subarray(k * 3000, Math.min(10_000, (k + 1) * 3000))), Math.min(3000, 10_000 - k * 3000)]);
+    // Nothing is taken before it is read.
+    takeReadPieces(p);
+    expect(Array.from(p.state)).toEqual([0, 0, 0, 0]);
+    piecesRead(p, 2);
+    takeReadPieces(p);
+    expect(Array.from(p.state)).toEqual([3, 3, 0, 0]);
+    // Reporting the same pieces again keeps their state (they are not checksummed twice).
+    piecesRead(p, 3);
+    expect(Array.from(p.state)).toEqual([3, 3, 1, 0]);
+    piecesRead(p, 4);
+    // Piece 3 as taken by a helper that stopped before finishing it.
+    p.state[3] = 2;
+    expect(collectPieces(p, () => true)).toEqual(expected);
+    // A wrong CRC a thread left behind would show: the collected values are the pieces' own.
+    const q = pieceCrcs(image, 3000);
+    piecesRead(q, 4);
+    takeReadPieces(q);
+    q.crcs[1] ^= 1;
+    expect(collectPieces(q, () => true)[1]).not.toEqual(expected[1]);
   });
 });

@@ -182,7 +182,9 @@ describe('kill -9 under appendfsync always', () => {
 // ---- damaged graphs ------------------------------------------------------------------------
 
 /** Header word indexes of the engine's records image (src/hnsw/layout.ts). */
-const H = { DIM: 2, STRIDE: 5, VEC_BYTES: 6, COUNT: 8, ENTRY: 9, HIGH_WATER: 11, REC_BASE: 29 };
+const H = { DIM: 2, STRIDE: 5, VEC_BYTES: 6, COUNT: 8, ENTRY: 9, HIGH_WATER: 11, NAME_TABLE: 20, REC_BASE: 29 };
+/** Record offsets (layout.ts R): the meta word, the upper block's heap offset. */
+const R_UPPER = 16;
 const LINKS_OFFSET = 20; // R.VEC: level-0 links follow the vector
 
 function readVarint(b: Buffer, pos: number): [number, number] {
@@ -427,6 +429,67 @@ describe('damaged vector-set payloads are refused', () => {
     const crc = startupOutput(damaged, helperEnv);
     expect(crc.status).toBe(1);
     expect(crc.out).toMatch(/snapshot checksum mismatch: key 'crc' \(db 0\) is damaged/);
+    // Faults the helper's later jobs find (over the check memory after a streamed level 0): the
+    // reachability walk, the upper-level links, the name table's sums. Each refusal must be the
+    // one a single thread gives (a job that passed a damaged image would let it load).
+    const M = base.records.readInt32LE(4 * 4);
+    const levelOf = (slot: number): number => (base.records.readUInt32LE(recBase + slot * stride) >>> 16) & 31;
+    const entry = base.records.readInt32LE(H.ENTRY * 4);
+    const faults: Array<[string, Buffer, Buffer, RegExp]> = [];
+    {
+      // A level-0 node cut off: its links and their reverses removed (removeLink's way).
+      const cut = Buffer.from(base.records);
+      let t = 1;
+      while (t === entry || levelOf(t) !== 0) t++;
+      const meta = (slot: number): number => cut.readUInt32LE(recBase + slot * stride);
+      const count = (slot: number): number => meta(slot) & 0xffff;
+      const at = (slot: number, i: number): number => recBase + slot * stride + LINKS_OFFSET + vecBytes + 4 * i;
+      for (let i = 0; i < count(t); i++) {
+        const u = cut.readInt32LE(at(t, i));
+        const n = count(u);
+        for (let j = 0; j < n; j++) {
+          if (cut.readInt32LE(at(u, j)) !== t) continue;
+          cut.writeInt32LE(cut.readInt32LE(at(u, n - 1)), at(u, j));
+          cut.writeUInt32LE((meta(u) & ~0xffff) | (n - 1), recBase + u * stride);
+          break;
+        }
+      }
+      cut.writeUInt32LE(meta(t) & ~0xffff, recBase + t * stride);
+      faults.push(['cut', cut, base.heap, /unreachable from the entry point on level 0/]);
+    }
+    {
+      // An upper-level link sent elsewhere: one-way.
+      const heap = Buffer.from(base.heap);
+      let x = 0;
+      while (levelOf(x) === 0) x++;
+      const upper = base.records.readInt32LE(recBase + x * stride + R_UPPER);
+      const listed = new Set<number>();
+      for (let i = 0; i < M; i++) listed.add(heap.readInt32LE(upper + 4 * i));
+      let z = 0;
+      while (z < hw && (z === x || listed.has(z) || levelOf(z) === 0)) z++;
+      expect(z).toBeLessThan(hw);
+      heap.writeInt32LE(z, upper);
+      faults.push(['upper', base.records, heap, /level 1: link to \d+ is not reciprocated|not reciprocated/]);
+    }
+    {
+      // A stored name hash changed in the name table.
+      const heap = Buffer.from(base.heap);
+      const t = base.records.readInt32LE(H.NAME_TABLE * 4);
+      let e = 1;
+      while (heap.readInt32LE(t + 8 * e) === 0) e++;
+      heap.writeInt32LE(heap.readInt32LE(t + 8 * e + 4) ^ 0x100, t + 8 * e + 4);
+      faults.push(['hashed', base.records, heap, /hash|name table/]);
+    }
+    for (const [name, records, heap, message] of faults) {
+      const faultDir = snapshotFile(records, heap, name);
+      const viaJobs = startupOutput(faultDir, helperEnv);
+      const single = startupOutput(faultDir);
+      expect(single.status, name).toBe(1);
+      expect(single.out, name).toMatch(message);
+      expect(viaJobs.status, name).toBe(1);
+      const why = (out: string): string => /Fatal error loading the dataset: (.*)/.exec(out)?.[1] ?? out;
+      expect(why(viaJobs.out), name).toBe(why(single.out));
+    }
     // The same start-up without the variable: checked on one thread, no helper started.
     const plain = await startServer({ dir, args: ['--enable-debug-command', 'yes'] });
     await plain.stop('SIGKILL');

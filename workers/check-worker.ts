@@ -1,35 +1,55 @@
 /**
- * The load helper thread (src/hnsw/check-helper.ts): takes its share of a link check over
- * shared memory and reports through the job's status word, which the loading thread waits on.
+ * The load helper thread (src/hnsw/check-helper.ts): runs the jobs a load posts (its share of a
+ * link check, the name table's sums, upper links over a check memory, the reachability walk) over
+ * shared memory and reports through each job's status words, which the loading thread waits on.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
-import { checkLinks } from '../src/hnsw/link-check.js';
-import { tableJob } from '../src/vset/elements.js';
+import { CheckMemory } from '../src/hnsw/check-memory.js';
+import { checkLinks, finishReachability } from '../src/hnsw/link-check.js';
+import { memoryTableJob, tableJob } from '../src/vset/elements.js';
 
 parentPort!.on('message', (job: HelperJob) => {
   const s = job.status;
   // The loading thread may have finished every chunk (and cancelled the job) already.
   if (Atomics.compareExchange(s, 0, JOB_POSTED, JOB_RUNNING) !== JOB_POSTED) return;
-  if (job.kind === 'table') {
-    try {
-      tableJob(job.hi32, job.hu8, job.t, job.cap, job.salt, s);
-    } catch {
-      s[1] = -1; // not a verdict: the loading thread runs its part itself
-    }
-    Atomics.store(s, 0, JOB_DONE);
-    Atomics.notify(s, 0);
-    return;
-  }
-  const out = new Int32Array(3);
   try {
-    checkLinks(job.img, job.reached, job.salt, out, job.pass);
+    run(job);
   } catch {
-    out[2] = -1; // not a verdict: the loading thread checks again itself
+    // Not a verdict: the loading thread runs that part itself.
+    if (job.kind === 'table') s[1] = -1;
+    else if (job.kind === 'reach') s[2] = -1;
+    else s[3] = -1;
   }
-  s[1] = out[0];
-  s[2] = out[1];
-  s[3] = out[2];
   Atomics.store(s, 0, JOB_DONE);
   Atomics.notify(s, 0);
 });
+
+function run(job: HelperJob): void {
+  const s = job.status;
+  switch (job.kind) {
+    case 'table':
+      if (job.memory !== undefined) memoryTableJob(CheckMemory.attach(job.memory), job.t, job.cap, job.salt, s);
+      else tableJob(job.hi32, job.hu8, job.t, job.cap, job.salt, s);
+      return;
+    case 'upper': {
+      const out = new Int32Array(3);
+      CheckMemory.attach(job.memory).upperLinks(job.fLive, job.salt, out);
+      s.set(out, 1);
+      return;
+    }
+    case 'reach':
+      s[1] = finishReachability(job.img, job.reached);
+      s[2] = 1;
+      return;
+    case 'links': {
+      const out = new Int32Array(3);
+      checkLinks(job.img, job.reached, job.salt, out, job.pass);
+      s.set(out, 1);
+      return;
+    }
+  }
+}
+
+// Ready: a load may now hand this thread its streamed checks (see CheckHelper.ready).
+Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

@@ -12,6 +12,27 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LinkImage, LinkPass } from './link-check.js';
+import type { CheckMemoryShare } from './check-memory.js';
+
+/**
+ * The image sizes from which the helper pays: starting a thread (and compiling the checks there)
+ * costs tens of milliseconds of CPU. From HELPER_MIN_NODES it takes the name table's half of the
+ * element check and shares the link check after the records (measured on 2 cores at 100k nodes:
+ * 168–191 ms against 185–218 ms alone); from STREAM_MIN_NODES it also checks records and level-0
+ * links while the file is read, and from HELPER_MIN_NODES too when it is ready by then (booted
+ * ahead, see `boot`): a helper still booting at 100k nodes started too late for that to pay; at 1M
+ * it takes the load from 1.0–1.2 s to 0.76–0.9 s. VSETD_LOAD_HELPER=always (for tests) sends
+ * images of any size to the helper and lets it take the first share, so that small test images
+ * exercise its paths.
+ */
+export const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
+export const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
+export const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
+
+/** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
+export function helperWorthStarting(fileBytes: number): boolean {
+  return fileBytes >= HELPER_MIN_NODES * 64;
+}
 
 /** A job for the helper: a link check over shared memory, results in `status`. */
 export interface CheckJobMessage {
@@ -39,6 +60,8 @@ export interface TableJobMessage {
   kind: 'table';
   hi32: Int32Array;
   hu8: Uint8Array;
+  /** When set, the sums and runs run in WebAssembly over this check memory (its heap copy) instead. */
+  memory?: CheckMemoryShare;
   /** The table's word offset and capacity. */
   t: number;
   cap: number;
@@ -46,7 +69,30 @@ export interface TableJobMessage {
   status: Int32Array;
 }
 
-export type HelperJob = CheckJobMessage | TableJobMessage;
+/**
+ * The upper-level links over a check memory (CheckMemory.upperLinks) while the loading thread
+ * checks the elements. Results in `status`: [state, lane 1, lane 2, verdict] as CheckJobMessage.
+ */
+export interface UpperJobMessage {
+  kind: 'upper';
+  memory: CheckMemoryShare;
+  salt: Uint32Array;
+  fLive: number;
+  status: Int32Array;
+}
+
+/**
+ * The level-0 reachability walk (link-check.ts, finishReachability) once level 0 passed, over a
+ * copy of the reached marks. Results in `status`: [state, unreachable live nodes, verdict].
+ */
+export interface ReachJobMessage {
+  kind: 'reach';
+  img: LinkImage;
+  reached: Int32Array;
+  status: Int32Array;
+}
+
+export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage;
 
 export const JOB_POSTED = 0;
 export const JOB_RUNNING = 1;
@@ -61,24 +107,59 @@ export class CheckHelper {
   delivered = 0;
   streamed = 0;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    /** The helper sets word 0 to 1 once it takes jobs (its modules loaded). */
+    private readonly readyWord: Int32Array,
+  ) {
     // An error in the helper shows as a job that never finishes; the loader then checks alone.
     worker.on('error', () => {});
     worker.unref();
   }
 
+  /** A helper booted ahead of the load that will use it (see `boot`). */
+  private static booted: CheckHelper | null = null;
+
   /**
-   * Starts a helper thread (it boots while the caller reads the file); null when its compiled
-   * file is not there (the engine run from TypeScript sources, as in unit tests).
+   * Boots a helper for a load still to come, which `start` then hands out: at start-up main.ts
+   * calls it before the server's modules load, so the thread is up (~40 ms for a bare thread,
+   * 80–110 ms with the checks' modules on this project's 2-core VMs) when the load begins.
+   */
+  static boot(): void {
+    CheckHelper.booted ??= CheckHelper.spawn();
+  }
+
+  /** Closes a booted helper that no load took. */
+  static dropBooted(): void {
+    CheckHelper.booted?.close();
+    CheckHelper.booted = null;
+  }
+
+  /**
+   * A helper thread for a load: the booted one, else a new one (it boots while the caller reads
+   * the file); null when its compiled file is not there (the engine run from TypeScript sources,
+   * as in unit tests).
    */
   static start(): CheckHelper | null {
+    const booted = CheckHelper.booted;
+    CheckHelper.booted = null;
+    return booted ?? CheckHelper.spawn();
+  }
+
+  private static spawn(): CheckHelper | null {
     const url = new URL('../../workers/check-worker.js', import.meta.url);
     if (!fs.existsSync(fileURLToPath(url))) return null;
     try {
-      return new CheckHelper(new Worker(url));
+      const ready = new Int32Array(new SharedArrayBuffer(4));
+      return new CheckHelper(new Worker(url, { workerData: { ready } }), ready);
     } catch {
       return null;
     }
+  }
+
+  /** Whether the thread has booted and takes jobs now. */
+  get ready(): boolean {
+    return Atomics.load(this.readyWord, 0) === 1;
   }
 
   /** Whether the heap is shared memory the helper can read. */
@@ -104,8 +185,24 @@ export class CheckHelper {
   }
 
   /** Posts the name table's half of an element check; collect it with `await`. */
-  submitTable(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array): TableJobMessage {
-    const job: TableJobMessage = { kind: 'table', hi32, hu8, t, cap, salt, status: new Int32Array(new SharedArrayBuffer(32)) };
+  submitTable(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array, memory?: CheckMemoryShare): TableJobMessage {
+    const job: TableJobMessage = { kind: 'table', hi32, hu8, memory, t, cap, salt, status: new Int32Array(new SharedArrayBuffer(32)) };
+    this.worker.postMessage(job);
+    return job;
+  }
+
+  /** Posts the upper-level links over a check memory; collect it with `await`. */
+  submitUpper(memory: CheckMemoryShare, salt: Uint32Array, fLive: number): UpperJobMessage {
+    const job: UpperJobMessage = { kind: 'upper', memory, salt, fLive, status: new Int32Array(new SharedArrayBuffer(16)) };
+    this.worker.postMessage(job);
+    return job;
+  }
+
+  /** Posts the reachability walk over a copy of `reached`; collect it with `await`. */
+  submitReach(img: LinkImage, reached: Int32Array): ReachJobMessage {
+    const copy = new Int32Array(new SharedArrayBuffer(reached.byteLength));
+    copy.set(reached);
+    const job: ReachJobMessage = { kind: 'reach', img, reached: copy, status: new Int32Array(new SharedArrayBuffer(12)) };
     this.worker.postMessage(job);
     return job;
   }
@@ -133,6 +230,16 @@ export class CheckHelper {
     while (Atomics.load(job.pass.cursor, 0) === 0 && Atomics.load(job.status, 0) !== JOB_DONE && Date.now() < deadline) {
       Atomics.wait(job.status, 0, Atomics.load(job.status, 0), 1);
     }
+  }
+
+  /**
+   * Waits (a few seconds at most) until the helper has picked up `job`: for tests
+   * (VSETD_LOAD_HELPER=always), which must see the helper's verdicts rather than the loading
+   * thread's own when it got there first.
+   */
+  awaitPickup(job: HelperJob): void {
+    const deadline = Date.now() + 5_000;
+    while (Atomics.load(job.status, 0) === JOB_POSTED && Date.now() < deadline) Atomics.wait(job.status, 0, JOB_POSTED, 1);
   }
 
   /**

@@ -42,28 +42,76 @@ export interface RecordsExtract {
   chunk: number;
 }
 
+/** The check memory's layout: byte offsets of its parts (see build). */
+interface CheckMemoryLayout {
+  used: number;
+  lvl: number;
+  elems: number;
+  listed: number;
+  deleted: number;
+  keys: number;
+  gens: number;
+  runs: number;
+  /** Two out areas of OUT_BYTES: the loading thread's, then the helper's. */
+  out: number;
+}
+
+const OUT_BYTES = 64;
+
+/**
+ * What the load's helper thread needs to run the table and upper-link checks over a check
+ * memory (check-helper.ts, `share`/`attach`): the memory is shared, the rest is numbers.
+ */
+export interface CheckMemoryShare {
+  mem: WasmMemory;
+  heapTop: number;
+  hw: number;
+  M: number;
+  p: CheckMemoryLayout;
+  usedWords: number;
+  listedCount: number;
+}
+
 export class CheckMemory {
   /** The claims bitmap: one bit per 8 heap bytes. */
   readonly used: Int32Array;
   /** Slots listed by records0 (triples in `listed`). */
   readonly listedCount: number;
   private readonly fns: HeapCheckExports;
+  /** This thread's out area (words), and its byte offset. */
   private readonly out: Int32Array;
+  private readonly outPtr: number;
 
   private constructor(
     private readonly mem: WasmMemory,
     private readonly heapTop: number,
     private readonly hw: number,
     private readonly M: number,
-    private readonly p: { used: number; lvl: number; elems: number; listed: number; deleted: number; keys: number; gens: number; runs: number; out: number },
-    usedWords: number,
+    private readonly p: CheckMemoryLayout,
+    private readonly usedWords: number,
     listedCount: number,
+    helper = false,
   ) {
     if (heapCheckModule === null) heapCheckModule = compileWasm(WASM_BYTES);
     this.fns = instantiateWasm(heapCheckModule, { env: { memory: mem } }).exports as unknown as HeapCheckExports;
     this.used = new Int32Array(mem.buffer, p.used, usedWords);
-    this.out = new Int32Array(mem.buffer, p.out, 16);
+    this.outPtr = p.out + (helper ? OUT_BYTES : 0);
+    this.out = new Int32Array(mem.buffer, this.outPtr, OUT_BYTES / 4);
     this.listedCount = listedCount;
+  }
+
+  /** For the load's helper thread: this memory, to `attach` there. */
+  share(): CheckMemoryShare {
+    return { mem: this.mem, heapTop: this.heapTop, hw: this.hw, M: this.M, p: this.p, usedWords: this.usedWords, listedCount: this.listedCount };
+  }
+
+  /**
+   * On the helper thread: the same memory with an instance and out area of its own. Only the
+   * read-only checks (tableSums, probeRuns, upperLinks) may run there, while the loading thread
+   * runs nodeElements, which claims.
+   */
+  static attach(s: CheckMemoryShare): CheckMemory {
+    return new CheckMemory(s.mem, s.heapTop, s.hw, s.M, s.p, s.usedWords, s.listedCount, true);
   }
 
   /** Copies the heap image and records0's output in; null when the memory cannot be had. */
@@ -72,7 +120,7 @@ export class CheckMemory {
     for (const n of rec.counts) listed += n;
     const slots = dupSlots(M);
     const usedWords = Math.ceil((heapTop >>> 3) / 32);
-    const p = { used: 0, lvl: 0, elems: 0, listed: 0, deleted: 0, keys: 0, gens: 0, runs: 0, out: 0 };
+    const p: CheckMemoryLayout = { used: 0, lvl: 0, elems: 0, listed: 0, deleted: 0, keys: 0, gens: 0, runs: 0, out: 0 };
     p.used = align(heapTop);
     p.lvl = align(p.used + usedWords * 4);
     p.elems = align(p.lvl + hw);
@@ -83,7 +131,7 @@ export class CheckMemory {
     p.runs = align(p.gens + slots * 4);
     p.out = p.runs + 64 * 8;
     // Exactly as large as needed, never grown: no address space is reserved beyond it.
-    const pages = Math.max(1, Math.ceil((p.out + 64) / WASM_PAGE));
+    const pages = Math.max(1, Math.ceil((p.out + 2 * OUT_BYTES) / WASM_PAGE));
     const mem = createSharedWasmMemory(pages, pages);
     if (mem === null) return null;
     const buf = mem.buffer;
@@ -105,7 +153,7 @@ export class CheckMemory {
    * upper bytes of live nodes and the live heap bytes claimed.
    */
   heapHalf(fDeleted: number): { deleted: Int32Array; upperBytes: number; liveBytes: number } | null {
-    const ok = this.fns.heapHalf(this.p.listed, this.listedCount, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.p.out) === 1;
+    const ok = this.fns.heapHalf(this.p.listed, this.listedCount, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.outPtr) === 1;
     if (!ok) return null;
     const deleted = new Int32Array(this.mem.buffer, this.p.deleted, this.out[0]).slice();
     return { deleted, upperBytes: this.out[1], liveBytes: this.claimedLive() };
@@ -129,14 +177,14 @@ export class CheckMemory {
     o.fill(0, 0, 4);
     for (let from = 0; from < this.hw; from += CALL_CHUNK) {
       const to = Math.min(this.hw, from + CALL_CHUNK);
-      if (this.fns.nodeElements(from, to, this.p.lvl, this.p.elems, this.p.used, this.heapTop, k0, k1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out) !== 1) return null;
+      if (this.fns.nodeElements(from, to, this.p.lvl, this.p.elems, this.p.used, this.heapTop, k0, k1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr) !== 1) return null;
     }
     return { nodes: o[0], attrs: o[1], a1: o[2], a2: o[3], liveBytes: this.claimedLive() };
   }
 
   /** tablePass over the name table at word offset t (tableSums): null when an empty entry holds a hash. */
   tableSums(t: number, cap: number, salt: Uint32Array): { used: number; live: number; a1: number; a2: number; emptyAt: number } | null {
-    const ok = this.fns.tableSums(t * 4, cap, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out) === 1;
+    const ok = this.fns.tableSums(t * 4, cap, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr) === 1;
     if (!ok) return null;
     const o = this.out;
     return { used: o[0], live: o[1], a1: o[2], a2: o[3], emptyAt: o[4] };
@@ -161,7 +209,7 @@ export class CheckMemory {
     let ok = true;
     for (let k = 0; k < this.listedCount && ok; k += CALL_CHUNK) {
       const to = Math.min(this.listedCount, k + CALL_CHUNK);
-      ok = this.fns.upperLinks(k, this.p.listed, to, this.M, this.hw, fLive, this.p.keys, this.p.gens, 32 - Math.log2(slots), slots - 1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.p.out + 32) === 1;
+      ok = this.fns.upperLinks(k, this.p.listed, to, this.M, this.hw, fLive, this.p.keys, this.p.gens, 32 - Math.log2(slots), slots - 1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr + 32) === 1;
     }
     out[0] = o[8];
     out[1] = o[9];

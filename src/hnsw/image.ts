@@ -42,10 +42,11 @@
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
-import { CheckHelper, type CheckJobMessage } from './check-helper.js';
+import { CheckHelper, HELPER_ALWAYS, HELPER_MIN_NODES, STREAM_MIN_NODES, type CheckJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
 import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
 import { WASM_PAGE, type WasmMemory } from './platform.js';
+import { collectPieces, piecesRead, pieceCrcs } from './piece-crc.js';
 import {
   COUNT_MASK,
   EMPTY_LINK,
@@ -78,20 +79,8 @@ import { loadMark } from '../persistence/load-trace.js';
 const HEAP_LIMIT = 2 ** 31 - 8;
 const MAX_PROBLEMS = 50;
 
-/**
- * The helper thread of the load in progress (see check-helper.ts), and the image sizes from which
- * it pays: starting a thread (and compiling the checks there) costs tens of milliseconds of CPU.
- * From HELPER_MIN_NODES it takes the name table's half of the element check and shares the link
- * check after the records (measured on 2 cores at 100k nodes: 168–191 ms against 185–218 ms
- * alone); from STREAM_MIN_NODES it also checks records and level-0 links while the file is read
- * (at 100k it booted too late for that to pay; at 1M it takes the load from 1.0–1.2 s to
- * 0.76–0.9 s). VSETD_LOAD_HELPER=always (for tests) sends images of any size to the helper and
- * lets it take the first share, so that small test images exercise its paths.
- */
+/** The helper thread of the load in progress (see check-helper.ts for when it pays). */
 let loadHelper: CheckHelper | null = null;
-const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
-const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
-const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
 /**
  * Below these sizes the heap-side checks run in WebAssembly over a copy of the heap (see
  * recordsFast); the heap limit keeps the copy from doubling a large heap's memory during a load.
@@ -115,11 +104,6 @@ export function heapChecksInJsFrom(nodes: number): number {
  * nothing; small pieces for tests (as above).
  */
 export const STREAM_PIECE_BYTES = HELPER_ALWAYS ? 4096 : 4 * 1024 * 1024;
-
-/** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
-export function helperWorthStarting(fileBytes: number): boolean {
-  return fileBytes >= HELPER_MIN_NODES * 64;
-}
 
 /** Lets image checks use `helper` until called again with null (the loader's scope). */
 export function useCheckHelper(helper: CheckHelper | null): void {
@@ -220,6 +204,12 @@ const samePass = (a: RecordsPass, b: RecordsPass): boolean => (Object.keys(a) as
 export interface LinkStream {
   /** The loader read the first `bytes` bytes of the records image. */
   progress(bytes: number): void;
+  /**
+   * The CRC-32 and length of each piece after the first, in order: the loader reads those with
+   * rawIntoUnchecked, the helper checksums them between its chunks, and once the loader has read
+   * on (the heap) it collects them here, taking any the helper has not.
+   */
+  checksums(): Array<[crc: number, bytes: number]>;
   /** The read failed (or the check no longer wants the job): the helper stops at its next chunk. */
   abort(): void;
   readonly recordsBytes: number;
@@ -247,7 +237,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   if (typeof geo === 'string') return null;
   const { dim, quant, M, g, recBase } = geo;
   const hw = w[H.HIGH_WATER];
-  if (!(hw >= STREAM_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
+  if (!((hw >= STREAM_MIN_NODES || (hw >= HELPER_MIN_NODES && loadHelper.ready)) && recordsBytes === recBase + hw * g.stride)) return null;
   const maxLevel = w[H.MAX_LEVEL];
   if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return null;
   const entry = w[H.ENTRY];
@@ -272,10 +262,12 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   };
   const reached = new Int32Array(buffer, layout.threads[1], Math.ceil(hw / 32));
   const helper = loadHelper;
-  const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records });
+  const crcs = pieceCrcs(new Uint8Array(buffer, STREAM_PIECE_BYTES, Math.max(0, recordsBytes - STREAM_PIECE_BYTES)), STREAM_PIECE_BYTES);
+  const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records, crcs });
   return {
     progress(bytes: number): void {
       if (Atomics.load(readTo, 0) < 0) return;
+      piecesRead(crcs, Math.ceil((bytes - STREAM_PIECE_BYTES) / STREAM_PIECE_BYTES));
       Atomics.store(readTo, 0, Math.max(0, Math.min(hw, Math.floor((bytes - recBase) / g.stride))));
       Atomics.notify(readTo, 0);
     },
@@ -283,6 +275,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
       Atomics.store(readTo, 0, -1);
       Atomics.notify(readTo, 0);
     },
+    checksums: () => collectPieces(crcs, () => helper.settled(job)),
     recordsBytes,
     hw,
     M,
@@ -677,6 +670,9 @@ export class SetCheck {
         const helperReached = st.job.reached;
         for (let i = 0; i < mine.length; i++) mine[i] |= helperReached[i];
         this.level0 = { out, reached: mine, salt: st.salt, helper: st.helper };
+        // The reachability walk on the helper while this thread goes on (it needs level 0 only,
+        // in bounds when it passed); reachability collects it.
+        if (out[2] === 1 && CheckHelper.canShare(img)) this.reachJob = { job: st.helper.submitReach(img, mine), helper: st.helper };
       } else {
         // The helper gave up (its chunks may be half done): all records again here, level 0 later.
         new Int32Array(mem.buffer, sc.info, sc.chunks * 2).fill(CHUNK_NOT_DONE);
@@ -705,6 +701,10 @@ export class SetCheck {
     if (cm === null) {
       if (!this.recordsHeapHalf(specials, counts)) return false;
     } else {
+      // The helper takes the upper levels over the copy now (they only read it; a fault this
+      // thread finds meanwhile discards them), while this thread runs the heap half and elements.
+      const l0 = this.level0;
+      if (l0 !== null) this.upperJob = l0.helper.submitUpper(cm.share(), l0.salt, F.LIVE);
       const half = cm.heapHalf(F.DELETED);
       if (half === null) return false;
       this.used = cm.used;
@@ -901,8 +901,8 @@ export class SetCheck {
     const l0 = this.level0;
     const cm = this.checkMemory;
     if (l0 !== null) {
-      // Level 0 was checked with the records; the upper levels run in WebAssembly here, or
-      // else the helper takes them with us.
+      // Level 0 was checked with the records. Over a check memory the helper has the upper
+      // levels already (recordsFast); else it shares them with us.
       if (cm !== null) return;
       const upper = l0.helper.submit(img, this.reachedFor(1), l0.salt, { cursor: new Int32Array(new SharedArrayBuffer(4)), levels: 'upper' });
       this.linkJobs = { salt: l0.salt, parts: [{ job: upper, helper: l0.helper }] };
@@ -914,6 +914,10 @@ export class SetCheck {
     const job = loadHelper.submit(img, this.reachedFor(1), salt, { cursor: new Int32Array(new SharedArrayBuffer(4)), levels });
     this.linkJobs = { salt, parts: [{ job, helper: loadHelper }] };
   }
+
+  /** The helper's jobs over a check memory after a streamed level 0 (startLinks), until collected. */
+  private upperJob: UpperJobMessage | null = null;
+  private reachJob: { job: ReachJobMessage; helper: CheckHelper } | null = null;
 
   /** The fast pass (link-check.ts); true when every link holds. */
   private linksFast(): boolean {
@@ -929,7 +933,15 @@ export class SetCheck {
       // Level 0 is done (recordsFast); the upper levels in WebAssembly, with the helper, or alone.
       out.set(l0.out);
       let upperDone = false;
-      if (cm !== null) {
+      const upperJob = this.upperJob;
+      this.upperJob = null;
+      if (upperJob !== null && HELPER_ALWAYS) l0.helper.awaitPickup(upperJob);
+      if (upperJob !== null && l0.helper.await(upperJob) && upperJob.status[3] >= 0) {
+        part.set(upperJob.status.subarray(1, 4));
+        combine(out, part);
+        upperDone = true;
+      } else if (cm !== null && (upperJob === null || l0.helper.settled(upperJob))) {
+        // (Not while a job the helper began and never finished may use the memory's scratch.)
         cm.upperLinks(F.LIVE, l0.salt, part);
         combine(out, part);
         upperDone = true;
@@ -1173,6 +1185,14 @@ export class SetCheck {
     const entry = this.entry;
     if (entry < 0 || lvl[entry] < 0) return !this.fail(`entry point ${entry} is not a live node`);
     if (lvl[entry] !== this.maxLevel) return !this.fail(`max level ${this.maxLevel} but the entry point has level ${lvl[entry]}`);
+    const walk = this.reachJob;
+    this.reachJob = null;
+    if (walk !== null && HELPER_ALWAYS) walk.helper.awaitPickup(walk.job);
+    if (walk !== null && walk.helper.await(walk.job) && walk.job.status[2] === 1) {
+      const unreachable = walk.job.status[1];
+      if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);
+      return true;
+    }
     if (this.reached !== null) {
       const unreachable = finishReachability(this.linkImage(), this.reached);
       if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);

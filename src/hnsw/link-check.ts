@@ -23,6 +23,7 @@
 import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from './layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
 import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
+import { takeReadPieces, type PieceCrcs } from './piece-crc.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
 export interface LinkImage {
@@ -156,6 +157,8 @@ export interface LinkPass {
   readTo?: Int32Array;
   /** Check each chunk's records first (filling `lvl`, which level 0 then uses); see RecordsPass. */
   records?: RecordsPass;
+  /** With readTo: the read pieces' checksums to take between chunks (see piece-crc.ts). */
+  crcs?: PieceCrcs;
 }
 
 /** How long a streaming pass waits for more records before giving up (the loader died). */
@@ -222,6 +225,7 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
       out[2] = -1;
       return;
     }
+    if (pass.crcs !== undefined) takeReadPieces(pass.crcs);
     if (rp !== undefined && !recordsChunk(wasm!.records0, img, rp, from, to)) return fault();
     if (wasm !== null) {
       if (wasm.links0(hw, img.recBase, img.stride, img.linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, shift, mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();

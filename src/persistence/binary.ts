@@ -312,11 +312,60 @@ export class BinaryReader {
   /** The input offset of buf[0]: 0 here, the window's start in a FileReader. */
   protected winStart = 0;
 
+  /**
+   * Bytes read by rawIntoUnchecked: `bytes` of them, the CRC of the first `folded` (foldPieceCrc),
+   * and the CRC of the `afterBytes` read (checked) since; null when there are none.
+   */
+  private unchecked: { bytes: number; folded: number; crc: number; after: number; afterBytes: number } | null = null;
+
   /** Folds the bytes consumed since the last fold (still in `buf`) into the segment CRC. */
   protected foldCrc(): void {
     if (this.pos <= this.crcPos) return;
-    this.segCrc = crc32(this.buf.subarray(this.crcPos - this.winStart, this.pos - this.winStart), this.segCrc);
+    this.addCrc(this.buf.subarray(this.crcPos - this.winStart, this.pos - this.winStart));
     this.crcPos = this.pos;
+  }
+
+  /** Adds checked bytes to the checksums (after any unchecked ones still to be folded). */
+  protected addCrc(bytes: Uint8Array): void {
+    const u = this.unchecked;
+    if (u === null) {
+      this.segCrc = crc32(bytes, this.segCrc);
+    } else {
+      u.after = crc32(bytes, u.after);
+      u.afterBytes += bytes.length;
+    }
+  }
+
+  /**
+   * rawInto without checksumming the bytes: the caller takes their CRC-32 itself (on another
+   * thread, say: hnsw/piece-crc.ts) and folds it in with foldPieceCrc, in order, before the
+   * segment's checksum is asked for. Reading on meanwhile is fine; unchecked reads must follow
+   * each other.
+   */
+  rawIntoUnchecked(target: Uint8Array, what = 'bytes'): void {
+    this.foldCrc();
+    const u = (this.unchecked ??= { bytes: 0, folded: 0, crc: 0, after: 0, afterBytes: 0 });
+    if (u.afterBytes > 0) throw new Error('unchecked reads must follow each other');
+    this.readUnchecked(target, what);
+    this.crcPos = this.pos;
+    u.bytes += target.length;
+  }
+
+  /** rawInto without a checksum (see rawIntoUnchecked). */
+  protected readUnchecked(target: Uint8Array, what: string): void {
+    const i = this.take(target.length, what);
+    target.set(this.buf.subarray(i, i + target.length));
+  }
+
+  /** Folds the CRC-32 of the next `bytes` unchecked bytes into the checksums. */
+  foldPieceCrc(crc: number, bytes: number): void {
+    const u = this.unchecked;
+    if (u === null || u.folded + bytes > u.bytes) throw new Error('folding a checksum of bytes not read unchecked');
+    u.crc = crc32Combine(u.crc, crc, bytes);
+    u.folded += bytes;
+    if (u.folded < u.bytes) return;
+    this.unchecked = null;
+    this.segCrc = crc32Combine(crc32Combine(this.segCrc, u.crc, u.bytes), u.after, u.afterBytes);
   }
 
   /** Starts a new segment at the current position. */
@@ -328,6 +377,7 @@ export class BinaryReader {
 
   /** CRC-32 of the bytes from the last mark to the current position. */
   segmentCrc(): number {
+    if (this.unchecked !== null) throw new Error('the checksums of bytes read unchecked were not folded in');
     this.foldCrc();
     return this.segCrc >>> 0;
   }
@@ -401,6 +451,14 @@ export class FileReader extends BinaryReader {
   }
 
   override rawInto(target: Uint8Array, what = 'bytes'): void {
+    this.readInto(target, what, true);
+  }
+
+  protected override readUnchecked(target: Uint8Array, what: string): void {
+    this.readInto(target, what, false);
+  }
+
+  private readInto(target: Uint8Array, what: string, checksum: boolean): void {
     const n = target.length;
     this.need(n, what);
     this.foldCrc();
@@ -409,14 +467,12 @@ export class FileReader extends BinaryReader {
     const inWindow = Math.max(0, Math.min(n, this.winStart + this.winLen - this.pos));
     if (inWindow > 0) target.set(this.buf.subarray(this.pos - this.winStart, this.pos - this.winStart + inWindow));
     const SLICE = 1024 * 1024;
-    let crc = this.segCrc;
-    if (inWindow > 0) crc = crc32(target.subarray(0, inWindow), crc);
+    if (inWindow > 0 && checksum) this.addCrc(target.subarray(0, inWindow));
     for (let off = inWindow; off < n; off += SLICE) {
       const part = target.subarray(off, Math.min(n, off + SLICE));
       this.readAt(part, this.pos + off);
-      crc = crc32(part, crc);
+      if (checksum) this.addCrc(part);
     }
-    this.segCrc = crc;
     this.pos += n;
     this.crcPos = this.pos;
   }

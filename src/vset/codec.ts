@@ -44,6 +44,8 @@ function read(r: BinaryReader): () => VectorSetValue {
   r.need(heapLen, 'vector set heap');
   const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
   r.rawInto(heap.heap, 'vector set heap');
+  // The records' pieces the helper checksummed meanwhile (see readRecords).
+  if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
   loadMark('read heap');
   return () => {
     let set: VectorSet;
@@ -60,7 +62,8 @@ function read(r: BinaryReader): () => VectorSetValue {
 
 /**
  * Reads the records image, in pieces when the load's helper thread can check level-0 links
- * while the rest is read (it starts once the header is in); the stream, if one started.
+ * while the rest is read (it starts once the header is in); the stream, if one started. The
+ * pieces after the first are then left for the helper to checksum too (LinkStream.checksums).
  */
 function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }): LinkStream | null {
   const bytes = rec.records.byteLength;
@@ -72,7 +75,9 @@ function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }
   try {
     for (let done = 0; done < bytes; ) {
       const n = Math.min(STREAM_PIECE_BYTES, bytes - done);
-      r.rawInto(rec.records.subarray(done, done + n), 'vector set records');
+      // Once the helper follows the read, it checksums the pieces (the caller folds them in).
+      if (stream !== null) r.rawIntoUnchecked(rec.records.subarray(done, done + n), 'vector set records');
+      else r.rawInto(rec.records.subarray(done, done + n), 'vector set records');
       done += n;
       if (done === n) stream = streamLinkCheck(rec.mem, bytes);
       stream?.progress(done);

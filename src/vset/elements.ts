@@ -22,7 +22,8 @@
 
 import { heapAlloc } from '../hnsw/heap.js';
 import { showName, type SetCheck } from '../hnsw/image.js';
-import { CheckHelper, type TableJobMessage } from '../hnsw/check-helper.js';
+import type { CheckMemory } from '../hnsw/check-memory.js';
+import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../hnsw/check-helper.js';
 import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
 import { fmix32 } from '../hnsw/link-check.js';
 import type { GraphWriter } from '../hnsw/writer.js';
@@ -342,16 +343,18 @@ const tableJobs = new WeakMap<SetCheck, { job: TableJobMessage; helper: CheckHel
  * here: a table that is not where the header says is left to checkElements to name.
  */
 export function prepareElements(c: SetCheck): void {
-  // With a check memory the table's sums are quick here; the helper then takes level 0 instead,
-  // unless it checked level 0 while the file was read (then it would wait: give it the table).
-  const helper = c.checkMemory !== null && !c.level0Done ? null : c.helperFor(c.count);
+  // With a check memory the helper runs the table in WebAssembly over it (its JS pass would run
+  // cold: 20-40 ms at 100k against 4-9 ms), but only when it checked level 0 while the file was
+  // read; else it takes level 0 with this thread, and the table's sums run here.
+  const cm = c.checkMemory;
+  const helper = cm !== null && !c.level0Done ? null : c.helperFor(c.count);
   const { i32, hi32, hu8 } = c.v;
   const table = i32[H.NAME_TABLE];
   if (helper === null || table === 0 || !c.inHeap(table, 8) || !CheckHelper.canShareHeap(hi32)) return;
   const t = table >>> 2;
   const cap = hi32[t];
   if (!(cap >= MIN_CAP && cap <= 2 ** 27 && (cap & (cap - 1)) === 0) || !c.inHeap(table, cap * 8)) return;
-  tableJobs.set(c, { job: helper.submitTable(hi32, hu8, t, cap, randomWords(4)), helper });
+  tableJobs.set(c, { job: helper.submitTable(hi32, hu8, t, cap, randomWords(4), cm?.share()), helper });
 }
 
 /**
@@ -399,8 +402,14 @@ export function checkElements(c: SetCheck): boolean {
     return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
   };
   let probed = false;
+  let memoryRuns = c.checkMemory !== null;
   let counts = elementsByNode(c, t, cap, salt, () => {
-    if (helped === null || !helped.helper.await(helped.job) || helped.job.status[1] < 0) return tableHere();
+    if (helped !== null && HELPER_ALWAYS) helped.helper.awaitPickup(helped.job);
+    if (helped === null || !helped.helper.await(helped.job) || helped.job.status[1] < 0) {
+      // A job the helper began and never finished may still use the check memory's run buffer.
+      if (helped !== null && !helped.helper.settled(helped.job)) memoryRuns = false;
+      return tableHere();
+    }
     const st = helped.job.status;
     if (st[1] !== 1) return null;
     probed = st[7] === 1;
@@ -418,7 +427,7 @@ export function checkElements(c: SetCheck): boolean {
   if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
   if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
   // The helper's verdict stands only when it passed; a fault is named by running it here.
-  const runsOk = probed || c.checkMemory?.probeRuns(t, cap, emptyAt) === true || probeRuns(c, t, cap, emptyAt);
+  const runsOk = probed || (memoryRuns && c.checkMemory?.probeRuns(t, cap, emptyAt) === true) || probeRuns(c, t, cap, emptyAt);
   loadMark('elements');
   return runsOk;
 }
@@ -556,23 +565,40 @@ export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32
  * read for names are only trusted once the loading thread's node pass has passed.
  */
 export function tableJob(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array, status: Int32Array): void {
-  const out = new Int32Array(5);
+  tableJobWith(cap, status, () => {
+    const out = new Int32Array(5);
+    return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
+  }, (emptyAt) => {
+    let failed = false;
+    const view: ProbeView = {
+      v: { hi32, hu8 },
+      fail: () => {
+        failed = true;
+        return true;
+      },
+    };
+    return probeRuns(view, t, cap, emptyAt) && !failed;
+  });
+}
+
+/** tableJob in WebAssembly over a check memory (runs longer than 64 entries get verdict 0: the loading thread decides). */
+export function memoryTableJob(cm: CheckMemory, t: number, cap: number, salt: Uint32Array, status: Int32Array): void {
+  tableJobWith(cap, status, () => cm.tableSums(t, cap, salt), (emptyAt) => cm.probeRuns(t, cap, emptyAt));
+}
+
+function tableJobWith(cap: number, status: Int32Array, sums: () => TableSide | null, runs: (emptyAt: number) => boolean): void {
   status[1] = 0;
   status[7] = -1;
-  if (!tablePass(hi32, t, cap, salt, out)) return;
-  status.set(out, 2);
+  const side = sums();
+  if (side === null) return;
+  status[2] = side.used;
+  status[3] = side.live;
+  status[4] = side.a1;
+  status[5] = side.a2;
+  status[6] = side.emptyAt;
   status[1] = 1;
-  const [used, , , , emptyAt] = out;
-  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return;
-  let failed = false;
-  const view: ProbeView = {
-    v: { hi32, hu8 },
-    fail: () => {
-      failed = true;
-      return true;
-    },
-  };
-  status[7] = probeRuns(view, t, cap, emptyAt) && !failed ? 1 : 0;
+  if (side.used * 4 > (cap - 1) * 3 || side.emptyAt < 0) return;
+  status[7] = runs(side.emptyAt) ? 1 : 0;
 }
 
 /**
