@@ -31,6 +31,8 @@ const align = (x: number): number => Math.ceil(x / 64) * 64;
  * and swaps in optimised code only between calls (link-check.ts does the same).
  */
 const CALL_CHUNK = 8192;
+/** heapHalf's listed slots per call: each does more (claims, whole upper lists) than a node's element. */
+const HALF_CHUNK = 2048;
 
 /** What records0 left in the records scratch (image.ts, ScratchLayout), as views. */
 export interface RecordsExtract {
@@ -153,8 +155,12 @@ export class CheckMemory {
    * upper bytes of live nodes and the live heap bytes claimed.
    */
   heapHalf(fDeleted: number): { deleted: Int32Array; upperBytes: number; liveBytes: number } | null {
-    const ok = this.fns.heapHalf(this.p.listed, this.listedCount, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.outPtr) === 1;
-    if (!ok) return null;
+    const o = this.out;
+    o.fill(0, 0, 2);
+    for (let from = 0; from < this.listedCount; from += HALF_CHUNK) {
+      const to = Math.min(this.listedCount, from + HALF_CHUNK);
+      if (this.fns.heapHalf(from, this.p.listed, to, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.outPtr) !== 1) return null;
+    }
     const deleted = new Int32Array(this.mem.buffer, this.p.deleted, this.out[0]).slice();
     return { deleted, upperBytes: this.out[1], liveBytes: this.claimedLive() };
   }
@@ -184,9 +190,13 @@ export class CheckMemory {
 
   /** tablePass over the name table at word offset t (tableSums): null when an empty entry holds a hash. */
   tableSums(t: number, cap: number, salt: Uint32Array): { used: number; live: number; a1: number; a2: number; emptyAt: number } | null {
-    const ok = this.fns.tableSums(t * 4, cap, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr) === 1;
-    if (!ok) return null;
     const o = this.out;
+    o.fill(0, 0, 4);
+    o[4] = -1;
+    for (let from = 1; from < cap; from += CALL_CHUNK) {
+      const to = Math.min(cap, from + CALL_CHUNK);
+      if (this.fns.tableSums(from, t * 4, to, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr) !== 1) return null;
+    }
     return { used: o[0], live: o[1], a1: o[2], a2: o[3], emptyAt: o[4] };
   }
 

@@ -72,14 +72,18 @@
     (i32.const 0))
 
   ;; The heap half of SetCheck.records for the slots records0 listed, triples (slot, upper block,
-  ;; meta word) from `listed`: upper blocks claimed (live unless the node is deleted), a live node's
-  ;; upper lists EMPTY_LINK-terminated. Deleted slots are written to `deleted` in order; out =
-  ;; [deleted slots, upper bytes of live nodes]. Returns 1, or 0 at the first fault.
+  ;; meta word) from `listed`, those numbered [from, n): upper blocks claimed (live unless the node
+  ;; is deleted), a live node's upper lists EMPTY_LINK-terminated. Deleted slots are written to
+  ;; `deleted` in order; out = [deleted slots, upper bytes of live nodes], added to (the caller goes
+  ;; in chunks: V8 swaps in optimised code only between calls). Returns 1, or 0 at the first fault.
   (func (export "heapHalf")
-    (param $listed i32) (param $n i32) (param $used i32) (param $top i32) (param $M i32)
+    (param $from i32) (param $listed i32) (param $n i32) (param $used i32) (param $top i32) (param $M i32)
     (param $fDeleted i32) (param $deleted i32) (param $out i32) (result i32)
     (local $k i32) (local $s i32) (local $upper i32) (local $meta i32) (local $level i32)
     (local $isDel i32) (local $nd i32) (local $ub i32) (local $l i32) (local $base i32) (local $e i32)
+    (local.set $k (local.get $from))
+    (local.set $nd (i32.load (local.get $out)))
+    (local.set $ub (i32.load offset=4 (local.get $out)))
     (block $done
       (loop $slots
         (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
@@ -263,14 +267,19 @@
     (i32.store offset=12 (local.get $out) (local.get $a2))
     (i32.const 1))
 
-  ;; elements.ts tablePass over the name table at byte offset $t with $cap entries (entry 0 is the
-  ;; header): out = [used, live, sum lane 1, sum lane 2, first empty entry]. Returns 1, or 0 when
+  ;; elements.ts tablePass over the name table at byte offset $t, entries [from, cap) (entry 0 is
+  ;; the header): out = [used, live, sum lane 1, sum lane 2, first empty entry], carried from call
+  ;; to call (the caller goes in chunks and starts out as [0, 0, 0, 0, -1]). Returns 1, or 0 when
   ;; an empty entry holds a hash.
   (func (export "tableSums")
-    (param $t i32) (param $cap i32) (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32) (param $out i32) (result i32)
+    (param $from i32) (param $t i32) (param $cap i32) (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32) (param $out i32) (result i32)
     (local $i i32) (local $ref i32) (local $hash i32) (local $used i32) (local $live i32) (local $a1 i32) (local $a2 i32) (local $emptyAt i32)
-    (local.set $emptyAt (i32.const -1))
-    (local.set $i (i32.const 1))
+    (local.set $i (local.get $from))
+    (local.set $used (i32.load (local.get $out)))
+    (local.set $live (i32.load offset=4 (local.get $out)))
+    (local.set $a1 (i32.load offset=8 (local.get $out)))
+    (local.set $a2 (i32.load offset=12 (local.get $out)))
+    (local.set $emptyAt (i32.load offset=16 (local.get $out)))
     (block $done
       (loop $entries
         (br_if $done (i32.ge_u (local.get $i) (local.get $cap)))
