@@ -1,12 +1,15 @@
-// A helper thread for loading large images: while the loading thread checks a set's elements,
-// the helper starts on the link check (link-check.ts), the other big part of a load, over the
-// same shared memory; the loading thread then joins in, the two taking chunks of nodes from a
-// shared cursor until none are left. The load is synchronous (nothing is served before it ends),
-// so the loading thread hands the job over with a message and at the end blocks on a shared
-// status word until the helper's last chunk is done. If the helper never starts (its file
-// missing, thread creation refused), the loading thread simply takes every chunk; if it starts
-// but does not finish in time, the loading thread checks again alone: the helper only ever
-// saves time.
+// A helper thread for loading large images, over the same shared memory as the loading thread.
+// Its jobs: the link check (link-check.ts), the other big part of a load, which the two threads
+// share by taking chunks of nodes from a shared cursor — on a streamed load from the moment the
+// records start arriving, with the records' own checks and the read pieces' checksums
+// (piece-crc.ts); the name table's half of the element check; over a check memory, the upper
+// levels; and the level-0 reachability walk. The load is synchronous (nothing is served before it
+// ends), so the loading thread hands each job over with a message and blocks on the job's shared
+// status word when it needs the result. If the helper never starts (its file missing, thread
+// creation refused) or has not picked a job up by then, the loading thread cancels the job and
+// does it itself; if it starts but does not finish in time, the loading thread checks again
+// alone: the helper only ever saves time. At start-up it is booted before the server's modules
+// load (`boot`), so that it is ready when the load begins.
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -915,7 +915,10 @@ export class SetCheck {
     this.linkJobs = { salt, parts: [{ job, helper: loadHelper }] };
   }
 
-  /** The helper's jobs over a check memory after a streamed level 0 (startLinks), until collected. */
+  /**
+   * The helper's jobs after a streamed level 0, until collected: the upper levels over the check
+   * memory (posted by recordsFast, collected by linksFast) and the reachability walk.
+   */
   private upperJob: UpperJobMessage | null = null;
   private reachJob: { job: ReachJobMessage; helper: CheckHelper } | null = null;
 
