@@ -161,8 +161,8 @@ export class CheckMemory {
       const to = Math.min(this.listedCount, from + HALF_CHUNK);
       if (this.fns.heapHalf(from, this.p.listed, to, this.p.used, this.heapTop, this.M, fDeleted, this.p.deleted, this.outPtr) !== 1) return null;
     }
-    const deleted = new Int32Array(this.mem.buffer, this.p.deleted, this.out[0]).slice();
-    return { deleted, upperBytes: this.out[1], liveBytes: this.claimedLive() };
+    const deleted = new Int32Array(this.mem.buffer, this.p.deleted, o[0]).slice();
+    return { deleted, upperBytes: o[1], liveBytes: this.claimedLive() };
   }
 
   /** Live heap bytes claimed in WebAssembly since the last call. */

@@ -744,13 +744,7 @@ export class SetCheck {
       return true;
     }
     this.upperBytes += upperBlockBytes(level, M);
-    // Upper lists: links, then EMPTY_LINK to the end of the list (appendLink relies on it).
-    for (let l = 1; l <= level; l++) {
-      const base = (upper >>> 2) + (l - 1) * M;
-      let e = 0;
-      while (e < M && hi32[base + e] !== EMPTY_LINK) e++;
-      for (; e < M; e++) if (hi32[base + e] !== EMPTY_LINK) return false;
-    }
+    for (let l = 1; l <= level; l++) if (!listTerminated(hi32, (upper >>> 2) + (l - 1) * M, M)) return false;
     return true;
   }
 
@@ -834,13 +828,9 @@ export class SetCheck {
         continue;
       }
       if (level > 0) this.upperBytes += upperBlockBytes(level, M);
-      // Upper lists: links, then EMPTY_LINK to the end of the list (appendLink relies on it).
       let clean = true;
       for (let l = 1; l <= level && clean; l++) {
-        const base = (upper >>> 2) + (l - 1) * M;
-        let j = 0;
-        while (j < M && hi32[base + j] !== EMPTY_LINK) j++;
-        for (; j < M; j++) if (hi32[base + j] !== EMPTY_LINK) clean = false;
+        clean = listTerminated(hi32, (upper >>> 2) + (l - 1) * M, M);
         if (!clean && !this.fail(`node ${s} level ${l}: link after the end of the list`)) return false;
       }
       if (!clean) continue;
@@ -1188,19 +1178,21 @@ export class SetCheck {
     const entry = this.entry;
     if (entry < 0 || lvl[entry] < 0) return !this.fail(`entry point ${entry} is not a live node`);
     if (lvl[entry] !== this.maxLevel) return !this.fail(`max level ${this.maxLevel} but the entry point has level ${lvl[entry]}`);
+    const unreachable = this.unreachable(entry);
+    if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);
+    return true;
+  }
+
+  /**
+   * Live nodes not reachable from the entry point on level 0: the helper's walk when it ran one,
+   * else the walk finishing the link check's marks, else a breadth-first search.
+   */
+  private unreachable(entry: number): number {
     const walk = this.reachJob;
     this.reachJob = null;
     if (walk !== null && HELPER_ALWAYS) walk.helper.awaitPickup(walk.job);
-    if (walk !== null && walk.helper.await(walk.job) && walk.job.status[2] === 1) {
-      const unreachable = walk.job.status[1];
-      if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);
-      return true;
-    }
-    if (this.reached !== null) {
-      const unreachable = finishReachability(this.linkImage(), this.reached);
-      if (unreachable !== 0) return !this.fail(`${unreachable} live node(s) unreachable from the entry point on level 0`);
-      return true;
-    }
+    if (walk !== null && walk.helper.await(walk.job) && walk.job.status[2] === 1) return walk.job.status[1];
+    if (this.reached !== null) return finishReachability(this.linkImage(), this.reached);
     const i32 = this.v.i32;
     const hw = this.hw;
     const seen = new Uint8Array(hw);
@@ -1220,8 +1212,7 @@ export class SetCheck {
         queue[tail++] = t;
       }
     }
-    if (tail !== this.count) return !this.fail(`${this.count - tail} live node(s) unreachable from the entry point on level 0`);
-    return true;
+    return this.count - tail;
   }
 }
 
@@ -1244,6 +1235,17 @@ export function imageViews(records: Uint8Array, heap: Uint8Array): CheckViews {
     hi32: new Int32Array(h.buffer, h.byteOffset, h.byteLength >>> 2),
     hu8: h,
   };
+}
+
+/**
+ * Whether the upper-level list of M words at word `base` is links, then EMPTY_LINK to its end
+ * (appendLink relies on it; heap-check.wat's heapHalf checks the same).
+ */
+function listTerminated(hi32: Int32Array, base: number, M: number): boolean {
+  let e = 0;
+  while (e < M && hi32[base + e] !== EMPTY_LINK) e++;
+  for (; e < M; e++) if (hi32[base + e] !== EMPTY_LINK) return false;
+  return true;
 }
 
 /** Folds one share of a link check into `out` (XOR of lanes, every share must pass). */

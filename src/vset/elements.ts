@@ -396,11 +396,7 @@ export function checkElements(c: SetCheck): boolean {
   tableJobs.delete(c);
   const helped = posted !== undefined && posted.job.t === t && posted.job.cap === cap ? posted : null;
   const salt = helped?.job.salt ?? randomWords(4);
-  const tableHere = (): TableSide | null => {
-    if (c.checkMemory !== null) return c.checkMemory.tableSums(t, cap, salt);
-    const out = new Int32Array(5);
-    return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
-  };
+  const tableHere = (): TableSide | null => (c.checkMemory !== null ? c.checkMemory.tableSums(t, cap, salt) : tablePass(hi32, t, cap, salt));
   let probed = false;
   let memoryRuns = c.checkMemory !== null;
   let counts = elementsByNode(c, t, cap, salt, () => {
@@ -522,12 +518,11 @@ interface TableSide {
 
 /**
  * The name table's side of the multiset comparison in elementsByNode: entries in use, live
- * ones, the first empty entry, and the salted sums of (element, stored hash) over the live ones,
- * into out = [used, live, sum lane 1, sum lane 2, first empty]. False when an empty entry holds
- * a hash. Reads the heap only, so the load's helper thread runs it while the loading thread
- * walks the nodes (workers/check-worker.ts).
+ * ones, the first empty entry, and the salted sums of (element, stored hash) over the live ones.
+ * Null when an empty entry holds a hash. Reads the heap only, so the load's helper thread runs it
+ * while the loading thread walks the nodes (workers/check-worker.ts).
  */
-export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32Array, out: Int32Array): boolean {
+function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32Array): TableSide | null {
   const s0 = salt[0] | 0;
   const s1 = salt[1] | 0;
   const s2 = salt[2] | 0;
@@ -541,7 +536,7 @@ export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32
     const ref = hi32[t + 2 * i];
     const hash = hi32[t + 2 * i + 1];
     if (ref === EMPTY) {
-      if (hash !== 0) return false;
+      if (hash !== 0) return null;
       if (emptyAt < 0) emptyAt = i;
       continue;
     }
@@ -551,12 +546,7 @@ export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32
     a1 = (a1 + pairLane1(ref, hash, s0, s1)) | 0;
     a2 = (a2 + pairLane2(ref, hash, s2, s3)) | 0;
   }
-  out[0] = used;
-  out[1] = live;
-  out[2] = a1;
-  out[3] = a2;
-  out[4] = emptyAt;
-  return true;
+  return { used, live, a1, a2, emptyAt };
 }
 
 /**
@@ -565,10 +555,7 @@ export function tablePass(hi32: Int32Array, t: number, cap: number, salt: Uint32
  * read for names are only trusted once the loading thread's node pass has passed.
  */
 export function tableJob(hi32: Int32Array, hu8: Uint8Array, t: number, cap: number, salt: Uint32Array, status: Int32Array): void {
-  tableJobWith(cap, status, () => {
-    const out = new Int32Array(5);
-    return tablePass(hi32, t, cap, salt, out) ? { used: out[0], live: out[1], a1: out[2], a2: out[3], emptyAt: out[4] } : null;
-  }, (emptyAt) => {
+  tableJobWith(cap, status, () => tablePass(hi32, t, cap, salt), (emptyAt) => {
     let failed = false;
     const view: ProbeView = {
       v: { hi32, hu8 },
