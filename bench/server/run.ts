@@ -7,7 +7,7 @@
  * The set is loaded once (pipelined VADD), saved, and every configuration restarts from that
  * snapshot. Load comes from a separate process (bench/server/load.ts).
  *
- *   npm run bench:server [-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128]
+ *   npm run bench:server [-- --n 50000 --seconds 5 --rounds 5 --threads 0,1,2 --conns 1,8,32,128]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,7 +35,7 @@ const cores = os.availableParallelism();
 const THREADS = arg('threads', [0, ...Array.from({ length: cores }, (_, i) => i + 1)].join(',')).split(',').map(Number);
 const CONNS = arg('conns', '1,8,32,128').split(',').map(Number);
 /** Timings on shared VMs swing by tens of percent: every cell is measured ROUNDS times, rounds interleaved, and the median is reported. */
-const ROUNDS = Number(arg('rounds', '3'));
+const ROUNDS = Number(arg('rounds', '5'));
 const KEY = 'bench';
 
 async function waitPort(port: number): Promise<void> {
@@ -229,22 +229,35 @@ async function main(): Promise<void> {
     }
   }
   const base = (conns: number): Row | undefined => rows.find((r) => r.threads === 0 && r.conns === conns);
+  /**
+   * Per-round ratios against the main thread in the same round (rounds are interleaved, so both
+   * sides of a ratio saw the same phase of the VM): the median and the range.
+   */
+  const roundRatios = (threads: number, conns: number): number[] => {
+    const pool = samples.get(`${threads}/${conns}`) ?? [];
+    const main = samples.get(`0/${conns}`) ?? [];
+    return pool.map((x, i) => x.qps / (main[i]?.qps ?? NaN)).filter((x) => Number.isFinite(x));
+  };
   const cpuModel = (os.cpus()[0]?.model ?? 'unknown').trim();
   const lines: string[] = [
     '# vsetd server benchmark',
     '',
     `Run ${new Date().toISOString()} on **${cpuModel}** (${cores} cores), Node ${process.version}. ${N} × ${DIM} clustered vectors (Q8, M 16), VSIM FP32 COUNT 10 (default EF 100), ${SECONDS} s per cell, closed-loop clients in a separate process; median of ${ROUNDS} interleaved rounds. "Hand-off" is the server CPU per query above the main-thread configuration at the same load.`,
     '',
-    'Reproduce: `npm run bench:server` (options: `-- --n 50000 --seconds 5 --threads 0,1,2 --conns 1,8,32,128`).',
+    'Reproduce: `npm run bench:server` (options: `-- --n 50000 --seconds 5 --rounds 5 --threads 0,1,2 --conns 1,8,32,128`).',
     '',
-    '| search threads | connections | queries/s | p50 µs | p99 µs | server CPU µs/query | of which main thread | vs main thread | hand-off CPU µs/query |',
-    '|---|---|---|---|---|---|---|---|---|',
+    'The scaling column is the ratio of the median rates; the next one is the median of the per-round ratios (each against the main thread in the same round) and their range.',
+    '',
+    '| search threads | connections | queries/s | p50 µs | p99 µs | server CPU µs/query | of which main thread | vs main thread | per-round ratio (range) | hand-off CPU µs/query |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const b = base(r.conns);
     const scale = b && r.threads > 0 ? `${(r.qps / b.qps).toFixed(2)}×` : r.threads === 0 ? '1.00×' : '';
     const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
-    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${handoff} |`);
+    const rr = r.threads > 0 ? roundRatios(r.threads, r.conns) : [];
+    const perRound = rr.length > 0 ? `${median(rr).toFixed(2)}× (${Math.min(...rr).toFixed(2)}–${Math.max(...rr).toFixed(2)})` : '';
+    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
   }
   const plainRate = Math.round(median(insertRates.plain));
   const casRate = Math.round(median(insertRates.cas));
@@ -257,7 +270,7 @@ async function main(): Promise<void> {
   );
   const resultsDir = path.join(root, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, inserts: { plain_per_s: plainRate, cas_per_s: casRate, samples: insertRates }, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, inserts: { plain_per_s: plainRate, cas_per_s: casRate, samples: insertRates }, rows, round_ratios: Object.fromEntries(rows.filter((r) => r.threads > 0).map((r) => [`${r.threads}/${r.conns}`, roundRatios(r.threads, r.conns)])), samples: Object.fromEntries(samples) }, null, 2) + '\n');
   fs.writeFileSync(path.join(resultsDir, 'server.md'), lines.join('\n'));
   process.stdout.write('\n' + lines.join('\n') + '\n');
   fs.rmSync(dir, { recursive: true, force: true });
