@@ -11,6 +11,7 @@ import { Persistence, StartupLoadError } from './persistence/persistence.js';
 import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
 import { onVectorSetReleased } from './vset/vector-set-value.js';
 import { CheckHelper } from './hnsw/check-helper.js';
+import { SEARCH_WORKER_FILE } from './worker-files.js';
 
 export async function serve(config: Config): Promise<void> {
   const server = new Server(config);
@@ -30,7 +31,7 @@ export async function serve(config: Config): Promise<void> {
   if (config.int('search-threads') > MAX_SEARCH_THREADS) {
     log.warning(`search-threads capped at ${MAX_SEARCH_THREADS} (concurrent searches per vector set are limited)`);
   }
-  const pool = new SearchPool(new URL('../workers/search-worker.js', import.meta.url), threads(), log);
+  const pool = new SearchPool(SEARCH_WORKER_FILE, threads(), log);
   server.searchPool = pool;
   server.infoProviders.set('searchpool', () => pool.infoLines());
   config.onChange('search-threads', () => pool.resize(threads()));

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-// Server tests spawn the compiled server (dist/) as a child process, the way users run it,
-// so compile once before any suite runs. Unit tests import the TypeScript sources directly.
+// Server tests spawn the compiled and bundled server (dist/) as a child process, the way users
+// run it, so build once before any suite runs. Unit tests import the TypeScript sources directly.
 // The WebAssembly kernels are compiled from src/hnsw/*.wat first: both tsc and the unit tests
 // import the generated module that holds their bytes.
 export default function setup(): void {
@@ -13,4 +13,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // The server runs bundled, as `npm run build` leaves it (scripts/bundle.mjs).
+  execFileSync(process.execPath, [path.join(root, 'scripts/bundle.mjs')], { cwd: root, stdio: 'inherit' });
 }

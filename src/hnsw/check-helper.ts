@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LinkImage, LinkPass } from './link-check.js';
 import type { CheckMemoryShare } from './check-memory.js';
+import { CHECK_WORKER_FILE } from '../worker-files.js';
 
 /**
  * The image sizes from which the helper pays: starting a thread (and compiling the checks there)
@@ -150,7 +151,7 @@ export class CheckHelper {
   }
 
   private static spawn(): CheckHelper | null {
-    const url = new URL('../../workers/check-worker.js', import.meta.url);
+    const url = CHECK_WORKER_FILE;
     if (!fs.existsSync(fileURLToPath(url))) return null;
     try {
       const ready = new Int32Array(new SharedArrayBuffer(4));
