@@ -37,6 +37,14 @@ const CONNS = arg('conns', '1,8,32,128').split(',').map(Number);
 /** Timings on shared VMs swing by tens of percent: every cell is measured ROUNDS times, rounds interleaved, and the median is reported. */
 const ROUNDS = Number(arg('rounds', '5'));
 const KEY = 'bench';
+/**
+ * A second, tiny set for the hand-off probe: its searches cost little, so the CPU per query of the
+ * pool above the main thread is the hand-off itself (dispatch, wake-up, reply return), not mixed
+ * with how much slower a big search runs while another one shares the caches.
+ */
+const PROBE_KEY = 'probe';
+const PROBE_N = 200;
+const PROBE_CONNS = [8, 32, 128];
 
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -111,9 +119,30 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
     s.write(Buffer.concat(batch));
   });
   const seconds = (performance.now() - t0) / 1000;
+  for (let i = 0; i < PROBE_N; i++) await command(port, 'VADD', PROBE_KEY, 'FP32', Buffer.from(data.buffer, i * DIM * 4, DIM * 4), `p${i}`);
   await command(port, 'SAVE');
   await stopServer(proc);
   return seconds;
+}
+
+/** One cell: `conns` closed-loop clients on `key` for `seconds`, with the server's CPU over it. */
+async function measure(port: number, threads: number, conns: number, seconds: number, queryFile: string, key: string): Promise<Row> {
+  const before = await serverCpu(port);
+  const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(seconds), String(DIM), queryFile, key, '10'], { encoding: 'utf8' });
+  const after = await serverCpu(port);
+  const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
+  return {
+    threads,
+    conns,
+    qps: Math.round(out.qps),
+    p50_us: out.p50_us,
+    p99_us: out.p99_us,
+    // Two INFO calls are included in the delta; negligible against thousands of queries.
+    server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
+    main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
+    loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
+    errors: out.errors,
+  };
 }
 
 /**
@@ -175,22 +204,7 @@ async function main(): Promise<void> {
       spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
       spawnSync(process.execPath, [LOAD, String(port), '1', '1', String(DIM), queryFile, KEY, '10']);
       for (const conns of CONNS) {
-        const before = await serverCpu(port);
-        const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(SECONDS), String(DIM), queryFile, KEY, '10'], { encoding: 'utf8' });
-        const after = await serverCpu(port);
-        const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
-        const row: Row = {
-          threads,
-          conns,
-          qps: Math.round(out.qps),
-          p50_us: out.p50_us,
-          p99_us: out.p99_us,
-          // Two INFO calls are included in the delta; negligible against thousands of queries.
-          server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
-          main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
-          loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
-          errors: out.errors,
-        };
+        const row = await measure(port, threads, conns, SECONDS, queryFile, KEY);
         const key = `${threads}/${conns}`;
         samples.set(key, [...(samples.get(key) ?? []), row]);
         process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query (main thread ${row.main_cpu_us_per_query})\n`);
@@ -198,6 +212,23 @@ async function main(): Promise<void> {
       await stopServer(proc);
     }
   }
+  // The hand-off probe: the tiny set, the main thread against the largest pool, rounds interleaved.
+  const probeThreads = [0, Math.max(...THREADS)];
+  const probe = new Map<string, Row[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of probeThreads) {
+      const proc = startServer(dir, port, threads);
+      await waitPort(port);
+      spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, PROBE_KEY, '10']);
+      for (const conns of PROBE_CONNS) {
+        const row = await measure(port, threads, conns, 3, queryFile, PROBE_KEY);
+        probe.set(`${threads}/${conns}`, [...(probe.get(`${threads}/${conns}`) ?? []), row]);
+        process.stdout.write(`probe round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
+      }
+      await stopServer(proc);
+    }
+  }
+
   // VADD against VADD CAS, rounds interleaved.
   const insertRates = { plain: [] as number[], cas: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
@@ -259,6 +290,19 @@ async function main(): Promise<void> {
     const perRound = rr.length > 0 ? `${median(rr).toFixed(2)}× (${Math.min(...rr).toFixed(2)}–${Math.max(...rr).toFixed(2)})` : '';
     lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
   }
+  const probeRows = PROBE_CONNS.map((conns) => {
+    const cpu = (threads: number): number => median((probe.get(`${threads}/${conns}`) ?? []).map((r) => r.server_cpu_us_per_query));
+    const qps = (threads: number): number => median((probe.get(`${threads}/${conns}`) ?? []).map((r) => r.qps));
+    return { conns, main_cpu: cpu(0), pool_cpu: cpu(probeThreads[1]!), main_qps: qps(0), pool_qps: qps(probeThreads[1]!), handoff: Math.round((cpu(probeThreads[1]!) - cpu(0)) * 10) / 10 };
+  });
+  lines.push(
+    '',
+    `Hand-off probe: the same VSIM on a ${PROBE_N}-element set, where a search costs little, so the pool's CPU per query above the main thread's is the hand-off alone (dispatch, wake-up, reply return). With the big set that difference also holds how much slower a search runs while another shares the caches. ${probeThreads[1]} threads against the main thread, medians of ${ROUNDS} interleaved rounds of 3 s:`,
+    '',
+    '| connections | main thread q/s | main thread CPU µs/query | pool q/s | pool CPU µs/query | hand-off CPU µs/query |',
+    '|---|---|---|---|---|---|',
+    ...probeRows.map((r) => `| ${r.conns} | ${r.main_qps} | ${r.main_cpu} | ${r.pool_qps} | ${r.pool_cpu} | ${r.handoff} |`),
+  );
   const plainRate = Math.round(median(insertRates.plain));
   const casRate = Math.round(median(insertRates.cas));
   lines.push(
@@ -270,7 +314,7 @@ async function main(): Promise<void> {
   );
   const resultsDir = path.join(root, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, inserts: { plain_per_s: plainRate, cas_per_s: casRate, samples: insertRates }, rows, round_ratios: Object.fromEntries(rows.filter((r) => r.threads > 0).map((r) => [`${r.threads}/${r.conns}`, roundRatios(r.threads, r.conns)])), samples: Object.fromEntries(samples) }, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'server.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpuModel, cores, node: process.version, n: N, dim: DIM, seconds: SECONDS, rounds: ROUNDS, loadSeconds, inserts: { plain_per_s: plainRate, cas_per_s: casRate, samples: insertRates }, rows, probe: { n: PROBE_N, threads: probeThreads[1], rows: probeRows, samples: Object.fromEntries(probe) }, round_ratios: Object.fromEntries(rows.filter((r) => r.threads > 0).map((r) => [`${r.threads}/${r.conns}`, roundRatios(r.threads, r.conns)])), samples: Object.fromEntries(samples) }, null, 2) + '\n');
   fs.writeFileSync(path.join(resultsDir, 'server.md'), lines.join('\n'));
   process.stdout.write('\n' + lines.join('\n') + '\n');
   fs.rmSync(dir, { recursive: true, force: true });
