@@ -1,11 +1,12 @@
 // The search pool's dispatch, against stand-in workers (data: URLs) that answer after a delay and
 // report what they received: replies reach the right callers in order, a busy worker gets a
 // second batch instead of idling between batches, never a third, and a worker that dies takes
-// every batch it held with it (rejected, not lost) and is replaced.
+// every batch it held with it (rejected, not lost) and is replaced. Tasks go out with their bytes
+// in buffers of their own.
 import { describe, expect, test } from 'vitest';
 import { SearchPool } from '../src/server/search-pool.js';
 import { Logger } from '../src/server/log.js';
-import type { PoolTask } from '../src/vset/search-task.js';
+import { ownedBytes, type PoolTask, type SearchTask } from '../src/vset/search-task.js';
 import type { SetHandle } from '../src/vset/index.js';
 
 /**
@@ -103,5 +104,35 @@ describe('SearchPool dispatch', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('tasks posted to a worker', () => {
+  test('carry their ELE name and FILTER bytes in buffers of their own, not the views argv holds', () => {
+    // argv's bytes are views of the socket's read chunk; posting one copies the whole chunk.
+    const chunk = Buffer.alloc(65536);
+    chunk.write('e42', 100);
+    chunk.write('.year > 1990', 200);
+    const task: SearchTask = {
+      query: null,
+      element: chunk.subarray(100, 103),
+      count: 10,
+      ef: 100,
+      epsilon: 2,
+      truth: false,
+      filter: chunk.subarray(200, 212),
+      filterEf: 0,
+      withScores: false,
+      withAttribs: false,
+      protocol: 2,
+    };
+    const posted = ownedBytes(task);
+    expect(posted.element!.buffer.byteLength).toBe(3);
+    expect(posted.filter!.buffer.byteLength).toBe(12);
+    expect(Buffer.from(posted.element!).toString()).toBe('e42');
+    expect(Buffer.from(posted.filter!).toString()).toBe('.year > 1990');
+    // Bytes already alone in their buffer are not copied again.
+    const alone = new Uint8Array([1, 2, 3]);
+    expect(ownedBytes({ ...task, element: alone, filter: null }).element).toBe(alone);
   });
 });

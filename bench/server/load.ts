@@ -1,13 +1,16 @@
 /**
  * Load generator for the server benchmark, run as its own process so that its CPU is not counted
  * as the server's: `conns` connections, each with one VSIM in flight at a time (closed loop),
- * random queries from a file of float32 vectors, for `seconds`. Prints one JSON line:
+ * random queries from a file of float32 vectors, for `seconds`; an optional last argument adds
+ * arguments to every VSIM (a JSON array). Prints one JSON line:
  * { requests, seconds, qps, p50_us, p99_us, errors, cpu_us }.
  */
 import net from 'node:net';
 import fs from 'node:fs';
 
-const [port, conns, seconds, dim, queryFile, key, count] = process.argv.slice(2);
+const [port, conns, seconds, dim, queryFile, key, count, extra] = process.argv.slice(2);
+/** Arguments appended to every VSIM (a JSON array of strings, e.g. a FILTER), if given. */
+const extraArgs = extra ? (JSON.parse(extra) as string[]) : [];
 const DIM = Number(dim);
 const queries = new Float32Array(new Uint8Array(fs.readFileSync(queryFile!)).buffer);
 const nq = Math.floor(queries.length / DIM);
@@ -16,7 +19,7 @@ const nq = Math.floor(queries.length / DIM);
 const requests: Buffer[] = [];
 for (let q = 0; q < nq; q++) {
   const blob = Buffer.from(queries.buffer, q * DIM * 4, DIM * 4);
-  const parts = ['VSIM', key!, 'FP32', blob, 'COUNT', String(count)];
+  const parts = ['VSIM', key!, 'FP32', blob, 'COUNT', String(count), ...extraArgs];
   const chunks: Buffer[] = [Buffer.from(`*${parts.length}\r\n`)];
   for (const p of parts) {
     const b = typeof p === 'string' ? Buffer.from(p) : p;

@@ -9,7 +9,7 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './d
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError } from '../filter/index.js';
-import { FilterCache, writeSearchReply, type SearchTask } from '../vset/search-task.js';
+import { FilterCache, ownedBytes, writeSearchReply, type SearchTask } from '../vset/search-task.js';
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
@@ -355,9 +355,7 @@ function vsim(c: Client, argv: Buffer[]): void {
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }
-  // The element-name query needs copying: argv views the network buffer, which is reused.
-  if (task.element) task.element = Buffer.from(task.element);
-  c.deferBytes(pool.submit(set.uid, set.handle(), task));
+  c.deferBytes(pool.submit(set.uid, set.handle(), ownedBytes(task)));
 }
 
 // ---- the small commands ---------------------------------------------------------------------------
