@@ -184,6 +184,40 @@ interface Row {
   errors: number;
 }
 
+/**
+ * ROUNDS rounds; in each, a server per entry of `threads` (restarted from the snapshot, warmed up
+ * with a second of load at each of `warmups` connections) measured at each of `conns`. Rounds are
+ * interleaved so that every configuration sees each phase of the VM. Rows by "threads/conns".
+ */
+async function interleavedRounds(o: {
+  dir: string;
+  port: number;
+  queryFile: string;
+  key: string;
+  threads: number[];
+  conns: number[];
+  seconds: number;
+  warmups: number[];
+  label: string;
+}): Promise<Map<string, Row[]>> {
+  const samples = new Map<string, Row[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of o.threads) {
+      const proc = startServer(o.dir, o.port, threads);
+      await waitPort(o.port);
+      for (const w of o.warmups) spawnSync(process.execPath, [LOAD, String(o.port), String(w), '1', String(DIM), o.queryFile, o.key, '10']);
+      for (const conns of o.conns) {
+        const row = await measure(o.port, threads, conns, o.seconds, o.queryFile, o.key);
+        const key = `${threads}/${conns}`;
+        samples.set(key, [...(samples.get(key) ?? []), row]);
+        process.stdout.write(`${o.label} ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query (main thread ${row.main_cpu_us_per_query})\n`);
+      }
+      await stopServer(proc);
+    }
+  }
+  return samples;
+}
+
 async function main(): Promise<void> {
   const ds = clustered('server-bench', N, DIM, 1000, 1.5, 2000, 11);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-server-'));
@@ -193,41 +227,13 @@ async function main(): Promise<void> {
   process.stdout.write(`Loading ${N} × ${DIM} (Q8, M 16) …\n`);
   const loadSeconds = await load(dir, port, ds.data);
   process.stdout.write(`loaded in ${loadSeconds.toFixed(1)} s (${Math.round(N / loadSeconds)} VADD/s, pipelined)\n`);
-  const samples = new Map<string, Row[]>();
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const threads of THREADS) {
-      const proc = startServer(dir, port, threads);
-      await waitPort(port);
-      // Warm up JIT and page cache on every path a cell can take: with a pool, concurrent
-      // searches run on the workers but a lone one runs inline on the main thread (claimInline),
-      // so warm up with one connection too, or the first cell pays for the main thread's JIT.
-      spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, KEY, '10']);
-      spawnSync(process.execPath, [LOAD, String(port), '1', '1', String(DIM), queryFile, KEY, '10']);
-      for (const conns of CONNS) {
-        const row = await measure(port, threads, conns, SECONDS, queryFile, KEY);
-        const key = `${threads}/${conns}`;
-        samples.set(key, [...(samples.get(key) ?? []), row]);
-        process.stdout.write(`round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, p50 ${row.p50_us} µs, p99 ${row.p99_us} µs, server CPU ${row.server_cpu_us_per_query} µs/query (main thread ${row.main_cpu_us_per_query})\n`);
-      }
-      await stopServer(proc);
-    }
-  }
+  // Warm up JIT and page cache on every path a cell can take: with a pool, concurrent searches
+  // run on the workers but a lone one runs inline on the main thread (claimInline), so warm up
+  // with one connection too, or the first cell pays for the main thread's JIT.
+  const samples = await interleavedRounds({ dir, port, queryFile, key: KEY, threads: THREADS, conns: CONNS, seconds: SECONDS, warmups: [8, 1], label: 'round' });
   // The hand-off probe: the tiny set, the main thread against the largest pool, rounds interleaved.
   const probeThreads = [0, Math.max(...THREADS)];
-  const probe = new Map<string, Row[]>();
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const threads of probeThreads) {
-      const proc = startServer(dir, port, threads);
-      await waitPort(port);
-      spawnSync(process.execPath, [LOAD, String(port), '8', '1', String(DIM), queryFile, PROBE_KEY, '10']);
-      for (const conns of PROBE_CONNS) {
-        const row = await measure(port, threads, conns, 3, queryFile, PROBE_KEY);
-        probe.set(`${threads}/${conns}`, [...(probe.get(`${threads}/${conns}`) ?? []), row]);
-        process.stdout.write(`probe round ${round + 1} threads ${threads} conns ${conns}: ${row.qps} q/s, server CPU ${row.server_cpu_us_per_query} µs/query\n`);
-      }
-      await stopServer(proc);
-    }
-  }
+  const probe = await interleavedRounds({ dir, port, queryFile, key: PROBE_KEY, threads: probeThreads, conns: PROBE_CONNS, seconds: 3, warmups: [8], label: 'probe round' });
 
   // VADD against VADD CAS, rounds interleaved.
   const insertRates = { plain: [] as number[], cas: [] as number[] };

@@ -92,4 +92,3 @@ export function asGrowable(sab: SharedArrayBuffer): GrowableSab {
   if (!g.growable) throw new TypeError('expected a growable SharedArrayBuffer');
   return g;
 }
-
