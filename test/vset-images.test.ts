@@ -9,7 +9,8 @@ import { Prng } from '../src/hnsw/prng.js';
 import { H, R } from '../src/hnsw/layout.js';
 import { enterRead, exitRead } from '../src/hnsw/epoch.js';
 import { hashName } from '../src/vset/elements.js';
-import { heapChecksInJsFrom } from '../src/hnsw/image.js';
+import { heapChecksInJsFrom, type StagedHeap } from '../src/hnsw/image.js';
+import { createSharedWasmMemory, WASM_PAGE } from '../src/hnsw/platform.js';
 import type { SetViews } from '../src/hnsw/layout.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
@@ -341,6 +342,77 @@ describe('limbo in an image', () => {
     // … and the heap blocks of the deleted elements and attributes too: the heap grows little.
     expect(copy.images().heap.length).toBeLessThanOrEqual(img.heap.length + 4096);
     expect(copy.validate()).toEqual([]);
+  });
+});
+
+describe('a heap image staged in a check memory (a snapshot load with a helper thread)', () => {
+  /**
+   * The records image in fresh memory and the heap image in a staging memory (as stageHeap
+   * makes it), with the set's own heap buffer holding `inHeap`; the staging records what the
+   * check asks of it, and its fill copies as the helper would.
+   */
+  function stagedLoad(base: Base, staged: Uint8Array, inHeap: Uint8Array | null): { result: VectorSet | string; calls: string[] } {
+    const rec = VectorSet.imageMemory.records(base.records.length);
+    rec.records.set(base.records);
+    const heap = VectorSet.imageMemory.heap(staged.length);
+    if (inHeap !== null) heap.heap.set(inHeap);
+    const mem = createSharedWasmMemory(Math.max(1, Math.ceil(staged.length / WASM_PAGE)));
+    if (mem === null) throw new Error('no WebAssembly memory');
+    const bytes = new Uint8Array(mem.buffer, 0, staged.length);
+    bytes.set(staged);
+    const calls: string[] = [];
+    const staging: StagedHeap = {
+      bytes,
+      mem,
+      startCopy: () => void calls.push('startCopy'),
+      fill: () => {
+        calls.push('fill');
+        heap.heap.set(bytes);
+      },
+    };
+    try {
+      return { result: VectorSet.fromImageMemory({ ...rec, ...heap }, { staged: staging }), calls };
+    } catch (e) {
+      expect(e).toBeInstanceOf(ImageError);
+      return { result: (e as Error).message, calls };
+    }
+  }
+
+  const cases = bases.flatMap((b) => [[b.label, 'in WebAssembly', b] as const, [b.label, 'in JS', b] as const]);
+  test.each(cases)('%s, heap checks %s: checked where it lies, then copied into the set before it is made', (_label, path, base) => {
+    const previous = heapChecksInJsFrom(path === 'in JS' ? 0 : 262_144);
+    onTestFinished(() => {
+      heapChecksInJsFrom(previous);
+    });
+    // The set's heap buffer holds nothing until fill: a set made before it, or from it, would fail.
+    const { result, calls } = stagedLoad(base, base.heap, null);
+    expect(typeof result, String(result)).not.toBe('string');
+    expect(calls).toEqual(['startCopy', 'fill']);
+    const set = result as VectorSet;
+    const plain = VectorSet.fromImages(base.records, base.heap);
+    expect([...set.nodes()].map((n) => Buffer.from(set.nameOf(n)).toString())).toEqual([...plain.nodes()].map((n) => Buffer.from(plain.nameOf(n)).toString()));
+    const rng = new Prng(7);
+    const inputDim = base.inputDim;
+    const a = new SearchResults();
+    const b = new SearchResults();
+    for (let i = 0; i < 5; i++) {
+      const v = gauss(rng, inputDim);
+      set.search(set.prepare(v), { count: 5, ef: 20 }, a);
+      plain.search(plain.prepare(v), { count: 5, ef: 20 }, b);
+      expect(Array.from(a.ids.subarray(0, a.count))).toEqual(Array.from(b.ids.subarray(0, b.count)));
+    }
+    exercise(set, rng);
+  });
+
+  test('a damaged staged image is refused even when the set buffer holds a sound one; fill is never asked', () => {
+    const base = bases[0];
+    const damaged = base.heap.slice();
+    // The name table's capacity word (the table's first word).
+    const table = word(base.records, H.NAME_TABLE);
+    setWord(damaged, table >>> 2, 3);
+    const { result, calls } = stagedLoad(base, damaged, base.heap);
+    expect(result).toBe(refused(base.records, damaged));
+    expect(calls).not.toContain('fill');
   });
 });
 

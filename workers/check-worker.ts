@@ -1,7 +1,8 @@
 /**
  * The load helper thread (src/hnsw/check-helper.ts): runs the jobs a load posts (its share of a
- * link check, the name table's sums, upper links over a check memory, the reachability walk) over
- * shared memory and reports through each job's status words, which the loading thread waits on.
+ * link check, the name table's sums, upper links over a check memory, the reachability walk, the
+ * copy of a staged heap image into the set's heap) over shared memory and reports through each
+ * job's status words, which the loading thread waits on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
@@ -19,6 +20,7 @@ parentPort!.on('message', (job: HelperJob) => {
     // Not a verdict: the loading thread runs that part itself.
     if (job.kind === 'table') s[1] = -1;
     else if (job.kind === 'reach') s[2] = -1;
+    else if (job.kind === 'copy') s[1] = -1;
     else s[3] = -1;
   }
   Atomics.store(s, 0, JOB_DONE);
@@ -42,6 +44,10 @@ function run(job: HelperJob): void {
       s[1] = finishReachability(job.img, job.reached);
       s[2] = 1;
       return;
+    case 'copy':
+      new Uint8Array(job.to, 0, job.bytes).set(new Uint8Array(job.from, 0, job.bytes));
+      s[1] = 1;
+      return;
     case 'links': {
       const out = new Int32Array(3);
       checkLinks(job.img, job.reached, job.salt, out, job.pass);
@@ -51,5 +57,5 @@ function run(job: HelperJob): void {
   }
 }
 
-// Ready: a load may now hand this thread its streamed checks (see CheckHelper.ready).
+// Booted: jobs posted before now run from here on (CheckHelper.ready).
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

@@ -19,19 +19,19 @@ import type { CheckMemoryShare } from './check-memory.js';
 import { CHECK_WORKER_FILE } from '../worker-files.js';
 
 /**
- * The image sizes from which the helper pays: starting a thread (and compiling the checks there)
- * costs tens of milliseconds of CPU. From HELPER_MIN_NODES it takes the name table's half of the
- * element check and shares the link check after the records (measured on 2 cores at 100k nodes:
- * 168–191 ms against 185–218 ms alone); from STREAM_MIN_NODES it also checks records and level-0
- * links while the file is read, and from HELPER_MIN_NODES too when it is ready by then (booted
- * ahead, see `boot`): a helper still booting at 100k nodes started too late for that to pay; at 1M
- * it takes the load from 1.0–1.2 s to 0.76–0.9 s. VSETD_LOAD_HELPER=always (for tests) sends
- * images of any size to the helper and lets it take the first share, so that small test images
- * exercise its paths.
+ * The image size from which the helper pays: starting a thread (and compiling the checks there)
+ * costs tens of milliseconds of CPU. From HELPER_MIN_NODES it checks records and level-0 links
+ * while the file is read, then takes the name table's half of the element check, the upper levels
+ * and the reachability walk, and copies a staged heap into place (image.ts). The streamed check
+ * is posted even when the helper is still booting (as it mostly is at 100k nodes, booted ahead
+ * at start-up, see `boot`): it then starts late and catches up, sharing the chunks the loader
+ * has not taken (100k nodes, 2 cores, 20 interleaved starts: median load 0.87× of waiting for a
+ * ready helper). At 1M it takes the load from 1.0–1.2 s to 0.76–0.9 s.
+ * VSETD_LOAD_HELPER=always (for tests) sends images of any size to the helper and lets it take
+ * the first share, so that small test images exercise its paths.
  */
 export const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
 export const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
-export const STREAM_MIN_NODES = HELPER_ALWAYS ? 0 : 262_144;
 
 /** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
 export function helperWorthStarting(fileBytes: number): boolean {
@@ -96,7 +96,20 @@ export interface ReachJobMessage {
   status: Int32Array;
 }
 
-export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage;
+/**
+ * A heap image the loader read into a check memory (image.ts, stageHeap), copied from there into
+ * the set's own heap buffer while the loading thread checks it in place. Results in `status`:
+ * [state, verdict], verdict 1 copied, −1 not (the loading thread then copies it itself).
+ */
+export interface CopyJobMessage {
+  kind: 'copy';
+  from: SharedArrayBuffer;
+  to: SharedArrayBuffer;
+  bytes: number;
+  status: Int32Array;
+}
+
+export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage | CopyJobMessage;
 
 export const JOB_POSTED = 0;
 export const JOB_RUNNING = 1;
@@ -207,6 +220,13 @@ export class CheckHelper {
     const copy = new Int32Array(new SharedArrayBuffer(reached.byteLength));
     copy.set(reached);
     const job: ReachJobMessage = { kind: 'reach', img, reached: copy, status: new Int32Array(new SharedArrayBuffer(12)) };
+    this.worker.postMessage(job);
+    return job;
+  }
+
+  /** Posts the copy of `bytes` bytes from `from` to `to` (both shared); collect it with `await`. */
+  submitCopy(from: SharedArrayBuffer, to: SharedArrayBuffer, bytes: number): CopyJobMessage {
+    const job: CopyJobMessage = { kind: 'copy', from, to, bytes, status: new Int32Array(new SharedArrayBuffer(8)) };
     this.worker.postMessage(job);
     return job;
   }

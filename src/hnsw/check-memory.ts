@@ -6,7 +6,9 @@
 // levels, element refs, the listed slots. A memcpy of the heap (6 MB at 100k elements) buys
 // loops that run at full speed from the first node instead of cold JavaScript; image.ts uses it
 // below 256k elements and 64 MiB of heap (beyond, the copy costs more than it saves and the JS
-// checks are warm). The memory is dropped with the check.
+// checks are warm). A snapshot load with a helper thread reads the heap image straight into a
+// memory that then becomes the check memory, so that copy goes to the helper (image.ts,
+// StagedHeap). The memory is dropped with the check.
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
@@ -116,8 +118,12 @@ export class CheckMemory {
     return new CheckMemory(s.mem, s.heapTop, s.hw, s.M, s.p, s.usedWords, s.listedCount, true);
   }
 
-  /** Copies the heap image and records0's output in; null when the memory cannot be had. */
-  static build(heap: Uint8Array, heapTop: number, hw: number, M: number, rec: RecordsExtract): CheckMemory | null {
+  /**
+   * Copies the heap image and records0's output in; null when the memory cannot be had. `staged`:
+   * a memory that holds the heap image at its start already and nothing after it (the caller
+   * read `heap` there, see image.ts, StagedHeap); it is grown and used, without the copy.
+   */
+  static build(heap: Uint8Array, heapTop: number, hw: number, M: number, rec: RecordsExtract, staged: WasmMemory | null = null): CheckMemory | null {
     let listed = 0;
     for (const n of rec.counts) listed += n;
     const slots = dupSlots(M);
@@ -132,12 +138,25 @@ export class CheckMemory {
     p.gens = p.keys + slots * 4;
     p.runs = align(p.gens + slots * 4);
     p.out = p.runs + 64 * 8;
-    // Exactly as large as needed, never grown: no address space is reserved beyond it.
     const pages = Math.max(1, Math.ceil((p.out + 2 * OUT_BYTES) / WASM_PAGE));
-    const mem = createSharedWasmMemory(pages, pages);
-    if (mem === null) return null;
+    const inPlace = staged !== null && heap.byteLength === heapTop;
+    let mem: WasmMemory | null;
+    if (inPlace) {
+      // Everything after the image is still zero: the loader wrote only the image there.
+      mem = staged;
+      try {
+        const had = staged.buffer.byteLength / WASM_PAGE;
+        if (had < pages) staged.grow(pages - had);
+      } catch {
+        return null;
+      }
+    } else {
+      // Exactly as large as needed, never grown: no address space is reserved beyond it.
+      mem = createSharedWasmMemory(pages, pages);
+      if (mem === null) return null;
+    }
     const buf = mem.buffer;
-    new Uint8Array(buf, 0, heapTop).set(heap.subarray(0, heapTop));
+    if (!inPlace) new Uint8Array(buf, 0, heapTop).set(heap.subarray(0, heapTop));
     new Int8Array(buf, p.lvl, hw).set(rec.lvl);
     new Int32Array(buf, p.elems, hw).set(rec.elems);
     const dst = new Int32Array(buf, p.listed, listed * 3);

@@ -42,10 +42,10 @@
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
-import { CheckHelper, HELPER_ALWAYS, HELPER_MIN_NODES, STREAM_MIN_NODES, type CheckJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
+import { CheckHelper, HELPER_ALWAYS, HELPER_MIN_NODES, type CheckJobMessage, type CopyJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
 import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
-import { WASM_PAGE, type WasmMemory } from './platform.js';
+import { createSharedWasmMemory, isWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
 import { collectPieces, piecesRead, pieceCrcs } from './piece-crc.js';
 import {
   COUNT_MASK,
@@ -87,6 +87,9 @@ let loadHelper: CheckHelper | null = null;
  */
 let checkMemoryMaxNodes = 262_144;
 const CHECK_MEMORY_MAX_HEAP = 64 * 1024 * 1024;
+
+/** Whether an image of these sizes gets its heap-side checks in a check memory. */
+const usesCheckMemory = (hw: number, heapTop: number): boolean => hw < checkMemoryMaxNodes && heapTop <= CHECK_MEMORY_MAX_HEAP;
 
 /**
  * For tests: the image size (nodes) from which the heap-side checks run in JS, as they do for
@@ -180,7 +183,7 @@ function recordsPass(sc: ScratchLayout, hw: number, heapTop: number, dim: number
   return {
     lvlPtr: sc.lvlPtr,
     // Element refs only for the check memory (every slot's ref written would stay committed).
-    elemsPtr: hw < checkMemoryMaxNodes && heapTop <= CHECK_MEMORY_MAX_HEAP ? sc.elems : 0,
+    elemsPtr: usesCheckMemory(hw, heapTop) ? sc.elems : 0,
     specialsPtr: sc.specials,
     infoPtr: sc.info,
     maxLevel,
@@ -224,11 +227,12 @@ export interface LinkStream {
 }
 
 /**
- * Starts a streaming records and level-0 check when the load has a helper and the image is large enough,
- * once the records image's header is in `mem` (the image is `recordsBytes` long); null when it
- * does not pay or the header does not describe a plausible image (the full check says why). Only
- * the geometry is taken from the header here, with the header check's own rules; the records
- * check decides everything else before the helper's verdict is used.
+ * Starts a streaming records and level-0 check when the load has a helper (booted or still
+ * booting: a late helper starts with the pieces read by then and catches up) and the image is
+ * large enough, once the records image's header is in `mem` (the image is `recordsBytes` long);
+ * null when it does not pay or the header does not describe a plausible image (the full check
+ * says why). Only the geometry is taken from the header here, with the header check's own
+ * rules; the records check decides everything else before the helper's verdict is used.
  */
 export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStream | null {
   if (loadHelper === null || recordsBytes < HEADER_BYTES) return null;
@@ -237,7 +241,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   if (typeof geo === 'string') return null;
   const { dim, quant, M, g, recBase } = geo;
   const hw = w[H.HIGH_WATER];
-  if (!((hw >= STREAM_MIN_NODES || (hw >= HELPER_MIN_NODES && loadHelper.ready)) && recordsBytes === recBase + hw * g.stride)) return null;
+  if (!(hw >= HELPER_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
   const maxLevel = w[H.MAX_LEVEL];
   if (!(maxLevel >= 0 && maxLevel <= MAX_LEVEL)) return null;
   const entry = w[H.ENTRY];
@@ -285,6 +289,55 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
     cursor,
     job,
     helper,
+  };
+}
+
+/**
+ * A heap image read into a fresh check memory rather than into the set's heap buffer (a
+ * snapshot load with a helper thread, see stageHeap): the check memory then needs no copy of the
+ * heap (CheckMemory.build takes it in place), and the helper copies the image into the set's
+ * heap while the loading thread checks it. On two cores that takes the copy (~9 ms of first-touch
+ * faults and memcpy at 100k elements) off the loading thread.
+ */
+export interface StagedHeap {
+  /** Where the loader reads the heap image: the start of `mem`. */
+  readonly bytes: Uint8Array;
+  readonly mem: WasmMemory;
+  /**
+   * Posts the copy to the helper: by the check once it has posted the helper's other jobs, which
+   * it waits for sooner (the copy is needed only when the set is made).
+   */
+  startCopy(): void;
+  /** Once the image passed its check: the set's heap holds it (the helper's copy, else one here). */
+  fill(): void;
+}
+
+/**
+ * A staged heap for an image whose records (already read into `recordsMem`) describe a set the
+ * check memory serves and the load has a helper; null otherwise (the heap is read in place). The
+ * header's node count is only a hint here: the check decides from checked values whether to use
+ * the staged memory as its check memory, and checks the heap where it lies either way.
+ */
+export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer; heap: Uint8Array }, heapBytes: number): StagedHeap | null {
+  const helper = loadHelper;
+  if (helper === null || !isWasmMemory(recordsMem) || recordsMem.buffer.byteLength < HEADER_BYTES) return null;
+  const hw = new Int32Array(recordsMem.buffer, 0, HEADER_BYTES / 4)[H.HIGH_WATER];
+  if (!(hw >= HELPER_MIN_NODES && usesCheckMemory(hw, heapBytes)) || heapBytes % 4 !== 0) return null;
+  const mem = createSharedWasmMemory(Math.max(1, Math.ceil(heapBytes / WASM_PAGE)), WASM_MAX_PAGES);
+  if (mem === null) return null;
+  const bytes = new Uint8Array(mem.buffer, 0, heapBytes);
+  let job: CopyJobMessage | null = null;
+  return {
+    bytes,
+    mem,
+    startCopy(): void {
+      job ??= helper.submitCopy(bytes.buffer as SharedArrayBuffer, heap.hp, heapBytes);
+    },
+    fill(): void {
+      if (job !== null && HELPER_ALWAYS) helper.awaitPickup(job);
+      const copied = job !== null && helper.await(job) && job.status[1] === 1;
+      if (!copied) heap.heap.set(bytes);
+    },
   };
 }
 
@@ -388,12 +441,16 @@ export class SetCheck {
   /** A level-0 check the helper began while the records were read (streamLinkCheck), until taken. */
   private stream: LinkStream | null;
 
-  constructor(v: CheckViews, image: boolean, wasmMemory: WasmMemory | null = null, stream: LinkStream | null = null) {
+  constructor(v: CheckViews, image: boolean, wasmMemory: WasmMemory | null = null, stream: LinkStream | null = null, stagedHeap: StagedHeap | null = null) {
     this.v = v;
     this.image = image;
     this.wasmMemory = wasmMemory;
     this.stream = stream;
+    this.stagedHeap = stagedHeap;
   }
+
+  /** The heap image's staging memory when `v`'s heap views are of it (the check memory may then be it). */
+  readonly stagedHeap: StagedHeap | null;
 
   /**
    * Room after the records image for the check's per-node arrays (see wasmMemory), growing the
@@ -693,11 +750,12 @@ export class SetCheck {
     }
     if (live !== this.count) return false;
     const specials = new Int32Array(mem.buffer, sc.specials, 3 * hw);
-    // The heap half in WebAssembly over a copy of the heap (check-memory.ts) when recordsPass
-    // chose it (it then had records0 extract the element refs), i.e. up to a size: the copy's
-    // fresh pages cost 70-400 ms at a million elements on these VMs (first-touch faults), where
-    // the JS checks are warm anyway and shared with the helper thread.
-    const cm = rp.elemsPtr !== 0 ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }) : null;
+    // The heap half in WebAssembly over a copy of the heap (check-memory.ts; over the staged
+    // image itself when the loader staged it) when recordsPass chose it (it then had records0
+    // extract the element refs), i.e. up to a size: the copy's fresh pages cost 70-400 ms at a
+    // million elements on these VMs (first-touch faults), where the JS checks are warm anyway
+    // and shared with the helper thread.
+    const cm = rp.elemsPtr !== 0 ? CheckMemory.build(this.v.hu8, this.heapTop, hw, this.M, { lvl: this.lvl, elems: new Int32Array(mem.buffer, sc.elems, hw), specials, counts, chunk: CHUNK }, this.stagedHeap?.mem ?? null) : null;
     if (cm === null) {
       if (!this.recordsHeapHalf(specials, counts)) return false;
     } else {
@@ -1268,6 +1326,7 @@ export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number,
   // Helper jobs run in the order posted: the element half's first, the links' upper levels after.
   prepareElements?.(c);
   c.startLinks();
+  c.stagedHeap?.startCopy();
   const mark = c.problems.length;
   const rest = c.freeSlots() && c.freeBlocks() && c.projection() && elements(c);
   const restProblems = c.problems.splice(mark);

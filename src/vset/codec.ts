@@ -13,7 +13,7 @@
 import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, type BinaryReader } from '../persistence/binary.js';
 import { VectorSet } from './index.js';
-import { STREAM_PIECE_BYTES, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
+import { STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
 import { isWasmMemory } from '../hnsw/platform.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
@@ -43,14 +43,16 @@ function read(r: BinaryReader): () => VectorSetValue {
   if (heapLen > MAX_HEAP) r.fail(`vector set heap length ${heapLen} exceeds the limit ${MAX_HEAP}`);
   r.need(heapLen, 'vector set heap');
   const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
-  r.rawInto(heap.heap, 'vector set heap');
+  // Into a check memory when the load's helper can copy it into place while it is checked there.
+  const staged = stageHeap(rec.mem, heap, heapLen);
+  r.rawInto(staged?.bytes ?? heap.heap, 'vector set heap');
   // The records' pieces the helper checksummed meanwhile (see readRecords).
   if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
   loadMark('read heap');
   return () => {
     let set: VectorSet;
     try {
-      set = VectorSet.fromImageMemory({ ...rec, ...heap }, { stream });
+      set = VectorSet.fromImageMemory({ ...rec, ...heap }, { stream, staged });
     } catch (e) {
       throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
     }

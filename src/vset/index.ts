@@ -34,7 +34,7 @@ import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
 import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 import { graphStats, type GraphStats } from '../hnsw/validate.js';
-import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream } from '../hnsw/image.js';
+import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream, type StagedHeap } from '../hnsw/image.js';
 import { GraphWriter, publishNode } from '../hnsw/writer.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
@@ -225,9 +225,12 @@ export class VectorSet {
    * a file into): checked completely in place, refused with an ImageError naming the first
    * problem. Nothing interprets the bytes before they pass, and refused memory is simply dropped.
    */
-  static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind; stream?: LinkStream | null } = {}): VectorSet {
-    const check = checkImages(memory.records, memory.heap, isWasmMemory(memory.mem) ? memory.mem : null, opts.stream ?? null);
+  static fromImageMemory(memory: ImageMemory, opts: { kernel?: KernelKind; stream?: LinkStream | null; staged?: StagedHeap | null } = {}): VectorSet {
+    // A staged heap image is checked where it lies and copied into memory.hp meanwhile (fill).
+    const staged = opts.staged ?? null;
+    const check = checkImages(memory.records, staged?.bytes ?? memory.heap, isWasmMemory(memory.mem) ? memory.mem : null, opts.stream ?? null, staged);
     if (!check.ok) throw new ImageError(check.problems[0]);
+    staged?.fill();
     const v = SetViews.fromImageMemory(memory);
     adoptImage(v, check);
     return new VectorSet(v, true, opts.kernel);
@@ -699,15 +702,18 @@ function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetChe
 
 /**
  * `recordsMemory`: the WebAssembly memory the records image sits in (fromImageMemory), which the
- * check may use for scratch after the image (it zeroes it again before returning).
+ * check may use for scratch after the image (it zeroes it again before returning); `stagedHeap`:
+ * where `heap` lies when the loader staged it (image.ts, StagedHeap).
  */
-function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null, stream: LinkStream | null = null): SetCheck {
+function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null, stream: LinkStream | null = null, stagedHeap: StagedHeap | null = null): SetCheck {
   if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
     const c = new SetCheck(imageViews(new Uint8Array(0), new Uint8Array(0)), true);
     c.fail('images must be byte arrays');
     return c;
   }
-  const c = new SetCheck(imageViews(records, heap), true, recordsMemory, stream);
+  const views = imageViews(records, heap);
+  // The staged memory serves as the check memory only while the check reads the image in it.
+  const c = new SetCheck(views, true, recordsMemory, stream, views.hu8 === heap ? stagedHeap : null);
   try {
     return runChecks(c, records.byteLength, heap.byteLength);
   } finally {
