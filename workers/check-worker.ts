@@ -5,7 +5,7 @@
  * job's status words, which the loading thread waits on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
+import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
 import { CheckMemory } from '../src/hnsw/check-memory.js';
 import { checkLinks, finishReachability } from '../src/hnsw/link-check.js';
 import { memoryTableJob, tableJob } from '../src/vset/elements.js';
@@ -45,7 +45,7 @@ function run(job: HelperJob): void {
       s[2] = 1;
       return;
     case 'copy':
-      new Uint8Array(job.to, 0, job.bytes).set(new Uint8Array(job.from, 0, job.bytes));
+      copyBlocks(job);
       s[1] = 1;
       return;
     case 'links': {

@@ -98,15 +98,31 @@ export interface ReachJobMessage {
 
 /**
  * A heap image the loader read into a check memory (image.ts, stageHeap), copied from there into
- * the set's own heap buffer while the loading thread checks it in place. Results in `status`:
- * [state, verdict], verdict 1 copied, −1 not (the loading thread then copies it itself).
+ * the set's own heap buffer while the loading thread checks it in place. Both threads copy blocks
+ * taken from `cursor` (copyBlocks): the loading thread takes what is left once its check is done.
+ * Results in `status`: [state, verdict], verdict 1 copied, −1 not (the loading thread then copies
+ * it all itself).
  */
 export interface CopyJobMessage {
   kind: 'copy';
   from: SharedArrayBuffer;
   to: SharedArrayBuffer;
   bytes: number;
+  /** The next block to copy. */
+  cursor: Int32Array;
   status: Int32Array;
+}
+
+/** Bytes per block of a copy job: small enough to share the tail, large enough to cost nothing to take. */
+const COPY_BLOCK = 256 * 1024;
+
+/** Copies the blocks of a copy job that no thread has taken yet (either thread). */
+export function copyBlocks(job: CopyJobMessage): void {
+  const from = new Uint8Array(job.from, 0, job.bytes);
+  const to = new Uint8Array(job.to, 0, job.bytes);
+  for (let at = Atomics.add(job.cursor, 0, 1) * COPY_BLOCK; at < job.bytes; at = Atomics.add(job.cursor, 0, 1) * COPY_BLOCK) {
+    to.set(from.subarray(at, Math.min(job.bytes, at + COPY_BLOCK)), at);
+  }
 }
 
 export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage | CopyJobMessage;
@@ -226,7 +242,7 @@ export class CheckHelper {
 
   /** Posts the copy of `bytes` bytes from `from` to `to` (both shared); collect it with `await`. */
   submitCopy(from: SharedArrayBuffer, to: SharedArrayBuffer, bytes: number): CopyJobMessage {
-    const job: CopyJobMessage = { kind: 'copy', from, to, bytes, status: new Int32Array(new SharedArrayBuffer(8)) };
+    const job: CopyJobMessage = { kind: 'copy', from, to, bytes, cursor: new Int32Array(new SharedArrayBuffer(4)), status: new Int32Array(new SharedArrayBuffer(8)) };
     this.worker.postMessage(job);
     return job;
   }

@@ -42,7 +42,7 @@
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
 import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
-import { CheckHelper, HELPER_ALWAYS, HELPER_MIN_NODES, type CheckJobMessage, type CopyJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
+import { CheckHelper, copyBlocks, HELPER_ALWAYS, HELPER_MIN_NODES, JOB_CANCELLED, type CheckJobMessage, type CopyJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
 import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
 import { createSharedWasmMemory, isWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
@@ -334,9 +334,16 @@ export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer; he
       job ??= helper.submitCopy(bytes.buffer as SharedArrayBuffer, heap.hp, heapBytes);
     },
     fill(): void {
-      if (job !== null && HELPER_ALWAYS) helper.awaitPickup(job);
-      const copied = job !== null && helper.await(job) && job.status[1] === 1;
-      if (!copied) heap.heap.set(bytes);
+      if (job === null) {
+        heap.heap.set(bytes);
+        return;
+      }
+      if (HELPER_ALWAYS) helper.awaitPickup(job);
+      // The blocks the helper has not taken; then its own, unless it never started (this thread
+      // took every block) or did not finish them (a thread that failed: all again here).
+      copyBlocks(job);
+      const finished = helper.await(job);
+      if (!(Atomics.load(job.status, 0) === JOB_CANCELLED || (finished && job.status[1] === 1))) heap.heap.set(bytes);
     },
   };
 }
