@@ -21,6 +21,7 @@ interface HeapCheckExports {
   tableSums: WasmFn;
   upperLinks: WasmFn;
   probeRuns: WasmFn;
+  nextUnit: WasmFn;
   liveBytes: () => number;
 }
 
@@ -182,6 +183,22 @@ export class CheckMemory {
     }
     const deleted = new Int32Array(this.mem.buffer, this.p.deleted, o[0]).slice();
     return { deleted, upperBytes: o[1], liveBytes: this.claimedLive() };
+  }
+
+  /**
+   * SetCheck.gaps over this memory's claims bitmap: the runs of heap units (8 bytes) after the
+   * first that nobody claimed, as byte offsets [start, end, start, end, …].
+   */
+  gaps(): number[] {
+    const out: number[] = [];
+    const units = this.heapTop >>> 3;
+    for (let u = 1; u < units; ) {
+      const start = this.fns.nextUnit(this.p.used, u, units, 0);
+      if (start >= units) break;
+      u = this.fns.nextUnit(this.p.used, start, units, 1);
+      out.push(start * 8, u * 8);
+    }
+    return out;
   }
 
   /** Live heap bytes claimed in WebAssembly since the last call. */

@@ -515,4 +515,25 @@
         (local.set $step (i32.add (local.get $step) (i32.const 1)))
         (br $entries)))
     (i32.const 1))
+
+  ;; SetCheck.gaps, one boundary at a time: the first unit in [from, units) of the claims bitmap
+  ;; whose bit is `want` (1 taken, 0 free), else `units`. Whole words are tested at once (a
+  ;; sound heap is claimed all through, and JavaScript that runs once walks it slowly).
+  (func (export "nextUnit") (param $used i32) (param $from i32) (param $units i32) (param $want i32) (result i32)
+    (local $u i32) (local $bits i32)
+    (local.set $u (local.get $from))
+    (block $done
+      (loop $words
+        (br_if $done (i32.ge_u (local.get $u) (local.get $units)))
+        (local.set $bits (i32.load (i32.add (local.get $used) (i32.shl (i32.shr_u (local.get $u) (i32.const 5)) (i32.const 2)))))
+        ;; bits equal to `want` become ones, then only those at or after u's position count
+        (if (i32.eqz (local.get $want)) (then (local.set $bits (i32.xor (local.get $bits) (i32.const -1)))))
+        (local.set $bits (i32.and (local.get $bits) (i32.shl (i32.const -1) (i32.and (local.get $u) (i32.const 31)))))
+        (if (local.get $bits)
+          (then
+            (local.set $u (i32.add (i32.and (local.get $u) (i32.const -32)) (i32.ctz (local.get $bits))))
+            (return (select (local.get $u) (local.get $units) (i32.lt_u (local.get $u) (local.get $units))))))
+        (local.set $u (i32.add (i32.and (local.get $u) (i32.const -32)) (i32.const 32)))
+        (br $words)))
+    (local.get $units))
 )

@@ -593,6 +593,9 @@ export class SetCheck {
 
   /** Runs of heap bytes nobody claimed, as [start, end) pairs (8-aligned, from offset 8). */
   gaps(): number[] {
+    // Over the check memory's bitmap in WebAssembly when the claims are there.
+    const cm = this.checkMemory;
+    if (cm !== null && this.used === cm.used) return cm.gaps();
     const out: number[] = [];
     const units = this.heapTop >>> 3;
     const used = this.used;
