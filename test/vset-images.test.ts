@@ -290,6 +290,54 @@ describe('targeted damage is refused with a precise message', () => {
     expect(refused(r, h)).toBe('duplicate element name "aa"');
   });
 
+  test('a duplicate in a run that spans two calls of the WebAssembly run check is refused', () => {
+    // The run check goes in calls of 8192 entries from the first empty one (check-memory.ts):
+    // a table of 16384 entries, and a run of crafted names across the first boundary.
+    const key: [number, number] = [4242, 99];
+    const rng = new Prng(45);
+    const set = VectorSet.create({ dim: 4, seed: 45, nameKey: key });
+    for (let i = 0; i < 6200; i++) set.add(enc(`base${i}`), gauss(rng, 4));
+    const entries = (h: Uint8Array, table: number): number => word(h, table / 4);
+    let img = set.images();
+    let table = word(img.records, H.NAME_TABLE);
+    expect(entries(img.heap, table)).toBe(16384);
+    let empty = 1;
+    while (word(img.heap, table / 4 + 2 * empty) !== 0) empty++;
+    // The last free entry up to the boundary: the first crafted name goes there, the others
+    // after the entries that follow it, past the boundary.
+    let home = empty + 8192;
+    while (word(img.heap, table / 4 + 2 * home) !== 0) home--;
+    const names: string[] = [];
+    for (let i = 0; names.length < 8; i++) {
+      const name = `y${String(i).padStart(7, '0')}`;
+      if ((hashName(key[0], key[1], enc(name)) & 16383) === home) names.push(name);
+    }
+    for (const name of names) set.add(enc(name), gauss(rng, 4));
+    img = set.images();
+    const r = img.records.slice();
+    const h = img.heap.slice();
+    table = word(r, H.NAME_TABLE);
+    expect(load(r, h)).toBeInstanceOf(VectorSet);
+    // Where the crafted names went (from their home on, the first free entries).
+    const at = new Map<string, number>();
+    for (let e = home; e < home + 64; e++) {
+      const ref = word(h, table / 4 + 2 * e);
+      if (ref <= 1) continue;
+      const name = Buffer.from(h.subarray(ref + 12, ref + 12 + word(h, ref / 4))).toString();
+      if (names.includes(name)) at.set(name, e);
+    }
+    const first = at.get(names[0])!;
+    const last = at.get(names[names.length - 1])!;
+    // Both in one run, on either side of the boundary.
+    expect(first).toBeLessThanOrEqual(empty + 8192);
+    expect(last).toBeGreaterThan(empty + 8192);
+    for (let e = first; e <= last; e++) expect(word(h, table / 4 + 2 * e)).not.toBe(0);
+    const lastRef = word(h, table / 4 + 2 * last);
+    h.set(enc(names[0]), lastRef + 12);
+    setWord(h, table / 4 + 2 * last + 1, word(h, table / 4 + 2 * first + 1));
+    expect(refused(r, h)).toBe(`duplicate element name "${names[0]}"`);
+  });
+
   test('a long probe run (names crafted to share one home entry) loads; a duplicate inside it is refused', () => {
     // 70 names with the same home entry in a 128-entry table form one run: longer than the
     // pairwise comparison handles (16) and than the run buffer starts with (64).

@@ -241,7 +241,16 @@ export class CheckMemory {
    * is unbroken and names are unique; false at a fault or a longer run (the JS pass then decides).
    */
   probeRuns(t: number, cap: number, emptyAt: number): boolean {
-    return this.fns.probeRuns(t * 4, cap, emptyAt, this.p.runs) === 1;
+    // Its state in out words 12-15 (see heap-check.wat).
+    const o = this.out;
+    o[12] = emptyAt;
+    o[13] = 1;
+    o[14] = 0;
+    o[15] = 0;
+    for (let to = 1 + CALL_CHUNK; ; to += CALL_CHUNK) {
+      if (this.fns.probeRuns(t * 4, cap, to, this.p.runs, this.outPtr + 48) !== 1) return false;
+      if (to >= cap) return true;
+    }
   }
 
   /** The upper-level links of the listed live nodes (upperLinks) into out = [lane 1, lane 2, verdict]. */

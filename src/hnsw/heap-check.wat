@@ -461,17 +461,22 @@
   ;; elements.ts probeRuns for tables whose runs of live entries are at most 64 long (one pass
   ;; from the first empty entry once around): every live entry lies at most its run's length
   ;; from its home entry, and no two entries of a run with equal hashes have equal names. Returns
-  ;; 1, or 0 at a fault or a longer run (the JS pass then decides and names).
-  (func (export "probeRuns") (param $t i32) (param $cap i32) (param $emptyAt i32) (param $buf i32) (result i32)
+  ;; 1, or 0 at a fault or a longer run (the JS pass then decides and names). In calls of steps
+  ;; [state.step, stepTo) (V8 swaps in optimised code only between calls): `state` holds
+  ;; [entry, step, run length, entries in buf], starting as [first empty entry, 1, 0, 0].
+  (func (export "probeRuns") (param $t i32) (param $cap i32) (param $stepTo i32) (param $buf i32) (param $state i32) (result i32)
     (local $span i32) (local $mask i32) (local $run i32) (local $n i32) (local $step i32) (local $i i32)
     (local $ref i32) (local $hash i32) (local $home i32) (local $dist i32) (local $a i32) (local $b i32)
     (local.set $span (i32.sub (local.get $cap) (i32.const 1)))
     (local.set $mask (local.get $span))
-    (local.set $i (local.get $emptyAt))
-    (local.set $step (i32.const 1))
+    (local.set $i (i32.load (local.get $state)))
+    (local.set $step (i32.load offset=4 (local.get $state)))
+    (local.set $run (i32.load offset=8 (local.get $state)))
+    (local.set $n (i32.load offset=12 (local.get $state)))
     (block $done
       (loop $entries
         (br_if $done (i32.gt_u (local.get $step) (local.get $span)))
+        (br_if $done (i32.ge_u (local.get $step) (local.get $stepTo)))
         (local.set $i (select (i32.const 1) (i32.add (local.get $i) (i32.const 1)) (i32.eq (local.get $i) (local.get $span))))
         (local.set $ref (i32.load (i32.add (local.get $t) (i32.shl (local.get $i) (i32.const 3)))))
         (block $next
@@ -514,6 +519,10 @@
           (local.set $run (i32.add (local.get $run) (i32.const 1))))
         (local.set $step (i32.add (local.get $step) (i32.const 1)))
         (br $entries)))
+    (i32.store (local.get $state) (local.get $i))
+    (i32.store offset=4 (local.get $state) (local.get $step))
+    (i32.store offset=8 (local.get $state) (local.get $run))
+    (i32.store offset=12 (local.get $state) (local.get $n))
     (i32.const 1))
 
   ;; SetCheck.gaps, one boundary at a time: the first unit in [from, units) of the claims bitmap
