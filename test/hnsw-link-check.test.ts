@@ -2,7 +2,7 @@
 // refuse outright, what the reciprocity checksum must catch, and that reachability is exact
 // whatever the slot order (the first pass is heuristic, finishReachability must settle it).
 import { describe, expect, test } from 'vitest';
-import { checkLinks, finishReachability, threadScratchBytes, type LinkImage } from '../src/hnsw/link-check.js';
+import { checkLinks, finishReachability, finishReachabilityIn, threadScratchBytes, type LinkImage } from '../src/hnsw/link-check.js';
 import { COUNT_MASK } from '../src/hnsw/layout.js';
 import { createSharedWasmMemory } from '../src/hnsw/platform.js';
 
@@ -86,19 +86,47 @@ describe('link check fast pass', () => {
 
 describe('level 0 in WebAssembly', () => {
   /** The same image laid out in a shared WebAssembly memory, levels and scratch after the records. */
-  function inWasm(img: LinkImage): { img: LinkImage; reached: Int32Array } {
+  function inWasm(img: LinkImage): { img: LinkImage; reached: Int32Array; stackPtr: number } {
     const records = img.hw * STRIDE;
     const lvlPtr = Math.ceil(records / 64) * 64;
     const scratch = Math.ceil((lvlPtr + img.hw) / 64) * 64;
-    const end = scratch + threadScratchBytes(img.hw, img.M);
+    // Then room for the reachability walk's stack.
+    const stackPtr = Math.ceil((scratch + threadScratchBytes(img.hw, img.M)) / 64) * 64;
+    const end = stackPtr + 4 * img.hw;
     const memory = createSharedWasmMemory(Math.ceil(end / 65536));
     if (memory === null) throw new Error('no shared WebAssembly memory');
     const i32 = new Int32Array(memory.buffer, 0, records / 4);
     i32.set(img.i32);
     const lvl = new Int8Array(memory.buffer, lvlPtr, img.hw);
     lvl.set(img.lvl);
-    return { img: { ...img, i32, lvl, wasm: { memory } }, reached: new Int32Array(memory.buffer, scratch, Math.ceil(img.hw / 32)) };
+    return { img: { ...img, i32, lvl, wasm: { memory } }, reached: new Int32Array(memory.buffer, scratch, Math.ceil(img.hw / 32)), stackPtr };
   }
+
+  test('the reachability walk counts and marks as the JavaScript one, and leaves its stack zeroed', () => {
+    const salt = Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]);
+    // A long path whose first pass reaches almost nothing (the walk goes 300 deep), two
+    // components, a lone node, and a dead slot in the middle of a path.
+    const path = (n: number): number[][] => undirected(n, Array.from({ length: n - 1 }, (_, i) => [i, i + 1] as [number, number]));
+    const cases: Array<[string, number[][], number, number[]]> = [
+      ['path', path(300), 299, []],
+      ['two components', undirected(9, [[0, 1], [1, 2], [3, 4], [4, 5], [5, 3], [6, 7], [7, 8]]), 1, []],
+      ['lone node', undirected(4, [[0, 1], [1, 2]]), 2, []],
+      ['dead slot', path(40).map((l, s) => (s === 20 ? [] : l.filter((t) => t !== 20))), 39, [20]],
+    ];
+    for (const [label, lists, entry, dead] of cases) {
+      const plain = image(lists, entry, dead);
+      const js = run(plain);
+      expect(js.verdict, label).toBe(1);
+      const expected = finishReachability(plain, js.reached);
+      const w = inWasm(plain);
+      const out = new Int32Array(3);
+      checkLinks(w.img, w.reached, salt, out);
+      expect(out[2], label).toBe(1);
+      expect(finishReachabilityIn(w.img.wasm!.memory, w.img, w.reached, w.stackPtr), label).toBe(expected);
+      expect([...w.reached], label).toEqual([...js.reached]);
+      expect(new Int32Array(w.reached.buffer, w.stackPtr, plain.hw).every((x) => x === 0), label).toBe(true);
+    }
+  });
 
   test('gives the same verdict, lanes and marks as the JavaScript twin', () => {
     const ring = undirected(40, Array.from({ length: 40 }, (_, i) => [i, (i + 7) % 40] as [number, number]));

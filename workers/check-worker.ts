@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
 import { CheckMemory } from '../src/hnsw/check-memory.js';
-import { checkLinks, finishReachability } from '../src/hnsw/link-check.js';
+import { checkLinks, finishReachability, finishReachabilityIn } from '../src/hnsw/link-check.js';
 import { memoryTableJob, tableJob } from '../src/vset/elements.js';
 
 parentPort!.on('message', (job: HelperJob) => {
@@ -41,7 +41,7 @@ function run(job: HelperJob): void {
       return;
     }
     case 'reach':
-      s[1] = finishReachability(job.img, job.reached);
+      s[1] = job.stackPtr !== undefined && job.img.wasm !== undefined ? finishReachabilityIn(job.img.wasm.memory, job.img, job.reached, job.stackPtr) : finishReachability(job.img, job.reached);
       s[2] = 1;
       return;
     case 'copy':

@@ -93,6 +93,8 @@ export interface ReachJobMessage {
   kind: 'reach';
   img: LinkImage;
   reached: Int32Array;
+  /** When `reached` lies in the image's WebAssembly memory: the walk's stack there (finishReachabilityIn). */
+  stackPtr?: number;
   status: Int32Array;
 }
 
@@ -231,11 +233,15 @@ export class CheckHelper {
     return job;
   }
 
-  /** Posts the reachability walk over a copy of `reached`; collect it with `await`. */
-  submitReach(img: LinkImage, reached: Int32Array): ReachJobMessage {
-    const copy = new Int32Array(new SharedArrayBuffer(reached.byteLength));
+  /**
+   * Posts the reachability walk over a copy of `reached`: into `walk` (an area of the image's
+   * WebAssembly memory, with room for its stack) when given, else into fresh shared memory.
+   * Collect it with `await`.
+   */
+  submitReach(img: LinkImage, reached: Int32Array, walk?: { reached: Int32Array; stackPtr: number }): ReachJobMessage {
+    const copy = walk?.reached ?? new Int32Array(new SharedArrayBuffer(reached.byteLength));
     copy.set(reached);
-    const job: ReachJobMessage = { kind: 'reach', img, reached: copy, status: new Int32Array(new SharedArrayBuffer(12)) };
+    const job: ReachJobMessage = { kind: 'reach', img, reached: copy, stackPtr: walk?.stackPtr, status: new Int32Array(new SharedArrayBuffer(12)) };
     this.worker.postMessage(job);
     return job;
   }

@@ -232,4 +232,85 @@
     (i32.store (local.get $info) (local.get $nsp))
     (i32.store offset=4 (local.get $info) (local.get $live))
     (i32.const 1))
+
+  ;; link-check.ts finishReachability over slots [from, to), from the marks of a level-0 check that
+  ;; passed (every link in bounds): each live, unmarked slot with a link to a marked one is marked
+  ;; with all it reaches, depth first on the stack at $stack (hw words at most: a slot is pushed
+  ;; once, when marked). Each stack entry is zeroed as it is popped, so the scratch reads as zero
+  ;; again afterwards.
+  (func (export "reach")
+    (param $from i32) (param $to i32) (param $recBase i32) (param $stride i32) (param $linkOff i32)
+    (param $lvl i32) (param $reached i32) (param $stack i32)
+    (local $u i32) (local $x i32) (local $v i32) (local $rec i32) (local $n i32) (local $base i32)
+    (local $j i32) (local $top i32) (local $p i32) (local $touch i32)
+    (local.set $u (local.get $from))
+    (block $done
+      (loop $slots
+        (br_if $done (i32.ge_u (local.get $u) (local.get $to)))
+        (block $next
+          (br_if $next (i32.lt_s (i32.load8_s (i32.add (local.get $lvl) (local.get $u))) (i32.const 0)))
+          (br_if $next (i32.and (i32.load (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $u) (i32.const 5)) (i32.const 2))))
+                                (i32.shl (i32.const 1) (i32.and (local.get $u) (i32.const 31)))))
+          (local.set $rec (i32.add (local.get $recBase) (i32.mul (local.get $u) (local.get $stride))))
+          (local.set $n (i32.and (i32.load (local.get $rec)) (i32.const 0xffff)))
+          (local.set $base (i32.add (local.get $rec) (local.get $linkOff)))
+          (local.set $touch (i32.const 0))
+          (local.set $j (i32.const 0))
+          (block $tend
+            (loop $touches
+              (br_if $tend (i32.ge_u (local.get $j) (local.get $n)))
+              (local.set $v (i32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))))
+              (if (i32.and (i32.load (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $v) (i32.const 5)) (i32.const 2))))
+                           (i32.shl (i32.const 1) (i32.and (local.get $v) (i32.const 31))))
+                (then
+                  (local.set $touch (i32.const 1))
+                  (br $tend)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $touches)))
+          (br_if $next (i32.eqz (local.get $touch)))
+          (local.set $p (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $u) (i32.const 5)) (i32.const 2))))
+          (i32.store (local.get $p) (i32.or (i32.load (local.get $p)) (i32.shl (i32.const 1) (i32.and (local.get $u) (i32.const 31)))))
+          (i32.store (local.get $stack) (local.get $u))
+          (local.set $top (i32.const 1))
+          (block $wend
+            (loop $walk
+              (br_if $wend (i32.eqz (local.get $top)))
+              (local.set $top (i32.sub (local.get $top) (i32.const 1)))
+              (local.set $p (i32.add (local.get $stack) (i32.shl (local.get $top) (i32.const 2))))
+              (local.set $x (i32.load (local.get $p)))
+              (i32.store (local.get $p) (i32.const 0))
+              (local.set $rec (i32.add (local.get $recBase) (i32.mul (local.get $x) (local.get $stride))))
+              (local.set $n (i32.and (i32.load (local.get $rec)) (i32.const 0xffff)))
+              (local.set $base (i32.add (local.get $rec) (local.get $linkOff)))
+              (local.set $j (i32.const 0))
+              (block $lend
+                (loop $links
+                  (br_if $lend (i32.ge_u (local.get $j) (local.get $n)))
+                  (local.set $v (i32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))))
+                  (local.set $p (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $v) (i32.const 5)) (i32.const 2))))
+                  (if (i32.eqz (i32.and (i32.load (local.get $p)) (i32.shl (i32.const 1) (i32.and (local.get $v) (i32.const 31)))))
+                    (then
+                      (i32.store (local.get $p) (i32.or (i32.load (local.get $p)) (i32.shl (i32.const 1) (i32.and (local.get $v) (i32.const 31)))))
+                      (i32.store (i32.add (local.get $stack) (i32.shl (local.get $top) (i32.const 2))) (local.get $v))
+                      (local.set $top (i32.add (local.get $top) (i32.const 1)))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $links)))
+              (br $walk))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $slots))))
+
+  ;; Live slots [0, hw) left unmarked after `reach`.
+  (func (export "unreached") (param $hw i32) (param $lvl i32) (param $reached i32) (result i32)
+    (local $u i32) (local $count i32)
+    (block $done
+      (loop $slots
+        (br_if $done (i32.ge_u (local.get $u) (local.get $hw)))
+        (if (i32.ge_s (i32.load8_s (i32.add (local.get $lvl) (local.get $u))) (i32.const 0))
+          (then
+            (if (i32.eqz (i32.and (i32.load (i32.add (local.get $reached) (i32.shl (i32.shr_u (local.get $u) (i32.const 5)) (i32.const 2))))
+                                  (i32.shl (i32.const 1) (i32.and (local.get $u) (i32.const 31)))))
+              (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $slots)))
+    (local.get $count))
 )

@@ -124,6 +124,12 @@ interface ScratchLayout {
   chunks: number;
   /** Each thread's link-check scratch (threadScratchBytes). */
   threads: [number, number];
+  /**
+   * The helper's reachability walk (finishReachabilityIn): a copy of the level-0 marks, then its
+   * stack (hw words, touched only as deep as the walk goes, and zeroed by it).
+   */
+  reach: number;
+  stack: number;
   end: number;
 }
 
@@ -137,7 +143,9 @@ function scratchLayout(recordsBytes: number, hw: number, M: number): ScratchLayo
   const specials = elems + align(hw * 4);
   const info = specials + align(hw * 12);
   const t0 = info + align(chunks * 8);
-  return { from, lvlPtr, elems, specials, info, chunks, threads: [t0, t0 + perThread], end: t0 + 2 * perThread };
+  const reach = t0 + 2 * perThread;
+  const stack = reach + align(Math.ceil(hw / 32) * 4);
+  return { from, lvlPtr, elems, specials, info, chunks, threads: [t0, t0 + perThread], reach, stack, end: stack + align(hw * 4) };
 }
 
 /**
@@ -161,7 +169,7 @@ function makeRoom(mem: WasmMemory, sc: ScratchLayout): boolean {
  * Zeroes what a check wrote into its scratch (see makeRoom): all of it but the unused lists, and
  * the element refs only when records0 wrote them (zeroing untouched pages would commit them).
  */
-function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean): void {
+function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean, stackWritten: boolean): void {
   const info = new Int32Array(mem.buffer, sc.info, sc.chunks * 2);
   let listed = 0;
   for (let k = 0; k < sc.chunks; k++) {
@@ -172,7 +180,7 @@ function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean): v
   const buf = mem.buffer;
   new Uint8Array(buf, sc.from, (elemsWritten ? sc.specials : sc.elems) - sc.from).fill(0);
   new Int32Array(buf, sc.specials, 3 * Math.min(listed, (sc.info - sc.specials) / 12)).fill(0);
-  new Uint8Array(buf, sc.info, sc.end - sc.info).fill(0);
+  new Uint8Array(buf, sc.info, (stackWritten ? sc.end : sc.stack) - sc.info).fill(0);
 }
 
 /** A chunk's info word before records0 ran over it (−1 means it failed). */
@@ -495,9 +503,13 @@ export class SetCheck {
   /** Zeroes the scratch (that memory becomes room for new records of the set). */
   clearScratch(): void {
     this.dropStream();
+    // A walk nobody collected (the check failed first) may still be writing its stack.
+    const walk = this.reachJob;
+    this.reachJob = null;
+    if (walk !== null && !walk.helper.await(walk.job) && !walk.helper.settled(walk.job)) this.walkUnsettled = true;
     const sc = this.scratch;
     if (sc === null || this.wasmMemory === null) return;
-    clearRoom(this.wasmMemory, sc, this.recordsPassFor(sc).elemsPtr !== 0);
+    clearRoom(this.wasmMemory, sc, this.recordsPassFor(sc).elemsPtr !== 0, this.walkUnsettled);
     this.scratch = null;
   }
 
@@ -739,7 +751,11 @@ export class SetCheck {
         this.level0 = { out, reached: mine, salt: st.salt, helper: st.helper };
         // The reachability walk on the helper while this thread goes on (it needs level 0 only,
         // in bounds when it passed); reachability collects it.
-        if (out[2] === 1 && CheckHelper.canShare(img)) this.reachJob = { job: st.helper.submitReach(img, mine), helper: st.helper };
+        if (out[2] === 1 && CheckHelper.canShare(img)) {
+          // In WebAssembly over the scratch's walk area (finishReachabilityIn).
+          const walk = { reached: new Int32Array(mem.buffer, sc.reach, mine.length), stackPtr: sc.stack };
+          this.reachJob = { job: st.helper.submitReach(img, mine, walk), helper: st.helper };
+        }
       } else {
         // The helper gave up (its chunks may be half done): all records again here, level 0 later.
         new Int32Array(mem.buffer, sc.info, sc.chunks * 2).fill(CHUNK_NOT_DONE);
@@ -979,6 +995,8 @@ export class SetCheck {
    */
   private upperJob: UpperJobMessage | null = null;
   private reachJob: { job: ReachJobMessage; helper: CheckHelper } | null = null;
+  /** A walk the helper began and did not finish by the time it was needed (its stack may be dirty). */
+  private walkUnsettled = false;
 
   /** The fast pass (link-check.ts); true when every link holds. */
   private linksFast(): boolean {
@@ -1260,6 +1278,7 @@ export class SetCheck {
     this.reachJob = null;
     if (walk !== null && HELPER_ALWAYS) walk.helper.awaitPickup(walk.job);
     if (walk !== null && walk.helper.await(walk.job) && walk.job.status[2] === 1) return walk.job.status[1];
+    if (walk !== null && !walk.helper.settled(walk.job)) this.walkUnsettled = true;
     if (this.reached !== null) return finishReachability(this.linkImage(), this.reached);
     const i32 = this.v.i32;
     const hw = this.hw;
