@@ -9,6 +9,7 @@ import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '.
 import { CheckMemory } from '../src/hnsw/check-memory.js';
 import { checkLinks, finishReachability, finishReachabilityIn } from '../src/hnsw/link-check.js';
 import { memoryTableJob, tableJob } from '../src/vset/elements.js';
+import { warmUpChecks } from '../src/hnsw/warm-up.js';
 
 parentPort!.on('message', (job: HelperJob) => {
   const s = job.status;
@@ -57,5 +58,7 @@ function run(job: HelperJob): void {
   }
 }
 
+// The checks tier up before the first job (see warm-up.ts); then jobs posted before now run.
+warmUpChecks('helper');
 // Booted: jobs posted before now run from here on (CheckHelper.ready).
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

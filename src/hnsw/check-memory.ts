@@ -15,7 +15,7 @@ import { dupSlots } from './link-check.js';
 import { compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
 
 type WasmFn = (...args: number[]) => number;
-interface HeapCheckExports {
+export interface HeapCheckExports {
   heapHalf: WasmFn;
   nodeElements: WasmFn;
   tableSums: WasmFn;
@@ -26,6 +26,12 @@ interface HeapCheckExports {
 }
 
 let heapCheckModule: object | null = null;
+
+/** heap-check.wat's functions over `memory` (compiled once per thread, instantiated per call). */
+export function heapCheckWasm(memory: WasmMemory): HeapCheckExports {
+  if (heapCheckModule === null) heapCheckModule = compileWasm(WASM_BYTES);
+  return instantiateWasm(heapCheckModule, { env: { memory } }).exports as unknown as HeapCheckExports;
+}
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
 
@@ -97,8 +103,7 @@ export class CheckMemory {
     listedCount: number,
     helper = false,
   ) {
-    if (heapCheckModule === null) heapCheckModule = compileWasm(WASM_BYTES);
-    this.fns = instantiateWasm(heapCheckModule, { env: { memory: mem } }).exports as unknown as HeapCheckExports;
+    this.fns = heapCheckWasm(mem);
     this.used = new Int32Array(mem.buffer, p.used, usedWords);
     this.outPtr = p.out + (helper ? OUT_BYTES : 0);
     this.out = new Int32Array(mem.buffer, this.outPtr, OUT_BYTES / 4);

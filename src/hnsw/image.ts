@@ -74,6 +74,7 @@ import {
   type SetViews,
 } from './layout.js';
 import { loadMark } from '../persistence/load-trace.js';
+import { warmUpChecks } from './warm-up.js';
 
 /** Largest heap the engine makes (heap.ts); the checker trusts no larger size. */
 const HEAP_LIMIT = 2 ** 31 - 8;
@@ -276,6 +277,8 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   const helper = loadHelper;
   const crcs = pieceCrcs(new Uint8Array(buffer, STREAM_PIECE_BYTES, Math.max(0, recordsBytes - STREAM_PIECE_BYTES)), STREAM_PIECE_BYTES);
   const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records, crcs });
+  // This thread's checks tier up while it reads the rest (see warm-up.ts).
+  warmUpChecks('loader');
   return {
     progress(bytes: number): void {
       if (Atomics.load(readTo, 0) < 0) return;
