@@ -44,6 +44,11 @@ const REUSE = new Map(
     .map((x) => [Number(x.slice(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)] as [number, string]),
 );
 const EF = Number(arg('ef', '40'));
+/**
+ * --rounds N: interleaved rounds of (raw read, one start) per snapshot. The VM's speed swings by
+ * tens of percent between minutes, so each load is compared with a raw read taken just before it.
+ */
+const ROUNDS = Number(arg('rounds', '5'));
 const AOF_N = Number(arg('aof-n', '20000'));
 const DIM = 128;
 
@@ -107,14 +112,24 @@ interface SnapshotRow {
   build_s: number | null;
   save_ms: number | null;
   file_mb: number;
+  /** Medians over the rounds. */
   load_ms: number;
   load_mb_s: number;
   load_elements_s: number;
   raw_read_mb_s: number;
+  /** Median of the per-round ratios (raw read time / load time), and their range. */
   load_vs_raw: number;
-  /** Spawn to "Ready", best of the same 3 starts. */
+  load_vs_raw_range: [number, number];
+  /** Spawn to "Ready", median of the same starts. */
   ready_ms: number;
+  /** Each round: raw read (best of 3 readFileSync) and load ms, spawn to ready ms. */
+  rounds: Array<{ raw_ms: number; load_ms: number; ready_ms: number }>;
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 async function snapshotBench(n: number): Promise<SnapshotRow> {
   let dir = REUSE.get(n);
@@ -136,21 +151,19 @@ async function snapshotBench(n: number): Promise<SnapshotRow> {
   }
   const file = path.join(dir, 'dump.vsdb');
   const size = fs.statSync(file).size;
-  // Raw read rate of the same file (page cache warm, as for the load that follows).
-  let rawBest = Infinity;
-  for (let k = 0; k < 3; k++) {
-    const r0 = performance.now();
-    fs.readFileSync(file);
-    rawBest = Math.min(rawBest, performance.now() - r0);
-  }
-  let loadBest = Infinity;
-  let readyBest = Infinity;
-  for (let k = 0; k < 3; k++) {
+  const rounds: SnapshotRow['rounds'] = [];
+  for (let k = 0; k < ROUNDS; k++) {
+    // Raw read rate of the same file (page cache warm, as for the load that follows).
+    let raw = Infinity;
+    for (let j = 0; j < 3; j++) {
+      const r0 = performance.now();
+      fs.readFileSync(file);
+      raw = Math.min(raw, performance.now() - r0);
+    }
     const s2 = await start(dir, []);
     const m = /DB loaded from disk: ([\d.]+) seconds/.exec(s2.log());
     if (!m) throw new Error(`no load line in: ${s2.log()}`);
-    loadBest = Math.min(loadBest, Number(m[1]) * 1000);
-    readyBest = Math.min(readyBest, s2.readyMs);
+    rounds.push({ raw_ms: Math.round(raw * 10) / 10, load_ms: Number(m[1]) * 1000, ready_ms: Math.round(s2.readyMs) });
     const card = await command(s2.port, 'VCARD', 'bench');
     if (card.trim() !== `:${n}`) throw new Error(`loaded ${card.trim()} elements, expected ${n}`);
     s2.proc.kill('SIGKILL');
@@ -159,17 +172,22 @@ async function snapshotBench(n: number): Promise<SnapshotRow> {
   if (KEEP || REUSE.has(n)) process.stdout.write(`  kept ${file}\n`);
   else fs.rmSync(dir, { recursive: true, force: true });
   const mb = size / (1024 * 1024);
+  const load = median(rounds.map((r) => r.load_ms));
+  const ratios = rounds.map((r) => r.raw_ms / r.load_ms);
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
   return {
     n,
     build_s: build === null ? null : Math.round(build * 10) / 10,
     save_ms: saveMs === null ? null : Math.round(saveMs),
     file_mb: Math.round(mb * 10) / 10,
-    load_ms: Math.round(loadBest),
-    load_mb_s: Math.round(mb / (loadBest / 1000)),
-    load_elements_s: Math.round(n / (loadBest / 1000)),
-    raw_read_mb_s: Math.round(mb / (rawBest / 1000)),
-    load_vs_raw: Math.round((rawBest / loadBest) * 100) / 100,
-    ready_ms: Math.round(readyBest),
+    load_ms: Math.round(load),
+    load_mb_s: Math.round(mb / (load / 1000)),
+    load_elements_s: Math.round(n / (load / 1000)),
+    raw_read_mb_s: Math.round(mb / (median(rounds.map((r) => r.raw_ms)) / 1000)),
+    load_vs_raw: r2(median(ratios)),
+    load_vs_raw_range: [r2(Math.min(...ratios)), r2(Math.max(...ratios))],
+    ready_ms: Math.round(median(rounds.map((r) => r.ready_ms))),
+    rounds,
   };
 }
 
@@ -205,15 +223,15 @@ async function main(): Promise<void> {
   const lines = [
     '# vsetd persistence benchmark',
     '',
-    `Run ${new Date().toISOString()} on **${cpu}** (${os.availableParallelism()} cores), Node ${process.version}. Vector sets of 128-dim Q8 elements (M 16, built with EF ${EF}); load times from the server's own log line, best of 3 starts; raw read = readFileSync of the same file, best of 3 (page cache warm for both).`,
+    `Run ${new Date().toISOString()} on **${cpu}** (${os.availableParallelism()} cores), Node ${process.version}. Vector sets of 128-dim Q8 elements (M 16, built with EF ${EF}); load times from the server's own log line; raw read = readFileSync of the same file, best of 3 (page cache warm for both). ${ROUNDS} interleaved rounds per size, each a raw read and then one start: the table gives medians, and the load / raw read ratio is the median of the rounds' ratios (with their range), each load against the read just before it.`,
     '',
-    'Reproduce: `npm run bench:persistence` (options: `-- --sizes 100000,1000000 --ef 40 --aof-n 20000 --keep --reuse 1000000=DIR`).',
+    'Reproduce: `npm run bench:persistence` (options: `-- --sizes 100000,1000000 --ef 40 --aof-n 20000 --rounds 5 --keep --reuse 1000000=DIR`).',
     '',
-    `Start to ready = from spawning the server to its "Ready to accept connections" line (best of the same 3 starts); with nothing to load it takes ${emptyMs} ms.`,
+    `Start to ready = from spawning the server to its "Ready to accept connections" line (median of the same starts); with nothing to load it takes ${emptyMs} ms (best of 3).`,
     '',
-    '| elements | build (pipelined VADD) s | SAVE ms | file MB | load ms | load MB/s | load elements/s | raw read MB/s | load / raw read | start to ready ms |',
+    '| elements | build (pipelined VADD) s | SAVE ms | file MB | load ms | load MB/s | load elements/s | raw read MB/s | load / raw read (range) | start to ready ms |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.n} | ${r.build_s ?? '—'} | ${r.save_ms ?? '—'} | ${r.file_mb} | ${r.load_ms} | ${r.load_mb_s} | ${r.load_elements_s} | ${r.raw_read_mb_s} | ${r.load_vs_raw} | ${r.ready_ms} |`),
+    ...rows.map((r) => `| ${r.n} | ${r.build_s ?? '—'} | ${r.save_ms ?? '—'} | ${r.file_mb} | ${r.load_ms} | ${r.load_mb_s} | ${r.load_elements_s} | ${r.raw_read_mb_s} | ${r.load_vs_raw} (${r.load_vs_raw_range[0]}–${r.load_vs_raw_range[1]}) | ${r.ready_ms} |`),
     '',
     `AOF: ${AOF_N} pipelined VADDs (128-dim, EF ${EF}, 16 keys), window 256:`,
     '',
