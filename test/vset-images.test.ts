@@ -368,6 +368,24 @@ describe('targeted damage is refused with a precise message', () => {
   });
 });
 
+describe('the check leaves no trace', () => {
+  // The check's scratch lies after the records image in the set's own memory, where the set's
+  // next nodes go: every byte it wrote must be zero again once the set is made.
+  for (const [base, path] of bases.flatMap((b) => [[b, 'in WebAssembly'], [b, 'in JS']] as const)) {
+    test(`${base.label}, heap checks ${path}: the records memory past the image reads as zero`, () => {
+      const previous = heapChecksInJsFrom(path === 'in JS' ? 0 : 262_144);
+      onTestFinished(() => {
+        heapChecksInJsFrom(previous);
+      });
+      const set = VectorSet.fromImages(base.records, base.heap);
+      const v = (set as unknown as { v: SetViews }).v;
+      const past = v.u8.subarray(base.records.length);
+      expect(past.length).toBeGreaterThan(0);
+      expect(past.findIndex((b) => b !== 0)).toBe(-1);
+    });
+  }
+});
+
 describe('limbo in an image', () => {
   test('slots and blocks retired but not reclaimed become free on load, not leaked', () => {
     const rng = new Prng(30);

@@ -172,15 +172,19 @@ function makeRoom(mem: WasmMemory, sc: ScratchLayout): boolean {
  */
 function clearRoom(mem: WasmMemory, sc: ScratchLayout, elemsWritten: boolean, stackWritten: boolean): void {
   const info = new Int32Array(mem.buffer, sc.info, sc.chunks * 2);
-  let listed = 0;
-  for (let k = 0; k < sc.chunks; k++) {
-    const n = info[2 * k];
-    // A failed chunk (−1) may have listed slots anywhere in its part of the lists.
-    if (n !== CHUNK_NOT_DONE) listed = k * CHUNK + (n >= 0 ? n : CHUNK);
-  }
   const buf = mem.buffer;
+  // Each chunk's list as far as records0 wrote it (a failed chunk, −1, anywhere in its part), so
+  // the pages of the parts no chunk reached stay untouched. A chunk before the last one done that
+  // was never finished may have been written in part (a streamed pass stopped): all of it.
+  let last = -1;
+  for (let k = 0; k < sc.chunks; k++) if (info[2 * k] !== CHUNK_NOT_DONE) last = k;
+  const lists = new Int32Array(buf, sc.specials, (sc.info - sc.specials) >>> 2);
+  for (let k = 0; k <= last; k++) {
+    const n = info[2 * k];
+    const from = 3 * k * CHUNK;
+    lists.fill(0, from, Math.min(lists.length, from + 3 * (n >= 0 ? n : CHUNK)));
+  }
   new Uint8Array(buf, sc.from, (elemsWritten ? sc.specials : sc.elems) - sc.from).fill(0);
-  new Int32Array(buf, sc.specials, 3 * Math.min(listed, (sc.info - sc.specials) / 12)).fill(0);
   new Uint8Array(buf, sc.info, (stackWritten ? sc.end : sc.stack) - sc.info).fill(0);
 }
 
