@@ -22,6 +22,7 @@ export interface HeapCheckExports {
   upperLinks: WasmFn;
   probeRuns: WasmFn;
   nextUnit: WasmFn;
+  claimBlock: WasmFn;
   liveBytes: () => number;
 }
 
@@ -188,6 +189,11 @@ export class CheckMemory {
     }
     const deleted = new Int32Array(this.mem.buffer, this.p.deleted, o[0]).slice();
     return { deleted, upperBytes: o[1], liveBytes: this.claimedLive() };
+  }
+
+  /** SetCheck.claimBlock over this memory's claims bitmap (0 taken, 1 outside the heap, 2 overlap); live bytes not counted. */
+  claimBlock(off: number, size: number): number {
+    return this.fns.claimBlock(this.p.used, this.heapTop, off, size);
   }
 
   /**

@@ -71,6 +71,12 @@
     (if (local.get $live) (then (global.set $liveBytes (i32.add (global.get $liveBytes) (local.get $bytes)))))
     (i32.const 0))
 
+  ;; SetCheck.claimBlock over this memory's bitmap for the claims the JS checks make (the name
+  ;; table, free blocks, the REDUCE matrix): a 2 MB name table is 8k words, which JavaScript that
+  ;; runs once walked slowly. Live bytes are counted by the caller.
+  (func (export "claimBlock") (param $used i32) (param $top i32) (param $off i32) (param $size i32) (result i32)
+    (call $claim (local.get $used) (local.get $top) (local.get $off) (local.get $size) (i32.const 0)))
+
   ;; The heap half of SetCheck.records for the slots records0 listed, triples (slot, upper block,
   ;; meta word) from `listed`, those numbered [from, n): upper blocks claimed (live unless the node
   ;; is deleted), a live node's upper lists EMPTY_LINK-terminated. Deleted slots are written to

@@ -576,6 +576,13 @@ export class SetCheck {
   /** claim without a message: 0 taken, 1 outside the heap, 2 overlapping. */
   claimBlock(off: number, size: number, live: boolean): number {
     const bytes = blockBytes(size);
+    // In WebAssembly over the check memory's bitmap when the claims are there.
+    const cm = this.checkMemory;
+    if (cm !== null && this.used === cm.used) {
+      const r = cm.claimBlock(off, size);
+      if (r === 0 && live) this.liveHeapBytes += bytes;
+      return r;
+    }
     if (!this.inHeap(off, bytes)) return 1;
     const used = this.used;
     let u = off >>> 3;
