@@ -108,6 +108,11 @@ export function heapChecksInJsFrom(nodes: number): number {
  * nothing; small pieces for tests (as above).
  */
 export const STREAM_PIECE_BYTES = HELPER_ALWAYS ? 4096 : 4 * 1024 * 1024;
+/**
+ * The first piece, read and checksummed before the stream starts: the header and a few records,
+ * so that the helper starts on the records (and their checksums) early.
+ */
+export const STREAM_FIRST_BYTES = HELPER_ALWAYS ? 4096 : 256 * 1024;
 
 /** Lets image checks use `helper` until called again with null (the loader's scope). */
 export function useCheckHelper(helper: CheckHelper | null): void {
@@ -279,14 +284,14 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   };
   const reached = new Int32Array(buffer, layout.threads[1], Math.ceil(hw / 32));
   const helper = loadHelper;
-  const crcs = pieceCrcs(new Uint8Array(buffer, STREAM_PIECE_BYTES, Math.max(0, recordsBytes - STREAM_PIECE_BYTES)), STREAM_PIECE_BYTES);
+  const crcs = pieceCrcs(new Uint8Array(buffer, STREAM_FIRST_BYTES, Math.max(0, recordsBytes - STREAM_FIRST_BYTES)), STREAM_PIECE_BYTES);
   const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records, crcs });
   // This thread's checks tier up while it reads the rest (see warm-up.ts).
   warmUpChecks('loader');
   return {
     progress(bytes: number): void {
       if (Atomics.load(readTo, 0) < 0) return;
-      piecesRead(crcs, Math.ceil((bytes - STREAM_PIECE_BYTES) / STREAM_PIECE_BYTES));
+      piecesRead(crcs, Math.ceil((bytes - STREAM_FIRST_BYTES) / STREAM_PIECE_BYTES));
       Atomics.store(readTo, 0, Math.max(0, Math.min(hw, Math.floor((bytes - recBase) / g.stride))));
       Atomics.notify(readTo, 0);
     },

@@ -13,7 +13,7 @@
 import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, type BinaryReader } from '../persistence/binary.js';
 import { VectorSet } from './index.js';
-import { STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
+import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
 import { isWasmMemory } from '../hnsw/platform.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
@@ -76,7 +76,7 @@ function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }
   let stream: LinkStream | null = null;
   try {
     for (let done = 0; done < bytes; ) {
-      const n = Math.min(STREAM_PIECE_BYTES, bytes - done);
+      const n = Math.min(done === 0 ? STREAM_FIRST_BYTES : STREAM_PIECE_BYTES, bytes - done);
       // Once the helper follows the read, it checksums the pieces (the caller folds them in).
       if (stream !== null) r.rawIntoUnchecked(rec.records.subarray(done, done + n), 'vector set records');
       else r.rawInto(rec.records.subarray(done, done + n), 'vector set records');
