@@ -19,9 +19,8 @@ parentPort!.on('message', (job: HelperJob) => {
     run(job);
   } catch {
     // Not a verdict: the loading thread runs that part itself.
-    if (job.kind === 'table') s[1] = -1;
+    if (job.kind === 'table' || job.kind === 'copy') s[1] = -1;
     else if (job.kind === 'reach') s[2] = -1;
-    else if (job.kind === 'copy') s[1] = -1;
     else s[3] = -1;
   }
   Atomics.store(s, 0, JOB_DONE);
@@ -58,7 +57,7 @@ function run(job: HelperJob): void {
   }
 }
 
-// The checks tier up before the first job (see warm-up.ts); then jobs posted before now run.
+// The checks start to tier up before the first job (see warm-up.ts).
 warmUpChecks('helper');
 // Booted: jobs posted before now run from here on (CheckHelper.ready).
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

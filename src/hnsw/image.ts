@@ -578,12 +578,17 @@ export class SetCheck {
       : `${what}: block at ${off} overlaps another block of the heap`;
   }
 
+  /** The check memory when the claims bitmap is its own: claims and gaps then run in WebAssembly there. */
+  private get claimsInMemory(): CheckMemory | null {
+    const cm = this.checkMemory;
+    return cm !== null && this.used === cm.used ? cm : null;
+  }
+
   /** claim without a message: 0 taken, 1 outside the heap, 2 overlapping. */
   claimBlock(off: number, size: number, live: boolean): number {
     const bytes = blockBytes(size);
-    // In WebAssembly over the check memory's bitmap when the claims are there.
-    const cm = this.checkMemory;
-    if (cm !== null && this.used === cm.used) {
+    const cm = this.claimsInMemory;
+    if (cm !== null) {
       const r = cm.claimBlock(off, size);
       if (r === 0 && live) this.liveHeapBytes += bytes;
       return r;
@@ -624,9 +629,8 @@ export class SetCheck {
 
   /** Runs of heap bytes nobody claimed, as [start, end) pairs (8-aligned, from offset 8). */
   gaps(): number[] {
-    // Over the check memory's bitmap in WebAssembly when the claims are there.
-    const cm = this.checkMemory;
-    if (cm !== null && this.used === cm.used) return cm.gaps();
+    const cm = this.claimsInMemory;
+    if (cm !== null) return cm.gaps();
     const out: number[] = [];
     const units = this.heapTop >>> 3;
     const used = this.used;
