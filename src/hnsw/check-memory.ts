@@ -193,6 +193,9 @@ export class CheckMemory {
 
   /** SetCheck.claimBlock over this memory's claims bitmap (0 taken, 1 outside the heap, 2 overlap); live bytes not counted. */
   claimBlock(off: number, size: number): number {
+    // A size the i32 parameter cannot carry (the 2^31-byte free list) would wrap negative and
+    // read as an 8-byte block; past 2^30 a block takes 2^31 bytes, outside any heap, as in JS.
+    if (size > 0x40000000) return 1;
     return this.fns.claimBlock(this.p.used, this.heapTop, off, size);
   }
 
