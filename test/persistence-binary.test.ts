@@ -9,7 +9,9 @@ import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32Combine, FileReader } from '../src/persistence/binary.js';
 import { rng } from './helpers/rng.js';
-import { collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/hnsw/piece-crc.js';
+import { collectDigest, collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/hnsw/piece-crc.js';
+import { DIGEST_BLOCK, digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../src/hnsw/image-digest.js';
+import { createSharedWasmMemory, type WasmMemory } from '../src/hnsw/platform.js';
 
 function randomBytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -173,6 +175,43 @@ describe('FileReader', () => {
     }
   });
 
+  test('digested bytes: in no CRC, for a reader in memory or over a file, and only at the end of a writer', () => {
+    const w = new BinaryWriter().u32(7).varint(300);
+    const image = randomBytes(rng(3), 100_000);
+    const small = Buffer.from([1, 2, 3]);
+    w.digested(image).digested(small);
+    expect(() => w.u8(1)).toThrow(/only digested bytes/);
+    expect(() => w.raw(new Uint8Array(70_000))).toThrow(/only digested bytes/);
+    expect(w.digestedBytes).toBe(image.length + 3);
+    const { checked, digested } = w.finishParts();
+    expect(digested).toEqual([image, small]);
+    const head = Buffer.concat(checked);
+    expect(head.length).toBe(4 + 2);
+    const all = Buffer.concat([head, image, small, Buffer.from([9, 9, 9, 9])]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
+    const file = path.join(dir, 'digested');
+    fs.writeFileSync(file, all);
+    for (const rd of [new BinaryReader(all), new FileReader(fs.openSync(file, 'r'), all.length, 4096)]) {
+      rd.mark();
+      expect(rd.u32()).toBe(7);
+      expect(rd.varint()).toBe(300);
+      const a = new Uint8Array(image.length);
+      rd.rawIntoDigested(a);
+      expect(Buffer.from(a).equals(Buffer.from(image))).toBe(true);
+      rd.skipDigested(3);
+      expect(rd.digestedInSegment).toBe(image.length + 3);
+      // The checksums are those of the other bytes, as if the digested ones were not there.
+      expect(rd.segmentCrc()).toBe(zlib.crc32(head));
+      expect(rd.crcAll()).toBe(zlib.crc32(head));
+      expect(rd.u32()).toBe(0x09090909);
+      expect(rd.crcAll()).toBe(zlib.crc32(Buffer.concat([head, Buffer.from([9, 9, 9, 9])])));
+      rd.mark();
+      expect(rd.digestedInSegment).toBe(0);
+      if (rd instanceof FileReader) rd.close();
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
   test('refuses to read past the end or the limit, naming the offset', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
     const file = path.join(dir, 'short');
@@ -219,5 +258,73 @@ describe('piece checksums (a streamed load: the helper thread checksums pieces a
     takeReadPieces(q);
     q.crcs[1] ^= 1;
     expect(collectPieces(q, () => true)[1]).not.toEqual(expected[1]);
+  });
+});
+
+describe('image digest (format 2 of a vector set: its images checked apart from the CRCs)', () => {
+  function memoryWith(bytes: Uint8Array): WasmMemory {
+    const mem = createSharedWasmMemory(Math.ceil(bytes.length / 65536) + 1, 1024)!;
+    new Uint8Array(mem.buffer).set(bytes);
+    return mem;
+  }
+  const digestOf = (bytes: Uint8Array, image = IMAGE_RECORDS): [number, number] => {
+    const sum = new Int32Array(2);
+    digestBytes(bytes, 0, image, sum);
+    return [sum[0], sum[1]];
+  };
+
+  test('in pieces, in any order, in place or copied: the same digest', () => {
+    const r = rng(17);
+    const bytes = randomBytes(r, 20 * DIGEST_BLOCK + 1234);
+    const whole = digestOf(bytes);
+    const mem = memoryWith(bytes);
+    const pieces = new Int32Array(2);
+    const starts = [0, 3, 4, 11, 19, 21].map((b) => b * DIGEST_BLOCK);
+    for (let k = starts.length - 1; k >= 0; k--) {
+      const from = starts[k]!;
+      const to = Math.min(bytes.length, starts[k + 1] ?? bytes.length);
+      digestInMemory(mem, from, to - from, from, IMAGE_RECORDS, pieces);
+    }
+    expect([pieces[0], pieces[1]]).toEqual(whole);
+    expect(() => digestInMemory(mem, 100, 100, 100, IMAGE_RECORDS, pieces)).toThrow(/block boundary/);
+  });
+
+  test('any one flipped bit, two blocks swapped, a cut or another image give another digest (both words)', () => {
+    const r = rng(19);
+    const bytes = randomBytes(r, 3 * DIGEST_BLOCK + 100);
+    const whole = digestOf(bytes);
+    const differs = (d: [number, number]): boolean => d[0] !== whole[0] && d[1] !== whole[1];
+    for (let i = 0; i < 3000; i++) {
+      const at = i < 2000 ? Math.floor(r() * bytes.length) : bytes.length - 1 - (i % 100);
+      const bit = 1 << Math.floor(r() * 8);
+      bytes[at]! ^= bit;
+      expect(differs(digestOf(bytes)), `bit ${bit} of byte ${at}`).toBe(true);
+      bytes[at]! ^= bit;
+    }
+    const swapped = Buffer.concat([bytes.subarray(DIGEST_BLOCK, 2 * DIGEST_BLOCK), bytes.subarray(0, DIGEST_BLOCK), bytes.subarray(2 * DIGEST_BLOCK)]);
+    expect(differs(digestOf(swapped))).toBe(true);
+    expect(differs(digestOf(bytes.subarray(0, bytes.length - 4)))).toBe(true);
+    expect(differs(digestOf(Buffer.concat([bytes, Buffer.alloc(4)])))).toBe(true);
+    expect(differs(digestOf(bytes, IMAGE_HEAP))).toBe(true);
+    expect(digestOf(bytes)).toEqual(whole);
+  });
+
+  test('digested pieces: every one once, by either thread; one the helper left unfinished is redone', () => {
+    const r = rng(23);
+    const image = randomBytes(r, 9 * DIGEST_BLOCK + 500);
+    const mem = memoryWith(image);
+    const view = new Uint8Array(mem.buffer, 2 * DIGEST_BLOCK, image.length - 2 * DIGEST_BLOCK);
+    const p = pieceCrcs(view, 3 * DIGEST_BLOCK, { memory: mem, at: 2 * DIGEST_BLOCK });
+    expect(p.state.length).toBe(3);
+    piecesRead(p, 2);
+    takeReadPieces(p);
+    piecesRead(p, 3);
+    // Piece 2 as taken by a helper that stopped before finishing it.
+    p.state[2] = 2;
+    const sum = new Int32Array(2);
+    digestInMemory(mem, 0, 2 * DIGEST_BLOCK, 0, IMAGE_RECORDS, sum);
+    collectDigest(p, () => true, sum);
+    expect([sum[0], sum[1]]).toEqual(digestOf(image));
+    expect(() => collectPieces(p, () => true)).toThrow(/collectDigest/);
   });
 });

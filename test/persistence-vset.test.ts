@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { MAIN, startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError } from './helpers/raw.js';
 import { rng } from './helpers/rng.js';
+import { digestBytes, IMAGE_HEAP, IMAGE_RECORDS } from '../src/hnsw/image-digest.js';
 
 const DIM = 8;
 
@@ -210,21 +211,40 @@ function varint(v: number): Buffer {
 
 /** DUMP payload of a vector set → its two images, and back (with valid checksums). */
 function splitDump(p: Buffer): { records: Buffer; heap: Buffer } {
-  let pos = 1 + 4;
-  const [rl, p1] = readVarint(p, pos);
-  const records = Buffer.from(p.subarray(p1, p1 + rl));
-  pos = p1 + rl;
-  const [hl, p2] = readVarint(p, pos);
-  const heap = Buffer.from(p.subarray(p2, p2 + hl));
-  return { records, heap };
+  const format = p.readUInt32LE(1);
+  if (format === 1) {
+    const [rl, p1] = readVarint(p, 1 + 4);
+    const [hl, p2] = readVarint(p, p1 + rl);
+    return { records: Buffer.from(p.subarray(p1, p1 + rl)), heap: Buffer.from(p.subarray(p2, p2 + hl)) };
+  }
+  expect(format).toBe(2);
+  const [rl, p1] = readVarint(p, 1 + 4);
+  const [hl, p2] = readVarint(p, p1);
+  const at = p2 + 8; // after the digest
+  return { records: Buffer.from(p.subarray(at, at + rl)), heap: Buffer.from(p.subarray(at + rl, at + rl + hl)) };
 }
 
-function joinDump(records: Buffer, heap: Buffer): Buffer {
+/**
+ * The codec's bytes for two images: format 2 (the images after their digest, which `digest`
+ * replaces when given) or format 1 (earlier builds: the images under the snapshot's CRC only).
+ */
+function valueBytes(records: Buffer, heap: Buffer, format: 1 | 2, digest?: [number, number]): Buffer {
   const version = Buffer.alloc(4);
-  version.writeUInt32LE(1, 0);
+  version.writeUInt32LE(format, 0);
+  if (format === 1) return Buffer.concat([version, varint(records.length), records, varint(heap.length), heap]);
+  const sum = new Int32Array(2);
+  digestBytes(records, 0, IMAGE_RECORDS, sum);
+  digestBytes(heap, 0, IMAGE_HEAP, sum);
+  const d = Buffer.alloc(8);
+  d.writeInt32LE(digest?.[0] ?? sum[0], 0);
+  d.writeInt32LE(digest?.[1] ?? sum[1], 4);
+  return Buffer.concat([version, varint(records.length), varint(heap.length), d, records, heap]);
+}
+
+function joinDump(records: Buffer, heap: Buffer, format: 1 | 2 = 2): Buffer {
   const dumpVersion = Buffer.alloc(4);
   dumpVersion.writeUInt32LE(1, 0);
-  const body = Buffer.concat([Buffer.from([2]), version, varint(records.length), records, varint(heap.length), heap, dumpVersion]);
+  const body = Buffer.concat([Buffer.from([2]), valueBytes(records, heap, format), dumpVersion]);
   const check = Buffer.alloc(8);
   check.writeUInt32LE(zlib.crc32(body), 0);
   check.writeUInt32LE(zlib.crc32(Buffer.from(body).reverse()), 4);
@@ -259,8 +279,14 @@ describe('damaged vector-set payloads are refused', () => {
 
   it('the unchanged images, re-packed, restore fine (the harness is right)', async () => {
     const { records, heap } = splitDump(good);
+    expect(good.readUInt32LE(1)).toBe(2);
+    expect(joinDump(records, heap).equals(good)).toBe(true);
     expect(await c.call('RESTORE', 'copy', '0', joinDump(records, heap))).toBe('+OK\r\n');
     expect(await c.call('DEBUG', 'VSET-VALIDATE', 'copy')).toBe('+OK\r\n');
+    // An earlier build's payload (format 1, no image digest) restores to the same set.
+    expect(await c.call('RESTORE', 'former', '0', joinDump(records, heap, 1))).toBe('+OK\r\n');
+    const [a, b] = (await c.value('DEBUG', 'DIGEST-VALUE', 'good', 'former')) as string[];
+    expect(a).toBe(b);
   });
 
   it('dimension 0, a count larger than the nodes, a high-water mark beyond the image', async () => {
@@ -329,23 +355,29 @@ describe('damaged vector-set payloads are refused', () => {
   });
 
   /** dump.vsdb by hand: header, one KEY record (db 0, `key`, no expiry, type 2), trailer. */
-  function snapshotFile(records: Buffer, heap: Buffer, keyName: string): string {
+  /**
+   * A one-key snapshot holding the images. Format 2 files (snapshot version 2) leave the images,
+   * the payload's digested tail, out of both CRCs; format 1 files are those of earlier builds.
+   */
+  function snapshotFile(records: Buffer, heap: Buffer, keyName: string, format: 1 | 2 = 2, digest?: [number, number]): string {
     const dir = tmpDir();
-    const payload = joinDump(records, heap);
-    const value = payload.subarray(1, payload.length - 12); // the codec's bytes only
+    const value = valueBytes(records, heap, format, digest);
+    const tail = format === 2 ? records.length + heap.length : 0;
+    const checked = value.subarray(0, value.length - tail);
     const key = Buffer.from(keyName);
-    const len = Buffer.alloc(8);
+    const len = Buffer.alloc(format === 2 ? 16 : 8);
     len.writeBigUInt64LE(BigInt(value.length));
+    if (format === 2) len.writeBigUInt64LE(BigInt(tail), 8);
     const head = Buffer.concat([Buffer.from([1]), varint(0), varint(key.length), key, Buffer.alloc(8), Buffer.from([2]), len]);
     const recCrc = Buffer.alloc(4);
-    recCrc.writeUInt32LE(zlib.crc32(value, zlib.crc32(head)));
-    const header = Buffer.concat([Buffer.from('VSETDSNP'), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]);
+    recCrc.writeUInt32LE(zlib.crc32(checked, zlib.crc32(head)));
+    const header = Buffer.concat([Buffer.from('VSETDSNP'), Buffer.from([format, 0, 0, 0, 0, 0, 0, 0])]);
     const count = Buffer.alloc(8);
     count.writeBigUInt64LE(1n);
-    const body = Buffer.concat([header, head, value, recCrc, Buffer.from([0xff]), count]);
+    const trailer = Buffer.concat([Buffer.from([0xff]), count]);
     const fileCrc = Buffer.alloc(4);
-    fileCrc.writeUInt32LE(zlib.crc32(body));
-    fs.writeFileSync(path.join(dir, 'dump.vsdb'), Buffer.concat([body, fileCrc]));
+    fileCrc.writeUInt32LE(zlib.crc32(Buffer.concat([header, head, checked, recCrc, trailer])));
+    fs.writeFileSync(path.join(dir, 'dump.vsdb'), Buffer.concat([header, head, value, recCrc, trailer, fileCrc]));
     return dir;
   }
 
@@ -420,15 +452,37 @@ describe('damaged vector-set payloads are refused', () => {
       expect(out.status).toBe(1);
       expect(out.out).toMatch(/key 'oddmeta' \(db 0\).*slot 5: unknown bits in its meta word/);
     }
-    // Records damaged after the helper began (the record checksum fails once they are read).
-    const damaged = snapshotFile(base.records, base.heap, 'crc');
-    const file = path.join(damaged, 'dump.vsdb');
-    const bytes = fs.readFileSync(file);
-    bytes[bytes.indexOf(base.records) + recBase + 3 * stride + 8] ^= 0x40;
-    fs.writeFileSync(file, bytes);
-    const crc = startupOutput(damaged, helperEnv);
-    expect(crc.status).toBe(1);
-    expect(crc.out).toMatch(/snapshot checksum mismatch: key 'crc' \(db 0\) is damaged/);
+    // Images damaged where the helper checksums them as they are read (format 1: CRC-32 pieces,
+    // format 2: digested pieces), in the heap, or a digest that no longer fits: refused as damage,
+    // with a helper and without.
+    const damage = (format: 1 | 2, where: 'records' | 'heap' | 'digest'): string => {
+      const dir = snapshotFile(base.records, base.heap, 'crc', format, where === 'digest' ? [1, 2] : undefined);
+      const file = path.join(dir, 'dump.vsdb');
+      const bytes = fs.readFileSync(file);
+      if (where === 'records') bytes[bytes.indexOf(base.records) + recBase + 3 * stride + 8] ^= 0x40;
+      if (where === 'heap') bytes[bytes.indexOf(base.heap) + base.heap.length - 100] ^= 0x04;
+      fs.writeFileSync(file, bytes);
+      return dir;
+    };
+    for (const [format, where] of [[1, 'records'], [1, 'heap'], [2, 'records'], [2, 'heap'], [2, 'digest']] as const) {
+      const dir = damage(format, where);
+      for (const out of [startupOutput(dir, helperEnv), startupOutput(dir)]) {
+        expect(out.status, `${format} ${where}`).toBe(1);
+        expect(out.out, `${format} ${where}`).toMatch(/snapshot checksum mismatch: key 'crc' \(db 0\) is damaged/);
+      }
+    }
+    // A sound format-1 file (an earlier build's) loads, its records checked in CRC-32 pieces.
+    const formerDir = snapshotFile(base.records, base.heap, 'former', 1);
+    const former = await startServer({ dir: formerDir, env: helperEnv, args: ['--enable-debug-command', 'yes'] });
+    try {
+      const conn = await RawConnection.connect(former.port);
+      expect(await conn.call('VCARD', 'former')).toBe(':120\r\n');
+      expect(await conn.call('DEBUG', 'VSET-VALIDATE', 'former')).toBe('+OK\r\n');
+      conn.close();
+      expect(former.output()).toMatch(/1 link check\(s\) on a helper thread \(1 begun while reading\)/);
+    } finally {
+      await former.stop('SIGKILL');
+    }
     // Faults the helper's later jobs find (over the check memory after a streamed level 0): the
     // reachability walk, the upper-level links, the name table's sums. Each refusal must be the
     // one a single thread gives (a job that passed a damaged image would let it load).

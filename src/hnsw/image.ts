@@ -46,7 +46,7 @@ import { CheckHelper, copyBlocks, HELPER_ALWAYS, HELPER_MIN_NODES, JOB_CANCELLED
 import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
 import { createSharedWasmMemory, isWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
-import { collectPieces, piecesRead, pieceCrcs } from './piece-crc.js';
+import { collectDigest, collectPieces, piecesRead, pieceCrcs } from './piece-crc.js';
 import {
   COUNT_MASK,
   EMPTY_LINK,
@@ -231,6 +231,8 @@ export interface LinkStream {
    * on (the heap) it collects them here, taking any the helper has not.
    */
   checksums(): Array<[crc: number, bytes: number]>;
+  /** For an image under a digest (streamLinkCheck's `digested`): adds the pieces' digest to `sum`. */
+  digest(sum: Int32Array): void;
   /** The read failed (or the check no longer wants the job): the helper stops at its next chunk. */
   abort(): void;
   readonly recordsBytes: number;
@@ -252,7 +254,7 @@ export interface LinkStream {
  * says why). Only the geometry is taken from the header here, with the header check's own
  * rules; the records check decides everything else before the helper's verdict is used.
  */
-export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStream | null {
+export function streamLinkCheck(mem: WasmMemory, recordsBytes: number, digested = false): LinkStream | null {
   if (loadHelper === null || recordsBytes < HEADER_BYTES) return null;
   const w = new Int32Array(mem.buffer, 0, HEADER_BYTES / 4);
   const geo = headerGeometry((i) => w[i]);
@@ -284,7 +286,11 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
   };
   const reached = new Int32Array(buffer, layout.threads[1], Math.ceil(hw / 32));
   const helper = loadHelper;
-  const crcs = pieceCrcs(new Uint8Array(buffer, STREAM_FIRST_BYTES, Math.max(0, recordsBytes - STREAM_FIRST_BYTES)), STREAM_PIECE_BYTES);
+  const crcs = pieceCrcs(
+    new Uint8Array(buffer, STREAM_FIRST_BYTES, Math.max(0, recordsBytes - STREAM_FIRST_BYTES)),
+    STREAM_PIECE_BYTES,
+    digested ? { memory: mem, at: STREAM_FIRST_BYTES } : undefined,
+  );
   const job = helper.submit(img, reached, salt, { cursor, levels: 'zero', readTo, records, crcs });
   // This thread's checks tier up while it reads the rest (see warm-up.ts).
   warmUpChecks('loader');
@@ -300,6 +306,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number): LinkStre
       Atomics.notify(readTo, 0);
     },
     checksums: () => collectPieces(crcs, () => helper.settled(job)),
+    digest: (sum) => collectDigest(crcs, () => helper.settled(job), sum),
     recordsBytes,
     hw,
     M,

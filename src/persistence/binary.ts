@@ -16,6 +16,9 @@ export class CorruptDataError extends Error {
   }
 }
 
+/** A value's bytes do not match the digest it was saved with (damage no CRC covers, see rawIntoDigested). */
+export class ImageDigestMismatch extends CorruptDataError {}
+
 /** CRC-32 (IEEE), continuing from `previous`. */
 export function crc32(data: Uint8Array, previous = 0): number {
   return zlib.crc32(data, previous);
@@ -83,12 +86,21 @@ export class BinaryWriter {
   private cur = Buffer.allocUnsafe(SMALL);
   private len = 0;
   private total = 0;
+  /** The chunks written by `digested`, all at the end (see rawIntoDigested). */
+  private digestedChunks = 0;
+  private digestedTotal = 0;
 
   get length(): number {
     return this.total;
   }
 
+  /** Bytes written by `digested`: the tail of what was written, which no CRC is to cover. */
+  get digestedBytes(): number {
+    return this.digestedTotal;
+  }
+
   private room(n: number): void {
+    if (this.digestedChunks > 0) throw new Error('only digested bytes may follow digested bytes');
     if (this.len + n <= this.cur.length) return;
     this.cut();
     if (n > this.cur.length) this.cur = Buffer.allocUnsafe(n);
@@ -170,6 +182,7 @@ export class BinaryWriter {
 
   /** Bytes without a length; large ones are referenced rather than copied. */
   raw(b: Uint8Array): this {
+    if (this.digestedChunks > 0) throw new Error('only digested bytes may follow digested bytes');
     if (b.length >= SMALL) {
       this.cut();
       this.chunks.push(b);
@@ -182,10 +195,31 @@ export class BinaryWriter {
     return this;
   }
 
+  /**
+   * Bytes without a length that a reader takes with rawIntoDigested: checked by a digest of the
+   * writer's own, not by the snapshot's CRCs. Only more of them may follow.
+   */
+  digested(b: Uint8Array): this {
+    if (this.digestedChunks === 0) this.cut();
+    if (b.length > 0) this.chunks.push(b);
+    this.digestedChunks++;
+    this.digestedTotal += b.length;
+    this.total += b.length;
+    return this;
+  }
+
   /** The chunks written so far, in order (the writer must not be used afterwards). */
   finish(): Uint8Array[] {
     this.cut();
     return this.chunks;
+  }
+
+  /** finish, split into the chunks a CRC covers and the digested ones after them. */
+  finishParts(): { checked: Uint8Array[]; digested: Uint8Array[] } {
+    const chunks = this.finish();
+    let k = chunks.length;
+    for (let bytes = 0; bytes < this.digestedTotal; ) bytes += chunks[--k]!.length;
+    return { checked: chunks.slice(0, k), digested: chunks.slice(k) };
   }
 
   /** Everything as one buffer (for small records). */
@@ -308,6 +342,8 @@ export class BinaryReader {
   private segFrom: number;
   /** CRC of everything before segFrom. */
   private before = 0;
+  /** Bytes of the segment no CRC covers (rawIntoDigested). */
+  private segDigested = 0;
 
   /** The input offset of buf[0]: 0 here, the window's start in a FileReader. */
   protected winStart = 0;
@@ -357,6 +393,34 @@ export class BinaryReader {
     target.set(this.buf.subarray(i, i + target.length));
   }
 
+  /**
+   * rawInto for bytes no CRC covers at all: a vector set's images, which its codec checks against
+   * its own digest (hnsw/image-digest.ts). The snapshot frames them as the tail of a payload (see
+   * snapshot.ts), so the segment's and the file's CRCs are of every other byte.
+   */
+  rawIntoDigested(target: Uint8Array, what = 'bytes'): void {
+    if (this.unchecked !== null) throw new Error('digested bytes cannot follow unfolded unchecked ones');
+    this.foldCrc();
+    this.readUnchecked(target, what);
+    this.crcPos = this.pos;
+    this.segDigested += target.length;
+  }
+
+  /** Passes over `n` bytes as rawIntoDigested would read them (a walk of a file's framing). */
+  skipDigested(n: number, what = 'bytes'): void {
+    if (this.unchecked !== null) throw new Error('digested bytes cannot follow unfolded unchecked ones');
+    this.need(n, what);
+    this.foldCrc();
+    this.pos += n;
+    this.crcPos = this.pos;
+    this.segDigested += n;
+  }
+
+  /** Bytes of the current segment read by rawIntoDigested. */
+  get digestedInSegment(): number {
+    return this.segDigested;
+  }
+
   /** Folds the CRC-32 of the next `bytes` unchecked bytes into the checksums. */
   foldPieceCrc(crc: number, bytes: number): void {
     const u = this.unchecked;
@@ -373,18 +437,19 @@ export class BinaryReader {
     this.before = this.crcAll();
     this.segCrc = 0;
     this.segFrom = this.pos;
+    this.segDigested = 0;
   }
 
-  /** CRC-32 of the bytes from the last mark to the current position. */
+  /** CRC-32 of the bytes from the last mark to the current position, digested ones aside. */
   segmentCrc(): number {
     if (this.unchecked !== null) throw new Error('the checksums of bytes read unchecked were not folded in');
     this.foldCrc();
     return this.segCrc >>> 0;
   }
 
-  /** CRC-32 of every byte from the first mark (or the start) to the current position. */
+  /** CRC-32 of every byte from the first mark (or the start) to the current position, digested ones aside. */
   crcAll(): number {
-    return crc32Combine(this.before, this.segmentCrc(), this.pos - this.segFrom);
+    return crc32Combine(this.before, this.segmentCrc(), this.pos - this.segFrom - this.segDigested);
   }
 }
 

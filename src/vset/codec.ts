@@ -5,20 +5,28 @@
  * reads them into fresh shared memory (from a snapshot file directly) and checks them there
  * completely; nothing is re-inserted.
  *
- *   u32 format version, varint records length, records bytes, varint heap length, heap bytes
+ *   format 2: u32 version, varint records length, varint heap length, u32 × 2 image digest,
+ *             records bytes, heap bytes (the images digested, not CRC'd: BinaryWriter.digested)
+ *   format 1: u32 version, varint records length, records bytes, varint heap length, heap bytes
+ *
+ * Format 2 checks the images against a digest of their own (hnsw/image-digest.ts) that runs at
+ * memory speed, where format 1 left them to the snapshot's CRC-32 (a tenth of a load's CPU).
+ * Format 1 payloads (snapshots and DUMPs of earlier builds) still load.
  *
  * Capture copies the two images between commands (a memcpy of what the set uses), so a BGSAVE or
  * AOF rewrite writes a consistent set while clients keep changing the live one.
  */
 import { registerCodec } from '../persistence/codecs.js';
-import { CorruptDataError, type BinaryReader } from '../persistence/binary.js';
+import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
+import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../hnsw/image-digest.js';
 import { VectorSet } from './index.js';
 import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
 import { isWasmMemory } from '../hnsw/platform.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const FORMAT_CRC_IMAGES = 1;
 /** The engine's records memory is at most 4 GiB, its heap 2 GiB. */
 const MAX_RECORDS = 2 ** 32;
 const MAX_HEAP = 2 ** 31;
@@ -31,23 +39,44 @@ const MAX_HEAP = 2 ** 31;
  */
 function read(r: BinaryReader): () => VectorSetValue {
   const version = r.u32('vector set format version');
-  if (version !== FORMAT_VERSION) r.fail(`unsupported vector set format version ${version}`);
+  if (version !== FORMAT_VERSION && version !== FORMAT_CRC_IMAGES) r.fail(`unsupported vector set format version ${version}`);
+  const digested = version === FORMAT_VERSION;
   const recordsLen = r.varint('vector set records length');
   if (recordsLen > MAX_RECORDS) r.fail(`vector set records length ${recordsLen} exceeds the limit ${MAX_RECORDS}`);
+  let heapLen = 0;
+  const expected = new Int32Array(2);
+  if (digested) {
+    heapLen = heapLength(r);
+    expected[0] = r.i32('vector set image digest');
+    expected[1] = r.i32('vector set image digest');
+  }
   // Bytes the input does not hold are refused before memory is taken for them.
   r.need(recordsLen, 'vector set records');
   const rec = allocate(r, () => VectorSet.imageMemory.records(recordsLen));
-  const stream = readRecords(r, rec);
+  const stream = readRecords(r, rec, digested);
   loadMark('read records');
-  const heapLen = r.varint('vector set heap length');
-  if (heapLen > MAX_HEAP) r.fail(`vector set heap length ${heapLen} exceeds the limit ${MAX_HEAP}`);
+  if (!digested) heapLen = heapLength(r);
   r.need(heapLen, 'vector set heap');
   const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
   // Into a check memory when the load's helper can copy it into place while it is checked there.
   const staged = stageHeap(rec.mem, heap, heapLen);
-  r.rawInto(staged?.bytes ?? heap.heap, 'vector set heap');
-  // The records' pieces the helper checksummed meanwhile (see readRecords).
-  if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
+  const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);
+  if (digested) {
+    r.rawIntoDigested(heapBytes, 'vector set heap');
+    // The records' pieces the helper digested meanwhile (see readRecords), the rest, the heap.
+    const sum = new Int32Array(2);
+    if (stream !== null) stream.digest(sum);
+    digestImage(rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
+    digestImage(staged?.mem, heapBytes, IMAGE_HEAP, sum);
+    if (sum[0] !== expected[0] || sum[1] !== expected[1]) {
+      stream?.abort();
+      throw new ImageDigestMismatch('vector set images do not match their digest');
+    }
+  } else {
+    r.rawInto(heapBytes, 'vector set heap');
+    // The records' pieces the helper checksummed meanwhile (see readRecords).
+    if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
+  }
   loadMark('read heap');
   return () => {
     let set: VectorSet;
@@ -67,21 +96,24 @@ function read(r: BinaryReader): () => VectorSetValue {
  * while the rest is read (it starts once the header is in); the stream, if one started. The
  * pieces after the first are then left for the helper to checksum too (LinkStream.checksums).
  */
-function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }): LinkStream | null {
+function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }, digested: boolean): LinkStream | null {
   const bytes = rec.records.byteLength;
   if (!isWasmMemory(rec.mem) || bytes <= STREAM_PIECE_BYTES) {
-    r.rawInto(rec.records, 'vector set records');
+    if (digested) r.rawIntoDigested(rec.records, 'vector set records');
+    else r.rawInto(rec.records, 'vector set records');
     return null;
   }
   let stream: LinkStream | null = null;
   try {
     for (let done = 0; done < bytes; ) {
       const n = Math.min(done === 0 ? STREAM_FIRST_BYTES : STREAM_PIECE_BYTES, bytes - done);
+      const piece = rec.records.subarray(done, done + n);
       // Once the helper follows the read, it checksums the pieces (the caller folds them in).
-      if (stream !== null) r.rawIntoUnchecked(rec.records.subarray(done, done + n), 'vector set records');
-      else r.rawInto(rec.records.subarray(done, done + n), 'vector set records');
+      if (digested) r.rawIntoDigested(piece, 'vector set records');
+      else if (stream !== null) r.rawIntoUnchecked(piece, 'vector set records');
+      else r.rawInto(piece, 'vector set records');
       done += n;
-      if (done === n) stream = streamLinkCheck(rec.mem, bytes);
+      if (done === n) stream = streamLinkCheck(rec.mem, bytes, digested);
       stream?.progress(done);
     }
   } catch (e) {
@@ -89,6 +121,18 @@ function readRecords(r: BinaryReader, rec: { mem: unknown; records: Uint8Array }
     throw e;
   }
   return stream;
+}
+
+function heapLength(r: BinaryReader): number {
+  const heapLen = r.varint('vector set heap length');
+  if (heapLen > MAX_HEAP) r.fail(`vector set heap length ${heapLen} exceeds the limit ${MAX_HEAP}`);
+  return heapLen;
+}
+
+/** Adds an image's digest to `sum`, in place when it lies at the start of a WebAssembly memory. */
+function digestImage(mem: unknown, bytes: Uint8Array, image: number, sum: Int32Array): void {
+  if (isWasmMemory(mem) && bytes.byteOffset === 0 && bytes.buffer === mem.buffer) digestInMemory(mem, 0, bytes.byteLength, 0, image, sum);
+  else digestBytes(bytes, 0, image, sum);
 }
 
 function allocate<T>(r: BinaryReader, alloc: () => T): T {
@@ -111,9 +155,11 @@ registerCodec({
     const heap = img.heap.slice();
     return {
       encode: (w) => {
-        w.u32(FORMAT_VERSION);
-        w.bytes(records);
-        w.bytes(heap);
+        const sum = new Int32Array(2);
+        digestBytes(records, 0, IMAGE_RECORDS, sum);
+        digestBytes(heap, 0, IMAGE_HEAP, sum);
+        w.u32(FORMAT_VERSION).varint(records.length).varint(heap.length).i32(sum[0]).i32(sum[1]);
+        w.digested(records).digested(heap);
       },
       // DEBUG DIGEST-VALUE: count and dimension, then every element (stored vector, name,
       // attribute) as its own part, so the digest does not depend on node order.
