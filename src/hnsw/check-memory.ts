@@ -12,7 +12,7 @@
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
-import { compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
 
 type WasmFn = (...args: number[]) => number;
 export interface HeapCheckExports {
@@ -36,11 +36,6 @@ export function heapCheckWasm(memory: WasmMemory): HeapCheckExports {
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
 
-/**
- * Items per call of the long loops: V8 runs WebAssembly first as quickly compiled baseline code
- * and swaps in optimised code only between calls (link-check.ts does the same).
- */
-const CALL_CHUNK = 8192;
 /** heapHalf's listed slots per call: each does more (claims, whole upper lists) than a node's element. */
 const HALF_CHUNK = 2048;
 

@@ -22,7 +22,7 @@
 
 import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from './layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
-import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
 import { takeReadPieces, type PieceCrcs } from './piece-crc.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
@@ -364,7 +364,7 @@ export function finishReachabilityIn(memory: WasmMemory, img: LinkImage, reached
   const { reach, unreached } = imageCheckWasm(memory);
   const lvlPtr = img.lvl.byteOffset;
   // In calls, like the other loops (V8 swaps in optimised code only between calls).
-  for (let from = 0; from < img.hw; from += 8192) reach(from, Math.min(img.hw, from + 8192), img.recBase, img.stride, img.linkOff, lvlPtr, reached.byteOffset, stackPtr);
+  for (let from = 0; from < img.hw; from += CALL_CHUNK) reach(from, Math.min(img.hw, from + CALL_CHUNK), img.recBase, img.stride, img.linkOff, lvlPtr, reached.byteOffset, stackPtr);
   return unreached(img.hw, lvlPtr, reached.byteOffset);
 }
 

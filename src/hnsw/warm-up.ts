@@ -1,7 +1,7 @@
 // Tier-up ahead of a load's checks. V8 runs a WebAssembly function first as baseline (Liftoff)
 // code and has TurboFan compile it on a background thread once it has run for a while (its
 // tiering budget), separately in each thread; a call under way keeps the code it started with.
-// A load runs each check loop only once, over chunks of 8192 items at most, so a good part of
+// A load runs each check loop only once, over chunks of CALL_CHUNK items at most, so a good part of
 // it ran at baseline speed: one call of the name table's sums over a million entries took
 // 5-8 ms cold and 2.5 ms optimised. Running each loop first over a tiny dummy image (all slots
 // free, every list and table empty: a few hundred microseconds in all) starts those compilations
@@ -10,7 +10,7 @@
 import { heapCheckWasm } from './check-memory.js';
 import { F, MAX_LEVEL, R } from './layout.js';
 import { imageCheckWasm } from './link-check.js';
-import { createSharedWasmMemory } from './platform.js';
+import { CALL_CHUNK, createSharedWasmMemory } from './platform.js';
 
 /** Dummy slots (and table entries) per warm-up call: enough to spend a function's budget. */
 const N = 32_768;
@@ -41,12 +41,12 @@ export function warmUpChecks(thread: 'loader' | 'helper'): boolean {
   // records0 marks every (free) slot's level −1, so the level-0 loops below skip them all.
   ok &&= img.records0(0, N, 0, 0, LVL, ZERO, OUT, 0, 32, 0, 0, -1, R.VEC, R.UPPER, F.LIVE, F.DELETED, F.FREE, MAX_LEVEL, 0, R.ELEM) === 1;
   ok &&= img.links0(N, 0, 0, 8, LVL, REACHED, KEYS, GENS, 26, 63, 1, 2, 3, 4, 0, N, OUT) === 1;
-  // The name table's sums and runs over 8192 empty entries (its run check starts at entry 1).
+  // The name table's sums and runs over one call's worth of empty entries (its run check starts at entry 1).
   const state = new Int32Array(mem.buffer, OUT + 64, 4);
   for (let k = 0; k < 2; k++) {
-    ok &&= heap.tableSums(1, ZERO, 8192, 1, 2, 3, 4, OUT + 128) === 1;
+    ok &&= heap.tableSums(1, ZERO, CALL_CHUNK, 1, 2, 3, 4, OUT + 128) === 1;
     state.set([1, 1, 0, 0]);
-    ok &&= heap.probeRuns(ZERO, 8192, 8192, OUT + 256, OUT + 64) === 1;
+    ok &&= heap.probeRuns(ZERO, CALL_CHUNK, CALL_CHUNK, OUT + 256, OUT + 64) === 1;
   }
   if (thread === 'helper') {
     img.reach(0, N, 0, 0, 8, LVL, REACHED, STACK);
