@@ -523,9 +523,7 @@ export class SetCheck {
   clearScratch(): void {
     this.dropStream();
     // A walk nobody collected (the check failed first) may still be writing its stack.
-    const walk = this.reachJob;
-    this.reachJob = null;
-    if (walk !== null && !walk.helper.await(walk.job) && !walk.helper.settled(walk.job)) this.walkUnsettled = true;
+    this.collectWalk(false);
     const sc = this.scratch;
     if (sc === null || this.wasmMemory === null) return;
     clearRoom(this.wasmMemory, sc, this.recordsPassFor(sc).elemsPtr !== 0, this.walkUnsettled);
@@ -1028,6 +1026,21 @@ export class SetCheck {
   /** A walk the helper began and did not finish by the time it was needed (its stack may be dirty). */
   private walkUnsettled = false;
 
+  /**
+   * Takes the helper's reachability walk, if one was posted (after waiting for the helper to pick
+   * it up when `pickup`): its count of unreachable live nodes when it ran to a verdict, else null.
+   * A walk still running then may yet write its stack: walkUnsettled.
+   */
+  private collectWalk(pickup: boolean): number | null {
+    const walk = this.reachJob;
+    this.reachJob = null;
+    if (walk === null) return null;
+    if (pickup) walk.helper.awaitPickup(walk.job);
+    if (walk.helper.await(walk.job) && walk.job.status[2] === 1) return walk.job.status[1];
+    if (!walk.helper.settled(walk.job)) this.walkUnsettled = true;
+    return null;
+  }
+
   /** The fast pass (link-check.ts); true when every link holds. */
   private linksFast(): boolean {
     const out = new Int32Array(3);
@@ -1304,11 +1317,8 @@ export class SetCheck {
    * else the walk finishing the link check's marks, else a breadth-first search.
    */
   private unreachable(entry: number): number {
-    const walk = this.reachJob;
-    this.reachJob = null;
-    if (walk !== null && HELPER_ALWAYS) walk.helper.awaitPickup(walk.job);
-    if (walk !== null && walk.helper.await(walk.job) && walk.job.status[2] === 1) return walk.job.status[1];
-    if (walk !== null && !walk.helper.settled(walk.job)) this.walkUnsettled = true;
+    const walked = this.collectWalk(HELPER_ALWAYS);
+    if (walked !== null) return walked;
     if (this.reached !== null) return finishReachability(this.linkImage(), this.reached);
     const i32 = this.v.i32;
     const hw = this.hw;

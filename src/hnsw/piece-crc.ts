@@ -42,11 +42,11 @@ export function pieceCrcs(image: Uint8Array, pieceBytes: number, digest?: PieceC
 
 /** Piece k's checksum into its words of `out` (`crcs`, or a copy of it). */
 function checksum(p: PieceCrcs, k: number, out: Int32Array): void {
+  const bytes = piece(p, k);
   if (p.digest === undefined) {
-    out[k] = zlib.crc32(piece(p, k));
+    out[k] = zlib.crc32(bytes);
     return;
   }
-  const bytes = piece(p, k);
   const words = out.subarray(2 * k, 2 * k + 2);
   words.fill(0);
   digestInMemory(p.digest.memory, bytes.byteOffset, bytes.byteLength, p.digest.at + k * p.pieceBytes, IMAGE_RECORDS, words);

@@ -86,8 +86,8 @@ export class BinaryWriter {
   private cur = Buffer.allocUnsafe(SMALL);
   private len = 0;
   private total = 0;
-  /** The chunks written by `digested`, all at the end (see rawIntoDigested). */
-  private digestedChunks = 0;
+  /** The index in `chunks` of the first chunk written by `digested` (all after it are too), or −1. */
+  private digestedFrom = -1;
   private digestedTotal = 0;
 
   get length(): number {
@@ -100,7 +100,7 @@ export class BinaryWriter {
   }
 
   private room(n: number): void {
-    if (this.digestedChunks > 0) throw new Error('only digested bytes may follow digested bytes');
+    if (this.digestedFrom >= 0) throw new Error('only digested bytes may follow digested bytes');
     if (this.len + n <= this.cur.length) return;
     this.cut();
     if (n > this.cur.length) this.cur = Buffer.allocUnsafe(n);
@@ -182,7 +182,7 @@ export class BinaryWriter {
 
   /** Bytes without a length; large ones are referenced rather than copied. */
   raw(b: Uint8Array): this {
-    if (this.digestedChunks > 0) throw new Error('only digested bytes may follow digested bytes');
+    if (this.digestedFrom >= 0) throw new Error('only digested bytes may follow digested bytes');
     if (b.length >= SMALL) {
       this.cut();
       this.chunks.push(b);
@@ -200,9 +200,11 @@ export class BinaryWriter {
    * writer's own, not by the snapshot's CRCs. Only more of them may follow.
    */
   digested(b: Uint8Array): this {
-    if (this.digestedChunks === 0) this.cut();
+    if (this.digestedFrom < 0) {
+      this.cut();
+      this.digestedFrom = this.chunks.length;
+    }
     if (b.length > 0) this.chunks.push(b);
-    this.digestedChunks++;
     this.digestedTotal += b.length;
     this.total += b.length;
     return this;
@@ -217,8 +219,7 @@ export class BinaryWriter {
   /** finish, split into the chunks a CRC covers and the digested ones after them. */
   finishParts(): { checked: Uint8Array[]; digested: Uint8Array[] } {
     const chunks = this.finish();
-    let k = chunks.length;
-    for (let bytes = 0; bytes < this.digestedTotal; ) bytes += chunks[--k]!.length;
+    const k = this.digestedFrom < 0 ? chunks.length : this.digestedFrom;
     return { checked: chunks.slice(0, k), digested: chunks.slice(k) };
   }
 
