@@ -63,7 +63,7 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
   test('batch kernels (one call per neighbour list) equal single distances', () => {
     for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
       const { v, slots } = records(quant, 33, 40, 5);
-      const list = v.scratchOff(0) + v.linkOff; // room for 2·M slots
+      const list = v.scratchAt(0) + v.linkOff; // room for 2·M slots (a set of its own: base 0)
       for (const k of [wasmKernel(v), jsKernel(v)]) {
         const ids = slots.slice(3, 3 + 2 * v.M);
         ids.forEach((id, i) => (v.i32[(list >> 2) + i] = id));

@@ -121,6 +121,18 @@ export class Limbo {
     this.sizes.push(size);
   }
 
+  /** Remove and hand to `release` every item, whatever its epoch. */
+  drainAll(release: (kind: LimboKind, off: number, size: number) => void): number {
+    let n = 0;
+    for (let i = this.head; i < this.epochs.length; i++, n++) release(this.kinds[i] as LimboKind, this.offs[i], this.sizes[i]);
+    this.epochs = [];
+    this.kinds = [];
+    this.offs = [];
+    this.sizes = [];
+    this.head = 0;
+    return n;
+  }
+
   /** Remove and hand to `release` every item retired before `oldest`. */
   drain(oldest: number, release: (kind: LimboKind, off: number, size: number) => void): number {
     let n = 0;

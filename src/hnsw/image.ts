@@ -54,7 +54,10 @@ import {
   FLAGS_SHIFT,
   geometry,
   H,
+  COMPACT_HEADER_BYTES,
   HEADER_BYTES,
+  LAYOUT_COMPACT,
+  layoutBases,
   LAYOUT_VERSION,
   LEVEL_MASK,
   LEVEL_SHIFT,
@@ -255,8 +258,8 @@ export interface LinkStream {
  * rules; the records check decides everything else before the helper's verdict is used.
  */
 export function streamLinkCheck(mem: WasmMemory, recordsBytes: number, digested = false): LinkStream | null {
-  if (loadHelper === null || recordsBytes < HEADER_BYTES) return null;
-  const w = new Int32Array(mem.buffer, 0, HEADER_BYTES / 4);
+  if (loadHelper === null || recordsBytes < COMPACT_HEADER_BYTES) return null;
+  const w = new Int32Array(mem.buffer, 0, COMPACT_HEADER_BYTES / 4);
   const geo = headerGeometry((i) => w[i]);
   if (typeof geo === 'string') return null;
   const { dim, quant, M, g, recBase } = geo;
@@ -345,10 +348,11 @@ export interface StagedHeap {
  * header's node count is only a hint here: the check decides from checked values whether to use
  * the staged memory as its check memory, and checks the heap where it lies either way.
  */
-export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer; heap: Uint8Array }, heapBytes: number): StagedHeap | null {
+export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer | null; heap: Uint8Array }, heapBytes: number): StagedHeap | null {
   const helper = loadHelper;
-  if (helper === null || !isWasmMemory(recordsMem) || recordsMem.buffer.byteLength < HEADER_BYTES) return null;
-  const hw = new Int32Array(recordsMem.buffer, 0, HEADER_BYTES / 4)[H.HIGH_WATER];
+  if (helper === null || heap.hp === null || !isWasmMemory(recordsMem) || recordsMem.buffer.byteLength < COMPACT_HEADER_BYTES) return null;
+  const hp = heap.hp;
+  const hw = new Int32Array(recordsMem.buffer, 0, COMPACT_HEADER_BYTES / 4)[H.HIGH_WATER];
   if (!(hw >= HELPER_MIN_NODES && usesCheckMemory(hw, heapBytes)) || heapBytes % 4 !== 0) return null;
   const mem = createSharedWasmMemory(Math.max(1, Math.ceil(heapBytes / WASM_PAGE)), WASM_MAX_PAGES);
   if (mem === null) return null;
@@ -358,7 +362,7 @@ export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer; he
     bytes,
     mem,
     startCopy(): void {
-      job ??= helper.submitCopy(bytes.buffer as SharedArrayBuffer, heap.hp, heapBytes);
+      job ??= helper.submitCopy(bytes.buffer as SharedArrayBuffer, hp, heapBytes);
     },
     fill(): void {
       if (job === null) {
@@ -382,7 +386,8 @@ export function stageHeap(recordsMem: unknown, heap: { hp: SharedArrayBuffer; he
  */
 function headerGeometry(w: (i: number) => number): { dim: number; quant: Quant; M: number; g: Geometry; recBase: number } | string {
   if (w(H.MAGIC) >>> 0 !== MAGIC) return 'bad magic in the records header (not a vsetd vector set)';
-  if (w(H.LAYOUT_VERSION) !== LAYOUT_VERSION) return `unsupported layout version ${w(H.LAYOUT_VERSION)} (this engine reads ${LAYOUT_VERSION})`;
+  const version = w(H.LAYOUT_VERSION);
+  if (version !== LAYOUT_VERSION && version !== LAYOUT_COMPACT) return `unsupported layout version ${version} (this engine reads ${LAYOUT_VERSION} and ${LAYOUT_COMPACT})`;
   const dim = w(H.DIM);
   const quant = w(H.QUANT);
   const M = w(H.M);
@@ -393,8 +398,8 @@ function headerGeometry(w: (i: number) => number): { dim: number; quant: Quant; 
   if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {
     return `record stride ${w(H.STRIDE)} / vector bytes ${w(H.VEC_BYTES)} do not match dimension ${dim}, M ${M}`;
   }
-  const recBase = HEADER_BYTES + (READER_SLOTS + 1) * g.stride;
-  if (w(H.SCRATCH_BASE) !== HEADER_BYTES || w(H.REC_BASE) !== recBase) return 'record base offsets do not match the layout';
+  const { scratchBase, recBase } = layoutBases(version, g.stride);
+  if (w(H.SCRATCH_BASE) !== scratchBase || w(H.REC_BASE) !== recBase) return 'record base offsets do not match the layout';
   return { dim, quant: quant as Quant, M, g, recBase };
 }
 
@@ -708,7 +713,9 @@ export class SetCheck {
     if (!(idHi >= 0 && idHi < 2 ** 21)) return !this.fail('node id counter out of range');
     if (idHi * 2 ** 32 + (w(H.LAST_ID_LO) >>> 0) < count) return !this.fail('node id counter below the element count');
     if ((w(H.RNG) | w(H.RNG + 1) | w(H.RNG + 2) | w(H.RNG + 3)) === 0) return !this.fail('level generator state is all zero');
-    for (let i = 0; i < HEADER_BYTES / 4; i++) {
+    // The compact layout's header ends where its records start; the classic one is 4 KiB.
+    const headerWords = Math.min(this.recBase, HEADER_BYTES) / 4;
+    for (let i = 0; i < headerWords; i++) {
       if (!headerWordUsed(i) && w(i) !== 0) return !this.fail(`header word ${i} is not zero`);
     }
     return true;
@@ -1389,7 +1396,7 @@ function combine(out: Int32Array, part: Int32Array): void {
  * problems are reported first all the same, as when they were checked in that order.
  */
 export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number, elements: (c: SetCheck) => boolean, prepareElements?: (c: SetCheck) => void): boolean {
-  if (recordsBytes < HEADER_BYTES) return !c.fail(`records image of ${recordsBytes} bytes is shorter than the header`);
+  if (recordsBytes < COMPACT_HEADER_BYTES) return !c.fail(`records image of ${recordsBytes} bytes is shorter than the header`);
   if (!(c.header(recordsBytes, heapBytes) && c.records())) return false;
   loadMark('records');
   // Helper jobs run in the order posted: the element half's first, the links' upper levels after.

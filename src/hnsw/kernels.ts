@@ -36,42 +36,77 @@ export interface Kernel {
   kind: KernelKind;
   dist: DistanceFn;
   batch: BatchFn;
+  /**
+   * Point the kernel at a set: the offsets it is given are relative to `base` (SetViews.base).
+   * A WebAssembly instance serves every set of one geometry in one memory (the arena sets of a
+   * thread), so a searcher binds before each use; the JS kernels read the set's own views.
+   */
+  bind(base: number): void;
 }
 
 let compiled: object | null = null;
 function kernelModule(): object {
-  // Compiled once per thread; instantiated once per (thread, set).
+  // Compiled once per thread; instantiated once per (thread, memory, geometry).
   if (compiled === null) compiled = compileWasm(WASM_BYTES);
   return compiled;
 }
 
 export type KernelKind = 'wasm' | 'js';
 
+interface WasmGlobalCtor {
+  new (descriptor: { value: 'i32'; mutable: boolean }, value: number): { value: number };
+}
+const WasmGlobal = (globalThis as unknown as { WebAssembly: { Global: WasmGlobalCtor } }).WebAssembly.Global;
+
+/** Per thread: instances by memory, then by geometry. */
+const instances = new WeakMap<object, Map<string, Kernel>>();
+
 export function wasmKernel(v: SetViews): Kernel {
   if (!v.wasm) throw new Error('the set has no WebAssembly memory');
+  const memory = v.records as WasmMemory;
+  let byGeometry = instances.get(memory);
+  if (byGeometry === undefined) instances.set(memory, (byGeometry = new Map()));
+  const key = `${v.quant}/${v.dim}/${v.vecBytes}/${v.recBase}/${v.stride}`;
+  const known = byGeometry.get(key);
+  if (known !== undefined) return known;
+  const base = new WasmGlobal({ value: 'i32', mutable: true }, v.base);
   const inst = instantiateWasm(kernelModule(), {
-    env: { memory: v.records as WasmMemory, vecBytes: v.vecBytes, dim: v.dim, recBase: v.recBase, stride: v.stride },
+    env: { memory, vecBytes: v.vecBytes, dim: v.dim, recBase: v.recBase, stride: v.stride, base },
   });
   const ex = inst.exports;
   const name = v.quant === Quant.Q8 ? 'Q8' : v.quant === Quant.Bin ? 'Bin' : 'F32';
-  return { kind: 'wasm', dist: ex[`dist${name}`] as DistanceFn, batch: ex[`batch${name}`] as BatchFn };
+  // The JS side remembers the bound base: reading a WebAssembly.Global costs more than a compare.
+  let bound = v.base;
+  const k: Kernel = {
+    kind: 'wasm',
+    dist: ex[`dist${name}`] as DistanceFn,
+    batch: ex[`batch${name}`] as BatchFn,
+    bind(b: number): void {
+      if (b !== bound) base.value = bound = b;
+    },
+  };
+  byGeometry.set(key, k);
+  return k;
 }
 
 export function wasmDistance(v: SetViews): DistanceFn {
-  return wasmKernel(v).dist;
+  const k = wasmKernel(v);
+  k.bind(v.base);
+  return k.dist;
 }
 
 export function jsKernel(v: SetViews): Kernel {
+  if (v.place !== null) throw new Error('an arena set is searched with the WebAssembly kernels');
   const dist = jsDistance(v);
-  const recBase = v.recBase;
-  const stride = v.stride;
   const batch = (q: number, list: number, n: number): void => {
     const i32 = v.i32;
     const f32 = v.f32;
+    const recBase = v.recBase;
+    const stride = v.stride;
     const base = list >>> 2;
     for (let i = 0; i < n; i++) f32[base + i] = dist(q, recBase + i32[base + i] * stride);
   };
-  return { kind: 'js', dist, batch };
+  return { kind: 'js', dist, batch, bind: () => {} };
 }
 
 const fround = Math.fround;

@@ -34,12 +34,18 @@
   (import "env" "dim" (global $dim i32))
   (import "env" "recBase" (global $recBase i32))
   (import "env" "stride" (global $stride i32))
+  ;; Where the set's header lies in the memory (0 for a set of its own; an arena set's block
+  ;; offset otherwise): every offset passed in is relative to it, as the engine's views are.
+  ;; Mutable, so one instance per (thread, memory, geometry) serves every arena set alike.
+  (import "env" "base" (global $base (mut i32)))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Q8: int8 quants, per-vector range.
   (func $distQ8 (export "distQ8") (param $a i32) (param $b i32) (result f32)
     (local $ra f32) (local $rb f32) (local $pa i32) (local $pb i32) (local $end i32)
     (local $va v128) (local $vb v128) (local $acc v128) (local $d f32)
+    (local.set $a (i32.add (local.get $a) (global.get $base)))
+    (local.set $b (i32.add (local.get $b) (global.get $base)))
     (local.set $ra (f32.load offset=8 (local.get $a)))
     (local.set $rb (f32.load offset=8 (local.get $b)))
     ;; A zero vector has range 0: its distance to anything is exactly 1 (score 0.5).
@@ -79,6 +85,8 @@
   ;; BIN: sign bits packed in 64-bit words; Hamming distance scaled to [0, 2].
   (func $distBin (export "distBin") (param $a i32) (param $b i32) (result f32)
     (local $pa i32) (local $pb i32) (local $end i32) (local $ones i64)
+    (local.set $a (i32.add (local.get $a) (global.get $base)))
+    (local.set $b (i32.add (local.get $b) (global.get $base)))
     (local.set $pa (i32.add (local.get $a) (i32.const 20)))
     (local.set $pb (i32.add (local.get $b) (i32.const 20)))
     ;; ceil(dim/64) words; the unused high bits of the last word are 0 in every vector, and the
@@ -100,6 +108,8 @@
   (func $distF32 (export "distF32") (param $a i32) (param $b i32) (result f32)
     (local $pa i32) (local $pb i32) (local $end i32) (local $i i32)
     (local $acc0 v128) (local $acc1 v128) (local $dot0 f32) (local $dot1 f32)
+    (local.set $a (i32.add (local.get $a) (global.get $base)))
+    (local.set $b (i32.add (local.get $b) (global.get $base)))
     (local.set $pa (i32.add (local.get $a) (i32.const 20)))
     (local.set $pb (i32.add (local.get $b) (i32.const 20)))
     (if (i32.lt_u (global.get $dim) (i32.const 16))
@@ -160,6 +170,7 @@
   ;; saves the JS→WebAssembly call overhead on every distance.
   (func (export "batchQ8") (param $q i32) (param $list i32) (param $n i32)
     (local $end i32)
+    (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next
@@ -171,6 +182,7 @@
         (br $next))))
   (func (export "batchBin") (param $q i32) (param $list i32) (param $n i32)
     (local $end i32)
+    (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next
@@ -182,6 +194,7 @@
         (br $next))))
   (func (export "batchF32") (param $q i32) (param $list i32) (param $n i32)
     (local $end i32)
+    (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next

@@ -56,6 +56,7 @@ import {
   type GrowableSab,
   type WasmMemory,
 } from './platform.js';
+import { blockBytes as arenaBlockBytes, SCRATCH_BYTES, SCRATCH_SLOTS, threadScratchOffset } from './arena.js';
 
 /** Quantisation types, numbered as in the reference's RDB encoding. */
 export const Quant = { NoQuant: 0, Q8: 1, Bin: 2 } as const;
@@ -132,6 +133,21 @@ export const MAGIC = 0x56534554; // 'VSET'
  * their table would have to be rebuilt, not loaded.
  */
 export const LAYOUT_VERSION = 2;
+/**
+ * 3: the compact layout of a set in an arena (arena.ts): a header of COMPACT_HEADER_BYTES (every
+ * word the classic header uses lies below it), no scratch records (an arena's scratch belongs to
+ * threads), node records right after the header. Same words, same records, same heap: only
+ * SCRATCH_BASE (0) and REC_BASE differ, so converting between the two is one copy.
+ */
+export const LAYOUT_COMPACT = 3;
+export const COMPACT_HEADER_BYTES = 896;
+
+/** Header bytes and the record base of a layout version (`stride` for the classic scratch). */
+export function layoutBases(version: number, stride: number): { scratchBase: number; recBase: number } {
+  return version === LAYOUT_COMPACT
+    ? { scratchBase: 0, recBase: COMPACT_HEADER_BYTES }
+    : { scratchBase: HEADER_BYTES, recBase: HEADER_BYTES + (READER_SLOTS + 1) * stride };
+}
 
 /** Record field byte offsets. */
 export const R = {
@@ -199,13 +215,31 @@ export function upperBlockBytes(level: number, M: number): number {
 
 /**
  * The structured-cloneable description of a set: post it to a worker and `attach` there.
- * `records` is a shared WebAssembly.Memory, or a growable SharedArrayBuffer when no WebAssembly
- * memory could be reserved (then the engine uses its plain-JS kernels).
+ *
+ * - `vsetd.vset`, a set in memories of its own (the classic layout): `records` is a shared
+ *   WebAssembly.Memory, or a growable SharedArrayBuffer when no WebAssembly memory could be
+ *   reserved (then the engine uses its plain-JS kernels); `heap` a growable SharedArrayBuffer.
+ * - `vsetd.arena-set`, a small set in an arena (arena.ts, the compact layout): the arena's memory
+ *   and where the set's block lies in it *now*. A block is never resized in place, so a handle
+ *   stays valid — showing the set as it was when the block was left — until the task that
+ *   carried it has finished (arena.ts, ReaderTickets).
  */
-export interface SetHandle {
+export type SetHandle = DedicatedHandle | ArenaHandle;
+
+export interface DedicatedHandle {
   readonly kind: 'vsetd.vset';
   readonly records: WasmMemory | SharedArrayBuffer;
   readonly heap: SharedArrayBuffer;
+}
+
+export interface ArenaHandle {
+  readonly kind: 'vsetd.arena-set';
+  readonly memory: WasmMemory;
+  /** Byte offset of the set's block: heap first, then header and records. */
+  readonly block: number;
+  readonly heapBytes: number;
+  /** Header and record bytes after the heap. */
+  readonly recordsBytes: number;
 }
 
 /**
@@ -220,37 +254,67 @@ export function randomWords(n: number): Uint32Array {
 const HEAP_MAX_BYTES = 2 ** 31 - 8;
 const RECORDS_MAX_BYTES_GSAB = 2 ** 32 - WASM_PAGE;
 
-/**
- * Typed-array views over a set's two buffers. Every thread has its own `SetViews`; the writer's
- * also grows the buffers. Views over `records` are fixed-length (a WebAssembly memory's buffer
- * object is replaced when it grows), so readers call `refresh()` when the header says the set
- * grew past what they see. Views over the heap track its length automatically.
- */
-/** Copies of a set's two images in fresh shared memory (SetViews.copyImages). */
+/** Copies of a set's two images in fresh memory (SetViews.copyImages, a snapshot load). */
 export interface ImageMemory {
-  mem: WasmMemory | GrowableSab;
-  hp: GrowableSab;
+  /** Shared memory for a set of its own; null for plain bytes (a small set bound for an arena). */
+  mem: WasmMemory | GrowableSab | null;
+  hp: GrowableSab | null;
   /** The records image in `mem`, exactly as long as the input. */
   records: Uint8Array;
   /** The heap image in `hp`, exactly as long as the input. */
   heap: Uint8Array;
 }
 
+/** Where an arena set's block lies: its arena's memory, offset, heap and records parts. */
+export interface ArenaPlace {
+  readonly memory: WasmMemory;
+  readonly block: number;
+  readonly heapBytes: number;
+  readonly recordsBytes: number;
+}
+
+/**
+ * Typed-array views over a set's memory. Every thread has its own `SetViews`; the writer's also
+ * grows the set.
+ *
+ * All offsets the engine uses — header words, record offsets, heap offsets — are relative to the
+ * set: the record views start at the set's header and the heap views at its heap, wherever the
+ * set lies (offset 0 of memories of its own, or a block of an arena). Only the distance kernels
+ * see absolute addresses: they add `base` (kernels.ts). A query's scratch record may lie outside
+ * the set (an arena's per-thread scratch): the `s*` views cover it, at `scratchAt` absolute.
+ *
+ * Views over a set's own `records` are fixed-length (a WebAssembly memory's buffer object is
+ * replaced when it grows), so readers call `refresh()` when the header says the set grew past
+ * what they see. An arena set never grows in place: the writer moves it (`place`), and a reader
+ * keeps the block it was given until its task ends.
+ */
 export class SetViews {
-  readonly records: WasmMemory | GrowableSab;
-  readonly heap: GrowableSab;
-  readonly wasm: boolean;
-  /** Records memory, as words/floats/bytes. Replaced by refresh(). */
+  records: WasmMemory | GrowableSab;
+  heap: GrowableSab | null;
+  wasm: boolean;
+  /** Where the set lies in an arena, or null for a set in memories of its own. */
+  place: ArenaPlace | null;
+  /** Absolute byte offset of the header (0 for a set of its own). */
+  base = 0;
+  /** Changes whenever the set moves (arena relocation or promotion): kernels re-bind. */
+  generation = 0;
+  /** Records memory, as words/floats/bytes, from the header on. */
   i32!: Int32Array;
   f32!: Float32Array;
   u8!: Uint8Array;
   i8!: Int8Array;
-  /** Heap views (length-tracking). */
-  readonly hi32: Int32Array;
-  readonly hu8: Uint8Array;
-  readonly hf32: Float32Array;
+  /** Heap views. */
+  hi32!: Int32Array;
+  hu8!: Uint8Array;
+  hf32!: Float32Array;
+  /** Views that reach the query scratch, at absolute offsets (the record views, base 0, for a set of its own). */
+  si32!: Int32Array;
+  sf32!: Float32Array;
+  su8!: Uint8Array;
   /** Slots covered by the current record views. */
   visibleSlots = 0;
+  /** The writer's way to move an arena set that needs more room (set by the owner). */
+  grower: ((slots: number, heapBytes: number) => void) | null = null;
 
   readonly dim: number;
   readonly quant: Quant;
@@ -258,19 +322,18 @@ export class SetViews {
   readonly stride: number;
   readonly vecBytes: number;
   readonly linkOff: number;
-  readonly recBase: number;
-  readonly scratchBase: number;
+  recBase: number;
+  scratchBase: number;
 
-  private constructor(records: WasmMemory | GrowableSab, heap: GrowableSab) {
+  private constructor(records: WasmMemory | GrowableSab, heap: GrowableSab | null, place: ArenaPlace | null) {
     this.records = records;
     this.heap = heap;
     this.wasm = isWasmMemory(records);
-    this.hi32 = new Int32Array(heap);
-    this.hu8 = new Uint8Array(heap);
-    this.hf32 = new Float32Array(heap);
-    this.refresh();
+    this.place = place;
+    this.bindViews();
     const h = this.i32;
-    if (h[H.MAGIC] !== MAGIC || h[H.LAYOUT_VERSION] !== LAYOUT_VERSION) {
+    const version = h[H.LAYOUT_VERSION];
+    if (h[H.MAGIC] !== MAGIC || (version !== LAYOUT_VERSION && version !== LAYOUT_COMPACT)) {
       throw new Error('not a vsetd vector set (bad magic or layout version)');
     }
     this.dim = h[H.DIM];
@@ -284,33 +347,51 @@ export class SetViews {
     this.visibleSlots = this.slotsIn(this.u8.byteLength);
   }
 
-  /** Attach to an existing set from its handle (any thread). */
-  static attach(handle: SetHandle): SetViews {
-    const records = isWasmMemory(handle.records) ? handle.records : asGrowable(handle.records as SharedArrayBuffer);
-    return new SetViews(records, asGrowable(handle.heap));
+  /** (Re-)make every view for where the set lies now. */
+  private bindViews(): void {
+    const p = this.place;
+    if (p === null) {
+      const heap = this.heap as GrowableSab;
+      this.base = 0;
+      this.hi32 = new Int32Array(heap);
+      this.hu8 = new Uint8Array(heap);
+      this.hf32 = new Float32Array(heap);
+      this.u8 = undefined as unknown as Uint8Array;
+      this.refresh();
+      return;
+    }
+    const buf = p.memory.buffer as SharedArrayBuffer;
+    const hdr = p.block + p.heapBytes;
+    this.base = hdr;
+    this.hi32 = new Int32Array(buf, p.block, p.heapBytes >>> 2);
+    this.hu8 = new Uint8Array(buf, p.block, p.heapBytes);
+    this.hf32 = new Float32Array(buf, p.block, p.heapBytes >>> 2);
+    this.i32 = new Int32Array(buf, hdr, p.recordsBytes >>> 2);
+    this.f32 = new Float32Array(buf, hdr, p.recordsBytes >>> 2);
+    this.u8 = new Uint8Array(buf, hdr, p.recordsBytes);
+    this.i8 = new Int8Array(buf, hdr, p.recordsBytes);
+    // The arena's scratch lies in its first pages, which every buffer object of it covers.
+    const scratch = arenaScratchViews(p.memory);
+    this.si32 = scratch.i32;
+    this.sf32 = scratch.f32;
+    this.su8 = scratch.u8;
+    if (this.stride !== undefined) this.visibleSlots = this.slotsIn(p.recordsBytes);
   }
 
-  /** Create the buffers of a new, empty set and write its header. Writer only. */
-  static create(
-    g: Geometry,
-    projInputDim: number,
-    seedWords: Uint32Array,
-    forceJs = false,
-    nameKey: Uint32Array = randomWords(2),
-  ): SetViews {
-    const scratchBase = HEADER_BYTES;
-    // One scratch record per reader slot, plus one for the writer.
-    const recBase = scratchBase + (READER_SLOTS + 1) * g.stride;
-    // Room for a handful of nodes; grows on demand.
-    const initialBytes = recBase + 16 * g.stride;
-    const pages = Math.ceil(initialBytes / WASM_PAGE);
-    let records: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
-    if (!records) records = createGrowableSab(pages * WASM_PAGE, RECORDS_MAX_BYTES_GSAB);
-    const heap = createGrowableSab(WASM_PAGE, HEAP_MAX_BYTES);
-    const buf = isWasmMemory(records) ? records.buffer : records;
-    const h = new Int32Array(buf, 0, HEADER_BYTES / 4);
+  /** Attach to an existing set from its handle (any thread). */
+  static attach(handle: SetHandle): SetViews {
+    if (handle.kind === 'vsetd.arena-set') {
+      return new SetViews(handle.memory, null, { memory: handle.memory, block: handle.block, heapBytes: handle.heapBytes, recordsBytes: handle.recordsBytes });
+    }
+    const records = isWasmMemory(handle.records) ? handle.records : asGrowable(handle.records as SharedArrayBuffer);
+    return new SetViews(records, asGrowable(handle.heap), null);
+  }
+
+  /** Write the header of a new, empty set at the start of `h` (either layout). */
+  private static writeHeader(h: Int32Array, g: Geometry, version: number, projInputDim: number, seedWords: Uint32Array, nameKey: Uint32Array): void {
+    const { scratchBase, recBase } = layoutBases(version, g.stride);
     h[H.MAGIC] = MAGIC;
-    h[H.LAYOUT_VERSION] = LAYOUT_VERSION;
+    h[H.LAYOUT_VERSION] = version;
     h[H.DIM] = g.dim;
     h[H.QUANT] = g.quant;
     h[H.M] = g.M;
@@ -330,21 +411,86 @@ export class SetViews {
     for (let i = 0; i < 4; i++) h[H.RNG + i] = seedWords[i] | 0;
     h[H.NAME_KEY] = nameKey[0] | 0;
     h[H.NAME_KEY + 1] = nameKey[1] | 0;
-    h[H.NODE_CAPACITY] = Math.floor((buf.byteLength - recBase) / g.stride);
-    return new SetViews(records, asGrowable(heap));
   }
 
-  handle(): SetHandle {
-    return { kind: 'vsetd.vset', records: this.records, heap: this.heap };
+  /** Create the buffers of a new, empty set of its own and write its header. Writer only. */
+  static create(
+    g: Geometry,
+    projInputDim: number,
+    seedWords: Uint32Array,
+    forceJs = false,
+    nameKey: Uint32Array = randomWords(2),
+  ): SetViews {
+    const { recBase } = layoutBases(LAYOUT_VERSION, g.stride);
+    // Room for a handful of nodes; grows on demand.
+    const initialBytes = recBase + 16 * g.stride;
+    const pages = Math.ceil(initialBytes / WASM_PAGE);
+    let records: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
+    if (!records) records = createGrowableSab(pages * WASM_PAGE, RECORDS_MAX_BYTES_GSAB);
+    const heap = createGrowableSab(WASM_PAGE, HEAP_MAX_BYTES);
+    const buf = isWasmMemory(records) ? records.buffer : records;
+    const h = new Int32Array(buf, 0, HEADER_BYTES / 4);
+    SetViews.writeHeader(h, g, LAYOUT_VERSION, projInputDim, seedWords, nameKey);
+    h[H.NODE_CAPACITY] = Math.floor((buf.byteLength - recBase) / g.stride);
+    return new SetViews(records, asGrowable(heap), null);
   }
 
   /**
-   * Fresh shared memory holding a copy of `records` and `heap` bytes (as returned by `usedBytes`),
-   * not yet interpreted: the loader checks the copies in place (image.ts; the views are aligned
-   * and exactly as long as the images), then `fromImageMemory` turns them into a set. Checking
-   * the copy instead of the input saves an aligned copy of the input, and copying aligned-to-
-   * aligned is the fast path of a copy into shared memory. Throws RangeError for images larger
-   * than a set can be.
+   * A new, empty set in an arena block laid out by `place` (zeroed memory): writes the compact
+   * header. Writer only.
+   */
+  static createInArena(place: ArenaPlace, g: Geometry, projInputDim: number, seedWords: Uint32Array, nameKey: Uint32Array = randomWords(2)): SetViews {
+    const h = new Int32Array(place.memory.buffer, place.block + place.heapBytes, COMPACT_HEADER_BYTES / 4);
+    SetViews.writeHeader(h, g, LAYOUT_COMPACT, projInputDim, seedWords, nameKey);
+    h[H.NODE_CAPACITY] = Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / g.stride);
+    return new SetViews(place.memory, null, place);
+  }
+
+  /** The set over an arena block that holds a checked compact image (see placeImages). */
+  static inArena(place: ArenaPlace): SetViews {
+    const v = new SetViews(place.memory, null, place);
+    v.i32[H.NODE_CAPACITY] = v.visibleSlots;
+    return v;
+  }
+
+  handle(): SetHandle {
+    const p = this.place;
+    if (p !== null) return { kind: 'vsetd.arena-set', memory: p.memory, block: p.block, heapBytes: p.heapBytes, recordsBytes: p.recordsBytes };
+    return { kind: 'vsetd.vset', records: this.records, heap: this.heap as GrowableSab };
+  }
+
+  /**
+   * Move the set: to another arena block (`place`), or, with `place` null, into the memories
+   * `records`/`heap` of its own. The caller has copied the bytes there (converting the layout for
+   * a move out of the arena) and keeps the old block alive for readers that may still use it.
+   */
+  moveTo(place: ArenaPlace | null, records?: WasmMemory | GrowableSab, heap?: GrowableSab): void {
+    this.place = place;
+    if (place === null) {
+      this.records = records as WasmMemory | GrowableSab;
+      this.heap = heap as GrowableSab;
+      this.wasm = isWasmMemory(this.records);
+      this.grower = null;
+    } else {
+      this.records = place.memory;
+      this.heap = null;
+      this.wasm = true;
+    }
+    this.bindViews();
+    this.recBase = this.i32[H.REC_BASE];
+    this.scratchBase = this.i32[H.SCRATCH_BASE];
+    this.visibleSlots = this.slotsIn(this.u8.byteLength);
+    this.i32[H.NODE_CAPACITY] = this.visibleSlots;
+    this.generation++;
+  }
+
+  /**
+   * Fresh memory holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), not
+   * yet interpreted: the loader checks the copies in place (image.ts; the views are aligned and
+   * exactly as long as the images), then `fromImageMemory` turns them into a set. Checking the
+   * copy instead of the input saves an aligned copy of the input, and copying aligned-to-aligned
+   * is the fast path of a copy into shared memory. Throws RangeError for images larger than a set
+   * can be.
    */
   static copyImages(records: Uint8Array, heap: Uint8Array, forceJs = false): ImageMemory {
     const r = SetViews.recordsMemory(records.byteLength, forceJs);
@@ -358,7 +504,7 @@ export class SetViews {
    * Fresh, zeroed records memory for an image of `bytes` bytes, and the view the image goes in
    * (a snapshot load reads the file straight into it). Throws RangeError when too large.
    */
-  static recordsMemory(bytes: number, forceJs = false): Pick<ImageMemory, 'mem' | 'records'> {
+  static recordsMemory(bytes: number, forceJs = false): Pick<ImageMemory, 'mem' | 'records'> & { mem: WasmMemory | GrowableSab } {
     if (!(bytes >= 0 && bytes <= RECORDS_MAX_BYTES_GSAB)) throw new RangeError(`records image of ${bytes} bytes is larger than a vector set can be`);
     const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
     let mem: WasmMemory | GrowableSab | null = forceJs ? null : createSharedWasmMemory(pages);
@@ -368,16 +514,16 @@ export class SetViews {
   }
 
   /** Fresh heap memory for an image of `bytes` bytes, and its view (see recordsMemory). */
-  static heapMemory(bytes: number): Pick<ImageMemory, 'hp' | 'heap'> {
+  static heapMemory(bytes: number): Pick<ImageMemory, 'hp' | 'heap'> & { hp: GrowableSab } {
     if (!(bytes >= 0 && bytes <= HEAP_MAX_BYTES)) throw new RangeError(`heap image of ${bytes} bytes is larger than a vector set can be`);
     const hp = createGrowableSab(Math.max(WASM_PAGE, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE), HEAP_MAX_BYTES);
     return { hp, heap: new Uint8Array(hp, 0, bytes) };
   }
 
-  /** The set over memory from `copyImages`, once its images passed the checks of image.ts. */
-  static fromImageMemory(m: ImageMemory): SetViews {
+  /** The set over memory of its own from `copyImages`, once its images passed the checks of image.ts. */
+  static fromImageMemory(m: { mem: WasmMemory | GrowableSab; hp: GrowableSab; records: Uint8Array }): SetViews {
     if (m.records.byteLength < HEADER_BYTES) throw new Error('records image too short');
-    const v = new SetViews(m.mem, m.hp);
+    const v = new SetViews(m.mem, m.hp, null);
     v.i32[H.NODE_CAPACITY] = v.visibleSlots;
     return v;
   }
@@ -387,7 +533,7 @@ export class SetViews {
     const recEnd = this.recOff(this.i32[H.HIGH_WATER]);
     return {
       records: this.u8.subarray(0, recEnd),
-      heap: new Uint8Array(this.heap, 0, this.i32[H.HEAP_TOP]),
+      heap: this.hu8.subarray(0, this.i32[H.HEAP_TOP]),
     };
   }
 
@@ -401,6 +547,7 @@ export class SetViews {
 
   /** Re-create the record views if the memory grew. Cheap when nothing changed. */
   refresh(): void {
+    if (this.place !== null) return; // an arena block never grows in place
     const buf = this.currentRecordsBuffer();
     if (this.u8 !== undefined && this.u8.buffer === buf && this.u8.byteLength === buf.byteLength) return;
     // Fixed-length views in both cases: for a growable SAB they are re-made here as well, which
@@ -410,6 +557,9 @@ export class SetViews {
     this.f32 = new Float32Array(buf, 0, len >>> 2);
     this.u8 = new Uint8Array(buf, 0, len);
     this.i8 = new Int8Array(buf, 0, len);
+    this.si32 = this.i32;
+    this.sf32 = this.f32;
+    this.su8 = this.u8;
     if (this.stride !== undefined) this.visibleSlots = this.slotsIn(len);
   }
 
@@ -422,9 +572,12 @@ export class SetViews {
     return this.recBase + slot * this.stride;
   }
 
-  /** Scratch record of a reader slot; READER_SLOTS is the writer's. */
-  scratchOff(readerSlot: number): number {
-    return this.scratchBase + readerSlot * this.stride;
+  /**
+   * Absolute offset (in the `s*` views) of the scratch record a reader uses: its reader slot's
+   * in a set of its own (READER_SLOTS is the writer's), its thread's in an arena.
+   */
+  scratchAt(readerSlot: number): number {
+    return this.place !== null ? threadScratchOffset() : this.scratchBase + readerSlot * this.stride;
   }
 
   // ---- writer side -------------------------------------------------------------------------
@@ -432,6 +585,10 @@ export class SetViews {
   /** Grow the records memory so that `slots` node records fit. Writer only. */
   ensureSlots(slots: number): void {
     if (slots <= this.i32[H.NODE_CAPACITY]) return;
+    if (this.place !== null) {
+      (this.grower as (slots: number, heapBytes: number) => void)(slots, 0);
+      return;
+    }
     const cur = this.currentRecordsBuffer().byteLength;
     const need = this.recBase + slots * this.stride;
     // Small steps: at least 64 KiB, or 1/256 of the current size; never less than needed.
@@ -450,20 +607,41 @@ export class SetViews {
 
   /** Grow the heap to at least `bytes`. Writer only. */
   ensureHeap(bytes: number): void {
-    const cur = this.heap.byteLength;
+    if (this.place !== null) {
+      if (bytes > this.place.heapBytes) (this.grower as (slots: number, heapBytes: number) => void)(0, bytes);
+      return;
+    }
+    const heap = this.heap as GrowableSab;
+    const cur = heap.byteLength;
     if (bytes <= cur) return;
-    if (bytes > this.heap.maxByteLength) throw new RangeError('vector set heap is full (2 GiB)');
+    if (bytes > heap.maxByteLength) throw new RangeError('vector set heap is full (2 GiB)');
     const step = Math.max(bytes - cur, WASM_PAGE, Math.floor(cur / 64));
-    const next = Math.min(this.heap.maxByteLength, Math.ceil((cur + step) / WASM_PAGE) * WASM_PAGE);
-    this.heap.grow(next);
+    const next = Math.min(heap.maxByteLength, Math.ceil((cur + step) / WASM_PAGE) * WASM_PAGE);
+    heap.grow(next);
   }
 
-  /** Real bytes held by the set's buffers. */
+  /** Real bytes held by the set's memory: its own buffers, or its arena block. */
   bufferBytes(): number {
-    return this.currentRecordsBuffer().byteLength + this.heap.byteLength;
+    const p = this.place;
+    if (p !== null) return arenaBlockBytes(p.heapBytes + p.recordsBytes);
+    return this.currentRecordsBuffer().byteLength + (this.heap as GrowableSab).byteLength;
   }
 
   recordsBytes(): number {
-    return this.currentRecordsBuffer().byteLength;
+    return this.place !== null ? this.place.recordsBytes : this.currentRecordsBuffer().byteLength;
   }
+}
+
+/** Per thread: views over each arena's scratch area (its first pages never move). */
+const scratchViewCache = new WeakMap<object, { i32: Int32Array; f32: Float32Array; u8: Uint8Array }>();
+
+function arenaScratchViews(memory: WasmMemory): { i32: Int32Array; f32: Float32Array; u8: Uint8Array } {
+  let s = scratchViewCache.get(memory);
+  if (s === undefined) {
+    const buf = memory.buffer as SharedArrayBuffer;
+    const bytes = SCRATCH_SLOTS * SCRATCH_BYTES;
+    s = { i32: new Int32Array(buf, 0, bytes >>> 2), f32: new Float32Array(buf, 0, bytes >>> 2), u8: new Uint8Array(buf, 0, bytes) };
+    scratchViewCache.set(memory, s);
+  }
+  return s;
 }

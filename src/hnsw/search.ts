@@ -15,7 +15,7 @@
 //  - with a filter (spec §9.8): two queues — candidates to expand, matching or not, and results,
 //    matching only — and a budget of expanded candidates (FILTER-EF).
 
-import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type KernelKind } from './kernels.js';
+import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type Kernel, type KernelKind } from './kernels.js';
 import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, R, READER_SLOTS, type SetViews } from './layout.js';
 import { enterRead, exitRead } from './epoch.js';
 import { MaxQueue, MinQueue } from './pqueue.js';
@@ -67,12 +67,17 @@ export const DEFAULT_EF = 100;
 
 export class Searcher {
   readonly v: SetViews;
-  readonly dist: DistanceFn;
-  readonly batchDist: BatchFn;
-  readonly kernel: KernelKind;
+  dist!: DistanceFn;
+  batchDist!: BatchFn;
+  kernel!: KernelKind;
+  private k!: Kernel;
+  private readonly kernelPref: KernelKind | undefined;
+  /** The set's generation the kernel was chosen for (SetViews.generation: the set moved). */
+  private boundGeneration = -1;
   /**
-   * Byte offset of this searcher's batch area: the link area of its scratch record (room for
-   * 2·M slots, the longest neighbour list). Set per read section, or once for the writer.
+   * Absolute byte offset (in the `s*` views) of this searcher's batch area: the link area of its
+   * scratch record (room for 2·M slots, the longest neighbour list). Set per read section, or
+   * once for the writer.
    */
   private listOff = -1;
 
@@ -93,16 +98,34 @@ export class Searcher {
 
   constructor(v: SetViews, kernel?: KernelKind) {
     this.v = v;
-    const k = kernel === 'js' ? jsKernel(v) : kernel === 'wasm' ? wasmKernel(v) : bestKernel(v);
-    this.dist = k.dist;
-    this.batchDist = k.batch;
-    this.kernel = k.kind;
+    this.kernelPref = kernel;
+    this.bind();
     this.visited = new Uint16Array(Math.max(64, v.visibleSlots));
+  }
+
+  /**
+   * Point the kernel at where the set lies now. Every entry point calls it: a kernel instance
+   * serves all arena sets of one geometry on this thread, and a set that moved out of its arena
+   * needs another instance altogether.
+   */
+  bind(): void {
+    const v = this.v;
+    if (this.boundGeneration !== v.generation) {
+      const pref = v.place !== null ? 'wasm' : this.kernelPref;
+      const k = pref === 'js' ? jsKernel(v) : pref === 'wasm' ? wasmKernel(v) : bestKernel(v);
+      this.k = k;
+      this.dist = k.dist;
+      this.batchDist = k.batch;
+      this.kernel = k.kind;
+      this.boundGeneration = v.generation;
+      if (this.writerListOff >= 0) this.useWriterScratch();
+    }
+    this.k.bind(v.base);
   }
 
   /** For the writer's searcher: use the writer's scratch record for batches. */
   useWriterScratch(): void {
-    this.writerListOff = this.v.scratchOff(READER_SLOTS) + this.v.linkOff;
+    this.writerListOff = this.v.scratchAt(READER_SLOTS) + this.v.linkOff;
     this.listOff = this.writerListOff;
   }
   private writerListOff = -1;
@@ -226,9 +249,12 @@ export class Searcher {
       const linkOff = v.linkOff;
       const vecLast = R.VEC + Math.min(v.vecBytes, 128) - 1;
       const batch = this.batchIds(2 * v.M);
-      const f32 = v.f32;
+      // The batch area is in the scratch record: absolute in the s* views, relative for the kernel.
+      const f32 = v.sf32;
+      const si32 = v.si32;
       const listOff = this.listOff;
       const listWord = listOff >>> 2;
+      const listRel = (listOff - v.base) | 0;
       const batchDist = this.batchDist;
       if (listOff < 0) throw new Error('level-0 search outside a read section');
       let touched = 0;
@@ -250,13 +276,13 @@ export class Searcher {
           if (nb >>> 0 >= limit || visited[nb] === gen) continue;
           visited[nb] = gen;
           batch[m] = nb;
-          i32[listWord + m] = nb;
+          si32[listWord + m] = nb;
           m++;
           const nr = recBase + nb * stride;
           touched ^= u8[nr + R.RANGE] ^ u8[nr + R.VEC + 64] ^ u8[nr + vecLast];
         }
         // Pass 2: all their distances in one kernel call, then the queues.
-        if (m > 0) batchDist(q, listOff, m);
+        if (m > 0) batchDist(q, listRel, m);
         for (let j = 0; j < m; j++) {
           const d = f32[listWord + j];
           if (res.size < ef || d < res.dists[0]) {
@@ -426,7 +452,8 @@ export class Searcher {
       throw new Error('too many concurrent searches on this vector set');
     }
     this.readSlot = slot;
-    this.listOff = this.v.scratchOff(slot) + this.v.linkOff;
+    this.bind();
+    this.listOff = this.v.scratchAt(slot) + this.v.linkOff;
     this.v.syncWithHeader();
   }
 
@@ -456,10 +483,12 @@ export class Searcher {
     const v = this.v;
     this.enterRead();
     try {
-      const q = v.scratchOff(this.readSlot);
-      v.u8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
-      v.f32[(q + R.RANGE) >>> 2] = query.range;
-      return fn(q);
+      // The scratch record may lie outside the set (an arena's, per thread): written through
+      // the s* views at its absolute offset, passed to the kernels relative to the set.
+      const q = v.scratchAt(this.readSlot);
+      v.su8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
+      v.sf32[(q + R.RANGE) >>> 2] = query.range;
+      return fn((q - v.base) | 0);
     } finally {
       this.exitRead();
     }

@@ -4,6 +4,7 @@
 // insert.ts and delete.ts are the two graph mutations; both run on a GraphWriter.
 
 import { Limbo, LimboKind, advanceEpoch, oldestActiveEpoch } from './epoch.js';
+import { arenaSpace } from './arena.js';
 import { heapAlloc, heapFree } from './heap.js';
 import { EMPTY_LINK, F, H, R, metaOf, upperBlockBytes, type SetViews } from './layout.js';
 import { levelOf } from './links.js';
@@ -132,15 +133,27 @@ export class GraphWriter {
    */
   retireSlot(slot: number): void {
     this.retiredSlots++;
-    const e = advanceEpoch(this.v);
-    this.limbo.add(e, LimboKind.Slot, slot, 0);
+    this.limbo.add(this.retireTag(), LimboKind.Slot, slot, 0);
+  }
+
+  /**
+   * The tag of something retired now. A set of its own counts epochs that its readers publish
+   * in its header; an arena set's readers may be reading a copy of it that was left behind
+   * when it moved, so it counts the search pool's tasks instead (arena.ts, ReaderTickets).
+   */
+  private retireTag(): number {
+    return this.v.place !== null ? arenaSpace.tickets.tag() : advanceEpoch(this.v);
+  }
+
+  /** The oldest tag still protected (see retireTag). */
+  oldestProtected(): number {
+    return this.v.place !== null ? arenaSpace.tickets.oldest() : oldestActiveEpoch(this.v);
   }
 
   /** Retire a heap block (element, attribute, old hash table) the same way. */
   retireHeap(off: number, size: number): void {
     if (off === 0) return;
-    const e = advanceEpoch(this.v);
-    this.limbo.add(e, LimboKind.Heap, off, size);
+    this.limbo.add(this.retireTag(), LimboKind.Heap, off, size);
   }
 
   /**
@@ -148,12 +161,22 @@ export class GraphWriter {
    * started in, so a single-threaded caller can call reclaim() right after a delete).
    * Returns how many items were released.
    */
-  reclaim(oldest: number = oldestActiveEpoch(this.v)): number {
-    return this.limbo.drain(oldest, (kind, off, size) => {
-      if (kind === LimboKind.Heap) heapFree(this.v, off, size);
-      else this.freeSlot(off);
-    });
+  reclaim(oldest: number = this.oldestProtected()): number {
+    return this.limbo.drain(oldest, this.release);
   }
+
+  /**
+   * Release everything in limbo now. Only when no reader can reach any of it: the set has just
+   * been copied to memory no reader has seen yet (readers of the old copy keep the old copy).
+   */
+  reclaimAll(): number {
+    return this.limbo.drainAll(this.release);
+  }
+
+  private readonly release = (kind: LimboKind, off: number, size: number): void => {
+    if (kind === LimboKind.Heap) heapFree(this.v, off, size);
+    else this.freeSlot(off);
+  };
 
   private freeSlot(slot: number): void {
     const v = this.v;

@@ -52,12 +52,15 @@ function read(r: BinaryReader): () => VectorSetValue {
   }
   // Bytes the input does not hold are refused before memory is taken for them.
   r.need(recordsLen, 'vector set records');
-  const rec = allocate(r, () => VectorSet.imageMemory.records(recordsLen));
+  // A small set goes to an arena: its images are read into plain bytes, checked there and
+  // copied into a block (no shared memory of its own is reserved, not even for a moment).
+  const small = VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
+  const rec = small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
   const stream = readRecords(r, rec, digested);
   loadMark('read records');
   if (!digested) heapLen = heapLength(r);
   r.need(heapLen, 'vector set heap');
-  const heap = allocate(r, () => VectorSet.imageMemory.heap(heapLen));
+  const heap = small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
   // Into a check memory when the load's helper can copy it into place while it is checked there.
   const staged = stageHeap(rec.mem, heap, heapLen);
   const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);

@@ -188,11 +188,23 @@ function placeInTable(v: SetViews, table: number, elem: number, hash: number): n
   }
 }
 
+/** Capacity of the table a rebuild for `live` elements makes: `live` + 1 entries at load ≤ 1/2. */
+function rebuiltCap(live: number): number {
+  let cap = MIN_CAP;
+  while (cap < (live + 2) * 2) cap *= 2;
+  return cap;
+}
+
+/** Heap bytes the next `indexElement` will allocate: a new table when it must rebuild, else 0. */
+export function indexGrowthBytes(v: SetViews, liveElements: number): number {
+  const cap = tableCap(v);
+  return cap === 0 || (v.i32[H.NAME_USED] + 1) * 4 > (cap - 1) * 3 ? rebuiltCap(liveElements) * 8 : 0;
+}
+
 /** Rebuild the table with room for `live` + 1 entries at load ≤ 1/2, swap it in, retire the old. */
 function rebuildTable(w: GraphWriter, live: number): void {
   const v = w.v;
-  let cap = MIN_CAP;
-  while (cap < (live + 2) * 2) cap *= 2;
+  const cap = rebuiltCap(live);
   const bytes = cap * 8;
   const table = heapAlloc(v, bytes);
   v.hi32.fill(0, table >>> 2, (table + bytes) >>> 2);
@@ -232,8 +244,7 @@ export function createElement(w: GraphWriter, name: Uint8Array, slot: number): n
  */
 export function indexElement(w: GraphWriter, elem: number, liveElements: number): void {
   const v = w.v;
-  const cap = tableCap(v);
-  if (cap === 0 || (v.i32[H.NAME_USED] + 1) * 4 > (cap - 1) * 3) rebuildTable(w, liveElements);
+  if (indexGrowthBytes(v, liveElements) !== 0) rebuildTable(w, liveElements);
   v.i32[H.NAME_USED] += placeInTable(v, v.i32[H.NAME_TABLE], elem, setHashName(v, elementNameView(v, elem)));
 }
 

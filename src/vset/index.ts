@@ -11,7 +11,7 @@
 // resolve names, read attributes, reconstruct vectors, all without the owner.
 
 import { activeReaders, beginWrite, currentEpoch, endWrite, oldestActiveEpoch, readSeq } from '../hnsw/epoch.js';
-import { heapAlloc } from '../hnsw/heap.js';
+import { blockBytes as heapBlockBytes, heapAlloc } from '../hnsw/heap.js';
 import { linkNewNode, linkPlannedNode, planUsable, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
 import { planInsert, type InsertPlan } from '../hnsw/plan.js';
 import { deleteNode } from '../hnsw/delete.js';
@@ -19,6 +19,8 @@ import {
   F,
   FLAGS_SHIFT,
   H,
+  HEADER_BYTES,
+  READER_SLOTS,
   MAX_DIM,
   MAX_M,
   MIN_M,
@@ -28,6 +30,7 @@ import {
   type ImageMemory,
   geometry,
   quantBytes,
+  upperBlockBytes,
   type SetHandle,
 } from '../hnsw/layout.js';
 import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
@@ -39,8 +42,11 @@ import { GraphWriter, publishNode } from '../hnsw/writer.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
 import {
+  attrBytes,
   attrView,
   checkElements,
+  elementBytes,
+  indexGrowthBytes,
   prepareElements,
   createElement,
   elementAttrRef,
@@ -57,6 +63,9 @@ import {
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
 import { buildProjection, project } from './projection.js';
 import { loadMark } from '../persistence/load-trace.js';
+import { arenaEligible, allocPlace, compactToClassic, growArenaSet, placeImages, retirePlace } from './placement.js';
+export { SetMemoryError } from './placement.js';
+import { PROMOTE_BYTES } from '../hnsw/arena.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { ImageError } from '../hnsw/image.js';
@@ -88,7 +97,16 @@ export interface CreateOptions {
    * omitted, which is what a server must do. Tests pin it to reproduce a table layout.
    */
   nameKey?: readonly [number, number];
+  /**
+   * Start the set in an arena (src/hnsw/arena.ts), as the server does for every new set, so that
+   * a set costs only the bytes it holds. A set too wide for an arena gets memories of its own
+   * regardless. Off by default for the engine's own users (tests, benchmarks).
+   */
+  arena?: boolean;
 }
+
+/** Initial heap of an arena set: the null word, a minimal name table, a few element blocks. */
+const ARENA_INITIAL_HEAP = 8 + 16 * 8 + 128;
 
 export interface AddOptions {
   /** EF construction (VADD EF), default 200. */
@@ -152,6 +170,9 @@ export class VectorSet {
   private readonly projected: Float32Array;
   private readonly encoded: Uint8Array;
 
+  /** Set by dispose(): the set's memory may belong to another set by now. */
+  private disposed = false;
+
   private constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
     this.v = v;
     this.kernelPref = kernel;
@@ -159,6 +180,33 @@ export class VectorSet {
     this.work = new Float32Array(v.dim);
     this.projected = new Float32Array(v.dim);
     this.encoded = new Uint8Array(v.vecBytes);
+    if (owner && v.place !== null) v.grower = (slots, heapBytes) => this.grow(slots, heapBytes);
+  }
+
+  /** An arena set needs room: a bigger block, or memories of its own (placement.ts). */
+  private grow(slots: number, heapBytes: number): void {
+    growArenaSet(this.v, slots, heapBytes, (promoted) => {
+      const w = this.writer as GraphWriter;
+      // Nothing in limbo can be reached in the new memory: readers of the old copy keep it.
+      if (promoted) w.reclaimAll();
+      w.s.bind();
+      this.reader?.bind();
+    });
+  }
+
+  /** Whether the set lies in an arena (false once it has memories of its own). */
+  get inArena(): boolean {
+    return this.v.place !== null;
+  }
+
+  /**
+   * The set leaves the keyspace for good: an arena block goes back to its arena once every
+   * search task handed out so far has finished. Writes after this throw.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.v.place !== null && this.writer !== null) retirePlace(this.v.place);
   }
 
   /** Create a new, empty set owned by the calling thread. */
@@ -175,13 +223,18 @@ export class VectorSet {
     }
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
     const key = opts.nameKey ? Uint32Array.from(opts.nameKey) : undefined;
-    const v = SetViews.create(geometry(dim, quant, M), from, seedState(seed), opts.kernel === 'js', key);
+    const g = geometry(dim, quant, M);
+    const projBytes = from !== 0 ? dim * from * 4 : 0;
+    const heapBytes = ARENA_INITIAL_HEAP + projBytes;
+    const v =
+      opts.arena === true && opts.kernel !== 'js' && arenaEligible(g, heapBytes)
+        ? SetViews.createInArena(allocPlace(heapBytes, 2, g.stride), g, from, seedState(seed), key)
+        : SetViews.create(g, from, seedState(seed), opts.kernel === 'js', key);
     const set = new VectorSet(v, true, opts.kernel);
     if (from !== 0) {
       const w = set.writer as GraphWriter;
-      const bytes = dim * from * 4;
-      const ref = heapAlloc(w.v, bytes);
-      buildProjection(dim, from, new Float32Array(v.heap, ref, dim * from));
+      const ref = heapAlloc(w.v, projBytes);
+      buildProjection(dim, from, v.hf32.subarray(ref >>> 2, (ref >>> 2) + dim * from));
       v.i32[H.PROJ_REF] = ref;
     }
     return set;
@@ -203,8 +256,14 @@ export class VectorSet {
    * unless they form a fully consistent set. Nothing is rebuilt. Slots and heap blocks that were waiting
    * for reclamation when the image was taken become free.
    */
-  static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind } = {}): VectorSet {
+  static fromImages(records: Uint8Array, heap: Uint8Array, opts: { kernel?: KernelKind; arena?: boolean } = {}): VectorSet {
     if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) throw new ImageError('images must be byte arrays');
+    if (opts.arena === true && opts.kernel !== 'js' && VectorSet.imageMemory.fitsArena(records.byteLength, heap.byteLength)) {
+      const plain = VectorSet.imageMemory.plain(records.byteLength, heap.byteLength);
+      plain.records.set(records);
+      plain.heap.set(heap);
+      return VectorSet.fromImageMemory(plain, opts);
+    }
     let memory;
     try {
       memory = SetViews.copyImages(records, heap, opts.kernel === 'js');
@@ -218,6 +277,13 @@ export class VectorSet {
   static readonly imageMemory = {
     records: (bytes: number, opts: { kernel?: KernelKind } = {}): Pick<ImageMemory, 'mem' | 'records'> => SetViews.recordsMemory(bytes, opts.kernel === 'js'),
     heap: (bytes: number): Pick<ImageMemory, 'hp' | 'heap'> => SetViews.heapMemory(bytes),
+    /**
+     * Plain bytes for the images of a set small enough for an arena (`fromImageMemory` checks
+     * them there, then copies them into a block): no shared memory is reserved per set.
+     */
+    plain: (recordsBytes: number, heapBytes: number): ImageMemory => ({ mem: null, hp: null, records: new Uint8Array(recordsBytes), heap: new Uint8Array(heapBytes) }),
+    /** Whether images of these sizes go to an arena (and so into `plain` memory). */
+    fitsArena: (recordsBytes: number, heapBytes: number): boolean => recordsBytes + heapBytes <= PROMOTE_BYTES,
   };
 
   /**
@@ -231,7 +297,18 @@ export class VectorSet {
     const check = checkImages(memory.records, staged?.bytes ?? memory.heap, isWasmMemory(memory.mem) ? memory.mem : null, opts.stream ?? null, staged);
     if (!check.ok) throw new ImageError(check.problems[0]);
     staged?.fill();
-    const v = SetViews.fromImageMemory(memory);
+    let v: SetViews;
+    if (memory.mem === null || memory.hp === null) {
+      // Small images, as plain bytes: into an arena block (converted to the compact layout).
+      v = placeImages(memory.records, memory.heap, check.stride);
+    } else if (memory.records.byteLength >= HEADER_BYTES && check.recBase === HEADER_BYTES + (READER_SLOTS + 1) * check.stride) {
+      v = SetViews.fromImageMemory({ mem: memory.mem, hp: memory.hp, records: memory.records });
+    } else {
+      // A compact image (a set saved from an arena) read into memories of its own: convert.
+      const mem = SetViews.recordsMemory(HEADER_BYTES + (READER_SLOTS + 1) * check.stride + (memory.records.byteLength - check.recBase));
+      compactToClassic(memory.records, mem.records, check.stride);
+      v = SetViews.fromImageMemory({ mem: mem.mem, hp: memory.hp, records: mem.records });
+    }
     adoptImage(v, check);
     return new VectorSet(v, true, opts.kernel);
   }
@@ -297,8 +374,17 @@ export class VectorSet {
   get kernel(): KernelKind {
     return this.searcher().kernel;
   }
-  /** Real bytes of the set's two shared buffers. */
+  /**
+   * Bytes the set uses (MEMORY USAGE): header and records up to the high-water mark, and the heap
+   * blocks in use (names, attributes, upper links, name table). It grows with elements and
+   * attributes and shrinks when they go; `reservedBytes` is what the set's memory holds.
+   */
   memoryUsage(): number {
+    const v = this.v;
+    return v.recOff(v.i32[H.HIGH_WATER]) + v.i32[H.HEAP_LIVE] + 8;
+  }
+  /** Bytes the set's memory holds: its own buffers, or its arena block. */
+  reservedBytes(): number {
     return this.v.bufferBytes();
   }
   /**
@@ -313,6 +399,8 @@ export class VectorSet {
 
   private requireWriter(): GraphWriter {
     if (this.writer === null) throw new Error('this VectorSet was attached read-only');
+    if (this.disposed) throw new Error('this VectorSet was disposed');
+    this.writer.s.bind();
     return this.writer;
   }
 
@@ -320,7 +408,8 @@ export class VectorSet {
   private toStoredDim(input: Float32Array, forQuery: boolean): Float32Array {
     const from = this.projectionInputDim;
     if (from !== 0 && input.length === from) {
-      const m = new Float32Array(this.v.heap, this.v.i32[H.PROJ_REF], this.v.dim * from);
+      const ref = this.v.i32[H.PROJ_REF] >>> 2;
+      const m = this.v.hf32.subarray(ref, ref + this.v.dim * from);
       project(m, this.v.dim, from, input, this.projected);
       return this.projected;
     }
@@ -367,12 +456,22 @@ export class VectorSet {
     w.reclaim();
     const { l2, range } = encodeVector(v.quant, x, this.work, this.encoded);
     const ef = opts.ef ?? DEFAULT_EF_CONSTRUCTION;
+    const cas = opts.cas;
+    // Everything the insert will allocate is reserved first, so a set that must move (or finds
+    // no memory) does so before anything changes: a failure leaves the set as it was.
+    const level = cas !== undefined ? cas.ticket.level : drawLevel(v.i32);
+    const existing = findElement(v, name);
+    const attrLen = opts.attr !== undefined && opts.attr !== null ? opts.attr.length : -1;
+    this.reserve(
+      (level > 0 ? heapBlockBytes(upperBlockBytes(level, v.M)) : 0) +
+        (attrLen >= 0 ? heapBlockBytes(attrBytes(attrLen)) : 0) +
+        (existing === 0 ? heapBlockBytes(elementBytes(name.length)) + indexGrowthBytes(v, this.card) : 0),
+    );
     beginWrite(v);
     try {
-      const existing = findElement(v, name);
       if (existing !== 0) {
         const old = elementNode(v, existing);
-        const slot = this.writeNewRecord(w, existing, l2, range);
+        const slot = this.writeNewRecord(w, existing, l2, range, level);
         // The old node goes first, so the new one does not link to it; meanwhile the element
         // keeps resolving to a complete node (the old one, in limbo, then the new one).
         deleteNode(w, old);
@@ -382,10 +481,9 @@ export class VectorSet {
         if (opts.attr !== undefined) setAttribute(w, existing, opts.attr);
         return { added: false, node: slot };
       }
-      const cas = opts.cas;
       const planned = cas !== undefined && cas.plan !== null && planUsable(w, cas.plan, cas.ticket.level, cas.ticket.retired);
       const elem = createElement(w, name, -1);
-      const slot = this.writeNewRecord(w, elem, l2, range, cas?.ticket.level);
+      const slot = this.writeNewRecord(w, elem, l2, range, level);
       setElementNode(v, elem, slot);
       if (opts.attr !== undefined && opts.attr !== null) setAttribute(w, elem, opts.attr);
       if (planned) linkPlannedNode(w, slot, cas.plan!);
@@ -398,8 +496,18 @@ export class VectorSet {
     }
   }
 
+  /**
+   * Room for one more record (unless a free slot is waiting) and `heapBytes` more heap, before a
+   * write begins: an arena set moves now if it must (placement.ts).
+   */
+  private reserve(heapBytes: number): void {
+    const v = this.v;
+    if (v.i32[H.FREE_SLOT] < 0) v.ensureSlots(v.i32[H.HIGH_WATER] + 1);
+    v.ensureHeap(v.i32[H.HEAP_TOP] + heapBytes);
+  }
+
   /** Allocate and fill a record (not yet linked, not yet live) with the encoded vector. */
-  private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number, level: number = drawLevel(this.v.i32)): number {
+  private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number, level: number): number {
     const slot = w.allocSlot();
     w.writeRecord(slot, level, elem, this.encoded, l2, range);
     return slot;
@@ -442,6 +550,7 @@ export class VectorSet {
   setAttr(node: number, value: Uint8Array | null): void {
     const w = this.requireWriter();
     const elem = this.elementOf(node);
+    if (value !== null) this.v.ensureHeap(this.v.i32[H.HEAP_TOP] + heapBlockBytes(attrBytes(value.length)));
     beginWrite(this.v);
     try {
       setAttribute(w, elem, value);
@@ -604,6 +713,7 @@ export class VectorSet {
 
   private searcher(): Searcher {
     if (this.reader === null) this.reader = new Searcher(this.v, this.kernelPref);
+    else this.reader.bind();
     return this.reader;
   }
 
@@ -675,7 +785,7 @@ export class VectorSet {
     v.refresh();
     // Fixed-length heap views: element access through length-tracking ones is slower.
     const top = v.i32[H.HEAP_TOP];
-    const views = { i32: v.i32, u8: v.u8, hi32: new Int32Array(v.heap, 0, top >>> 2), hu8: new Uint8Array(v.heap, 0, top) };
+    const views = { i32: v.i32, u8: v.u8, hi32: v.hi32.subarray(0, top >>> 2), hu8: v.hu8.subarray(0, top) };
     return runChecks(new SetCheck(views, false), v.u8.byteLength, top).problems;
   }
 

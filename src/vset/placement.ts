@@ -1,0 +1,158 @@
+// Where a vector set lives, and moving it: a block of an arena while it is small, memories of its
+// own once it is large (src/hnsw/arena.ts says why). Everything here runs on the owner thread.
+//
+// A set in an arena never grows in place. When an insert needs a slot or heap bytes the block
+// lacks, `growArenaSet` copies the set into a block about a quarter larger (the used bytes only:
+// a block is zeroed when it is handed out), points the owner's views at it and retires the old
+// block, which search tasks already handed out may still be reading: it is released once they
+// have all finished. Past PROMOTE_BYTES the set moves into memories of its own instead (the
+// classic layout, which grows in place), converting the header: same words, other bases.
+
+import {
+  ARENA_MAX_STRIDE,
+  arenaSpace,
+  blockBytes,
+  PROMOTE_BYTES,
+} from '../hnsw/arena.js';
+import {
+  COMPACT_HEADER_BYTES,
+  H,
+  HEADER_BYTES,
+  LAYOUT_COMPACT,
+  LAYOUT_VERSION,
+  layoutBases,
+  READER_SLOTS,
+  SetViews,
+  type ArenaPlace,
+  type Geometry,
+} from '../hnsw/layout.js';
+
+/** Raised when no memory can be had for a set: the command layer answers with an OOM error. */
+export class SetMemoryError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetMemoryError';
+  }
+}
+
+const HEAP_ALIGN = 16;
+const roundHeap = (n: number): number => Math.ceil(n / HEAP_ALIGN) * HEAP_ALIGN;
+
+/** Whether a set of this geometry starts in an arena (its record fits a thread's scratch slot). */
+export function arenaEligible(g: Geometry, heapBytes: number): boolean {
+  return g.stride <= ARENA_MAX_STRIDE && heapBytes + COMPACT_HEADER_BYTES + 2 * g.stride <= PROMOTE_BYTES;
+}
+
+/**
+ * A block for a set with `heapBytes` of heap and at least `slots` records. The block's rounding
+ * slack goes to the records. Throws SetMemoryError when no arena can hold it.
+ */
+export function allocPlace(heapBytes: number, slots: number, stride: number): ArenaPlace {
+  const heap = roundHeap(heapBytes);
+  const want = heap + COMPACT_HEADER_BYTES + slots * stride;
+  const got = arenaSpace.alloc(want);
+  if (got === null) throw new SetMemoryError(`out of memory: no arena block of ${want} bytes for a vector set`);
+  return { memory: got.arena.memory, block: got.off, heapBytes: heap, recordsBytes: blockBytes(want) - heap };
+}
+
+/** Give an arena block back once every search task handed out so far has finished. */
+export function retirePlace(p: ArenaPlace): void {
+  const a = arenaSpace.arenaOf(p.memory);
+  if (a !== null) arenaSpace.retire(a, p.block, p.heapBytes + p.recordsBytes);
+}
+
+/**
+ * Make room in an arena set for `slots` records and `heapBytes` of heap (either may be 0: no
+ * change asked): a bigger block, or memories of its own past PROMOTE_BYTES. `moved` runs after
+ * the views point at the new place (the owner re-binds its kernels there).
+ */
+export function growArenaSet(v: SetViews, slots: number, heapBytes: number, moved: (promoted: boolean) => void): void {
+  const p = v.place as ArenaPlace;
+  const cap = v.visibleSlots;
+  const newCap = slots > cap ? Math.max(slots, Math.ceil(cap * 1.25) + 1) : cap;
+  const newHeap = heapBytes > p.heapBytes ? roundHeap(Math.max(heapBytes, p.heapBytes * 1.25)) : p.heapBytes;
+  const used = v.usedBytes();
+  if (newHeap + COMPACT_HEADER_BYTES + newCap * v.stride > PROMOTE_BYTES) {
+    promote(v, used, newCap, newHeap);
+    retirePlace(p);
+    moved(true);
+    return;
+  }
+  const np = allocPlace(newHeap, newCap, v.stride);
+  const buf = np.memory.buffer as SharedArrayBuffer;
+  new Uint8Array(buf, np.block, used.heap.byteLength).set(used.heap);
+  new Uint8Array(buf, np.block + np.heapBytes, used.records.byteLength).set(used.records);
+  v.moveTo(np);
+  retirePlace(p);
+  moved(false);
+}
+
+/** Copy a compact-layout set into memories of its own (classic layout) and point `v` there. */
+function promote(v: SetViews, used: { records: Uint8Array; heap: Uint8Array }, slots: number, heapBytes: number): void {
+  let mem;
+  let hp;
+  try {
+    mem = SetViews.recordsMemory(layoutBases(LAYOUT_VERSION, v.stride).recBase + slots * v.stride);
+    hp = SetViews.heapMemory(Math.max(heapBytes, used.heap.byteLength));
+  } catch (e) {
+    throw new SetMemoryError(`out of memory: ${(e as Error).message}`);
+  }
+  compactToClassic(used.records, mem.records, v.stride);
+  hp.heap.set(used.heap);
+  v.moveTo(null, mem.mem, hp.hp);
+}
+
+/**
+ * Write a compact-layout records image as the classic layout into `out` (zeroed, long enough):
+ * the header words, new bases, empty scratch records, the node records after them. Reader slots
+ * and the seqlock start afresh: no reader has seen the new memory.
+ */
+export function compactToClassic(records: Uint8Array, out: Uint8Array, stride: number): void {
+  const { scratchBase, recBase } = layoutBases(LAYOUT_VERSION, stride);
+  out.set(records.subarray(0, COMPACT_HEADER_BYTES));
+  out.set(records.subarray(COMPACT_HEADER_BYTES), recBase);
+  const h = new Int32Array(out.buffer, out.byteOffset, HEADER_BYTES / 4);
+  h[H.LAYOUT_VERSION] = LAYOUT_VERSION;
+  h[H.SCRATCH_BASE] = scratchBase;
+  h[H.REC_BASE] = recBase;
+  resetReaders(h);
+}
+
+/** The records image `records` (classic or compact) in the compact layout, written to `out`. */
+export function toCompact(records: Uint8Array, out: Uint8Array, stride: number): void {
+  const hw = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES / 4);
+  const from = hw[H.REC_BASE];
+  out.set(records.subarray(0, COMPACT_HEADER_BYTES));
+  out.set(records.subarray(from), COMPACT_HEADER_BYTES);
+  const h = new Int32Array(out.buffer, out.byteOffset, COMPACT_HEADER_BYTES / 4);
+  h[H.LAYOUT_VERSION] = LAYOUT_COMPACT;
+  h[H.SCRATCH_BASE] = 0;
+  h[H.REC_BASE] = COMPACT_HEADER_BYTES;
+  resetReaders(h);
+}
+
+/** Records bytes of an image once in the compact layout. */
+export function compactRecordsBytes(records: Uint8Array): number {
+  const from = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES / 4)[H.REC_BASE];
+  return COMPACT_HEADER_BYTES + (records.byteLength - from);
+}
+
+function resetReaders(h: Int32Array): void {
+  h[H.SEQ] = 0;
+  h[H.EPOCH] = 1;
+  for (let i = 0; i < READER_SLOTS; i++) h[H.ACTIVE_EPOCH + i] = 0;
+}
+
+/**
+ * A checked image pair (either layout) copied into a new arena block, in the compact layout,
+ * with room for `spareSlots` more records. Throws SetMemoryError when no block can be had.
+ */
+export function placeImages(records: Uint8Array, heap: Uint8Array, stride: number, spareSlots = 0): SetViews {
+  const recBytes = compactRecordsBytes(records);
+  const slots = (recBytes - COMPACT_HEADER_BYTES) / stride + spareSlots;
+  const p = allocPlace(heap.byteLength, slots, stride);
+  const buf = p.memory.buffer as SharedArrayBuffer;
+  new Uint8Array(buf, p.block, heap.byteLength).set(heap);
+  toCompact(records, new Uint8Array(buf, p.block + p.heapBytes, recBytes), stride);
+  return SetViews.inArena(p);
+}

@@ -1,0 +1,209 @@
+// Sets in arenas (src/hnsw/arena.ts, src/vset/placement.ts): many small sets share a few
+// memories; a set grows by moving to a bigger block and, past PROMOTE_BYTES, into memories of its
+// own; retired blocks wait for the search tasks handed out before; images round-trip either way.
+import { describe, expect, test } from 'vitest';
+import { Quant, SearchResults, VectorSet } from '../src/vset/index.js';
+import { Prng } from '../src/hnsw/prng.js';
+import { arenaSpace, blockBytes, blockClass, classSize, PROMOTE_BYTES } from '../src/hnsw/arena.js';
+
+const enc = (s: string): Uint8Array => Buffer.from(s);
+const dec = (b: Uint8Array): string => Buffer.from(b).toString();
+
+function vec(rng: Prng, dim: number): Float32Array {
+  const x = new Float32Array(dim);
+  for (let j = 0; j < dim; j++) x[j] = rng.gauss();
+  return x;
+}
+
+/** Exact nearest names by cosine over the input vectors (independent of the engine). */
+function exactNearest(all: Map<string, Float32Array>, q: Float32Array, k: number): string[] {
+  const norm = (x: Float32Array): number => Math.sqrt(x.reduce((s, v) => s + v * v, 0)) || 1;
+  const nq = norm(q);
+  return [...all.entries()]
+    .map(([name, x]) => ({ name, d: 1 - x.reduce((s, v, i) => s + v * q[i], 0) / (norm(x) * nq) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, k)
+    .map((e) => e.name);
+}
+
+describe('size classes', () => {
+  test('every request fits its class, classes grow by at most an eighth', () => {
+    for (let n = 1; n < 200000; n += 1 + Math.floor(n / 50)) {
+      const c = blockClass(n);
+      expect(classSize(c)).toBeGreaterThanOrEqual(n);
+      if (c > 0) expect(classSize(c - 1)).toBeLessThan(n);
+      expect(blockBytes(n) % 16).toBe(0);
+      if (n > 128) expect(blockBytes(n)).toBeLessThanOrEqual(Math.ceil(n * 1.125) + 16);
+    }
+  });
+});
+
+describe('arena sets', () => {
+  test('thousands of small sets share a few memories and each answers its own searches', () => {
+    const rng = new Prng(7);
+    const before = arenaSpace.usage();
+    const sets: VectorSet[] = [];
+    const data: Map<string, Float32Array>[] = [];
+    for (let s = 0; s < 3000; s++) {
+      const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: s + 1 });
+      expect(set.inArena).toBe(true);
+      const m = new Map<string, Float32Array>();
+      for (let e = 0; e < 5; e++) {
+        const x = vec(rng, 8);
+        set.add(enc(`s${s}e${e}`), x);
+        m.set(`s${s}e${e}`, x);
+      }
+      sets.push(set);
+      data.push(m);
+    }
+    const after = arenaSpace.usage();
+    expect(after.arenas - before.arenas).toBeLessThanOrEqual(1);
+    // Bytes per 5-element set: the block, nowhere near a page.
+    const perSet = (after.live - before.live) / 3000;
+    expect(perSet).toBeLessThan(2500);
+    for (let s = 0; s < 3000; s += 97) {
+      const set = sets[s];
+      expect(set.validate()).toEqual([]);
+      expect(set.card).toBe(5);
+      const q = vec(rng, 8);
+      const out = set.search(set.prepare(q), { count: 5, truth: true }, new SearchResults());
+      const names = Array.from({ length: out.count }, (_, i) => dec(set.nameOf(out.ids[i])));
+      expect(new Set(names)).toEqual(new Set(data[s].keys()));
+      // The approximate search finds the exact nearest in a set this small.
+      const approx = set.search(set.prepare(q), { count: 1 }, new SearchResults());
+      expect(dec(set.nameOf(approx.ids[0]))).toBe(exactNearest(data[s], q, 1)[0]);
+    }
+    for (const s of sets) s.dispose();
+    arenaSpace.drain();
+    expect(arenaSpace.usage().live).toBe(before.live);
+  });
+
+  test('a set grows from 1 element across moves and its promotion: the same graph as a set of its own', () => {
+    const rng = new Prng(11);
+    const dim = 64;
+    // Same seed and name key: the arena set and the set of its own draw the same levels and
+    // build the same graph, so moving between blocks and memories must not change one answer.
+    const opts = { dim, quant: Quant.Q8, seed: 5, nameKey: [1, 2] as const };
+    const set = VectorSet.create({ ...opts, arena: true });
+    const own = VectorSet.create(opts);
+    let promotedAt = -1;
+    for (let i = 0; i < 42000; i++) {
+      const x = vec(rng, dim);
+      const attr = i % 3 === 0 ? enc(`{"i":${i}}`) : undefined;
+      set.add(enc(`e${i}`), x, { ef: 16, attr });
+      own.add(enc(`e${i}`), x, { ef: 16, attr });
+      if (promotedAt < 0 && !set.inArena) promotedAt = i;
+      if (i === 10 || i === 300 || (promotedAt === i && i > 0)) expect(set.validate()).toEqual([]);
+    }
+    // 42k × (20 + 64 + 128) bytes of records alone pass PROMOTE_BYTES.
+    expect(promotedAt).toBeGreaterThan(0);
+    expect(set.reservedBytes()).toBeGreaterThan(PROMOTE_BYTES);
+    expect(set.validate()).toEqual([]);
+    for (let t = 0; t < 20; t++) {
+      const q = vec(rng, dim);
+      const a = set.search(set.prepare(q), { count: 10, ef: 100 }, new SearchResults());
+      const b = own.search(own.prepare(q), { count: 10, ef: 100 }, new SearchResults());
+      expect(Array.from(a.ids.subarray(0, a.count))).toEqual(Array.from(b.ids.subarray(0, b.count)));
+      expect(Array.from(a.dists.subarray(0, a.count))).toEqual(Array.from(b.dists.subarray(0, b.count)));
+    }
+    expect(dec(set.getAttr(set.lookup(enc('e3')))!)).toBe('{"i":3}');
+  });
+
+  test('deletes, updates and attribute changes in arena sets keep them valid; MEMORY USAGE follows', () => {
+    const rng = new Prng(3);
+    const set = VectorSet.create({ dim: 16, quant: Quant.NoQuant, arena: true, seed: 9 });
+    for (let i = 0; i < 200; i++) set.add(enc(`n${i}`), vec(rng, 16));
+    const used = set.memoryUsage();
+    set.setAttr(set.lookup(enc('n5')), enc('x'.repeat(5000)));
+    expect(set.memoryUsage()).toBeGreaterThan(used + 4900);
+    for (let i = 0; i < 200; i += 2) expect(set.remove(enc(`n${i}`))).toBe(true);
+    for (let i = 1; i < 200; i += 4) set.add(enc(`n${i}`), vec(rng, 16));
+    set.reclaim();
+    expect(set.validate()).toEqual([]);
+    expect(set.card).toBe(100);
+    const afterDeletes = set.memoryUsage();
+    set.setAttr(set.lookup(enc('n5')), null);
+    set.reclaim();
+    expect(set.memoryUsage()).toBeLessThan(afterDeletes - 4900);
+  });
+
+  test('images of an arena set load into an arena or into memories of their own, and back', () => {
+    const rng = new Prng(5);
+    const set = VectorSet.create({ dim: 12, quant: Quant.Bin, arena: true, seed: 2, projectFrom: 20 });
+    for (let i = 0; i < 50; i++) set.add(enc(`p${i}`), vec(rng, 20), { attr: enc(`"${i}"`) });
+    const img = set.images();
+    const records = img.records.slice();
+    const heap = img.heap.slice();
+    expect(VectorSet.validateImages(records, heap)).toBeNull();
+    const again = VectorSet.fromImages(records, heap, { arena: true });
+    expect(again.inArena).toBe(true);
+    const own = VectorSet.fromImages(records, heap);
+    expect(own.inArena).toBe(false);
+    for (const s of [again, own]) {
+      expect(s.validate()).toEqual([]);
+      expect(s.card).toBe(50);
+      expect(dec(s.getAttr(s.lookup(enc('p7')))!)).toBe('"7"');
+    }
+    // A set of its own saved (classic layout) loads into an arena too, converted.
+    const ownImg = own.images();
+    const back = VectorSet.fromImages(ownImg.records.slice(), ownImg.heap.slice(), { arena: true });
+    expect(back.inArena).toBe(true);
+    expect(back.validate()).toEqual([]);
+    const q = vec(rng, 20);
+    const a = set.search(set.prepare(q), { count: 5 }, new SearchResults());
+    const b = back.search(back.prepare(q), { count: 5 }, new SearchResults());
+    expect(Array.from(b.ids.subarray(0, b.count))).toEqual(Array.from(a.ids.subarray(0, a.count)));
+    back.add(enc('new'), vec(rng, 20));
+    expect(back.validate()).toEqual([]);
+  });
+
+  test('a moved block stays intact for a task handed out before the move', () => {
+    const rng = new Prng(8);
+    const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: 4 });
+    set.add(enc('a'), vec(rng, 8));
+    const ticket = arenaSpace.tickets.issue();
+    let old = set.handle();
+    let oldCard = 0;
+    for (let i = 0; ; i++) {
+      const h = set.handle();
+      const card = set.card;
+      set.add(enc(`b${i}`), vec(rng, 8));
+      if (JSON.stringify({ ...set.handle(), memory: 0 }) !== JSON.stringify({ ...h, memory: 0 })) {
+        old = h;
+        oldCard = card;
+        break;
+      }
+    }
+    for (let i = 0; i < 100; i++) set.add(enc(`c${i}`), vec(rng, 8));
+    // The old block is still what it was when the set left it.
+    const reader = VectorSet.attach(old);
+    expect(reader.card).toBe(oldCard);
+    expect(dec(reader.nameOf(reader.lookup(enc('a'))))).toBe('a');
+    const retired = arenaSpace.usage().retired;
+    expect(retired).toBeGreaterThan(0);
+    arenaSpace.tickets.complete(ticket);
+    arenaSpace.drain();
+    expect(arenaSpace.usage().retired).toBeLessThan(retired);
+  });
+
+  test('an allocation failure is an error and leaves the set as it was', () => {
+    const rng = new Prng(1);
+    const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: 4 });
+    set.add(enc('a'), vec(rng, 8));
+    set.add(enc('b'), vec(rng, 8));
+    arenaSpace.failAllocations = 1;
+    let err: unknown = null;
+    try {
+      set.add(enc('c'), vec(rng, 8));
+    } catch (e) {
+      err = e;
+    }
+    arenaSpace.failAllocations = 0;
+    expect((err as Error).name).toBe('SetMemoryError');
+    expect(set.card).toBe(2);
+    expect(set.lookup(enc('c'))).toBe(-1);
+    expect(set.validate()).toEqual([]);
+    set.add(enc('c'), vec(rng, 8));
+    expect(set.card).toBe(3);
+  });
+});
