@@ -1,16 +1,46 @@
 /**
- * A search worker: attaches vector sets by their shared-memory handles (once per set) and runs
+ * A search worker: attaches vector sets by their shared-memory handles (once per set of its own;
+ * arena sets by their arena, whose memory comes once, and their block's place) and runs
  * batches of VSIM tasks, answering each batch with one message whose replies share one
  * transferred buffer. Thin on purpose: the search and the reply encoding live in
  * src/vset/search-task.ts, which the main thread runs too.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { setThreadScratchSlot } from '../src/hnsw/arena.js';
+import type { WasmMemory } from '../src/hnsw/platform.js';
 import { SearchResults, VectorSet } from '../src/vset/index.js';
 import { FilterCache, runPlanTask, runSearchTask } from '../src/vset/search-task.js';
 import { ReplyWriter } from '../src/server/reply.js';
-import type { BatchMessage, ResultMessage } from '../src/server/search-pool.js';
+import type { ArenaLocation, BatchMessage, ResultMessage } from '../src/server/search-pool.js';
+
+// This thread's query scratch record in every arena (the pool numbers its workers from 1).
+setThreadScratchSlot((workerData as { scratchSlot: number }).scratchSlot);
 
 const sets = new Map<number, VectorSet>();
+const arenas = new Map<number, WasmMemory>();
+/**
+ * Arena sets seen lately, by set id, with the place they were attached at. Bounded: a server may
+ * hold a million of them, and attaching one again costs a few typed-array views.
+ */
+const arenaSets = new Map<number, { loc: ArenaLocation; set: VectorSet }>();
+const ARENA_SETS_KEPT = 1024;
+
+function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
+  const known = arenaSets.get(setId);
+  if (known !== undefined && known.loc.block === loc.block && known.loc.arena === loc.arena && known.loc.recordsBytes === loc.recordsBytes) {
+    // Most recently used last, so the oldest entry is the first one evicted.
+    arenaSets.delete(setId);
+    arenaSets.set(setId, known);
+    return known.set;
+  }
+  const memory = arenas.get(loc.arena);
+  if (memory === undefined) return undefined;
+  const set = VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
+  arenaSets.delete(setId);
+  arenaSets.set(setId, { loc, set });
+  if (arenaSets.size > ARENA_SETS_KEPT) arenaSets.delete(arenaSets.keys().next().value as number);
+  return set;
+}
 const filters = new FilterCache();
 const results = new SearchResults(64);
 const writer = new ReplyWriter(2);
@@ -22,15 +52,25 @@ function errorReply(task: { protocol: 2 | 3 }, message: string): Uint8Array {
 }
 
 parentPort!.on('message', (m: BatchMessage) => {
-  for (const id of m.detach) sets.delete(id);
+  for (const id of m.detach) {
+    sets.delete(id);
+    arenaSets.delete(id);
+  }
+  for (const [id, memory] of m.arenas ?? []) arenas.set(id, memory);
   if (m.items.length === 0) return;
   const replies: Uint8Array[] = [];
   const ids: number[] = [];
   for (const item of m.items) {
-    let set = sets.get(item.setId);
-    if (!set && item.handle) {
-      set = VectorSet.attach(item.handle);
-      sets.set(item.setId, set);
+    let set: VectorSet | undefined;
+    if (item.loc !== undefined) {
+      set = arenaSet(item.setId, item.loc);
+    } else {
+      if (item.handle) {
+        // A set of its own, new to this worker (or one that just left its arena).
+        sets.set(item.setId, VectorSet.attach(item.handle));
+        arenaSets.delete(item.setId);
+      }
+      set = sets.get(item.setId);
     }
     const task = item.task;
     let reply: Uint8Array;

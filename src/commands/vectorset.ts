@@ -18,6 +18,7 @@ import { decodePlan, SearchResults } from '../vset/index.js';
 import type { ReplyWriter } from '../server/reply.js';
 import type { SearchPool } from '../server/search-pool.js';
 import { debugSubcommands } from './server-commands.js';
+import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 
 const G = 'module';
 const MODULE = 'vectorset';
@@ -108,7 +109,13 @@ function vadd(c: Client, argv: Buffer[]): void {
       quant,
       m,
     });
-    set.add(element, vector, attr, ef);
+    try {
+      set.add(element, vector, attr, ef);
+    } catch (e) {
+      // Out of memory for the first element: the new set never reaches the keyspace.
+      set.engine.dispose();
+      throw e;
+    }
     c.db.add(k, set);
     c.server.dirty++;
     c.reply.bool(true);
@@ -192,8 +199,15 @@ function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buff
       if (!(now instanceof VectorSetValue) || now.uid !== uid || now.has(name)) {
         pool.casDropped++;
       } else {
-        if (now.addPlanned(name, value, attribute, ef, ticket, plan)) pool.casPlanned++;
-        else pool.casRedone++;
+        try {
+          if (now.addPlanned(name, value, attribute, ef, ticket, plan)) pool.casPlanned++;
+          else pool.casRedone++;
+        } catch (e) {
+          // No memory for the insert: the set is as it was (inserts reserve first).
+          pool.casDropped++;
+          w.error(isMemoryFailure(e) ? memoryErrorText(e) : `ERR internal error while executing 'vadd': ${(e as Error).message}`);
+          return;
+        }
         db.touch(k);
         server.dirty++;
         server.propagate(dbIndex, saved);

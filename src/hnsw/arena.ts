@@ -151,14 +151,19 @@ export class ReaderTickets {
   private low = 0;
   private readonly done = new Set<number>();
 
+  /** `advanced` runs when the oldest outstanding ticket completes (retired items may be free). */
+  constructor(private readonly advanced: () => void = () => {}) {}
+
   issue(): number {
     return this.issued++;
   }
 
   complete(ticket: number): void {
     if (ticket < this.low) return;
+    const before = this.low;
     this.done.add(ticket);
     while (this.done.delete(this.low)) this.low++;
+    if (this.low !== before) this.advanced();
   }
 
   /** The tag for something retired now: the last ticket that could still see it. */
@@ -178,7 +183,7 @@ export class ReaderTickets {
 
 /** The process's arenas, the tickets of its search tasks, and blocks waiting for them. */
 export class ArenaSpace {
-  readonly tickets = new ReaderTickets();
+  readonly tickets = new ReaderTickets(() => this.drain());
   private readonly arenas: Arena[] = [];
   /** Retired blocks: tag, arena id, offset, bytes (in retirement order). */
   private limbo: number[] = [];
@@ -221,7 +226,7 @@ export class ArenaSpace {
       i += 4;
     }
     this.limboHead = i;
-    if (i === l.length) {
+    if (i === l.length && i > 0) {
       this.limbo = [];
       this.limboHead = 0;
     }
@@ -229,12 +234,6 @@ export class ArenaSpace {
 
   arena(id: number): Arena {
     return this.arenas[id];
-  }
-
-  /** The arena whose memory this is (there are only ever a few). */
-  arenaOf(memory: WasmMemory): Arena | null {
-    for (const a of this.arenas) if (a.memory === memory) return a;
-    return null;
   }
 
   /** Bytes of blocks in use (sets' bytes), and bytes the arenas' memories hold. */

@@ -58,9 +58,10 @@ export function heapAlloc(v: SetViews, size: number): number {
     const top = off + bytes;
     if (top > 2 ** 31 - 8) throw new RangeError('vector set heap is full (2 GiB)');
     v.ensureHeap(top);
-    h[H.HEAP_TOP] = top;
+    // An arena set may have moved to a bigger block just now: its header is elsewhere.
+    v.i32[H.HEAP_TOP] = top;
   }
-  h[H.HEAP_LIVE] += bytes;
+  v.i32[H.HEAP_LIVE] += bytes;
   return off;
 }
 

@@ -234,6 +234,8 @@ export interface DedicatedHandle {
 
 export interface ArenaHandle {
   readonly kind: 'vsetd.arena-set';
+  /** The arena's number in this process, and its memory. */
+  readonly arena: number;
   readonly memory: WasmMemory;
   /** Byte offset of the set's block: heap first, then header and records. */
   readonly block: number;
@@ -251,6 +253,15 @@ export function randomWords(n: number): Uint32Array {
   return randomFillSync(new Uint32Array(n));
 }
 
+/**
+ * Bytes of the WebAssembly records memories of sets of their own that an owner accounts for
+ * (`SetViews.account`): Node's memory figures leave WebAssembly memories out (they are not
+ * ArrayBuffers to it), so used_memory adds them from here. Counted explicitly, not through weak
+ * references: a WeakRef keeps its target alive to the end of the current job, which a loop that
+ * loads thousands of images in one go cannot afford.
+ */
+export const ownRecords = { bytes: 0 };
+
 const HEAP_MAX_BYTES = 2 ** 31 - 8;
 const RECORDS_MAX_BYTES_GSAB = 2 ** 32 - WASM_PAGE;
 
@@ -267,6 +278,7 @@ export interface ImageMemory {
 
 /** Where an arena set's block lies: its arena's memory, offset, heap and records parts. */
 export interface ArenaPlace {
+  readonly arena: number;
   readonly memory: WasmMemory;
   readonly block: number;
   readonly heapBytes: number;
@@ -313,6 +325,8 @@ export class SetViews {
   su8!: Uint8Array;
   /** Slots covered by the current record views. */
   visibleSlots = 0;
+  /** Whether this set's own WebAssembly records memory counts in `ownRecords` (see account). */
+  private accounted = false;
   /** The writer's way to move an arena set that needs more room (set by the owner). */
   grower: ((slots: number, heapBytes: number) => void) | null = null;
 
@@ -381,7 +395,8 @@ export class SetViews {
   /** Attach to an existing set from its handle (any thread). */
   static attach(handle: SetHandle): SetViews {
     if (handle.kind === 'vsetd.arena-set') {
-      return new SetViews(handle.memory, null, { memory: handle.memory, block: handle.block, heapBytes: handle.heapBytes, recordsBytes: handle.recordsBytes });
+      const { arena, memory, block, heapBytes, recordsBytes } = handle;
+      return new SetViews(memory, null, { arena, memory, block, heapBytes, recordsBytes });
     }
     const records = isWasmMemory(handle.records) ? handle.records : asGrowable(handle.records as SharedArrayBuffer);
     return new SetViews(records, asGrowable(handle.heap), null);
@@ -455,7 +470,7 @@ export class SetViews {
 
   handle(): SetHandle {
     const p = this.place;
-    if (p !== null) return { kind: 'vsetd.arena-set', memory: p.memory, block: p.block, heapBytes: p.heapBytes, recordsBytes: p.recordsBytes };
+    if (p !== null) return { kind: 'vsetd.arena-set', arena: p.arena, memory: p.memory, block: p.block, heapBytes: p.heapBytes, recordsBytes: p.recordsBytes };
     return { kind: 'vsetd.vset', records: this.records, heap: this.heap as GrowableSab };
   }
 
@@ -482,6 +497,7 @@ export class SetViews {
     this.visibleSlots = this.slotsIn(this.u8.byteLength);
     this.i32[H.NODE_CAPACITY] = this.visibleSlots;
     this.generation++;
+    if (place === null) this.account(true);
   }
 
   /**
@@ -582,6 +598,17 @@ export class SetViews {
 
   // ---- writer side -------------------------------------------------------------------------
 
+  /**
+   * Count (or, with `false`, stop counting) this set's own WebAssembly records memory in
+   * `ownRecords`, growth included. The owner of a live set does, until it disposes of it.
+   */
+  account(on: boolean): void {
+    const mine = this.place === null && this.wasm;
+    if (on && mine && !this.accounted) ownRecords.bytes += this.recordsBytes();
+    if (!on && this.accounted) ownRecords.bytes -= this.recordsBytes();
+    this.accounted = on && mine;
+  }
+
   /** Grow the records memory so that `slots` node records fit. Writer only. */
   ensureSlots(slots: number): void {
     if (slots <= this.i32[H.NODE_CAPACITY]) return;
@@ -597,6 +624,7 @@ export class SetViews {
     const pages = Math.ceil(step / WASM_PAGE);
     if (this.wasm) {
       (this.records as WasmMemory).grow(pages);
+      if (this.accounted) ownRecords.bytes += pages * WASM_PAGE;
     } else {
       const g = this.records as GrowableSab;
       g.grow(cur + pages * WASM_PAGE);

@@ -4,6 +4,7 @@
  * reads `redis_version`, redis-py turns `a=b,c=d` lists into dicts), so names follow Redis.
  * Subsystems add or override fields of a section through `server.infoProviders`.
  */
+import { arenaSpace } from '../hnsw/arena.js';
 import os from 'node:os';
 import fs from 'node:fs';
 import type { Server } from './server.js';
@@ -100,6 +101,7 @@ function sectionLines(server: Server, name: string): Lines | null {
     case 'memory': {
       const used = server.usedMemory();
       const mem = process.memoryUsage();
+      const arenas = arenaSpace.usage();
       const max = server.config.int('maxmemory');
       return [
         ['used_memory', used],
@@ -110,6 +112,12 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['used_memory_peak_human', humanBytes(server.peakMemory)],
         ['used_memory_heap', mem.heapUsed],
         ['used_memory_off_heap', mem.arrayBuffers],
+        // Small vector sets live in arenas (src/hnsw/arena.ts): blocks in use, blocks waiting
+        // for searches that may still read them, and what the arenas' memories hold.
+        ['vset_arenas', arenas.arenas],
+        ['vset_arena_used', arenas.live],
+        ['vset_arena_retired', arenas.retired],
+        ['vset_arena_reserved', arenas.committed],
         ['total_system_memory', os.totalmem()],
         ['total_system_memory_human', humanBytes(os.totalmem())],
         ['maxmemory', max],

@@ -9,12 +9,18 @@
  * the replies in a single transferred buffer; a busy worker may hold one more batch in waiting.
  * Measured the same way: 24 µs per request at one client, 7.5 µs at 32 concurrent, 4 µs at 128.
  *
- * A worker attaches a set the first time it gets a request for it (the handle travels with that
- * request only) and forgets it when the set is deleted (`release`); a search already running on a
- * deleted set keeps the memory alive until it ends, because the worker still references it.
+ * A worker attaches a set of its own the first time it gets a request for it (the handle travels
+ * with that request only) and forgets it when the set is deleted (`release`); a search already
+ * running on a deleted set keeps the memory alive until it ends, because the worker still
+ * references it. A set in an arena (src/hnsw/arena.ts) travels as its arena's number and where its
+ * block lies now, with every request: blocks move as sets grow. A worker gets each arena's memory
+ * once. Every request holds a reader ticket (arenaSpace.tickets) from submission until its reply
+ * or its worker's death: a block or slot retired meanwhile is not reused before that.
  */
 import { Worker } from 'node:worker_threads';
 import type { SetHandle } from '../vset/index.js';
+import { arenaSpace } from '../hnsw/arena.js';
+import type { WasmMemory } from '../hnsw/platform.js';
 import type { PoolTask } from '../vset/search-task.js';
 import type { Logger } from './log.js';
 
@@ -36,11 +42,21 @@ const MAX_BATCH = 64;
  */
 const MAX_OUTSTANDING = 2;
 
+/** An arena set's place, without its arena's memory (a worker gets that once, `arenas`). */
+export interface ArenaLocation {
+  arena: number;
+  block: number;
+  heapBytes: number;
+  recordsBytes: number;
+}
+
 export interface BatchItem {
   id: number;
   setId: number;
-  /** Sent when this worker has not attached the set yet. */
+  /** Sent when this worker has not attached the set (of its own) yet. */
   handle?: SetHandle;
+  /** An arena set: where it lies now, sent every time. */
+  loc?: ArenaLocation;
   task: PoolTask;
 }
 
@@ -49,6 +65,8 @@ export interface BatchMessage {
   items: BatchItem[];
   /** Sets this worker should forget. */
   detach: number[];
+  /** Arena memories this worker has not seen yet, by number. */
+  arenas?: Array<[number, WasmMemory]>;
 }
 
 export interface ResultMessage {
@@ -62,16 +80,21 @@ export interface ResultMessage {
 interface Pending {
   item: BatchItem;
   handle: SetHandle;
+  ticket: number;
   resolve: (reply: Uint8Array) => void;
   reject: (err: Error) => void;
 }
 
 interface Slot {
   index: number;
+  /** This worker's scratch record in every arena (src/hnsw/arena.ts): never two live workers alike. */
+  scratchSlot: number;
   worker: Worker;
   /** Batches sent and not yet answered, oldest first (a worker answers in order). */
   sent: Pending[][];
   attached: Set<number>;
+  /** Arenas whose memory this worker has. */
+  arenas: Set<number>;
   detach: number[];
   served: number;
   retiring: boolean;
@@ -143,9 +166,18 @@ export class SearchPool {
     }
   }
 
+  /** The arena scratch slot of a new worker: the lowest no live worker holds (0 is the main thread's). */
+  private freeScratchSlot(): number {
+    const used = new Set(this.slots.map((s) => s.scratchSlot));
+    let k = 1;
+    while (used.has(k)) k++;
+    return k;
+  }
+
   private spawn(): void {
-    const worker = new Worker(this.workerFile);
-    const slot: Slot = { index: this.nextIndex++, worker, sent: [], attached: new Set(), detach: [], served: 0, retiring: false };
+    const scratchSlot = this.freeScratchSlot();
+    const worker = new Worker(this.workerFile, { workerData: { scratchSlot } });
+    const slot: Slot = { index: this.nextIndex++, scratchSlot, worker, sent: [], attached: new Set(), arenas: new Set(), detach: [], served: 0, retiring: false };
     worker.on('message', (m: ResultMessage) => this.onResults(slot, m));
     worker.on('error', (e) => this.onFailure(slot, e));
     worker.on('exit', (code) => {
@@ -164,10 +196,12 @@ export class SearchPool {
 
   /** Runs a search (or a VADD CAS plan) on some worker; resolves to the encoded reply (or plan). */
   submit(setId: number, handle: SetHandle, task: PoolTask): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item: { id: this.nextId++, setId, task }, handle, resolve, reject });
+    const tickets = arenaSpace.tickets;
+    const ticket = tickets.issue();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.queue.push({ item: { id: this.nextId++, setId, task }, handle, ticket, resolve, reject });
       this.scheduleDispatch();
-    });
+    }).finally(() => tickets.complete(ticket));
   }
 
   /**
@@ -227,7 +261,19 @@ export class SearchPool {
   }
 
   private send(s: Slot, batch: Pending[]): void {
+    let arenas: Array<[number, WasmMemory]> | undefined;
     for (const p of batch) {
+      const h = p.handle;
+      if (h.kind === 'vsetd.arena-set') {
+        p.item.loc = { arena: h.arena, block: h.block, heapBytes: h.heapBytes, recordsBytes: h.recordsBytes };
+        delete p.item.handle;
+        if (!s.arenas.has(h.arena)) {
+          s.arenas.add(h.arena);
+          (arenas ??= []).push([h.arena, h.memory]);
+        }
+        continue;
+      }
+      delete p.item.loc;
       if (!s.attached.has(p.item.setId)) {
         p.item.handle = p.handle;
         s.attached.add(p.item.setId);
@@ -236,7 +282,7 @@ export class SearchPool {
       }
     }
     s.sent.push(batch);
-    const msg: BatchMessage = { type: 'batch', items: batch.map((p) => p.item), detach: s.detach };
+    const msg: BatchMessage = { type: 'batch', items: batch.map((p) => p.item), detach: s.detach, ...(arenas ? { arenas } : {}) };
     s.detach = [];
     this.batches++;
     s.worker.postMessage(msg);

@@ -21,6 +21,9 @@ import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { SearchPool } from './search-pool.js';
+import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
+import { arenaSpace } from '../hnsw/arena.js';
+import { ownRecords } from '../hnsw/layout.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -348,10 +351,17 @@ export class Server {
     try {
       spec.handler!(c, argv);
     } catch (e) {
-      // A bug must cost one error reply, not the process and every other client's connection.
       c.reply.rewind(mark);
-      this.log.warning(`Internal error in '${fullName(spec)}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      c.reply.error(`ERR internal error while executing '${fullName(spec)}': ${e instanceof Error ? e.message : String(e)}`);
+      if (isMemoryFailure(e)) {
+        // Memory ran out (no arena block, a memory that could not grow): the command changed
+        // nothing (writes reserve what they need first) and the client is told so.
+        this.log.warning(`Out of memory in '${fullName(spec)}': ${(e as Error).message}`);
+        c.reply.error(memoryErrorText(e));
+      } else {
+        // A bug must cost one error reply, not the process and every other client's connection.
+        this.log.warning(`Internal error in '${fullName(spec)}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        c.reply.error(`ERR internal error while executing '${fullName(spec)}': ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     const usec = (performance.now() - t0) * 1000;
     const stats = this.statsFor(spec);
@@ -412,10 +422,16 @@ export class Server {
 
   // ---- memory ------------------------------------------------------------------------------
 
-  /** Bytes in use: the JS heap plus off-heap buffers (vector sets live in SharedArrayBuffers). */
+  /**
+   * Bytes in use: the JS heap, off-heap buffers (heaps of large vector sets), the records
+   * memories of large sets, and the arena blocks small sets use — blocks in use, not what the
+   * arenas' memories hold: freed blocks are reused by other sets, as an allocator's free memory
+   * is in Redis's used_memory.
+   */
   usedMemory(): number {
     const m = process.memoryUsage();
-    const used = m.heapUsed + m.arrayBuffers;
+    const arenas = arenaSpace.usage();
+    const used = m.heapUsed + m.arrayBuffers + ownRecords.bytes + arenas.live + arenas.retired;
     if (used > this.peakMemory) this.peakMemory = used;
     return used;
   }

@@ -22,6 +22,7 @@ import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../hnsw/
 import { VectorSet } from './index.js';
 import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
 import { isWasmMemory } from '../hnsw/platform.js';
+import { HELPER_ALWAYS } from '../hnsw/check-helper.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
 
@@ -54,7 +55,8 @@ function read(r: BinaryReader): () => VectorSetValue {
   r.need(recordsLen, 'vector set records');
   // A small set goes to an arena: its images are read into plain bytes, checked there and
   // copied into a block (no shared memory of its own is reserved, not even for a moment).
-  const small = VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
+  // (VSETD_LOAD_HELPER=always sends every set through the helper's path, for tests of it.)
+  const small = !HELPER_ALWAYS && VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
   const rec = small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
   const stream = readRecords(r, rec, digested);
   loadMark('read records');

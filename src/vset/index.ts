@@ -181,6 +181,7 @@ export class VectorSet {
     this.projected = new Float32Array(v.dim);
     this.encoded = new Uint8Array(v.vecBytes);
     if (owner && v.place !== null) v.grower = (slots, heapBytes) => this.grow(slots, heapBytes);
+    if (owner) v.account(true);
   }
 
   /** An arena set needs room: a bigger block, or memories of its own (placement.ts). */
@@ -206,7 +207,9 @@ export class VectorSet {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.v.place !== null && this.writer !== null) retirePlace(this.v.place);
+    if (this.writer === null) return;
+    if (this.v.place !== null) retirePlace(this.v.place);
+    else this.v.account(false);
   }
 
   /** Create a new, empty set owned by the calling thread. */
@@ -465,7 +468,8 @@ export class VectorSet {
     this.reserve(
       (level > 0 ? heapBlockBytes(upperBlockBytes(level, v.M)) : 0) +
         (attrLen >= 0 ? heapBlockBytes(attrBytes(attrLen)) : 0) +
-        (existing === 0 ? heapBlockBytes(elementBytes(name.length)) + indexGrowthBytes(v, this.card) : 0),
+        // indexElement runs once the node is live: the table is sized for one more element.
+        (existing === 0 ? heapBlockBytes(elementBytes(name.length)) + indexGrowthBytes(v, this.card + 1) : 0),
     );
     beginWrite(v);
     try {

@@ -52,13 +52,12 @@ export function allocPlace(heapBytes: number, slots: number, stride: number): Ar
   const want = heap + COMPACT_HEADER_BYTES + slots * stride;
   const got = arenaSpace.alloc(want);
   if (got === null) throw new SetMemoryError(`out of memory: no arena block of ${want} bytes for a vector set`);
-  return { memory: got.arena.memory, block: got.off, heapBytes: heap, recordsBytes: blockBytes(want) - heap };
+  return { arena: got.arena.id, memory: got.arena.memory, block: got.off, heapBytes: heap, recordsBytes: blockBytes(want) - heap };
 }
 
 /** Give an arena block back once every search task handed out so far has finished. */
 export function retirePlace(p: ArenaPlace): void {
-  const a = arenaSpace.arenaOf(p.memory);
-  if (a !== null) arenaSpace.retire(a, p.block, p.heapBytes + p.recordsBytes);
+  arenaSpace.retire(arenaSpace.arena(p.arena), p.block, p.heapBytes + p.recordsBytes);
 }
 
 /**
@@ -155,4 +154,19 @@ export function placeImages(records: Uint8Array, heap: Uint8Array, stride: numbe
   new Uint8Array(buf, p.block, heap.byteLength).set(heap);
   toCompact(records, new Uint8Array(buf, p.block + p.heapBytes, recBytes), stride);
   return SetViews.inArena(p);
+}
+
+/**
+ * Whether an exception says memory ran out: no arena block, a memory that could not grow or be
+ * reserved (V8's RangeErrors), a set's heap at its 2 GiB limit.
+ */
+export function isMemoryFailure(e: unknown): boolean {
+  if (e instanceof SetMemoryError) return true;
+  return e instanceof RangeError && /allocation failed|out of memory|could not allocate|Maximum memory size|heap is full|larger than a vector set can be/i.test(e.message);
+}
+
+/** The error reply for a memory failure. */
+export function memoryErrorText(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return `OOM command not allowed: ${message.replace(/[\r\n]+/g, ' ')}`;
 }

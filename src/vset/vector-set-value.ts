@@ -32,7 +32,6 @@ export class VectorSetValue implements KeyValue {
    * not re-sort the whole set on every call.
    */
   private sortedNames: Buffer[] | null = null;
-  private cachedHandle: SetHandle | null = null;
 
   constructor(readonly engine: VectorSet) {}
 
@@ -42,6 +41,7 @@ export class VectorSetValue implements KeyValue {
         dim: opts.dim,
         quant: quantOf(opts.quant),
         M: opts.m,
+        arena: true,
         ...(opts.projectionInputDim > 0 ? { projectFrom: opts.projectionInputDim } : {}),
       }),
     );
@@ -181,15 +181,21 @@ export class VectorSetValue implements KeyValue {
 
   // ---- search ------------------------------------------------------------------------------
 
-  /** The structured-cloneable handle a search worker attaches (stable for the set's life). */
+  /**
+   * The structured-cloneable handle a search worker attaches: where the set lies now (an arena
+   * set moves as it grows, so this is asked for each search).
+   */
   handle(): SetHandle {
-    if (this.cachedHandle === null) this.cachedHandle = this.engine.handle();
-    return this.cachedHandle;
+    return this.engine.handle();
   }
 
-  /** Leaving the keyspace: workers that attached the set let go of it. */
+  /**
+   * Leaving the keyspace: workers that attached the set let go of it, and its arena block goes
+   * back once the searches already handed out have finished.
+   */
   release(): void {
     for (const l of releaseListeners) l(this.uid);
+    this.engine.dispose();
   }
 
   // ---- VRANDMEMBER and VRANGE --------------------------------------------------------------

@@ -1,0 +1,373 @@
+/**
+ * Many-sets benchmark (issue 14): what a set costs when a server holds very many of them.
+ *
+ *  A. Tiny sets, as the issue tried it: pipelined `VADD tenant:<k> FP32 <8 floats> doc<e>`, 5
+ *     elements per set, one set after another, on one connection. VADD/s, used_memory per set,
+ *     errors (there must be none), VSIM on random sets (every one answers its 5 elements), then
+ *     every set deleted: used_memory against the empty server's.
+ *  B. Small sets against one big set of the same total size: S sets × 50 elements × 128-dim Q8
+ *     (EF 40), and one set of S × 50 elements. Bytes per element, SAVE and the load on restart
+ *     (MB/s from the server's log line), VSIM throughput (random sets, against the one set).
+ *
+ * Results: bench/results/sets-<date>.json and bench/results/sets.md.
+ *
+ *   npm run bench:sets [-- --quick] [-- --tiny 1000000 --small 100000 --per 50 --seconds 5]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { command, freePort } from '../net.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const MAIN = path.join(root, 'dist/src/main.js');
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+const QUICK = process.argv.includes('--quick');
+const TINY_SETS = Number(arg('tiny', QUICK ? '100000' : '1000000'));
+const SMALL_SETS = Number(arg('small', QUICK ? '4000' : '100000'));
+const PER_SMALL = Number(arg('per', '50'));
+const SECONDS = Number(arg('seconds', QUICK ? '3' : '5'));
+const SMALL_DIM = 128;
+
+/** A deterministic PRNG (mulberry32) so every run inserts the same vectors. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function resp(args: ReadonlyArray<string | Buffer>): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const a of args) {
+    const b = typeof a === 'string' ? Buffer.from(a) : a;
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Counts top-level RESP2 replies in a stream (and the errors among them), whatever their shape:
+ * enough to pipeline commands whose replies are arrays too (VSIM).
+ */
+class ReplyCounter {
+  replies = 0;
+  errors = 0;
+  firstError = '';
+  private buf: Buffer = Buffer.alloc(0);
+  /** Items still expected per open array level. */
+  private stack: number[] = [];
+
+  feed(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    let i = 0;
+    for (;;) {
+      const eol = this.buf.indexOf('\r\n', i);
+      if (eol < 0) break;
+      const type = this.buf[i];
+      const line = this.buf.toString('latin1', i + 1, eol);
+      let next = eol + 2;
+      if (type === 36 /* $ */) {
+        const n = Number(line);
+        if (n >= 0) {
+          if (this.buf.length < next + n + 2) break;
+          next += n + 2;
+        }
+        this.item();
+      } else if (type === 42 /* * */) {
+        const n = Number(line);
+        if (n > 0) this.stack.push(n);
+        else this.item();
+      } else {
+        if (type === 45 /* - */ && this.stack.length === 0) {
+          this.errors++;
+          if (this.firstError === '') this.firstError = line;
+        }
+        this.item();
+      }
+      i = next;
+    }
+    this.buf = this.buf.subarray(i);
+  }
+
+  private item(): void {
+    while (this.stack.length > 0) {
+      const top = this.stack.length - 1;
+      if (--this.stack[top]! > 0) return;
+      this.stack.pop();
+    }
+    this.replies++;
+  }
+}
+
+/**
+ * Sends the commands `make(i)` for i < n on one connection, at most `window` unanswered, and
+ * resolves with the seconds it took and the error count.
+ */
+async function pipelined(port: number, n: number, make: (i: number) => Buffer, window = 4096): Promise<{ seconds: number; errors: number; firstError: string }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const counter = new ReplyCounter();
+    let sent = 0;
+    const t0 = performance.now();
+    const pump = (): void => {
+      const batch: Buffer[] = [];
+      while (sent < n && sent - counter.replies < window) batch.push(make(sent++));
+      if (batch.length > 0) s.write(Buffer.concat(batch));
+    };
+    s.on('connect', pump);
+    s.on('data', (d: Buffer) => {
+      counter.feed(d);
+      if (counter.replies >= n) {
+        s.end();
+        resolve({ seconds: (performance.now() - t0) / 1000, errors: counter.errors, firstError: counter.firstError });
+      } else if (sent - counter.replies < window / 2) pump();
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Commands from `make` for `seconds`, `conns` connections each keeping `window` in flight. */
+async function throughput(port: number, conns: number, seconds: number, make: () => Buffer, window = 16): Promise<{ qps: number; errors: number }> {
+  const until = performance.now() + seconds * 1000;
+  const results = await Promise.all(
+    Array.from(
+      { length: conns },
+      () =>
+        new Promise<{ n: number; errors: number }>((resolve, reject) => {
+          const s = net.connect(port, '127.0.0.1');
+          const counter = new ReplyCounter();
+          let sent = 0;
+          let stopping = false;
+          const pump = (): void => {
+            if (stopping) return;
+            const batch: Buffer[] = [];
+            while (sent - counter.replies < window) {
+              batch.push(make());
+              sent++;
+            }
+            s.write(Buffer.concat(batch));
+          };
+          s.on('connect', pump);
+          s.on('data', (d: Buffer) => {
+            counter.feed(d);
+            if (performance.now() >= until) stopping = true;
+            if (stopping && counter.replies >= sent) {
+              s.end();
+              resolve({ n: counter.replies, errors: counter.errors });
+            } else pump();
+          });
+          s.on('error', reject);
+        }),
+    ),
+  );
+  const n = results.reduce((a, r) => a + r.n, 0);
+  return { qps: n / seconds, errors: results.reduce((a, r) => a + r.errors, 0) };
+}
+
+interface Server {
+  proc: ChildProcess;
+  port: number;
+  log: () => string;
+}
+
+async function startServer(dir: string, extra: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 1200 && !out.includes('Ready to accept connections'); i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, port, log: () => out };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  if (s.proc.exitCode !== null) return;
+  const gone = new Promise<void>((r) => s.proc.once('exit', () => r()));
+  s.proc.kill('SIGKILL');
+  await gone;
+}
+
+async function info(port: number, field: string): Promise<number> {
+  const text = await command(port, 'INFO', 'memory');
+  const m = new RegExp(`${field}:(\\d+)`).exec(text);
+  if (!m) throw new Error(`INFO has no ${field}`);
+  return Number(m[1]);
+}
+
+/** used_memory once the server has settled (a GC may be pending right after a burst). */
+async function usedMemory(port: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 300));
+  return info(port, 'used_memory');
+}
+
+function fp32(rng: () => number, dim: number): Buffer {
+  const b = Buffer.alloc(dim * 4);
+  for (let j = 0; j < dim; j++) b.writeFloatLE(rng() * 2 - 1, j * 4);
+  return b;
+}
+
+// ---- A: tiny sets ------------------------------------------------------------------------------
+
+async function tinySets(dir: string): Promise<Record<string, number | string>> {
+  const s = await startServer(dir, ['--search-threads', '2']);
+  try {
+    const empty = await usedMemory(s.port);
+    const rng = prng(1);
+    const per = 5;
+    const n = TINY_SETS * per;
+    process.stdout.write(`A: ${TINY_SETS} sets × ${per} elements × 8 dims … `);
+    const ins = await pipelined(s.port, n, (i) => resp(['VADD', `tenant:${Math.floor(i / per)}`, 'FP32', fp32(rng, 8), `doc${i % per}`]));
+    const full = await usedMemory(s.port);
+    const rss = await info(s.port, 'used_memory_rss');
+    console.log(`${Math.round(n / ins.seconds)} VADD/s, ${ins.errors} errors`);
+    // VSIM on random sets: each must answer its 5 elements.
+    const q = fp32(rng, 8);
+    let short = 0;
+    const pick = prng(2);
+    const probe = new ReplyCounter();
+    for (let t = 0; t < 200; t++) {
+      const reply = await command(s.port, 'VSIM', `tenant:${Math.floor(pick() * TINY_SETS)}`, 'FP32', q, 'COUNT', '10');
+      if (!reply.startsWith(`*${per}\r\n`)) short++;
+      probe.feed(Buffer.from(reply, 'latin1'));
+    }
+    const vsim = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', `tenant:${Math.floor(pick() * TINY_SETS)}`, 'FP32', q, 'COUNT', '5']));
+    const del = await pipelined(s.port, TINY_SETS, (i) => resp(['DEL', `tenant:${i}`]));
+    const after = await usedMemory(s.port);
+    const keys = (await command(s.port, 'DBSIZE')).trim();
+    return {
+      sets: TINY_SETS,
+      elements_per_set: per,
+      vadd_per_s: Math.round(n / ins.seconds),
+      vadd_errors: ins.errors,
+      first_error: ins.firstError,
+      used_memory_empty: empty,
+      used_memory_full: full,
+      used_memory_per_set: Math.round((full - empty) / TINY_SETS),
+      rss_full: rss,
+      vsim_random_sets_short_answers: short,
+      vsim_random_sets_qps: Math.round(vsim.qps),
+      vsim_errors: vsim.errors,
+      del_seconds: Math.round(del.seconds * 100) / 100,
+      used_memory_after_delete: after,
+      after_delete_over_empty: Math.round((after / empty) * 1000) / 1000,
+      dbsize_after_delete: keys,
+    };
+  } finally {
+    await stopServer(s);
+  }
+}
+
+// ---- B: small sets against one big set ---------------------------------------------------------
+
+interface Layout {
+  label: string;
+  sets: number;
+  per: number;
+}
+
+async function loadLine(log: string): Promise<{ seconds: number; mbps: number; mb: number }> {
+  const m = /DB loaded from disk: ([\d.]+) seconds, .* ([\d.]+) MB \((\d+) MB\/s/.exec(log);
+  if (!m) throw new Error(`no load line in the log:\n${log}`);
+  return { seconds: Number(m[1]), mb: Number(m[2]), mbps: Number(m[3]) };
+}
+
+async function layoutRun(dir: string, l: Layout): Promise<Record<string, number | string>> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const s = await startServer(dir, ['--search-threads', '2']);
+  const total = l.sets * l.per;
+  let result: Record<string, number | string>;
+  try {
+    const empty = await usedMemory(s.port);
+    const rng = prng(3);
+    process.stdout.write(`B: ${l.label}: ${l.sets} × ${l.per} × ${SMALL_DIM} Q8 … `);
+    const ins = await pipelined(s.port, total, (i) => resp(['VADD', `kb:${Math.floor(i / l.per)}`, 'FP32', fp32(rng, SMALL_DIM), `d${i}`, 'EF', '40']), 512);
+    const full = await usedMemory(s.port);
+    const q = fp32(rng, SMALL_DIM);
+    const pick = prng(4);
+    const vsim = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', `kb:${Math.floor(pick() * l.sets)}`, 'FP32', q, 'COUNT', '10', 'EF', '100']));
+    const t0 = performance.now();
+    await command(s.port, 'SAVE');
+    const saveMs = performance.now() - t0;
+    console.log(`${Math.round(total / ins.seconds)} VADD/s, ${Math.round(vsim.qps)} VSIM/s`);
+    result = {
+      layout: l.label,
+      sets: l.sets,
+      elements_per_set: l.per,
+      vadd_per_s: Math.round(total / ins.seconds),
+      vadd_errors: ins.errors,
+      bytes_per_element: Math.round((full - empty) / total),
+      vsim_qps: Math.round(vsim.qps),
+      vsim_errors: vsim.errors,
+      save_ms: Math.round(saveMs),
+      file_mb: Math.round((fs.statSync(path.join(dir, 'dump.vsdb')).size / 1e6) * 10) / 10,
+    };
+  } finally {
+    await stopServer(s);
+  }
+  const loads: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const again = await startServer(dir, ['--search-threads', '0']);
+    const line = await loadLine(again.log());
+    loads.push(line.mbps);
+    await stopServer(again);
+  }
+  loads.sort((a, b) => a - b);
+  result.load_mb_per_s_median = loads[1]!;
+  return result;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first (npm run bench:sets does)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-sets-'));
+  try {
+    const tiny = await tinySets(dir);
+    const many = await layoutRun(dir, { label: 'many small sets', sets: SMALL_SETS, per: PER_SMALL });
+    const one = await layoutRun(dir, { label: 'one set', sets: 1, per: SMALL_SETS * PER_SMALL });
+    const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown'} (${os.availableParallelism()} cores)`;
+    const stamp = new Date().toISOString();
+    const out = { run: stamp, machine, node: process.version, quick: QUICK, tiny, small: [many, one] };
+    const resultsDir = path.join(root, 'bench/results');
+    fs.mkdirSync(resultsDir, { recursive: true });
+    fs.writeFileSync(path.join(resultsDir, `sets-${stamp.slice(0, 10)}${QUICK ? '-quick' : ''}.json`), JSON.stringify(out, null, 2) + '\n');
+    const ratio = (a: number, b: number): string => (b === 0 ? '—' : (a / b).toFixed(2));
+    const md = `# vsetd many-sets benchmark
+
+Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (`--quick`)' : ''}. Reproduce: \`npm run bench:sets\` (\`-- --quick\` for a short run; \`--tiny N --small N --per N --seconds S\`).
+
+## A. ${tiny.sets} sets × 5 elements × 8 dims (pipelined FP32 VADD, one connection)
+
+| VADD/s | errors | used_memory per set | RSS | VSIM/s on random sets (8 conns) | short answers | used_memory after deleting all / empty |
+|---|---|---|---|---|---|---|
+| ${tiny.vadd_per_s} | ${tiny.vadd_errors} | ${tiny.used_memory_per_set} B | ${Math.round(Number(tiny.rss_full) / 1e6)} MB | ${tiny.vsim_random_sets_qps} | ${tiny.vsim_random_sets_short_answers} / 200 | ${tiny.after_delete_over_empty} |
+
+## B. ${SMALL_SETS} sets × ${PER_SMALL} elements against one set of ${SMALL_SETS * PER_SMALL} (128-dim Q8, EF 40)
+
+| layout | VADD/s | bytes per element | VSIM/s (8 conns, COUNT 10, EF 100) | SAVE ms | file MB | load MB/s (median of 3) |
+|---|---|---|---|---|---|---|
+${[many, one].map((r) => `| ${r.layout} | ${r.vadd_per_s} | ${r.bytes_per_element} | ${r.vsim_qps} | ${r.save_ms} | ${r.file_mb} | ${r.load_mb_per_s_median} |`).join('\n')}
+| many / one | ${ratio(Number(many.vadd_per_s), Number(one.vadd_per_s))} | ${ratio(Number(many.bytes_per_element), Number(one.bytes_per_element))} | ${ratio(Number(many.vsim_qps), Number(one.vsim_qps))} | | | ${ratio(Number(many.load_mb_per_s_median), Number(one.load_mb_per_s_median))} |
+`;
+    fs.writeFileSync(path.join(resultsDir, QUICK ? 'sets-quick.md' : 'sets.md'), md);
+    console.log(md);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
