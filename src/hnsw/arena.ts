@@ -132,13 +132,20 @@ export class Arena {
     return off;
   }
 
-  /** Return a block (no reader may reach it any more: see ArenaLimbo). Its bytes are zeroed. */
+  /** Return a block (no reader may reach it any more: see ArenaSpace.retire). Its bytes are zeroed. */
   release(off: number, bytes: number): void {
     const cls = blockClass(bytes);
     const size = classSize(cls);
     new Uint8Array(this.memory.buffer, off, size).fill(0);
-    (this.free[cls] ??= []).push(off);
     this.liveBytes -= size;
+    if (this.liveBytes === 0) {
+      // Nothing left: start over from the scratch area, without free lists (which would hold an
+      // entry per block the arena ever had). The memory itself cannot shrink; it is zero.
+      this.free.length = 0;
+      this.top = SCRATCH_AREA;
+      return;
+    }
+    (this.free[cls] ??= []).push(off);
   }
 }
 

@@ -100,52 +100,50 @@ export const LimboKind = { Slot: 0, Heap: 1 } as const;
 export type LimboKind = (typeof LimboKind)[keyof typeof LimboKind];
 
 /**
- * The writer's list of retired items, oldest first. It lives in the writer thread only (plain
- * JS arrays): items are added in epoch order, so reclaiming pops from the front.
+ * The writer's list of retired items, oldest first. It lives in the writer thread only (a plain
+ * JS array of (epoch, kind, offset, size) quadruples: every set has one, most of them empty):
+ * items are added in epoch order, so reclaiming pops from the front.
  */
 export class Limbo {
-  private epochs: number[] = [];
-  private kinds: number[] = [];
-  private offs: number[] = [];
-  private sizes: number[] = [];
+  private items: number[] = [];
   private head = 0;
 
   get length(): number {
-    return this.epochs.length - this.head;
+    return (this.items.length - this.head) >>> 2;
   }
 
   add(epoch: number, kind: LimboKind, off: number, size: number): void {
-    this.epochs.push(epoch);
-    this.kinds.push(kind);
-    this.offs.push(off);
-    this.sizes.push(size);
+    this.items.push(epoch, kind, off, size);
   }
 
   /** Remove and hand to `release` every item, whatever its epoch. */
   drainAll(release: (kind: LimboKind, off: number, size: number) => void): number {
+    const l = this.items;
     let n = 0;
-    for (let i = this.head; i < this.epochs.length; i++, n++) release(this.kinds[i] as LimboKind, this.offs[i], this.sizes[i]);
-    this.epochs = [];
-    this.kinds = [];
-    this.offs = [];
-    this.sizes = [];
+    for (let i = this.head; i < l.length; i += 4, n++) release(l[i + 1] as LimboKind, l[i + 2], l[i + 3]);
+    this.items = [];
     this.head = 0;
     return n;
   }
 
   /** Remove and hand to `release` every item retired before `oldest`. */
   drain(oldest: number, release: (kind: LimboKind, off: number, size: number) => void): number {
+    const l = this.items;
     let n = 0;
-    while (this.head < this.epochs.length && epochBefore(this.epochs[this.head], oldest)) {
-      release(this.kinds[this.head] as LimboKind, this.offs[this.head], this.sizes[this.head]);
-      this.head++;
+    let i = this.head;
+    while (i < l.length && epochBefore(l[i], oldest)) {
+      release(l[i + 1] as LimboKind, l[i + 2], l[i + 3]);
+      i += 4;
       n++;
     }
-    if (this.head > 1024 && this.head * 2 > this.epochs.length) {
-      this.epochs = this.epochs.slice(this.head);
-      this.kinds = this.kinds.slice(this.head);
-      this.offs = this.offs.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
+    this.head = i;
+    if (i === l.length) {
+      if (i > 0) {
+        this.items = [];
+        this.head = 0;
+      }
+    } else if (i > 4096 && i * 2 > l.length) {
+      this.items = l.slice(i);
       this.head = 0;
     }
     return n;

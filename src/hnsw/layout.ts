@@ -276,6 +276,11 @@ export interface ImageMemory {
   heap: Uint8Array;
 }
 
+/** Who moves an arena set that needs more room (its owner, the VectorSet). */
+export interface SetGrower {
+  grow(slots: number, heapBytes: number): void;
+}
+
 /** Where an arena set's block lies: its arena's memory, offset, heap and records parts. */
 export interface ArenaPlace {
   readonly arena: number;
@@ -328,7 +333,7 @@ export class SetViews {
   /** Whether this set's own WebAssembly records memory counts in `ownRecords` (see account). */
   private accounted = false;
   /** The writer's way to move an arena set that needs more room (set by the owner). */
-  grower: ((slots: number, heapBytes: number) => void) | null = null;
+  grower: SetGrower | null = null;
 
   readonly dim: number;
   readonly quant: Quant;
@@ -613,7 +618,7 @@ export class SetViews {
   ensureSlots(slots: number): void {
     if (slots <= this.i32[H.NODE_CAPACITY]) return;
     if (this.place !== null) {
-      (this.grower as (slots: number, heapBytes: number) => void)(slots, 0);
+      (this.grower as SetGrower).grow(slots, 0);
       return;
     }
     const cur = this.currentRecordsBuffer().byteLength;
@@ -636,7 +641,7 @@ export class SetViews {
   /** Grow the heap to at least `bytes`. Writer only. */
   ensureHeap(bytes: number): void {
     if (this.place !== null) {
-      if (bytes > this.place.heapBytes) (this.grower as (slots: number, heapBytes: number) => void)(0, bytes);
+      if (bytes > this.place.heapBytes) (this.grower as SetGrower).grow(0, bytes);
       return;
     }
     const heap = this.heap as GrowableSab;

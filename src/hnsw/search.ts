@@ -66,7 +66,7 @@ export class SearchResults {
 export const DEFAULT_EF = 100;
 
 export class Searcher {
-  readonly v: SetViews;
+  v: SetViews;
   dist!: DistanceFn;
   batchDist!: BatchFn;
   kernel!: KernelKind;
@@ -121,6 +121,18 @@ export class Searcher {
       if (this.writerListOff >= 0) this.useWriterScratch();
     }
     this.k.bind(v.base);
+  }
+
+  /**
+   * Search another set from now on (or the same set's new views): the buffers stay. One searcher
+   * per thread serves every arena set, so a set this thread has never seen costs nothing more.
+   */
+  rebind(v: SetViews): void {
+    if (v === this.v) return;
+    if (this.readDepth > 0) throw new Error('a searcher cannot move to another set inside a read section');
+    this.v = v;
+    this.boundGeneration = -1;
+    this.bind();
   }
 
   /** For the writer's searcher: use the writer's scratch record for batches. */

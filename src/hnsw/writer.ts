@@ -11,11 +11,25 @@ import { levelOf } from './links.js';
 import { Searcher } from './search.js';
 import type { KernelKind } from './kernels.js';
 
+/**
+ * What a set's writer must remember between writes: its limbo and how many slots it retired.
+ * It belongs to the set (VectorSet), so one GraphWriter can serve many sets in turn (`rebind`).
+ */
+export interface WriterState {
+  /** Null while empty (most sets' limbo is, and a million sets should not hold a million lists). */
+  limbo: Limbo | null;
+  retiredSlots: number;
+}
+
+export function newWriterState(): WriterState {
+  return { limbo: null, retiredSlots: 0 };
+}
+
 export class GraphWriter {
-  readonly v: SetViews;
+  v: SetViews;
   /** The writer's own searcher (insert and delete search the graph). */
   readonly s: Searcher;
-  readonly limbo = new Limbo();
+  st: WriterState;
 
   // Scratch for insert/delete, reused.
   candIds = new Int32Array(256);
@@ -28,16 +42,39 @@ export class GraphWriter {
   /** Per-slot scratch values that go with `marks` (delete.ts keepOrphansConnected). */
   owners = new Int32Array(64);
   private stamp = 0;
+  constructor(v: SetViews, kernel?: KernelKind, st: WriterState = newWriterState()) {
+    this.v = v;
+    this.st = st;
+    this.s = new Searcher(v, kernel);
+    this.s.useWriterScratch();
+  }
+
+  /**
+   * Serve another set (or the same set's new views): the scratch buffers stay, the set's own
+   * state comes with it. The main thread writes every arena set through one GraphWriter.
+   */
+  rebind(v: SetViews, st: WriterState): void {
+    this.st = st;
+    if (this.v === v) return;
+    this.v = v;
+    this.s.rebind(v);
+  }
+
+  /** Items waiting in limbo. */
+  get pending(): number {
+    return this.st.limbo === null ? 0 : this.st.limbo.length;
+  }
+
+  private limbo(): Limbo {
+    return (this.st.limbo ??= new Limbo());
+  }
+
   /**
    * Slots retired so far. A slot is reused only after it was retired, so while this number has
    * not moved, every slot id a reader saw names the same node (VADD CAS plans rely on it).
    */
-  retiredSlots = 0;
-
-  constructor(v: SetViews, kernel?: KernelKind) {
-    this.v = v;
-    this.s = new Searcher(v, kernel);
-    this.s.useWriterScratch();
+  get retiredSlots(): number {
+    return this.st.retiredSlots;
   }
 
   get M(): number {
@@ -132,8 +169,8 @@ export class GraphWriter {
    * that is still walking through it sees a complete node.
    */
   retireSlot(slot: number): void {
-    this.retiredSlots++;
-    this.limbo.add(this.retireTag(), LimboKind.Slot, slot, 0);
+    this.st.retiredSlots++;
+    this.limbo().add(this.retireTag(), LimboKind.Slot, slot, 0);
   }
 
   /**
@@ -153,7 +190,7 @@ export class GraphWriter {
   /** Retire a heap block (element, attribute, old hash table) the same way. */
   retireHeap(off: number, size: number): void {
     if (off === 0) return;
-    this.limbo.add(this.retireTag(), LimboKind.Heap, off, size);
+    this.limbo().add(this.retireTag(), LimboKind.Heap, off, size);
   }
 
   /**
@@ -162,7 +199,11 @@ export class GraphWriter {
    * Returns how many items were released.
    */
   reclaim(oldest: number = this.oldestProtected()): number {
-    return this.limbo.drain(oldest, this.release);
+    const l = this.st.limbo;
+    if (l === null) return 0;
+    const n = l.drain(oldest, this.release);
+    if (l.length === 0) this.st.limbo = null;
+    return n;
   }
 
   /**
@@ -170,7 +211,9 @@ export class GraphWriter {
    * been copied to memory no reader has seen yet (readers of the old copy keep the old copy).
    */
   reclaimAll(): number {
-    return this.limbo.drainAll(this.release);
+    const l = this.st.limbo;
+    this.st.limbo = null;
+    return l === null ? 0 : l.drainAll(this.release);
   }
 
   private readonly release = (kind: LimboKind, off: number, size: number): void => {

@@ -278,7 +278,12 @@ export class Database {
     this.dict.delete(key);
     if (e.expireAt !== 0) this.volatile.delete(key);
     this.slots[e.slot] = undefined;
-    if (e.slot === this.slots.length - 1) {
+    if (this.dict.size === 0) {
+      // The last key: drop the slot table and its free list too, so a database emptied key by
+      // key holds no memory for the keys it had (arrays do not shrink on their own).
+      this.slots = [];
+      this.freeSlots = [];
+    } else if (e.slot === this.slots.length - 1) {
       while (this.slots.length > 0 && this.slots[this.slots.length - 1] === undefined) this.slots.pop();
       // Free-list entries beyond the trimmed end are dropped lazily in takeSlot.
     } else {

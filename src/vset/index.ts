@@ -32,13 +32,16 @@ import {
   quantBytes,
   upperBlockBytes,
   type SetHandle,
+  type ArenaPlace,
+  type SetGrower,
 } from '../hnsw/layout.js';
 import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
 import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 import { graphStats, type GraphStats } from '../hnsw/validate.js';
 import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream, type StagedHeap } from '../hnsw/image.js';
-import { GraphWriter, publishNode } from '../hnsw/writer.js';
+import { GraphWriter, publishNode, type WriterState } from '../hnsw/writer.js';
+import type { Limbo } from '../hnsw/epoch.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
 import {
@@ -65,7 +68,7 @@ import { buildProjection, project } from './projection.js';
 import { loadMark } from '../persistence/load-trace.js';
 import { arenaEligible, allocPlace, compactToClassic, growArenaSet, placeImages, retirePlace } from './placement.js';
 export { SetMemoryError } from './placement.js';
-import { PROMOTE_BYTES } from '../hnsw/arena.js';
+import { arenaSpace, PROMOTE_BYTES } from '../hnsw/arena.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { ImageError } from '../hnsw/image.js';
@@ -105,8 +108,12 @@ export interface CreateOptions {
   arena?: boolean;
 }
 
-/** Initial heap of an arena set: the null word, a minimal name table, a few element blocks. */
-const ARENA_INITIAL_HEAP = 8 + 16 * 8 + 128;
+/**
+ * Initial heap of an arena set: the null word, a minimal name table (8 entries), five short
+ * names and two upper-level link blocks at M 16 — with the records of five 8-dim Q8 elements and
+ * the header, a 2 KiB block. A set that needs more moves to a bigger block.
+ */
+const ARENA_INITIAL_HEAP = 320;
 
 export interface AddOptions {
   /** EF construction (VADD EF), default 200. */
@@ -161,43 +168,119 @@ function quantName(q: Quant): 'f32' | 'int8' | 'bin' {
   return q === Quant.NoQuant ? 'f32' : q === Quant.Q8 ? 'int8' : 'bin';
 }
 
-export class VectorSet {
-  private readonly v: SetViews;
-  private readonly writer: GraphWriter | null;
-  private reader: Searcher | null = null;
+export class VectorSet implements SetGrower, WriterState {
+  /**
+   * The set's views. An arena set owned by this thread drops them when it has not been used for
+   * a while (`views`, the hydration ring below) and keeps only `home`, where it lies: a million
+   * sets must not hold a million sets of typed arrays. Everything else a set needs between
+   * commands is in its memory.
+   */
+  private views: SetViews | null;
+  /**
+   * Where an owned arena set lies (arena -1 for other sets): its views can be made again from
+   * it. Four numbers rather than an ArenaPlace: a few dozen bytes less, a million times.
+   */
+  private homeArena = -1;
+  private homeBlock = 0;
+  private homeHeap = 0;
+  private homeRecords = 0;
+  /** Set on every use of the views; the hydration ring gives a used set a second chance. */
+  recentlyUsed = true;
+  private readonly owner: boolean;
+  /** A writer and a searcher of the set's own (a set in memories of its own); arena sets share the thread's. */
+  private ownWriter: GraphWriter | null = null;
+  private ownReader: Searcher | null = null;
+  /** The writer's memory of this set (WriterState, for GraphWriter.rebind): limbo and retired slots. */
+  limbo: Limbo | null = null;
+  retiredSlots = 0;
   private readonly kernelPref: KernelKind | undefined;
-  private readonly work: Float32Array;
-  private readonly projected: Float32Array;
-  private readonly encoded: Uint8Array;
 
   /** Set by dispose(): the set's memory may belong to another set by now. */
   private disposed = false;
 
   private constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
-    this.v = v;
+    this.views = v;
+    this.owner = owner;
     this.kernelPref = kernel;
-    this.writer = owner ? new GraphWriter(v, kernel) : null;
-    this.work = new Float32Array(v.dim);
-    this.projected = new Float32Array(v.dim);
-    this.encoded = new Uint8Array(v.vecBytes);
-    if (owner && v.place !== null) v.grower = (slots, heapBytes) => this.grow(slots, heapBytes);
+    if (owner && v.place !== null) {
+      this.setHome(v.place);
+      v.grower = this;
+      hydrated.admit(this);
+    } else if (owner) {
+      this.ownWriter = new GraphWriter(v, kernel, this);
+    }
     if (owner) v.account(true);
   }
 
-  /** An arena set needs room: a bigger block, or memories of its own (placement.ts). */
-  private grow(slots: number, heapBytes: number): void {
-    growArenaSet(this.v, slots, heapBytes, (promoted) => {
+  /** The views, made again from `home` if they were dropped. */
+  private get v(): SetViews {
+    const v = this.views;
+    if (v !== null) {
+      this.recentlyUsed = true;
+      return v;
+    }
+    const arena = this.homeArena;
+    if (arena < 0) throw new Error('this VectorSet was disposed');
+    const again = SetViews.attach({
+      kind: 'vsetd.arena-set',
+      arena,
+      memory: arenaSpace.arena(arena).memory,
+      block: this.homeBlock,
+      heapBytes: this.homeHeap,
+      recordsBytes: this.homeRecords,
+    });
+    again.grower = this;
+    this.views = again;
+    this.recentlyUsed = true;
+    hydrated.admit(this);
+    return again;
+  }
+
+  /** Drop the views of an owned arena set (the hydration ring); false when it must keep them. */
+  dehydrate(): boolean {
+    if (this.homeArena < 0 || this.views === null) return false;
+    this.views = null;
+    return true;
+  }
+
+  /** The writer: the set's own, or the thread's shared one pointed at this set. */
+  private get writer(): GraphWriter | null {
+    if (!this.owner) return null;
+    if (this.ownWriter !== null) return this.ownWriter;
+    const v = this.v;
+    if (sharedWriter === null) sharedWriter = new GraphWriter(v, 'wasm', this);
+    else sharedWriter.rebind(v, this);
+    return sharedWriter;
+  }
+
+  private setHome(p: ArenaPlace | null): void {
+    this.homeArena = p === null ? -1 : p.arena;
+    this.homeBlock = p === null ? 0 : p.block;
+    this.homeHeap = p === null ? 0 : p.heapBytes;
+    this.homeRecords = p === null ? 0 : p.recordsBytes;
+  }
+
+  /** An arena set needs room (SetGrower): a bigger block, or memories of its own (placement.ts). */
+  grow(slots: number, heapBytes: number): void {
+    const v = this.v;
+    growArenaSet(v, slots, heapBytes, (promoted) => {
       const w = this.writer as GraphWriter;
-      // Nothing in limbo can be reached in the new memory: readers of the old copy keep it.
-      if (promoted) w.reclaimAll();
+      if (promoted) {
+        // Nothing in limbo can be reached in the new memory: readers of the old copy keep it.
+        w.reclaimAll();
+        this.setHome(null);
+        this.ownWriter = new GraphWriter(v, this.kernelPref, this);
+        this.ownWriter.s.bind();
+      } else {
+        this.setHome(v.place);
+      }
       w.s.bind();
-      this.reader?.bind();
     });
   }
 
   /** Whether the set lies in an arena (false once it has memories of its own). */
   get inArena(): boolean {
-    return this.v.place !== null;
+    return this.homeArena >= 0 || (this.views !== null && this.views.place !== null);
   }
 
   /**
@@ -205,11 +288,14 @@ export class VectorSet {
    * search task handed out so far has finished. Writes after this throw.
    */
   dispose(): void {
-    if (this.disposed) return;
+    if (this.disposed || !this.owner) return;
     this.disposed = true;
-    if (this.writer === null) return;
-    if (this.v.place !== null) retirePlace(this.v.place);
-    else this.v.account(false);
+    const v = this.v;
+    if (v.place !== null) retirePlace(v.place);
+    else v.account(false);
+    this.setHome(null);
+    // Its views point at a block that is another set's once released.
+    if (v.place !== null) this.views = null;
   }
 
   /** Create a new, empty set owned by the calling thread. */
@@ -231,7 +317,7 @@ export class VectorSet {
     const heapBytes = ARENA_INITIAL_HEAP + projBytes;
     const v =
       opts.arena === true && opts.kernel !== 'js' && arenaEligible(g, heapBytes)
-        ? SetViews.createInArena(allocPlace(heapBytes, 2, g.stride), g, from, seedState(seed), key)
+        ? SetViews.createInArena(allocPlace(heapBytes, 1, g.stride), g, from, seedState(seed), key)
         : SetViews.create(g, from, seedState(seed), opts.kernel === 'js', key);
     const set = new VectorSet(v, true, opts.kernel);
     if (from !== 0) {
@@ -413,8 +499,9 @@ export class VectorSet {
     if (from !== 0 && input.length === from) {
       const ref = this.v.i32[H.PROJ_REF] >>> 2;
       const m = this.v.hf32.subarray(ref, ref + this.v.dim * from);
-      project(m, this.v.dim, from, input, this.projected);
-      return this.projected;
+      const projected = vectorScratch(this.v).projected;
+      project(m, this.v.dim, from, input, projected);
+      return projected;
     }
     if (input.length === this.v.dim && (from === 0 || forQuery)) return input;
     if (from !== 0) {
@@ -457,7 +544,8 @@ export class VectorSet {
     const v = this.v;
     const x = this.toStoredDim(vector, false);
     w.reclaim();
-    const { l2, range } = encodeVector(v.quant, x, this.work, this.encoded);
+    const sc = vectorScratch(v);
+    const { l2, range } = encodeVector(v.quant, x, sc.work, sc.encoded);
     const ef = opts.ef ?? DEFAULT_EF_CONSTRUCTION;
     const cas = opts.cas;
     // Everything the insert will allocate is reserved first, so a set that must move (or finds
@@ -513,7 +601,7 @@ export class VectorSet {
   /** Allocate and fill a record (not yet linked, not yet live) with the encoded vector. */
   private writeNewRecord(w: GraphWriter, elem: number, l2: number, range: number, level: number): number {
     const slot = w.allocSlot();
-    w.writeRecord(slot, level, elem, this.encoded, l2, range);
+    w.writeRecord(slot, level, elem, vectorScratch(w.v).encoded, l2, range);
     return slot;
   }
 
@@ -715,10 +803,19 @@ export class VectorSet {
 
   // ---- search ----------------------------------------------------------------------------
 
+  /** The searcher: the set's own, or the thread's shared one pointed at this set (arena sets). */
   private searcher(): Searcher {
-    if (this.reader === null) this.reader = new Searcher(this.v, this.kernelPref);
-    else this.reader.bind();
-    return this.reader;
+    const v = this.v;
+    if (v.place !== null) {
+      if (sharedReader === null) sharedReader = new Searcher(v, 'wasm');
+      else sharedReader.rebind(v);
+      sharedReader.bind();
+      return sharedReader;
+    }
+    if (this.ownReader === null) this.ownReader = new Searcher(v, this.kernelPref);
+    else this.ownReader.rebind(v);
+    this.ownReader.bind();
+    return this.ownReader;
   }
 
   /**
@@ -775,7 +872,7 @@ export class VectorSet {
   }
   /** Items waiting in limbo. */
   get pendingReclaim(): number {
-    return this.requireWriter().limbo.length;
+    return this.requireWriter().pending;
   }
 
   // ---- checks ----------------------------------------------------------------------------
@@ -834,6 +931,57 @@ function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmM
     c.clearScratch();
   }
 }
+
+// ---- per thread: what arena sets share --------------------------------------------------------
+
+/** The thread's writer and searcher for arena sets (each points at one set at a time). */
+let sharedWriter: GraphWriter | null = null;
+let sharedReader: Searcher | null = null;
+
+/** Vector buffers for encoding and projecting, per (dimension, stored bytes), per thread. */
+const vectorBuffers = new Map<string, { work: Float32Array; projected: Float32Array; encoded: Uint8Array }>();
+
+function vectorScratch(v: SetViews): { work: Float32Array; projected: Float32Array; encoded: Uint8Array } {
+  const key = `${v.dim}/${v.vecBytes}`;
+  let b = vectorBuffers.get(key);
+  if (b === undefined) {
+    b = { work: new Float32Array(v.dim), projected: new Float32Array(v.dim), encoded: new Uint8Array(v.vecBytes) };
+    vectorBuffers.set(key, b);
+  }
+  return b;
+}
+
+/**
+ * The owned arena sets whose views are made, oldest first: past HYDRATED_KEPT the oldest that
+ * was not used since its last turn drops its views (a second-chance clock). Re-making them costs
+ * a few typed arrays, about a microsecond.
+ */
+class HydrationRing {
+  private ring: VectorSet[] = [];
+  private head = 0;
+  constructor(private readonly kept: number) {}
+
+  admit(set: VectorSet): void {
+    this.ring.push(set);
+    let turns = 0;
+    while (this.ring.length - this.head > this.kept && turns++ < 2 * this.kept) {
+      const s = this.ring[this.head++] as VectorSet;
+      if (s.recentlyUsed) {
+        s.recentlyUsed = false;
+        this.ring.push(s);
+      } else {
+        s.dehydrate();
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+const HYDRATED_KEPT = 512;
+const hydrated = new HydrationRing(HYDRATED_KEPT);
 
 /** Helpers for the command layer and tests. */
 export const quantization = { normalizeInPlace, quantizeQ8, quantizeBin, quantName };
