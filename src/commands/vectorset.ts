@@ -139,7 +139,7 @@ function vadd(c: Client, argv: Buffer[]): void {
   const pool = cas && set.size > 0 && !set.has(element) ? threadPool(c) : null;
   if (pool) {
     // Alone at an idle pool, the insert runs here: the hand-off would only add latency.
-    if (pool.claimInline()) pool.casInline++;
+    if (inlineWhenIdle(c) && pool.claimInline()) pool.casInline++;
     else {
       vaddCas(c, pool, set, element, vector, attr, ef, argv);
       return;
@@ -160,6 +160,11 @@ function threadPool(c: Client): SearchPool | null {
   const pool = c.server.searchPool;
   if (!pool || pool.size === 0 || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) return null;
   return pool;
+}
+
+/** Whether a search alone at an idle pool may run inline (`search-inline-when-idle`, default yes). */
+function inlineWhenIdle(c: Client): boolean {
+  return c.server.config.bool('search-inline-when-idle');
 }
 
 /**
@@ -350,7 +355,7 @@ function vsim(c: Client, argv: Buffer[]): void {
   // single-threaded execution, or when the pool is idle and this search is alone (see
   // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
   const pool = o.noThread ? null : threadPool(c);
-  if (!pool || pool.claimInline()) {
+  if (!pool || (inlineWhenIdle(c) && pool.claimInline())) {
     if (pool) pool.inlineRuns++;
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
