@@ -723,8 +723,8 @@ debugSubcommands.set('SEARCH-WORKER', {
   },
 });
 
-// DEBUG VSET-READERS key: [searches holding a reader slot of the set now, deleted items waiting
-// for those searches before their memory is reused].
+// DEBUG VSET-READERS key: after a reclaim pass, [searches holding a reader slot of the set now,
+// deleted items still waiting for those searches before their memory is reused].
 debugSubcommands.set('VSET-READERS', {
   help: ['VSET-READERS <key>', '    Reader slots in use on a vector set, and deleted items waiting to be reclaimed.'],
   run: (c, argv) => {
