@@ -3,12 +3,12 @@
  * Python's redis module — each doing what an application does on connect and in normal use:
  * AUTH, SELECT, a 10k-command pipeline, SCAN over 10k keys, MULTI/EXEC, and a WATCH abort.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { serverForFile } from './helpers/server.js';
+import { PYTHON, requireTool, skipWithout } from './helpers/tools.js';
 
 const PASSWORD = 'pw-for-tests';
 const server = serverForFile({ args: ['--requirepass', PASSWORD] });
@@ -86,7 +86,8 @@ describe.each([2, 3] as const)('node-redis RESP%i', (resp) => {
   });
 });
 
-describe('redis-cli', () => {
+describe.skipIf(skipWithout('redis-cli'))('redis-cli', () => {
+  beforeAll(() => requireTool('redis-cli'));
   const cli = (...args: string[]): string =>
     execFileSync('redis-cli', ['-p', String(server().port), '-a', PASSWORD, '--no-auth-warning', ...args], { encoding: 'utf8', timeout: 20_000 });
 
@@ -113,11 +114,11 @@ describe('redis-cli', () => {
   });
 });
 
-describe('redis-py', () => {
-  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const hasRedisPy = spawnSync(python, ['-c', 'import redis'], { encoding: 'utf8' }).status === 0;
+describe.skipIf(skipWithout('python3 redis'))('redis-py', () => {
+  const python = PYTHON;
+  beforeAll(() => requireTool('python3 redis'));
 
-  it.skipIf(!hasRedisPy)('connects with AUTH and db, pipelines, scans, MULTI/EXEC, WATCH abort', () => {
+  it('connects with AUTH and db, pipelines, scans, MULTI/EXEC, WATCH abort', () => {
     const script = `
 import json, sys, redis
 r = redis.Redis(host='127.0.0.1', port=${server().port}, password='${PASSWORD}', db=4, client_name='py-test')

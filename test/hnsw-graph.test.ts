@@ -23,45 +23,79 @@ function resultNames(set: VectorSet, r: SearchResults): string[] {
   return out;
 }
 
-/** Brute force over RAW bytes with the spec's distance formulas, independent of the kernels. */
-function bruteForce(set: VectorSet, query: { bytes: Uint8Array; range: number }, k: number): { name: string; d: number }[] {
-  const f = Math.fround;
-  const dim = set.dim;
+/**
+ * The exact k nearest, computed by the test alone from the vectors it inserted (and did not
+ * remove), with the spec's formulas (§3: normalisation, Q8/BIN quantisation, distances): no
+ * stored bytes, no node list and no search of the engine under test.
+ */
+function bruteForce(live: Map<string, Float32Array>, quant: Quant, query: Float32Array, k: number): { name: string; d: number }[] {
+  const q = specQuantize(query, quant);
   const all: { name: string; d: number }[] = [];
-  for (const node of set.nodes()) {
-    const raw = set.raw(node);
-    let d: number;
-    if (set.quant === Quant.Q8) {
-      if (raw.range === 0 || query.range === 0) d = 1;
-      else {
-        const a = new Int8Array(raw.bytes.buffer, raw.bytes.byteOffset, dim);
-        const b = new Int8Array(query.bytes.buffer, query.bytes.byteOffset, dim);
-        let dot = 0;
-        for (let i = 0; i < dim; i++) dot += a[i] * b[i];
-        d = f(1 - f(f(dot) * f(f(raw.range / 127) * f(query.range / 127))));
-        d = Math.min(2, Math.max(0, d));
-      }
-    } else if (set.quant === Quant.Bin) {
-      let ones = 0;
-      for (let i = 0; i < raw.bytes.length; i++) {
-        let x = raw.bytes[i] ^ query.bytes[i];
-        while (x) {
-          ones += x & 1;
-          x >>= 1;
-        }
-      }
-      d = f(f(ones * 2) / dim);
-    } else {
-      const a = new Float32Array(raw.bytes.buffer.slice(raw.bytes.byteOffset, raw.bytes.byteOffset + dim * 4));
-      const b = new Float32Array(query.bytes.buffer.slice(query.bytes.byteOffset, query.bytes.byteOffset + dim * 4));
-      let dot = 0;
-      for (let i = 0; i < dim; i++) dot += a[i] * b[i];
-      d = 1 - dot; // double here: compared with a tolerance below
-    }
-    all.push({ name: dec(set.nameOf(node)), d });
-  }
+  for (const [name, v] of live) all.push({ name, d: specDistance(specQuantize(v, quant), q, quant, query.length) });
   all.sort((x, y) => x.d - y.d);
   return all.slice(0, k);
+}
+
+interface SpecVector {
+  u: Float32Array;
+  q8: Int8Array;
+  range: number;
+  bits: Uint8Array;
+}
+
+function specQuantize(x: Float32Array, quant: Quant): SpecVector {
+  const f = Math.fround;
+  const dim = x.length;
+  // §3.1: l2sq in float, four squares at a time, then the rest one by one.
+  let l2sq = 0;
+  let i = 0;
+  for (; i + 4 <= dim; i += 4) l2sq = f(l2sq + f(f(f(f(x[i] * x[i]) + f(x[i + 1] * x[i + 1])) + f(x[i + 2] * x[i + 2])) + f(x[i + 3] * x[i + 3])));
+  for (; i < dim; i++) l2sq = f(l2sq + f(x[i] * x[i]));
+  const u = new Float32Array(x);
+  if (l2sq !== 0) {
+    const l2 = f(Math.sqrt(l2sq));
+    for (let j = 0; j < dim; j++) u[j] = f(x[j] / l2);
+  }
+  const q8 = new Int8Array(dim);
+  let range = 0;
+  const bits = new Uint8Array(Math.ceil(dim / 64) * 8);
+  if (quant === Quant.Q8) {
+    for (let j = 0; j < dim; j++) range = Math.max(range, Math.abs(u[j]));
+    if (range !== 0) {
+      const scale = f(127 / range);
+      for (let j = 0; j < dim; j++) {
+        const v = f(u[j] * scale);
+        q8[j] = Math.sign(v) * Math.round(Math.abs(v));
+      }
+    }
+  } else if (quant === Quant.Bin) {
+    for (let j = 0; j < dim; j++) if (u[j] > 0) bits[j >> 3] |= 1 << (j & 7);
+  }
+  return { u, q8, range, bits };
+}
+
+function specDistance(a: SpecVector, b: SpecVector, quant: Quant, dim: number): number {
+  const f = Math.fround;
+  if (quant === Quant.Q8) {
+    if (a.range === 0 || b.range === 0) return 1;
+    let dot = 0;
+    for (let i = 0; i < dim; i++) dot += a.q8[i] * b.q8[i];
+    return Math.min(2, Math.max(0, f(1 - f(f(dot) * f(f(a.range / 127) * f(b.range / 127))))));
+  }
+  if (quant === Quant.Bin) {
+    let ones = 0;
+    for (let i = 0; i < a.bits.length; i++) {
+      let x = a.bits[i] ^ b.bits[i];
+      while (x) {
+        ones += x & 1;
+        x >>= 1;
+      }
+    }
+    return f(f(ones * 2) / dim);
+  }
+  let dot = 0;
+  for (let i = 0; i < dim; i++) dot += a.u[i] * b.u[i];
+  return 1 - dot; // double here: compared with a tolerance
 }
 
 interface Config {
@@ -134,13 +168,14 @@ describe('random insert / update / delete sequences', () => {
         }
         expect(set.validate()).toEqual([]);
         for (const [name, attr] of attrs) expect(dec(set.getAttr(set.lookup(enc(name))) as Uint8Array)).toBe(attr);
-        // Every element is findable and is its own nearest neighbour (exactly, with TRUTH).
+        // Every element is findable, and TRUTH with its own vector as the query finds the
+        // distance the test computes on its own (the element itself, or a tie).
         let selfFirst = 0;
-        for (const name of alive.keys()) {
+        for (const [name, v] of alive) {
           const node = set.lookup(enc(name));
           expect(node).toBeGreaterThanOrEqual(0);
-          const r = set.search(set.queryFromNode(node), { count: 1, truth: true });
-          if (r.count === 1 && Math.abs(r.dists[0] - bruteForce(set, set.queryFromNode(node), 1)[0].d) < 1e-6) selfFirst++;
+          const r = set.search(set.prepare(v), { count: 1, truth: true });
+          if (r.count === 1 && Math.abs(r.dists[0] - bruteForce(alive, cfg.quant, v, 1)[0].d) < 1e-6) selfFirst++;
         }
         expect(selfFirst).toBe(alive.size);
       });
@@ -153,12 +188,20 @@ describe('search', () => {
     for (const cfg of configs) {
       const rng = new Prng(cfg.dim);
       const set = VectorSet.create({ dim: cfg.dim, quant: cfg.quant, M: cfg.M, seed: 3 });
-      for (let i = 0; i < 400; i++) set.add(enc(`e${i}`), randomVector(rng, cfg.dim));
-      for (let i = 0; i < 400; i += 3) set.remove(enc(`e${i}`));
+      const live = new Map<string, Float32Array>();
+      for (let i = 0; i < 400; i++) {
+        const v = randomVector(rng, cfg.dim);
+        set.add(enc(`e${i}`), v);
+        live.set(`e${i}`, v);
+      }
+      for (let i = 0; i < 400; i += 3) {
+        set.remove(enc(`e${i}`));
+        live.delete(`e${i}`);
+      }
       for (let t = 0; t < 10; t++) {
-        const q = set.prepare(randomVector(rng, cfg.dim));
-        const r = set.search(q, { count: 15, truth: true });
-        const want = bruteForce(set, q, 15);
+        const query = randomVector(rng, cfg.dim);
+        const r = set.search(set.prepare(query), { count: 15, truth: true });
+        const want = bruteForce(live, cfg.quant, query, 15);
         expect(r.count).toBe(15);
         for (let i = 0; i < 15; i++) {
           if (cfg.quant === Quant.NoQuant) expect(Math.abs(r.dists[i] - want[i].d)).toBeLessThan(1e-5);
@@ -219,7 +262,13 @@ describe('search', () => {
     const rng = new Prng(6);
     const dim = 16;
     const set = VectorSet.create({ dim, seed: 6 });
-    for (let i = 0; i < 2000; i++) set.add(enc(`e${i}`), randomVector(rng, dim), { attr: enc(String(i % 7)) });
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < 2000; i++) {
+      vectors.push(randomVector(rng, dim));
+      set.add(enc(`e${i}`), vectors[i], { attr: enc(String(i % 7)) });
+    }
+    // The test's own list of what matches (attribute '3'), for the expected values.
+    const matching = new Map<string, Float32Array>(vectors.map((v, i): [string, Float32Array] => [`e${i}`, v]).filter((_, i) => i % 7 === 3));
     const matches = (node: number): boolean => dec(set.attrView(node) as Uint8Array) === '3';
     let calls = 0;
     const filter = (node: number): boolean => {
@@ -227,16 +276,13 @@ describe('search', () => {
       return matches(node);
     };
     for (let t = 0; t < 10; t++) {
-      const q = set.prepare(randomVector(rng, dim));
+      const query = randomVector(rng, dim);
+      const q = set.prepare(query);
       const r = set.search(q, { count: 10, filter });
       expect(r.count).toBe(10);
-      for (let i = 0; i < r.count; i++) expect(matches(r.ids[i])).toBe(true);
+      for (let i = 0; i < r.count; i++) expect(matching.has(dec(set.nameOf(r.ids[i])))).toBe(true);
       const exact = set.search(q, { count: 10, filter, truth: true });
-      const brute = [...set.nodes()]
-        .filter(matches)
-        .map((n) => set.search(q, { count: 1, truth: true, filter: (m) => m === n }).dists[0])
-        .sort((a, b) => a - b)
-        .slice(0, 10);
+      const brute = bruteForce(matching, Quant.Q8, query, 10).map((w) => w.d);
       expect(Array.from(exact.dists.subarray(0, 10))).toEqual(brute);
     }
     // A tiny FILTER-EF budget bounds the work: few filter calls, maybe fewer results.

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { SearchResults, VectorSet, type PreparedQuery } from '../src/vset/index.js';
 import { Prng } from '../src/hnsw/prng.js';
+import { waitFor } from './helpers/wait.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
 const dec = (b: Uint8Array): string => Buffer.from(b).toString();
@@ -97,7 +98,8 @@ describe('attach from a handle', () => {
   test('workers keep searching while the owner inserts, updates and deletes', async () => {
     const dim = 16;
     const { set, rng } = build(1000, dim, 3);
-    const stop = new SharedArrayBuffer(4);
+    // [0]: stop flag; [1]: searches the worker has finished so far.
+    const stop = new SharedArrayBuffer(8);
     const stopFlag = new Int32Array(stop);
     const queries = Array.from({ length: 20 }, () => set.prepare(Float32Array.from({ length: dim }, () => rng.gauss())));
     const worker = inWorker<{ searches: number; results: number; bad: string[] }>(
@@ -107,7 +109,7 @@ describe('attach from a handle', () => {
         const out = new engine.SearchResults();
         let searches = 0, results = 0;
         const bad = [];
-        while (Atomics.load(flag, 0) === 0 || searches < 50) {
+        while (Atomics.load(flag, 0) === 0) {
           const q = queries[searches % queries.length];
           // Search and read the names in one read section, as a worker building a reply does.
           set.read(() => {
@@ -119,15 +121,21 @@ describe('attach from a handle', () => {
             }
           });
           searches++;
+          // Tell the owner one more search finished (it waits for one between rounds of writes).
+          Atomics.store(flag, 1, searches);
         }
         return { searches, results, bad };
       }`,
       { handle: set.handle(), queries, stop },
     );
-    // Meanwhile: a stream of writes on this thread.
+    // Meanwhile: rounds of writes on this thread, and between two rounds at least one search
+    // finished in the worker, so every round of writes overlaps searching (counts, not a time).
+    const ROUNDS = 75;
     let next = 0;
-    const deadline = Date.now() + 1500;
-    while (Date.now() < deadline) {
+    // The worker is searching before the first round.
+    await waitFor('the worker to start searching', () => Atomics.load(stopFlag, 1) > 0, 30_000, 1);
+    for (let round = 0; round < ROUNDS; round++) {
+      const seen = Atomics.load(stopFlag, 1);
       for (let k = 0; k < 20; k++) {
         const roll = rng.float();
         const i = rng.int(1000);
@@ -135,12 +143,12 @@ describe('attach from a handle', () => {
         else if (roll < 0.7) set.add(enc(`e${i}`), Float32Array.from({ length: dim }, () => rng.gauss()));
         else set.remove(enc(`e${i}`));
       }
-      await new Promise((r) => setImmediate(r));
+      await waitFor(`a search to finish after round ${round}`, () => Atomics.load(stopFlag, 1) > seen, 30_000, 1);
     }
     Atomics.store(stopFlag, 0, 1);
     const got = await worker;
     expect(got.bad).toEqual([]);
-    expect(got.searches).toBeGreaterThanOrEqual(50);
+    expect(got.searches).toBeGreaterThan(ROUNDS);
     expect(got.results).toBeGreaterThan(0);
     expect(set.validate()).toEqual([]);
     // With the worker gone nothing holds the old epoch: limbo drains completely.

@@ -20,6 +20,10 @@ import { Config } from '../src/server/config.js';
 import type { KeyValue } from '../src/keyspace/value.js';
 import { parseScanCursor } from '../src/commands/keys.js';
 import { serverForFile } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
+
+/** A fixed expiry deadline, far in the future, for tests that check a TTL travels unchanged. */
+const AT = Date.now() + 3_600_000;
 
 // ---- in-process harness ---------------------------------------------------------------------
 
@@ -400,19 +404,19 @@ describe('keyspace commands over TCP', () => {
   });
 
   it('RENAME and RENAMENX: overwrite, keep TTL, same name, missing source', async () => {
-    await r.set('a', '1', 'EX', 1000);
+    await r.set('a', '1', 'PXAT', AT);
     await r.set('b', '2');
     expect(await call('RENAME', 'a', 'b')).toBe('OK');
     expect(await r.get('b')).toBe('1');
-    expect(await r.ttl('b')).toBeGreaterThan(990);
+    expect(await call('PEXPIRETIME', 'b')).toBe(AT); // the same deadline, kept exactly
     expect(await r.exists('a')).toBe(0);
     expect(await call('RENAME', 'b', 'b')).toBe('OK');
     expect(await call('RENAMENX', 'b', 'b')).toBe(0);
     await r.set('c', '3');
     expect(await call('RENAMENX', 'b', 'c')).toBe(0);
     expect(await call('RENAMENX', 'b', 'd')).toBe(1);
-    expect(await r.ttl('d')).toBeGreaterThan(990);
-    await r.set('e', 'x', 'EX', 1000);
+    expect(await call('PEXPIRETIME', 'd')).toBe(AT); // the same deadline, kept exactly
+    await r.set('e', 'x', 'PXAT', AT);
     await call('RENAME', 'c', 'e');
     expect(await r.ttl('e')).toBe(-1); // the source's (absent) TTL wins
     await expect(call('RENAME', 'nope', 'x')).rejects.toThrow('ERR no such key');
@@ -421,10 +425,10 @@ describe('keyspace commands over TCP', () => {
   });
 
   it('COPY: DB, REPLACE, same key, TTL, errors', async () => {
-    await r.set('a', 'v', 'EX', 1000);
+    await r.set('a', 'v', 'PXAT', AT);
     expect(await call('COPY', 'a', 'b')).toBe(1);
     expect(await r.get('b')).toBe('v');
-    expect(await r.ttl('b')).toBeGreaterThan(990);
+    expect(await call('PEXPIRETIME', 'b')).toBe(AT); // the same deadline, kept exactly
     expect(await call('COPY', 'a', 'b')).toBe(0);
     await r.set('a', 'w');
     expect(await call('COPY', 'a', 'b', 'REPLACE')).toBe(1);
@@ -444,12 +448,12 @@ describe('keyspace commands over TCP', () => {
   });
 
   it('MOVE: to another db keeping the TTL, refusing an existing key, errors', async () => {
-    await r.set('a', '1', 'EX', 1000);
+    await r.set('a', '1', 'PXAT', AT);
     expect(await call('MOVE', 'a', '2')).toBe(1);
     expect(await r.exists('a')).toBe(0);
     expect(await call('MOVE', 'a', '2')).toBe(0);
     await r.select(2);
-    expect(await r.ttl('a')).toBeGreaterThan(990);
+    expect(await call('PEXPIRETIME', 'a')).toBe(AT); // the same deadline, kept exactly
     await r.set('b', 'two');
     await r.select(0);
     await r.set('b', 'zero');
@@ -477,11 +481,23 @@ describe('keyspace commands over TCP', () => {
 
   it('EXPIRE family, TTL, PTTL, EXPIRETIME, PERSIST', async () => {
     await r.set('k', 'v');
+    // Bounds from the clock read around each call (same machine, same clock), no fixed slack.
+    const t0 = Date.now();
     expect(await call('EXPIRE', 'k', '100')).toBe(1);
-    expect(await r.ttl('k')).toBe(100);
+    const t1 = Date.now();
+    const deadline = (await call('PEXPIRETIME', 'k')) as number;
+    expect(deadline).toBeGreaterThanOrEqual(t0 + 100_000);
+    expect(deadline).toBeLessThanOrEqual(t1 + 100_000);
+    const t2 = Date.now();
     const pttl = (await r.pttl('k')) as number;
-    expect(pttl).toBeGreaterThan(95_000);
-    expect(pttl).toBeLessThanOrEqual(100_000);
+    const t3 = Date.now();
+    expect(pttl).toBeLessThanOrEqual(deadline - t2);
+    expect(pttl).toBeGreaterThanOrEqual(deadline - t3);
+    const ttl = (await r.ttl('k')) as number;
+    const t4 = Date.now();
+    // TTL is PTTL in whole seconds, rounded as Redis rounds ((ms + 500) / 1000).
+    expect(ttl).toBeLessThanOrEqual(100);
+    expect(ttl).toBeGreaterThanOrEqual(Math.floor((deadline - t4 + 500) / 1000));
     expect(await call('PEXPIRE', 'k', '5000000')).toBe(1);
     expect(await r.ttl('k')).toBe(5000);
     const at = Math.floor(Date.now() / 1000) + 3600;
@@ -520,8 +536,10 @@ describe('keyspace commands over TCP', () => {
   });
 
   it('expires lazily: a key past its time reads as missing', async () => {
-    await r.set('lazy', 'v', 'PX', 20);
-    await new Promise((res) => setTimeout(res, 60));
+    const at = Date.now() + 20;
+    await r.set('lazy', 'v', 'PXAT', at);
+    // Wait for the clock (the server's is the same one) to pass the deadline, not a fixed time.
+    await waitFor('the deadline to pass', () => Date.now() > at);
     expect(await r.get('lazy')).toBeNull();
     expect(await r.ttl('lazy')).toBe(-2);
   });

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { MAIN, startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError } from './helpers/raw.js';
 import { rng } from './helpers/rng.js';
+import { infoField, waitFor } from './helpers/wait.js';
 import { digestBytes, IMAGE_HEAP, IMAGE_RECORDS } from '../src/hnsw/image-digest.js';
 
 const DIM = 8;
@@ -74,10 +75,11 @@ describe('round trips', () => {
     expect(await c.call('DEBUG', 'RELOAD')).toBe('+OK\r\n');
     expect(await c.value('DEBUG', 'DIGEST-VALUE', 'q8', 'f32', 'bin', 'm32', 'red')).toEqual(digests);
     expect(await c.call('BGREWRITEAOF')).toBe('+Background append only file rewriting started\r\n');
-    for (let i = 0; i < 200; i++) {
-      if (((await c.value('INFO', 'persistence')) as string).includes('aof_rewrite_in_progress:0')) break;
-      await new Promise((res) => setTimeout(res, 25));
-    }
+    const info = await waitFor('BGREWRITEAOF to finish', async () => {
+      const text = (await c.value('INFO', 'persistence')) as string;
+      return infoField(text, 'aof_rewrite_in_progress') === '0' ? text : undefined;
+    });
+    expect(infoField(info, 'aof_last_bgrewrite_status')).toBe('ok');
     for (const key of ['q8', 'f32', 'bin', 'm32', 'red']) expect(await c.call('DEBUG', 'VSET-VALIDATE', key)).toBe('+OK\r\n');
     c.close();
     await s.stop('SIGKILL');

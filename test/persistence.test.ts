@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MAIN, startServer, type RunningServer } from './helpers/server.js';
-import { RawConnection } from './helpers/raw.js';
+import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
+import { rng, valuesArgs } from './helpers/rng.js';
+import { infoField, waitFor } from './helpers/wait.js';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-persist-'));
@@ -23,6 +25,14 @@ async function withServer<T>(dir: string, args: string[], fn: (c: RawConnection,
     c.close();
     await s.stop('SIGKILL');
   }
+}
+
+/** Sends all commands in one write and returns their decoded replies, in order. */
+async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>): Promise<RespValue[]> {
+  c.write(Buffer.concat(cmds.map((a) => encodeCommand(a))));
+  const out: RespValue[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push((await c.readReply(30_000)).value);
+  return out;
 }
 
 /** Starting on a damaged dir must fail with exit code 1 and a message; returns the output. */
@@ -55,23 +65,62 @@ describe('snapshot', () => {
     });
   });
 
-  it('BGSAVE writes while serving; LASTSAVE advances; DEBUG RELOAD keeps the digest', async () => {
+  it('BGSAVE writes exactly the state at its start while writes continue; the file it wrote loads', async () => {
     const dir = tmpDir();
-    await withServer(dir, ['--enable-debug-command', 'yes'], async (c) => {
-      for (let i = 0; i < 1000; i++) await c.call('SET', `k${i}`, `v${i}`);
+    const args = ['--enable-debug-command', 'yes'];
+    await withServer(dir, args, async (c) => {
+      const r = rng(5);
+      const setup: Array<Array<string | number>> = [];
+      for (let i = 0; i < 1000; i++) setup.push(['SET', `k${i}`, `v${i}`]);
+      // Some bulk, so the asynchronous write spans many turns of the event loop.
+      for (let i = 0; i < 16; i++) setup.push(['SET', `big${i}`, 'x'.repeat(256 * 1024)]);
+      for (let i = 0; i < 300; i++) setup.push(['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `e${i}`, 'SETATTR', JSON.stringify({ i })]);
+      await pipeline(c, setup);
       const before = (await c.value('LASTSAVE')) as number;
-      expect(await c.call('BGSAVE')).toBe('+Background saving started\r\n');
-      expect(await c.call('PING')).toBe('+PONG\r\n');
-      for (let i = 0; i < 100; i++) {
-        const info = (await c.value('INFO', 'persistence')) as string;
-        if (info.includes('rdb_bgsave_in_progress:0')) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // One write: the digest, BGSAVE, writes to what it captured, and INFO, all read and run
+      // before the save can finish (it completes asynchronously, in a later turn).
+      const during: Array<Array<string | number>> = [
+        ['DEBUG', 'DIGEST'],
+        ['BGSAVE'],
+        ['SET', 'k0', 'changed'],
+        ['DEL', 'k1'],
+        ['APPEND', 'k2', '+more'],
+        ['SET', 'big0', 'small now'],
+        ['SET', 'new', '1'],
+        ['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), 'added'],
+        ['VREM', 'vs', 'e0'],
+        ['VSETATTR', 'vs', 'e1', '{"i":-1}'],
+        ['INFO', 'persistence'],
+        ['DEBUG', 'DIGEST'],
+      ];
+      const replies = await pipeline(c, during);
+      const digestAtStart = replies[0] as string;
+      expect(replies[1]).toBe('Background saving started');
+      expect(replies.slice(2, 10)).toEqual(['OK', 1, 'v2+more'.length, 'OK', 'OK', 1, 1, 1]);
+      // The writes ran while the save was still in progress.
+      expect(infoField(replies[10] as string, 'rdb_bgsave_in_progress')).toBe('1');
+      const digestAfterWrites = replies[11] as string;
+      expect(digestAfterWrites).not.toBe(digestAtStart);
+      const info = await waitFor('BGSAVE to finish', async () => {
+        const text = (await c.value('INFO', 'persistence')) as string;
+        return infoField(text, 'rdb_bgsave_in_progress') === '0' ? text : undefined;
+      });
+      expect(infoField(info, 'rdb_last_bgsave_status')).toBe('ok');
       expect((await c.value('LASTSAVE')) as number).toBeGreaterThanOrEqual(before);
-      const d1 = await c.value('DEBUG', 'DIGEST');
-      expect(await c.call('DEBUG', 'RELOAD')).toBe('+OK\r\n');
-      expect(await c.value('DEBUG', 'DIGEST')).toBe(d1);
-      expect(await c.call('DBSIZE')).toBe(':1000\r\n');
+      // The file BGSAVE wrote, loaded by another server: exactly the state at BGSAVE's start.
+      const copy = tmpDir();
+      fs.copyFileSync(path.join(dir, 'dump.vsdb'), path.join(copy, 'dump.vsdb'));
+      await withServer(copy, args, async (c2) => {
+        expect(await c2.value('DEBUG', 'DIGEST')).toBe(digestAtStart);
+        expect(await c2.value('MGET', 'k0', 'k1', 'k2', 'new')).toEqual(['v0', 'v1', 'v2', null]);
+        expect(await c2.value('STRLEN', 'big0')).toBe(256 * 1024);
+        expect(await c2.value('VCARD', 'vs')).toBe(300);
+        expect(await c2.value('VISMEMBER', 'vs', 'added')).toBe(0);
+        expect(await c2.value('VGETATTR', 'vs', 'e1')).toBe('{"i":1}');
+        expect(await c2.value('DEBUG', 'VSET-VALIDATE', 'vs')).toBe('OK');
+      });
+      // And the serving one kept the writes.
+      expect(await c.value('DEBUG', 'DIGEST')).toBe(digestAfterWrites);
     });
   });
 
@@ -211,30 +260,71 @@ describe('append-only file', () => {
     expect(startFails(dir, args)).toMatch(/Invalid AOF manifest/);
   });
 
-  it('BGREWRITEAOF keeps every key, including writes made during the rewrite', async () => {
+  it('BGREWRITEAOF during vector-set writes: the writes overlap the rewrite, and after kill -9 every acknowledged write is there', async () => {
     const dir = tmpDir();
-    const args = ['--appendonly', 'yes', '--enable-debug-command', 'yes'];
-    const digest = await withServer(dir, args, async (c) => {
-      for (let i = 0; i < 2000; i++) c.write(`*3\r\n$3\r\nSET\r\n$${`k${i}`.length}\r\nk${i}\r\n$4\r\nval${i % 10}\r\n`);
-      for (let i = 0; i < 2000; i++) await c.readReply();
-      expect(await c.call('BGREWRITEAOF')).toBe('+Background append only file rewriting started\r\n');
-      for (let i = 0; i < 100; i++) await c.call('SET', `during${i}`, String(i));
-      for (let i = 0; i < 200; i++) {
-        const info = (await c.value('INFO', 'persistence')) as string;
-        if (info.includes('aof_rewrite_in_progress:0')) {
-          expect(info).toContain('aof_last_bgrewrite_status:ok');
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 20));
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always', '--enable-debug-command', 'yes'];
+    const r = rng(6);
+    const s = await startServer({ dir, args });
+    const c = await RawConnection.connect(s.port);
+    /** What every acknowledged write leaves: element → attribute (null: none). */
+    const expected = new Map<string, string | null>();
+    let digest: RespValue;
+    try {
+      const setup: Array<Array<string | number>> = [];
+      for (let i = 0; i < 2000; i++) setup.push(['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `e${i}`, 'SETATTR', JSON.stringify({ i })]);
+      for (let i = 0; i < 8; i++) setup.push(['SET', `big${i}`, 'x'.repeat(256 * 1024)]);
+      (await pipeline(c, setup)).slice(0, 2000).forEach((v, i) => {
+        expect(v).toBe(1);
+        expected.set(`e${i}`, JSON.stringify({ i }));
+      });
+      const rewritesBefore = Number(infoField((await c.value('INFO', 'persistence')) as string, 'aof_rewrites'));
+      // BGREWRITEAOF and vector-set writes in one request: they run while the new base is written.
+      const during: Array<Array<string | number>> = [['BGREWRITEAOF']];
+      for (let i = 0; i < 100; i++) during.push(['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `d${i}`, 'SETATTR', JSON.stringify({ d: i })]);
+      for (let i = 0; i < 100; i++) during.push(['VREM', 'vs', `e${i * 3}`]);
+      for (let i = 0; i < 50; i++) during.push(['VSETATTR', 'vs', `e${i * 3 + 1}`, JSON.stringify({ set: i })]);
+      during.push(['INFO', 'persistence']);
+      const replies = await pipeline(c, during);
+      expect(replies[0]).toBe('Background append only file rewriting started');
+      expect(infoField(replies.at(-1) as string, 'aof_rewrite_in_progress')).toBe('1');
+      for (let i = 0; i < 100; i++) {
+        expect(replies[1 + i]).toBe(1);
+        expected.set(`d${i}`, JSON.stringify({ d: i }));
+        expect(replies[101 + i]).toBe(1);
+        expected.delete(`e${i * 3}`);
       }
-      await c.call('DEL', 'k5');
-      return c.value('DEBUG', 'DIGEST');
-    });
+      for (let i = 0; i < 50; i++) {
+        expect(replies[201 + i]).toBe(1);
+        expected.set(`e${i * 3 + 1}`, JSON.stringify({ set: i }));
+      }
+      const info = await waitFor('BGREWRITEAOF to finish', async () => {
+        const text = (await c.value('INFO', 'persistence')) as string;
+        return infoField(text, 'aof_rewrite_in_progress') === '0' ? text : undefined;
+      });
+      expect(infoField(info, 'aof_last_bgrewrite_status')).toBe('ok');
+      expect(Number(infoField(info, 'aof_rewrites'))).toBe(rewritesBefore + 1);
+      // Writes after the rewrite land in the new increment.
+      for (let i = 0; i < 20; i++) {
+        expect(await c.value('VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `a${i}`)).toBe(1);
+        expected.set(`a${i}`, null);
+      }
+      expect(await c.value('VREM', 'vs', 'd0')).toBe(1);
+      expected.delete('d0');
+      digest = await c.value('DEBUG', 'DIGEST');
+    } finally {
+      c.close();
+      await s.stop('SIGKILL');
+    }
     const files = fs.readdirSync(path.join(dir, 'appendonlydir'));
     expect(files.filter((f) => f.includes('.base.')).length).toBe(1);
-    await withServer(dir, args, async (c) => {
-      expect(await c.value('DEBUG', 'DIGEST')).toBe(digest);
-      expect(await c.call('DBSIZE')).toBe(':2099\r\n');
+    await withServer(dir, args, async (c2) => {
+      expect(await c2.value('DEBUG', 'DIGEST')).toBe(digest);
+      expect(await c2.value('VCARD', 'vs')).toBe(expected.size);
+      const attrs = await pipeline(c2, [...expected.keys()].map((name) => ['VGETATTR', 'vs', name]));
+      expect(new Map([...expected.keys()].map((name, i) => [name, attrs[i]]))).toEqual(expected);
+      for (let i = 0; i < 100; i++) expect(await c2.value('VISMEMBER', 'vs', `e${i * 3}`)).toBe(0);
+      expect(await c2.value('DEBUG', 'VSET-VALIDATE', 'vs')).toBe('OK');
+      expect(await c2.value('DBSIZE')).toBe(9);
     });
   });
 

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { Config } from '../src/server/config.js';
 import { startupImage } from '../src/persistence/startup-image.js';
 import { ROOT } from './helpers/server.js';
+import { waitFor } from './helpers/wait.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -63,9 +64,7 @@ describe('CheckHelper.boot', () => {
     CheckHelper.boot();
     const first = CheckHelper.start();
     expect(first).not.toBeNull();
-    const deadline = Date.now() + 10_000;
-    while (!first!.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(first!.ready).toBe(true);
+    await waitFor('the booted helper to be ready', () => first!.ready);
     // Taken: the next start makes a new one (not ready at once: it is still booting).
     const second = CheckHelper.start();
     expect(second).not.toBe(first);
@@ -74,7 +73,10 @@ describe('CheckHelper.boot', () => {
     first!.close();
     // A booted helper dropped (the load did not want it): the next start boots a fresh one.
     CheckHelper.boot();
-    await new Promise((r) => setTimeout(r, 1500)); // the booted one is up by now
+    // Wait until the booted one is up: were it not dropped, the next start would return it ready.
+    const booted = (CheckHelper as unknown as { booted: { ready: boolean } | null }).booted;
+    expect(booted).not.toBeNull();
+    await waitFor('the second booted helper to be ready', () => booted!.ready);
     CheckHelper.dropBooted();
     const third = CheckHelper.start();
     expect(third!.ready).toBe(false);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RawConnection, encodeCommand, type RespValue } from './helpers/raw.js';
 import { serverForFile, startServer } from './helpers/server.js';
 import { rng, valuesArgs } from './helpers/rng.js';
+import { infoField, waitFor } from './helpers/wait.js';
 
 const DIM = 8;
 const server = serverForFile({ args: ['--search-threads', '2', '--enable-debug-command', 'yes'] });
@@ -87,41 +88,50 @@ describe('VADD CAS on the search pool', () => {
   it('replies true but adds nothing when the key is replaced or the element added while the search runs', async () => {
     const a = await RawConnection.connect(server().port);
     const b = await RawConnection.connect(server().port);
+    // A client's commands wait for its CAS to commit, so each racing CAS has a connection.
+    const N = 20;
+    const casClients = await Promise.all(Array.from({ length: N }, () => RawConnection.connect(server().port)));
     try {
       const r = rng(9);
-      // Two races, alternating: B deletes the key and creates a new set with other names (A's
-      // CAS commits find another set: dropped), or B adds A's names to the same set (A's commits
-      // find the element there: dropped).
-      const sawDrop = { replaced: false, sameName: false };
-      for (let round = 0; round < 40 && !(sawDrop.replaced && sawDrop.sameName); round++) {
-        const mode = round % 2 === 0 ? 'replaced' : 'sameName';
+      // Every CAS search goes to the pool, where DEBUG SEARCH-WORKER HOLD keeps it until B's
+      // writes have committed: the race happens every time, not by luck.
+      expect(await b.value('CONFIG', 'SET', 'search-inline-when-idle', 'no')).toBe('OK');
+      for (const mode of ['replaced', 'sameName'] as const) {
         await a.call('DEL', 'cas:c');
         await pipeline(a, Array.from({ length: 300 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `s${i}`]));
         const before = await casCounters(a);
-        // A's CAS inserts and B's writes leave in the same instant.
-        const pa = pipeline(a, Array.from({ length: 50 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`, 'CAS', 'EF', 500]));
-        const bCmds: Array<Array<string | number>> =
-          mode === 'replaced'
-            ? [['DEL', 'cas:c'], ...Array.from({ length: 20 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `b${i}`])]
-            : Array.from({ length: 50 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`]);
-        const [ra] = await Promise.all([pa, pipeline(b, bCmds)]);
-        // A CAS accepted after B's plain VADD of the same name is an update: a plain VADD, 0.
-        ra.forEach((x) => expect(mode === 'sameName' ? [0, 1] : [1]).toContain(x));
+        expect(await b.value('DEBUG', 'SEARCH-WORKER', 'HOLD')).toBe('OK');
+        let pa: Promise<RespValue[]>;
+        try {
+          pa = Promise.all(casClients.map((c, i) => c.value('VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`, 'CAS', 'EF', 500)));
+          // All N accepted and waiting on the pool before B writes.
+          await waitFor('the CAS searches to reach the pool', async () => {
+            const info = String(await b.value('INFO', 'searchpool'));
+            return Number(infoField(info, 'search_queue_depth')) + Number(infoField(info, 'search_inflight')) === N;
+          });
+          const bCmds: Array<Array<string | number>> =
+            mode === 'replaced'
+              ? [['DEL', 'cas:c'], ...Array.from({ length: 20 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `b${i}`])]
+              : Array.from({ length: N }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`]);
+          (await pipeline(b, bCmds)).forEach((x) => expect(x).toBe(1));
+        } finally {
+          expect(await b.value('DEBUG', 'SEARCH-WORKER', 'RELEASE')).toBe('OK');
+        }
+        // CAS always replies true; every commit found the key replaced or the element there.
+        expect(await pa).toEqual(Array.from({ length: N }, () => 1));
         const after = await casCounters(a);
-        expect(after.planned + after.redone + after.dropped - before.planned - before.redone - before.dropped).toBeLessThanOrEqual(50);
-        if (after.dropped > before.dropped) sawDrop[mode] = true;
+        expect({ mode, dropped: after.dropped - before.dropped, planned: after.planned - before.planned, redone: after.redone - before.redone }).toEqual({ mode, dropped: N, planned: 0, redone: 0 });
         expect(await a.value('DEBUG', 'VSET-VALIDATE', 'cas:c')).toBe('OK');
-        // Whatever the interleaving, every name is there once and the count agrees.
-        const card = Number(await a.value('VCARD', 'cas:c'));
-        const names = (await a.value('VRANGE', 'cas:c', '-', '+', -1)) as string[];
-        expect(names.length).toBe(card);
-        expect(new Set(names).size).toBe(card);
+        const names = ((await a.value('VRANGE', 'cas:c', '-', '+', -1)) as string[]).sort();
+        const expected = mode === 'replaced' ? Array.from({ length: 20 }, (_, i) => `b${i}`) : [...Array.from({ length: 300 }, (_, i) => `s${i}`), ...Array.from({ length: N }, (_, i) => `n${i}`)];
+        expect(names).toEqual(expected.sort());
+        expect(await a.value('VCARD', 'cas:c')).toBe(names.length);
       }
-      // Rounds without one CAS committing after B's writes would mean no search ran on a thread.
-      expect(sawDrop).toEqual({ replaced: true, sameName: true });
     } finally {
+      await b.value('CONFIG', 'SET', 'search-inline-when-idle', 'yes');
       a.close();
       b.close();
+      for (const c of casClients) c.close();
     }
   });
 

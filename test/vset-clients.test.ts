@@ -5,12 +5,12 @@
  * have no helper in 5.9 and go through sendCommand) under RESP2 and RESP3, ioredis with
  * `call` (RESP2 shapes), redis-cli (printed output, RESP2 and -3) and Python's redis module.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { serverForFile } from './helpers/server.js';
+import { PYTHON, requireTool, skipWithout } from './helpers/tools.js';
 
 const server = serverForFile();
 
@@ -190,7 +190,8 @@ describe('ioredis (RESP2 shapes through call)', () => {
   });
 });
 
-describe('redis-cli', () => {
+describe.skipIf(skipWithout('redis-cli'))('redis-cli', () => {
+  beforeAll(() => requireTool('redis-cli'));
   const cli = (...args: string[]): string => execFileSync('redis-cli', ['-p', String(server().port), ...args], { encoding: 'utf8', timeout: 20_000 });
 
   it('prints V* replies in RESP2 and RESP3', () => {
@@ -217,11 +218,11 @@ describe('redis-cli', () => {
   });
 });
 
-describe('redis-py 4.3.4 (execute_command)', () => {
-  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const hasRedisPy = spawnSync(python, ['-c', 'import redis'], { encoding: 'utf8' }).status === 0;
+describe.skipIf(skipWithout('python3 redis'))('redis-py 4.3.4 (execute_command)', () => {
+  const python = PYTHON;
+  beforeAll(() => requireTool('python3 redis'));
 
-  it.skipIf(!hasRedisPy)('VADD, VSIM WITHSCORES, VEMB (int()/float() on each component), VINFO, errors', () => {
+  it('VADD, VSIM WITHSCORES, VEMB (int()/float() on each component), VINFO, errors', () => {
     const script = `
 import json, redis
 r = redis.Redis(host='127.0.0.1', port=${server().port})

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setThreadScratchSlot } from '../src/hnsw/arena.js';
 import type { WasmMemory } from '../src/hnsw/platform.js';
 import { SearchResults, VectorSet } from '../src/vset/index.js';
-import { FilterCache, runPlanTask, runSearchTask } from '../src/vset/search-task.js';
+import { FilterCache, runPlanTask, runSearchTask, type DebugMarks } from '../src/vset/search-task.js';
 import { ReplyWriter } from '../src/server/reply.js';
 import type { ArenaLocation, BatchMessage, ResultMessage } from '../src/server/search-pool.js';
 
@@ -73,6 +73,10 @@ parentPort!.on('message', (m: BatchMessage) => {
       set = sets.get(item.setId);
     }
     const task = item.task;
+    const marks = task as DebugMarks;
+    if (marks.debugHold) Atomics.wait(marks.debugHold, 0, 0);
+    // Dies holding a reader slot of the set, as a crash would: nothing after this line runs.
+    if (marks.debugCrash && set) set.read(() => process.exit(70));
     let reply: Uint8Array;
     if ('kind' in task) {
       // A VADD CAS plan; no bytes make the main thread insert the ordinary way.

@@ -9,7 +9,7 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './d
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError } from '../filter/index.js';
-import { FilterCache, ownedBytes, writeSearchReply, type SearchTask } from '../vset/search-task.js';
+import { FilterCache, ownedBytes, writeSearchReply, type DebugMarks, type SearchTask } from '../vset/search-task.js';
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
@@ -146,7 +146,7 @@ function vadd(c: Client, argv: Buffer[]): void {
   const pool = cas && set.size > 0 && !set.has(element) ? threadPool(c) : null;
   if (pool) {
     // Alone at an idle pool, the insert runs here: the hand-off would only add latency.
-    if (pool.claimInline()) pool.casInline++;
+    if (inlineWhenIdle(c) && pool.claimInline()) pool.casInline++;
     else {
       vaddCas(c, pool, set, element, vector, attr, ef, argv);
       return;
@@ -169,6 +169,11 @@ function threadPool(c: Client): SearchPool | null {
   return pool;
 }
 
+/** Whether a search alone at an idle pool may run inline (`search-inline-when-idle`, default yes). */
+function inlineWhenIdle(c: Client): boolean {
+  return c.server.config.bool('search-inline-when-idle');
+}
+
 /**
  * VADD CAS of a new element into a non-empty set (spec §10): draw the node's level now, let a
  * search thread find its neighbours, and commit on the main thread when the plan comes back.
@@ -189,7 +194,7 @@ function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buff
   const value = new Float32Array(vector);
   const attribute = attr === undefined ? undefined : Buffer.from(attr);
   const k = keyOf(saved[1]!);
-  const planned = pool.submit(uid, set.handle(), { kind: 'plan', vector: value, level: ticket.level, ef }).then(
+  const planned = pool.submit(uid, set.handle(), debugMark({ kind: 'plan', vector: value, level: ticket.level, ef })).then(
     (bytes) => decodePlan(bytes),
     () => null,
   );
@@ -364,12 +369,12 @@ function vsim(c: Client, argv: Buffer[]): void {
   // single-threaded execution, or when the pool is idle and this search is alone (see
   // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
   const pool = o.noThread ? null : threadPool(c);
-  if (!pool || pool.claimInline()) {
+  if (!pool || (inlineWhenIdle(c) && pool.claimInline())) {
     if (pool) pool.inlineRuns++;
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }
-  c.deferBytes(pool.submit(set.uid, set.handle(), ownedBytes(task)));
+  c.deferBytes(pool.submit(set.uid, set.handle(), debugMark(ownedBytes(task))));
 }
 
 // ---- the small commands ---------------------------------------------------------------------------
@@ -687,5 +692,69 @@ debugSubcommands.set('VSET-VALIDATE', {
     const problems = found.set.engine.validate();
     if (problems.length === 0) c.reply.ok();
     else c.reply.error(`ERR vector set is invalid: ${problems.slice(0, 5).join('; ')}`);
+  },
+});
+
+// DEBUG SEARCH-WORKER HOLD | RELEASE | CRASH <n>: hooks for tests of what happens while searches
+// run on the pool (only with enable-debug-command). HOLD makes every pool task submitted from now
+// on wait in its worker until RELEASE; CRASH <n> makes the n-th pool task from now on kill its
+// worker thread inside the task's read section (src/vset/search-task.ts, DebugMarks).
+const debugHooks: { hold: Int32Array | null; crashIn: number } = { hold: null, crashIn: 0 };
+
+function debugMark<T extends object>(task: T): T {
+  const marks = task as T & DebugMarks;
+  if (debugHooks.hold) marks.debugHold = debugHooks.hold;
+  if (debugHooks.crashIn > 0 && --debugHooks.crashIn === 0) marks.debugCrash = true;
+  return task;
+}
+
+debugSubcommands.set('SEARCH-WORKER', {
+  help: ['SEARCH-WORKER HOLD|RELEASE|CRASH <n>', '    Hold pool tasks in their workers until RELEASE; make the n-th next pool task crash its worker.'],
+  run: (c, argv) => {
+    const sub = argv.length >= 3 ? argv[2]!.toString('latin1').toUpperCase() : '';
+    if (sub === 'HOLD' && argv.length === 3) {
+      debugHooks.hold ??= new Int32Array(new SharedArrayBuffer(4));
+      c.reply.ok();
+    } else if (sub === 'RELEASE' && argv.length === 3) {
+      const hold = debugHooks.hold;
+      debugHooks.hold = null;
+      if (hold) {
+        Atomics.store(hold, 0, 1);
+        Atomics.notify(hold, 0);
+      }
+      c.reply.ok();
+    } else if (sub === 'CRASH' && argv.length === 4) {
+      const n = parseInteger(argv[3]!);
+      if (n === null || n < 1) {
+        c.reply.error('ERR value is not an integer or out of range');
+        return;
+      }
+      debugHooks.crashIn = n;
+      c.reply.ok();
+    } else {
+      c.reply.error('ERR syntax error');
+    }
+  },
+});
+
+// DEBUG VSET-READERS key: after a reclaim pass, [searches holding a reader slot of the set now,
+// deleted items still waiting for those searches before their memory is reused].
+debugSubcommands.set('VSET-READERS', {
+  help: ['VSET-READERS <key>', '    Reader slots in use on a vector set, and deleted items waiting to be reclaimed.'],
+  run: (c, argv) => {
+    if (argv.length !== 3) {
+      c.reply.error('ERR syntax error');
+      return;
+    }
+    const found = lookupSet(c, argv[2]!);
+    if (!found.set) {
+      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
+      return;
+    }
+    const engine = found.set.engine;
+    engine.reclaim();
+    c.reply.array(2);
+    c.reply.integer(engine.activeSearches());
+    c.reply.integer(engine.pendingReclaim);
   },
 });

@@ -74,6 +74,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'io-threads', kind: 'int', default: '1', mutable: false, min: 1, max: 128 },
   { name: 'search-threads', kind: 'int', default: String(defaultSearchThreads()), mutable: true, min: 0, max: 256 },
   { name: 'vset-force-single-threaded-execution', kind: 'bool', default: 'no', mutable: true },
+  // `no` sends every VSIM and VADD CAS search to the pool, even one alone at an idle pool; tests
+  // use it to make the workers answer (SearchPool.claimInline).
+  { name: 'search-inline-when-idle', kind: 'bool', default: 'yes', mutable: true },
 ];
 
 const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));

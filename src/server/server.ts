@@ -318,6 +318,12 @@ export class Server {
         this.reject(c, 'ERR Command not allowed inside a transaction', spec);
         return;
       }
+      // As Redis: above maxmemory nothing is queued (queueing grows memory too), and the
+      // refusal makes EXEC abort, so a write cannot get past maxmemory inside a transaction.
+      if (this.overMaxmemory()) {
+        this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
+        return;
+      }
       c.multi.push({ spec, argv });
       c.reply.simple('QUEUED');
       return;

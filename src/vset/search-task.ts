@@ -30,6 +30,17 @@ export interface SearchTask {
 }
 
 /**
+ * Debug marks a task may carry to a search worker (DEBUG SEARCH-WORKER, only with
+ * enable-debug-command): `debugHold` makes the worker wait on that shared word until it is
+ * non-zero before running the task; `debugCrash` makes the worker thread exit inside the task's
+ * read section, as a worker that dies mid-batch would, without cleaning up.
+ */
+export interface DebugMarks {
+  debugHold?: Int32Array;
+  debugCrash?: boolean;
+}
+
+/**
  * The neighbour search of a VADD CAS (hnsw/plan.ts): `vector` is the input (projection-input
  * length on a REDUCE set), `level` the new node's level from the owner's ticket.
  */
