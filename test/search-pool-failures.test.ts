@@ -93,13 +93,10 @@ describe('a search worker crashing mid-batch', () => {
     }
   });
 
-  // KNOWN BUG (issue 21): a worker that dies inside a read section leaves its reader slot
-  // published (src/hnsw/epoch.ts ACTIVE_EPOCH) and nothing clears it (SearchPool.onFailure
-  // respawns the thread only), so the set's limbo never drains: after 100 VREMs, VSET-READERS
-  // says [1, 300]. The fix belongs to the pool and the epoch code (being rewritten in another
-  // branch). \`it.fails\` passes while the bug is there and fails once it is fixed: then drop
-  // \`.fails\`.
-  it.fails('after the crash, the dead worker\'s reader slot does not block reclaiming deleted nodes', async () => {
+  // A worker that dies inside a read section must leave nothing that blocks reclamation: an
+  // arena set's readers publish no epoch (their task tickets complete with the failed batch), and
+  // the pool clears a dead worker's reader slot in a set of its own (SearchPool.releaseDeadReader).
+  it('after the crash, the dead worker\'s reader slot does not block reclaiming deleted nodes', async () => {
     const removed = await pipelineRaw(c, Array.from({ length: 100 }, (_, i) => ['VREM', 'crash', `e${i * 5}`]));
     expect(removed.every((r) => r === ':1\r\n')).toBe(true);
     expect(await c.value('DEBUG', 'VSET-READERS', 'crash')).toEqual([0, 0]);

@@ -7,14 +7,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setThreadScratchSlot } from '../src/hnsw/arena.js';
+import { setReaderRecord } from '../src/hnsw/epoch.js';
 import type { WasmMemory } from '../src/hnsw/platform.js';
 import { SearchResults, VectorSet } from '../src/vset/index.js';
 import { FilterCache, runPlanTask, runSearchTask, type DebugMarks } from '../src/vset/search-task.js';
 import { ReplyWriter } from '../src/server/reply.js';
 import type { ArenaLocation, BatchMessage, ResultMessage } from '../src/server/search-pool.js';
 
-// This thread's query scratch record in every arena (the pool numbers its workers from 1).
-setThreadScratchSlot((workerData as { scratchSlot: number }).scratchSlot);
+// This thread's query scratch record in every arena (the pool numbers its workers from 1), and
+// where it notes the reader slot it holds, for the pool to free should this thread die.
+const boot = workerData as { scratchSlot: number; readerRecord: Int32Array };
+setThreadScratchSlot(boot.scratchSlot);
+setReaderRecord(boot.readerRecord);
 
 const sets = new Map<number, VectorSet>();
 const arenas = new Map<number, WasmMemory>();
@@ -61,6 +65,7 @@ parentPort!.on('message', (m: BatchMessage) => {
   const replies: Uint8Array[] = [];
   const ids: number[] = [];
   for (const item of m.items) {
+    Atomics.store(boot.readerRecord, 0, item.setId + 1);
     let set: VectorSet | undefined;
     if (item.loc !== undefined) {
       set = arenaSet(item.setId, item.loc);

@@ -9,7 +9,8 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './d
 import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
 import { compileFilter, filterSyntaxError } from '../filter/index.js';
-import { FilterCache, ownedBytes, writeSearchReply, type DebugMarks, type SearchTask } from '../vset/search-task.js';
+import { FilterCache, ownedBytes, writeSearchReply, type SearchTask } from '../vset/search-task.js';
+import { debugMark } from './vset-debug.js';
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
@@ -17,7 +18,6 @@ import type { Client } from '../server/client.js';
 import { decodePlan, SearchResults } from '../vset/index.js';
 import type { ReplyWriter } from '../server/reply.js';
 import type { SearchPool } from '../server/search-pool.js';
-import { debugSubcommands } from './server-commands.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 
 const G = 'module';
@@ -33,7 +33,7 @@ export const MAX_RANDOM_REPEATS = 10_000_000;
 type LookupResult = { set: VectorSetValue } | { set: null; missing: true } | { set: null; wrongType: true };
 
 /** The set at a key, or why there is none. */
-function lookupSet(c: Client, arg: Buffer): LookupResult {
+export function lookupSet(c: Client, arg: Buffer): LookupResult {
   const v = c.db.get(keyOf(arg));
   if (!v) {
     c.server.keyspace.stats.keyspaceMisses++;
@@ -674,87 +674,3 @@ export const vectorSetCommands: CommandSpec[] = [
   command('VISMEMBER', 3, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Check if an element exists in a vector set.', '8.2.0', 'O(1)', [key(), elementArg]), vismember),
   command('VRANGE', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements in a lexicographical range.', '8.4.0', 'O(log(N)+M) where M is the number of elements returned.', [key(), str('start'), str('end'), optional(int('count'))]), vrange),
 ];
-
-// DEBUG VSET-VALIDATE key: the engine's full graph check (bounds, reciprocal links, reachability,
-// name index), for tests that try to break the graph (concurrency, crashes, reloads).
-debugSubcommands.set('VSET-VALIDATE', {
-  help: ['VSET-VALIDATE <key>', '    Check a vector set\'s graph and indexes; replies OK or the problems found.'],
-  run: (c, argv) => {
-    if (argv.length !== 3) {
-      c.reply.error('ERR syntax error');
-      return;
-    }
-    const found = lookupSet(c, argv[2]!);
-    if (!found.set) {
-      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
-      return;
-    }
-    const problems = found.set.engine.validate();
-    if (problems.length === 0) c.reply.ok();
-    else c.reply.error(`ERR vector set is invalid: ${problems.slice(0, 5).join('; ')}`);
-  },
-});
-
-// DEBUG SEARCH-WORKER HOLD | RELEASE | CRASH <n>: hooks for tests of what happens while searches
-// run on the pool (only with enable-debug-command). HOLD makes every pool task submitted from now
-// on wait in its worker until RELEASE; CRASH <n> makes the n-th pool task from now on kill its
-// worker thread inside the task's read section (src/vset/search-task.ts, DebugMarks).
-const debugHooks: { hold: Int32Array | null; crashIn: number } = { hold: null, crashIn: 0 };
-
-function debugMark<T extends object>(task: T): T {
-  const marks = task as T & DebugMarks;
-  if (debugHooks.hold) marks.debugHold = debugHooks.hold;
-  if (debugHooks.crashIn > 0 && --debugHooks.crashIn === 0) marks.debugCrash = true;
-  return task;
-}
-
-debugSubcommands.set('SEARCH-WORKER', {
-  help: ['SEARCH-WORKER HOLD|RELEASE|CRASH <n>', '    Hold pool tasks in their workers until RELEASE; make the n-th next pool task crash its worker.'],
-  run: (c, argv) => {
-    const sub = argv.length >= 3 ? argv[2]!.toString('latin1').toUpperCase() : '';
-    if (sub === 'HOLD' && argv.length === 3) {
-      debugHooks.hold ??= new Int32Array(new SharedArrayBuffer(4));
-      c.reply.ok();
-    } else if (sub === 'RELEASE' && argv.length === 3) {
-      const hold = debugHooks.hold;
-      debugHooks.hold = null;
-      if (hold) {
-        Atomics.store(hold, 0, 1);
-        Atomics.notify(hold, 0);
-      }
-      c.reply.ok();
-    } else if (sub === 'CRASH' && argv.length === 4) {
-      const n = parseInteger(argv[3]!);
-      if (n === null || n < 1) {
-        c.reply.error('ERR value is not an integer or out of range');
-        return;
-      }
-      debugHooks.crashIn = n;
-      c.reply.ok();
-    } else {
-      c.reply.error('ERR syntax error');
-    }
-  },
-});
-
-// DEBUG VSET-READERS key: after a reclaim pass, [searches holding a reader slot of the set now,
-// deleted items still waiting for those searches before their memory is reused].
-debugSubcommands.set('VSET-READERS', {
-  help: ['VSET-READERS <key>', '    Reader slots in use on a vector set, and deleted items waiting to be reclaimed.'],
-  run: (c, argv) => {
-    if (argv.length !== 3) {
-      c.reply.error('ERR syntax error');
-      return;
-    }
-    const found = lookupSet(c, argv[2]!);
-    if (!found.set) {
-      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
-      return;
-    }
-    const engine = found.set.engine;
-    engine.reclaim();
-    c.reply.array(2);
-    c.reply.integer(engine.activeSearches());
-    c.reply.integer(engine.pendingReclaim);
-  },
-});

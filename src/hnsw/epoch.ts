@@ -64,6 +64,7 @@ export function enterRead(v: SetViews): number {
     let e = Atomics.load(h, H.EPOCH);
     if (Atomics.compareExchange(h, H.ACTIVE_EPOCH + i, 0, e) !== 0) continue;
     // Re-check: if the writer advanced meanwhile, publish the newer epoch (conservative either way).
+    if (readerRecord !== null) Atomics.store(readerRecord, 1, i + 1);
     for (;;) {
       const now = Atomics.load(h, H.EPOCH);
       if (now === e) return i;
@@ -76,6 +77,24 @@ export function enterRead(v: SetViews): number {
 
 export function exitRead(v: SetViews, slot: number): void {
   Atomics.store(v.i32, H.ACTIVE_EPOCH + slot, 0);
+  if (readerRecord !== null) Atomics.store(readerRecord, 1, 0);
+}
+
+/**
+ * A search worker's record of the reader slot it holds, for the pool to clear if the worker dies
+ * inside a read section (a dead thread's published epoch would otherwise block reclamation in
+ * that set forever): [set id + 1 (set by the worker per task), slot + 1 (0: none)].
+ */
+let readerRecord: Int32Array | null = null;
+
+export function setReaderRecord(record: Int32Array): void {
+  readerRecord = record;
+}
+
+/** Clear a dead reader's slot in a set of its own (the pool, after its worker died). */
+export function releaseReaderSlot(records: SharedArrayBuffer, slot: number): void {
+  if (!(slot >= 0 && slot < READER_SLOTS)) return;
+  Atomics.store(new Int32Array(records, 0, H.ACTIVE_EPOCH + READER_SLOTS), H.ACTIVE_EPOCH + slot, 0);
 }
 
 /** The oldest epoch any running search started in; the current epoch when none is running. */

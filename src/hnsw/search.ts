@@ -65,6 +65,9 @@ export class SearchResults {
 
 export const DEFAULT_EF = 100;
 
+/** The "slot" of a read section on an arena set, which publishes no epoch (see enterRead). */
+const NO_READER_SLOT = READER_SLOTS + 1;
+
 export class Searcher {
   v: SetViews;
   dist!: DistanceFn;
@@ -455,10 +458,14 @@ export class Searcher {
    * Enter a read section: claim a reader slot and publish the current epoch in it. Until the
    * matching `exitRead`, nothing this thread can reach — nodes, names, attributes — is
    * reclaimed by the writer. Sections nest.
+   *
+   * An arena set's readers publish nothing: what they read is kept for them by the ticket of the
+   * task they run (arena.ts, ReaderTickets), or they run on the writer's thread. So they take no
+   * slot (and have no limit of 32), and a reader that dies leaves nothing behind.
    */
   enterRead(): void {
     if (this.readDepth++ > 0) return;
-    const slot = enterRead(this.v);
+    const slot = this.v.place !== null ? NO_READER_SLOT : enterRead(this.v);
     if (slot < 0) {
       this.readDepth--;
       throw new Error('too many concurrent searches on this vector set');
@@ -472,7 +479,7 @@ export class Searcher {
   exitRead(): void {
     if (this.readDepth === 0) throw new Error('exitRead without enterRead');
     if (--this.readDepth > 0) return;
-    exitRead(this.v, this.readSlot);
+    if (this.readSlot !== NO_READER_SLOT) exitRead(this.v, this.readSlot);
     this.readSlot = -1;
     this.listOff = this.writerListOff;
   }

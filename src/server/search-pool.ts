@@ -20,7 +20,8 @@
 import { Worker } from 'node:worker_threads';
 import type { SetHandle } from '../vset/index.js';
 import { arenaSpace } from '../hnsw/arena.js';
-import type { WasmMemory } from '../hnsw/platform.js';
+import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
+import { releaseReaderSlot } from '../hnsw/epoch.js';
 import type { PoolTask } from '../vset/search-task.js';
 import type { Logger } from './log.js';
 
@@ -89,6 +90,11 @@ interface Slot {
   index: number;
   /** This worker's scratch record in every arena (src/hnsw/arena.ts): never two live workers alike. */
   scratchSlot: number;
+  /**
+   * Shared with the worker: [set id + 1, reader slot + 1] while it holds a reader slot of a set
+   * of its own (src/hnsw/epoch.ts, setReaderRecord), so that its death can free the slot.
+   */
+  readerRecord: Int32Array;
   worker: Worker;
   /** Batches sent and not yet answered, oldest first (a worker answers in order). */
   sent: Pending[][];
@@ -176,8 +182,9 @@ export class SearchPool {
 
   private spawn(): void {
     const scratchSlot = this.freeScratchSlot();
-    const worker = new Worker(this.workerFile, { workerData: { scratchSlot } });
-    const slot: Slot = { index: this.nextIndex++, scratchSlot, worker, sent: [], attached: new Set(), arenas: new Set(), detach: [], served: 0, retiring: false };
+    const readerRecord = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(this.workerFile, { workerData: { scratchSlot, readerRecord } });
+    const slot: Slot = { index: this.nextIndex++, scratchSlot, readerRecord, worker, sent: [], attached: new Set(), arenas: new Set(), detach: [], served: 0, retiring: false };
     worker.on('message', (m: ResultMessage) => this.onResults(slot, m));
     worker.on('error', (e) => this.onFailure(slot, e));
     worker.on('exit', (code) => {
@@ -309,14 +316,36 @@ export class SearchPool {
   }
 
   private onFailure(s: Slot, e: Error): void {
+    // An 'error' is followed by an 'exit': one replacement, not two.
+    if (!this.slots.includes(s)) return;
     this.log.warning(`Search worker ${s.index} failed: ${e.message}`);
     const batches = s.sent;
     s.sent = [];
+    this.releaseDeadReader(s, batches);
     this.slots = this.slots.filter((x) => x !== s);
     this.retiredServed += s.served;
     for (const b of batches) for (const p of b) p.reject(e);
     if (!this.closed && !s.retiring) this.spawn();
     this.dispatch();
+  }
+
+  /**
+   * A worker that died inside a read section of a set of its own left its epoch published in
+   * that set's header, which would keep every later delete of the set from being reclaimed: clear
+   * it. (Arena sets publish nothing; their tickets complete with the rejected tasks.)
+   */
+  private releaseDeadReader(s: Slot, batches: Pending[][]): void {
+    const setId = Atomics.load(s.readerRecord, 0) - 1;
+    const readerSlot = Atomics.load(s.readerRecord, 1) - 1;
+    if (setId < 0 || readerSlot < 0) return;
+    for (const b of batches) {
+      for (const p of b) {
+        if (p.item.setId !== setId || p.handle.kind !== 'vsetd.vset') continue;
+        const r = p.handle.records;
+        releaseReaderSlot((isWasmMemory(r) ? r.buffer : r) as SharedArrayBuffer, readerSlot);
+        return;
+      }
+    }
   }
 
   /** Total searches served since start, including by workers retired by a resize. */
