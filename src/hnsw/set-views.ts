@@ -48,6 +48,11 @@ export interface ImageMemory {
   records: Uint8Array;
   /** The heap image in `hp`, exactly as long as the input. */
   heap: Uint8Array;
+  /**
+   * An arena block the images were read straight into (records after the heap, as the compact
+   * layout has them): checked there, converted in place if classic, and adopted without a copy.
+   */
+  place?: ArenaPlace;
 }
 
 /** Who moves an arena set that needs more room (its owner, the VectorSet). */

@@ -57,12 +57,14 @@ function read(r: BinaryReader): () => VectorSetValue {
   // copied into a block (no shared memory of its own is reserved, not even for a moment).
   // (VSETD_LOAD_HELPER=always sends every set through the helper's path, for tests of it.)
   const small = !HELPER_ALWAYS && VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
-  const rec = small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
+  // With both lengths known (format 2), straight into an arena block: no copy at all.
+  const block = small && digested ? allocate(r, () => VectorSet.imageMemory.arena(recordsLen, heapLen)) : null;
+  const rec = block !== null ? { mem: null, records: block.records } : small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
   const stream = readRecords(r, rec, digested);
   loadMark('read records');
   if (!digested) heapLen = heapLength(r);
   r.need(heapLen, 'vector set heap');
-  const heap = small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
+  const heap = block !== null ? { hp: null, heap: block.heap } : small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
   // Into a check memory when the load's helper can copy it into place while it is checked there.
   const staged = stageHeap(rec.mem, heap, heapLen);
   const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);
@@ -86,7 +88,7 @@ function read(r: BinaryReader): () => VectorSetValue {
   return () => {
     let set: VectorSet;
     try {
-      set = VectorSet.fromImageMemory({ ...rec, ...heap }, { stream, staged });
+      set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
     } catch (e) {
       throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
     }

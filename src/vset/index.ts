@@ -66,7 +66,7 @@ import {
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
 import { buildProjection, project } from './projection.js';
 import { loadMark } from '../persistence/load-trace.js';
-import { arenaEligible, allocPlace, compactToClassic, growArenaSet, placeImages, retirePlace } from './placement.js';
+import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
 export { SetMemoryError } from './placement.js';
 import { arenaSpace, PROMOTE_BYTES } from '../hnsw/arena.js';
 
@@ -371,6 +371,21 @@ export class VectorSet implements SetGrower, WriterState {
      * them there, then copies them into a block): no shared memory is reserved per set.
      */
     plain: (recordsBytes: number, heapBytes: number): ImageMemory => ({ mem: null, hp: null, records: new Uint8Array(recordsBytes), heap: new Uint8Array(heapBytes) }),
+    /**
+     * An arena block for images of a small set, to read them straight into (a snapshot load):
+     * checked there and adopted without a copy. Throws SetMemoryError when no block can be had.
+     */
+    arena: (recordsBytes: number, heapBytes: number): ImageMemory => {
+      const place = allocPlaceBytes(heapBytes, recordsBytes);
+      const buf = place.memory.buffer as SharedArrayBuffer;
+      return {
+        mem: null,
+        hp: null,
+        records: new Uint8Array(buf, place.block + place.heapBytes, recordsBytes),
+        heap: new Uint8Array(buf, place.block, heapBytes),
+        place,
+      };
+    },
     /** Whether images of these sizes go to an arena (and so into `plain` memory). */
     fitsArena: (recordsBytes: number, heapBytes: number): boolean => recordsBytes + heapBytes <= PROMOTE_BYTES,
   };
@@ -384,10 +399,17 @@ export class VectorSet implements SetGrower, WriterState {
     // A staged heap image is checked where it lies and copied into memory.hp meanwhile (fill).
     const staged = opts.staged ?? null;
     const check = checkImages(memory.records, staged?.bytes ?? memory.heap, isWasmMemory(memory.mem) ? memory.mem : null, opts.stream ?? null, staged);
-    if (!check.ok) throw new ImageError(check.problems[0]);
+    if (!check.ok) {
+      if (memory.place !== undefined) retirePlace(memory.place);
+      throw new ImageError(check.problems[0]);
+    }
     staged?.fill();
     let v: SetViews;
-    if (memory.mem === null || memory.hp === null) {
+    if (memory.place !== undefined) {
+      // Read straight into an arena block: in place, converted there if it is a classic image.
+      toCompact(memory.records, memory.records, check.stride);
+      v = SetViews.inArena(memory.place);
+    } else if (memory.mem === null || memory.hp === null) {
       // Small images, as plain bytes: into an arena block (converted to the compact layout).
       v = placeImages(memory.records, memory.heap, check.stride);
     } else if (memory.records.byteLength >= HEADER_BYTES && check.recBase === HEADER_BYTES + (READER_SLOTS + 1) * check.stride) {

@@ -49,8 +49,13 @@ export function arenaEligible(g: Geometry, heapBytes: number): boolean {
  * slack goes to the records. Throws SetMemoryError when no arena can hold it.
  */
 export function allocPlace(heapBytes: number, slots: number, stride: number): ArenaPlace {
+  return allocPlaceBytes(heapBytes, COMPACT_HEADER_BYTES + slots * stride);
+}
+
+/** A block with `heapBytes` of heap and at least `recordsBytes` after it (see allocPlace). */
+export function allocPlaceBytes(heapBytes: number, recordsBytes: number): ArenaPlace {
   const heap = roundHeap(heapBytes);
-  const want = heap + COMPACT_HEADER_BYTES + slots * stride;
+  const want = heap + recordsBytes;
   const got = arenaSpace.alloc(want);
   if (got === null) throw new SetMemoryError(`out of memory: no arena block of ${want} bytes for a vector set`);
   return { arena: got.arena.id, memory: got.arena.memory, block: got.off, heapBytes: heap, recordsBytes: blockBytes(want) - heap };
@@ -120,12 +125,18 @@ export function compactToClassic(records: Uint8Array, out: Uint8Array, stride: n
   resetReaders(h);
 }
 
-/** The records image `records` (classic or compact) in the compact layout, written to `out`. */
+/**
+ * The records image `records` (classic or compact) in the compact layout, written to `out` — which
+ * may be `records` itself (then the tail the records leave is zeroed).
+ */
 export function toCompact(records: Uint8Array, out: Uint8Array, stride: number): void {
   const hw = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES / 4);
   const from = hw[H.REC_BASE];
-  out.set(records.subarray(0, COMPACT_HEADER_BYTES));
-  out.set(records.subarray(from), COMPACT_HEADER_BYTES);
+  const length = records.byteLength;
+  if (out !== records) out.set(records.subarray(0, COMPACT_HEADER_BYTES));
+  // TypedArray.set copies overlapping ranges of one buffer correctly (as memmove).
+  if (out !== records || from !== COMPACT_HEADER_BYTES) out.set(records.subarray(from), COMPACT_HEADER_BYTES);
+  if (out === records) out.fill(0, COMPACT_HEADER_BYTES + (length - from));
   const h = new Int32Array(out.buffer, out.byteOffset, COMPACT_HEADER_BYTES / 4);
   h[H.LAYOUT_VERSION] = LAYOUT_COMPACT;
   h[H.SCRATCH_BASE] = 0;
