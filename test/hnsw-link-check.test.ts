@@ -2,7 +2,7 @@
 // refuse outright, what the reciprocity checksum must catch, and that reachability is exact
 // whatever the slot order (the first pass is heuristic, finishReachability must settle it).
 import { describe, expect, test } from 'vitest';
-import { checkLinks, finishReachability, finishReachabilityIn, threadScratchBytes, type LinkImage } from '../src/hnsw/link-check.js';
+import { checkLinks, finishReachability, finishReachabilityIn, threadScratchBytes, type LinkImage } from '../src/image/link-check.js';
 import { COUNT_MASK } from '../src/hnsw/layout.js';
 import { createSharedWasmMemory } from '../src/hnsw/platform.js';
 

@@ -9,7 +9,7 @@ import { Prng } from '../src/hnsw/prng.js';
 import { H, R } from '../src/hnsw/layout.js';
 import { enterRead, exitRead } from '../src/hnsw/epoch.js';
 import { hashName } from '../src/vset/elements.js';
-import { heapChecksInJsFrom, type StagedHeap } from '../src/hnsw/image.js';
+import { heapChecksInJsFrom, type StagedHeap } from '../src/image/image.js';
 import { classBytes, HEAP_CLASSES } from '../src/hnsw/heap.js';
 import { createSharedWasmMemory, WASM_PAGE } from '../src/hnsw/platform.js';
 import type { SetViews } from '../src/hnsw/layout.js';

@@ -5,11 +5,11 @@
  * job's status words, which the loading thread waits on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
-import { CheckMemory } from '../src/hnsw/check-memory.js';
-import { checkLinks, finishReachability, finishReachabilityIn } from '../src/hnsw/link-check.js';
+import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/image/check-helper.js';
+import { CheckMemory } from '../src/image/check-memory.js';
+import { checkLinks, finishReachability, finishReachabilityIn } from '../src/image/link-check.js';
 import { memoryTableJob, tableJob } from '../src/vset/elements.js';
-import { warmUpChecks } from '../src/hnsw/warm-up.js';
+import { warmUpChecks } from '../src/image/warm-up.js';
 
 parentPort!.on('message', (job: HelperJob) => {
   const s = job.status;

@@ -22,8 +22,8 @@ import path from 'node:path';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncDir, ImageDigestMismatch } from './binary.js';
 import { codecForId, codecForType, decodeValue, type CapturedValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { CheckHelper, helperWorthStarting } from '../hnsw/check-helper.js';
-import { useCheckHelper } from '../hnsw/image.js';
+import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
+import { useCheckHelper } from '../image/image.js';
 import type { KeyValue } from '../keyspace/value.js';
 import { loadTraceStart } from './load-trace.js';
 

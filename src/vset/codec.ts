@@ -18,11 +18,11 @@
  */
 import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
-import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../hnsw/image-digest.js';
+import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
 import { VectorSet } from './index.js';
-import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
+import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/image.js';
 import { isWasmMemory } from '../hnsw/platform.js';
-import { HELPER_ALWAYS } from '../hnsw/check-helper.js';
+import { HELPER_ALWAYS } from '../image/check-helper.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
 

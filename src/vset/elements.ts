@@ -21,11 +21,11 @@
 // Linear probing; rebuilt when live + tombstones would exceed 3/4 of the capacity.
 
 import { heapAlloc } from '../hnsw/heap.js';
-import { showName, type SetCheck } from '../hnsw/image.js';
-import type { CheckMemory } from '../hnsw/check-memory.js';
-import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../hnsw/check-helper.js';
+import { showName, type SetCheck } from '../image/image.js';
+import type { CheckMemory } from '../image/check-memory.js';
+import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../image/check-helper.js';
 import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
-import { fmix32 } from '../hnsw/link-check.js';
+import { fmix32 } from '../image/link-check.js';
 import type { GraphWriter } from '../hnsw/writer.js';
 import { loadMark } from '../persistence/load-trace.js';
 

@@ -39,7 +39,7 @@ import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
 import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 import { graphStats, type GraphStats } from '../hnsw/validate.js';
-import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream, type StagedHeap } from '../hnsw/image.js';
+import { adoptImage, checkGraph, ImageError, imageViews, SetCheck, type LinkStream, type StagedHeap } from '../image/image.js';
 import { GraphWriter, publishNode, type WriterState } from '../hnsw/writer.js';
 import type { Limbo } from '../hnsw/epoch.js';
 import type { KernelKind } from '../hnsw/kernels.js';
@@ -71,7 +71,7 @@ export { SetMemoryError } from './placement.js';
 import { arenaSpace, PROMOTE_BYTES } from '../hnsw/arena.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
-export { ImageError } from '../hnsw/image.js';
+export { ImageError } from '../image/image.js';
 export { SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
 export type { GraphStats } from '../hnsw/validate.js';
 export { encodePlan, decodePlan, type InsertPlan } from '../hnsw/plan.js';

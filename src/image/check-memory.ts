@@ -12,7 +12,7 @@
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
-import { CALL_CHUNK, compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from '../hnsw/platform.js';
 
 type WasmFn = (...args: number[]) => number;
 export interface HeapCheckExports {

@@ -41,11 +41,11 @@
 // but not yet reclaimed. Deleted slots are listed (`deleted`) and heap bytes nobody points at
 // are "gaps": the loader turns both into free slots and free blocks (see VectorSet.fromImages).
 
-import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from './heap.js';
+import { blockBytes, classBytes, HEAP_CLASSES, heapFree } from '../hnsw/heap.js';
 import { CheckHelper, copyBlocks, HELPER_ALWAYS, HELPER_MIN_NODES, JOB_CANCELLED, type CheckJobMessage, type CopyJobMessage, type ReachJobMessage, type UpperJobMessage } from './check-helper.js';
 import { CheckMemory } from './check-memory.js';
 import { CHUNK, checkLinks, finishReachability, fmix32, imageCheckWasm, recordsChunk, threadScratchBytes, type LinkImage, type RecordsPass } from './link-check.js';
-import { createSharedWasmMemory, isWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
+import { createSharedWasmMemory, isWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from '../hnsw/platform.js';
 import { collectDigest, collectPieces, piecesRead, pieceCrcs } from './piece-crc.js';
 import {
   COUNT_MASK,
@@ -75,7 +75,7 @@ import {
   type Geometry,
   type Quant,
   type SetViews,
-} from './layout.js';
+} from '../hnsw/layout.js';
 import { loadMark } from '../persistence/load-trace.js';
 import { warmUpChecks } from './warm-up.js';
 

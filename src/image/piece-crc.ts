@@ -9,7 +9,7 @@
 
 import zlib from 'node:zlib';
 import { digestInMemory, IMAGE_RECORDS } from './image-digest.js';
-import type { WasmMemory } from './platform.js';
+import type { WasmMemory } from '../hnsw/platform.js';
 
 /** A piece's state after 0, not read yet: read, being checksummed, done. */
 const READ = 1;

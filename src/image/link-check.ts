@@ -20,9 +20,9 @@
 // WebAssembly memory, which a loaded set's records always are unless the JS kernels were asked
 // for; the JS loop below is its twin (same hash, same lanes) for the other cases.
 
-import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from './layout.js';
+import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from '../hnsw/layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
-import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from '../hnsw/platform.js';
 import { takeReadPieces, type PieceCrcs } from './piece-crc.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
