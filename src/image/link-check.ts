@@ -1,4 +1,4 @@
-// The link check of a set image (see image.ts, SetCheck.links), on its own so that a helper
+// The link check of a set image (see set-check.ts, SetCheck.links), on its own so that a helper
 // thread can run it (workers/check-worker.ts) while the loading thread checks the elements: on a
 // large image these are the two biggest parts of a load.
 //
@@ -69,7 +69,7 @@ export function imageCheckWasm(memory: WasmMemory): { links0: WasmFn; records0: 
 }
 
 /**
- * The node records' own checks (image-check.wat, records0; SetCheck.records in image.ts) run
+ * The node records' own checks (image-check.wat, records0; SetCheck.records in records-check.ts) run
  * chunk by chunk just before the chunk's level-0 links, over the scratch of SetCheck's layout:
  * lvl, every slot's element ref (elems), the per-chunk lists of slots left for the heap checks
  * (triples slot, upper block, meta at specials + 12·from) and the per-chunk counts

@@ -23,7 +23,7 @@ import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncD
 import { codecForId, codecForType, decodeValue, type CapturedValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
-import { useCheckHelper } from '../image/image.js';
+import { useCheckHelper } from '../image/load-scope.js';
 import type { KeyValue } from '../keyspace/value.js';
 import { loadTraceStart } from './load-trace.js';
 

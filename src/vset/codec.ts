@@ -20,7 +20,7 @@ import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
 import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
 import { VectorSet } from './index.js';
-import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/image.js';
+import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/streamed-load.js';
 import { isWasmMemory } from '../hnsw/platform.js';
 import { HELPER_ALWAYS } from '../image/check-helper.js';
 import { VectorSetValue } from './vector-set-value.js';

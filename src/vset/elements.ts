@@ -21,7 +21,8 @@
 // Linear probing; rebuilt when live + tombstones would exceed 3/4 of the capacity.
 
 import { heapAlloc } from '../hnsw/heap.js';
-import { showName, type SetCheck } from '../image/image.js';
+import { showName } from '../image/check-state.js';
+import type { SetCheck } from '../image/set-check.js';
 import type { CheckMemory } from '../image/check-memory.js';
 import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../image/check-helper.js';
 import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
