@@ -1,4 +1,4 @@
-// The link check's fast pass (src/hnsw/link-check.ts) on small hand-made graphs: what it must
+// The link check's fast pass (src/image/link-check.ts) on small hand-made graphs: what it must
 // refuse outright, what the reciprocity checksum must catch, and that reachability is exact
 // whatever the slot order (the first pass is heuristic, finishReachability must settle it).
 import { describe, expect, test } from 'vitest';

@@ -1,4 +1,4 @@
-// The load's tier-up warm-up (src/hnsw/warm-up.ts) calls the check loops with arguments of its
+// The load's tier-up warm-up (src/image/warm-up.ts) calls the check loops with arguments of its
 // own; a loop whose signature changed would stop at once (or read the wrong memory) and warm
 // nothing, silently. Every loop must run to its end over the dummy image, in both threads' sets.
 import { describe, expect, test } from 'vitest';

@@ -322,7 +322,7 @@ describe('targeted damage is refused with a precise message', () => {
   });
 
   test('a duplicate in a run that spans two calls of the WebAssembly run check is refused', () => {
-    // The run check goes in calls of 8192 entries from the first empty one (check-memory.ts):
+    // The run check goes in calls of 8192 entries from the first empty one (src/image/check-memory.ts):
     // a table of 16384 entries, and a run of crafted names across the first boundary.
     const key: [number, number] = [4242, 99];
     const rng = new Prng(45);
@@ -604,7 +604,7 @@ describe('random corruption: a clear refusal or a sound set, never a crash or a 
   }
 
   // Images this small run the heap-side checks in WebAssembly over a copy of the heap; large sets
-  // run them in JS after records0 (image.ts, recordsFast): both against the JS-only check.
+  // run them in JS after records0 (src/image/records-check.ts, recordsFast): both against the JS-only check.
   for (const [base, path] of bases.flatMap((b) => [[b, 'heap checks in WebAssembly'], [b, 'heap checks in JS']] as const)) {
     test(`${base.label}, ${path}: ${ROUNDS} corruptions`, () => {
       const previous = heapChecksInJsFrom(path === 'heap checks in JS' ? 0 : 262_144);

@@ -1,5 +1,5 @@
 /**
- * The load helper thread (src/hnsw/check-helper.ts): runs the jobs a load posts (its share of a
+ * The load helper thread (src/image/check-helper.ts): runs the jobs a load posts (its share of a
  * link check, the name table's sums, upper links over a check memory, the reachability walk, the
  * copy of a staged heap image into the set's heap) over shared memory and reports through each
  * job's status words, which the loading thread waits on.
@@ -57,7 +57,7 @@ function run(job: HelperJob): void {
   }
 }
 
-// The checks start to tier up before the first job (see warm-up.ts).
+// The checks start to tier up before the first job (see src/image/warm-up.ts).
 warmUpChecks('helper');
 // Booted: jobs posted before now run from here on (CheckHelper.ready).
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

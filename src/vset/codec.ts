@@ -9,7 +9,7 @@
  *             records bytes, heap bytes (the images digested, not CRC'd: BinaryWriter.digested)
  *   format 1: u32 version, varint records length, records bytes, varint heap length, heap bytes
  *
- * Format 2 checks the images against a digest of their own (hnsw/image-digest.ts) that runs at
+ * Format 2 checks the images against a digest of their own (image/image-digest.ts) that runs at
  * memory speed, where format 1 left them to the snapshot's CRC-32 (a tenth of a load's CPU).
  * Format 1 payloads (snapshots and DUMPs of earlier builds) still load.
  *
