@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { Config, ConfigError, applyStartupOptions, parseCommandLine } from './server/config.js';
 import { log } from './server/log.js';
 import { VSETD_VERSION } from './server/version.js';
-import { CheckHelper, helperWorthStarting } from './hnsw/check-helper.js';
+import { CheckHelper, helperWorthStarting } from './image/check-helper.js';
 import { startupImage } from './persistence/startup-image.js';
 
 function fatal(message: string): never {

@@ -10,7 +10,7 @@ import { Server, VSETD_VERSION } from './server/server.js';
 import { Persistence, StartupLoadError } from './persistence/persistence.js';
 import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
 import { onVectorSetReleased } from './vset/vector-set-value.js';
-import { CheckHelper } from './hnsw/check-helper.js';
+import { CheckHelper } from './image/check-helper.js';
 import { SEARCH_WORKER_FILE } from './worker-files.js';
 
 export async function serve(config: Config): Promise<void> {

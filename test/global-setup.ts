@@ -4,8 +4,8 @@ import path from 'node:path';
 
 // Server tests spawn the compiled and bundled server (dist/) as a child process, the way users
 // run it, so build once before any suite runs. Unit tests import the TypeScript sources directly.
-// The WebAssembly kernels are compiled from src/hnsw/*.wat first: both tsc and the unit tests
-// import the generated module that holds their bytes.
+// The WebAssembly modules are compiled from src/hnsw/*.wat and src/image/*.wat first: both tsc and
+// the unit tests import the generated modules that hold their bytes.
 export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });

@@ -1,8 +1,8 @@
-// The link check's fast pass (src/hnsw/link-check.ts) on small hand-made graphs: what it must
+// The link check's fast pass (src/image/link-check.ts) on small hand-made graphs: what it must
 // refuse outright, what the reciprocity checksum must catch, and that reachability is exact
 // whatever the slot order (the first pass is heuristic, finishReachability must settle it).
 import { describe, expect, test } from 'vitest';
-import { checkLinks, finishReachability, finishReachabilityIn, threadScratchBytes, type LinkImage } from '../src/hnsw/link-check.js';
+import { checkLinks, finishReachability, finishReachabilityIn, threadScratchBytes, type LinkImage } from '../src/image/link-check.js';
 import { COUNT_MASK } from '../src/hnsw/layout.js';
 import { createSharedWasmMemory } from '../src/hnsw/platform.js';
 

@@ -1,8 +1,8 @@
-// The load's tier-up warm-up (src/hnsw/warm-up.ts) calls the check loops with arguments of its
+// The load's tier-up warm-up (src/image/warm-up.ts) calls the check loops with arguments of its
 // own; a loop whose signature changed would stop at once (or read the wrong memory) and warm
 // nothing, silently. Every loop must run to its end over the dummy image, in both threads' sets.
 import { describe, expect, test } from 'vitest';
-import { warmUpChecks } from '../src/hnsw/warm-up.js';
+import { warmUpChecks } from '../src/image/warm-up.js';
 
 describe('warm-up of the load checks', () => {
   test.each(['loader', 'helper'] as const)('%s: every loop runs to its end', (thread) => {

@@ -9,8 +9,8 @@ import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32Combine, FileReader } from '../src/persistence/binary.js';
 import { rng } from './helpers/rng.js';
-import { collectDigest, collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/hnsw/piece-crc.js';
-import { DIGEST_BLOCK, digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../src/hnsw/image-digest.js';
+import { collectDigest, collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/image/piece-crc.js';
+import { DIGEST_BLOCK, digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../src/image/image-digest.js';
 import { createSharedWasmMemory, type WasmMemory } from '../src/hnsw/platform.js';
 
 function randomBytes(r: () => number, n: number): Uint8Array {

@@ -1,6 +1,6 @@
 // Every single damaged byte of a snapshot holding a vector set is refused as damage, wherever it
 // falls: the framing and small fields under the CRC-32s, the set's images under their digest
-// (snapshot version 2 leaves them out of the CRCs, see hnsw/image-digest.ts). In-process loads,
+// (snapshot version 2 leaves them out of the CRCs, see image/image-digest.ts). In-process loads,
 // so that hundreds of damaged files take a second.
 import fs from 'node:fs';
 import os from 'node:os';

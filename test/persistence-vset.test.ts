@@ -14,7 +14,7 @@ import { MAIN, startServer, type RunningServer } from './helpers/server.js';
 import { RawConnection, RespError } from './helpers/raw.js';
 import { rng } from './helpers/rng.js';
 import { infoField, waitFor } from './helpers/wait.js';
-import { digestBytes, IMAGE_HEAP, IMAGE_RECORDS } from '../src/hnsw/image-digest.js';
+import { digestBytes, IMAGE_HEAP, IMAGE_RECORDS } from '../src/image/image-digest.js';
 
 const DIM = 8;
 

@@ -59,8 +59,8 @@ describe('startupImage', () => {
 describe('CheckHelper.boot', () => {
   test('the booted helper becomes ready and is the one the next load takes; dropBooted closes an unused one', async () => {
     // The compiled module: the helper thread runs the compiled worker next to it.
-    const url = pathToFileURL(path.join(ROOT, 'dist/src/hnsw/check-helper.js')).href;
-    const { CheckHelper } = (await import(url)) as typeof import('../src/hnsw/check-helper.js');
+    const url = pathToFileURL(path.join(ROOT, 'dist/src/image/check-helper.js')).href;
+    const { CheckHelper } = (await import(url)) as typeof import('../src/image/check-helper.js');
     CheckHelper.boot();
     const first = CheckHelper.start();
     expect(first).not.toBeNull();

@@ -9,7 +9,8 @@ import { Prng } from '../src/hnsw/prng.js';
 import { H, R } from '../src/hnsw/layout.js';
 import { enterRead, exitRead } from '../src/hnsw/epoch.js';
 import { hashName } from '../src/vset/elements.js';
-import { heapChecksInJsFrom, type StagedHeap } from '../src/hnsw/image.js';
+import { heapChecksInJsFrom } from '../src/image/load-scope.js';
+import type { StagedHeap } from '../src/image/streamed-load.js';
 import { classBytes, HEAP_CLASSES } from '../src/hnsw/heap.js';
 import { createSharedWasmMemory, WASM_PAGE } from '../src/hnsw/platform.js';
 import type { SetViews } from '../src/hnsw/layout.js';
@@ -321,7 +322,7 @@ describe('targeted damage is refused with a precise message', () => {
   });
 
   test('a duplicate in a run that spans two calls of the WebAssembly run check is refused', () => {
-    // The run check goes in calls of 8192 entries from the first empty one (check-memory.ts):
+    // The run check goes in calls of 8192 entries from the first empty one (src/image/check-memory.ts):
     // a table of 16384 entries, and a run of crafted names across the first boundary.
     const key: [number, number] = [4242, 99];
     const rng = new Prng(45);
@@ -603,7 +604,7 @@ describe('random corruption: a clear refusal or a sound set, never a crash or a 
   }
 
   // Images this small run the heap-side checks in WebAssembly over a copy of the heap; large sets
-  // run them in JS after records0 (image.ts, recordsFast): both against the JS-only check.
+  // run them in JS after records0 (src/image/records-check.ts, recordsFast): both against the JS-only check.
   for (const [base, path] of bases.flatMap((b) => [[b, 'heap checks in WebAssembly'], [b, 'heap checks in JS']] as const)) {
     test(`${base.label}, ${path}: ${ROUNDS} corruptions`, () => {
       const previous = heapChecksInJsFrom(path === 'heap checks in JS' ? 0 : 262_144);

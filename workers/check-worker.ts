@@ -1,15 +1,15 @@
 /**
- * The load helper thread (src/hnsw/check-helper.ts): runs the jobs a load posts (its share of a
+ * The load helper thread (src/image/check-helper.ts): runs the jobs a load posts (its share of a
  * link check, the name table's sums, upper links over a check memory, the reachability walk, the
  * copy of a staged heap image into the set's heap) over shared memory and reports through each
  * job's status words, which the loading thread waits on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/hnsw/check-helper.js';
-import { CheckMemory } from '../src/hnsw/check-memory.js';
-import { checkLinks, finishReachability, finishReachabilityIn } from '../src/hnsw/link-check.js';
+import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/image/check-helper.js';
+import { CheckMemory } from '../src/image/check-memory.js';
+import { checkLinks, finishReachability, finishReachabilityIn } from '../src/image/link-check.js';
 import { memoryTableJob, tableJob } from '../src/vset/elements.js';
-import { warmUpChecks } from '../src/hnsw/warm-up.js';
+import { warmUpChecks } from '../src/image/warm-up.js';
 
 parentPort!.on('message', (job: HelperJob) => {
   const s = job.status;
@@ -57,7 +57,7 @@ function run(job: HelperJob): void {
   }
 }
 
-// The checks start to tier up before the first job (see warm-up.ts).
+// The checks start to tier up before the first job (see src/image/warm-up.ts).
 warmUpChecks('helper');
 // Booted: jobs posted before now run from here on (CheckHelper.ready).
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

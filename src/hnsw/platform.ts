@@ -40,7 +40,7 @@ export const WASM_PAGE = 65536;
 /**
  * Items per call of the checks' long WebAssembly loops: V8 runs a function first as quickly
  * compiled baseline code and swaps in its optimised code only between calls, so a loop over a
- * million items in one call would run at baseline speed to its end (see warm-up.ts).
+ * million items in one call would run at baseline speed to its end (see src/image/warm-up.ts).
  */
 export const CALL_CHUNK = 8192;
 /** 4 GiB of 32-bit address space, in 64 KiB pages. */

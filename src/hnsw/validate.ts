@@ -1,6 +1,6 @@
 // Graph figures for benchmarks and VINFO-like reports: live, unreachable and isolated nodes,
 // mean level-0 degree. The structural checks (bounds, reciprocity, reachability, the heap, the
-// name table …) are in image.ts, shared by `VectorSet.validate()` and the image loader.
+// name table …) are in src/image/, shared by `VectorSet.validate()` and the image loader.
 
 import { COUNT_MASK, F, FLAGS_SHIFT, H, type SetViews } from './layout.js';
 

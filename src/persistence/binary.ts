@@ -375,7 +375,7 @@ export class BinaryReader {
 
   /**
    * rawInto without checksumming the bytes: the caller takes their CRC-32 itself (on another
-   * thread, say: hnsw/piece-crc.ts) and folds it in with foldPieceCrc, in order, before the
+   * thread, say: image/piece-crc.ts) and folds it in with foldPieceCrc, in order, before the
    * segment's checksum is asked for. Reading on meanwhile is fine; unchecked reads must follow
    * each other.
    */
@@ -396,7 +396,7 @@ export class BinaryReader {
 
   /**
    * rawInto for bytes no CRC covers at all: a vector set's images, which its codec checks against
-   * its own digest (hnsw/image-digest.ts). The snapshot frames them as the tail of a payload (see
+   * its own digest (image/image-digest.ts). The snapshot frames them as the tail of a payload (see
    * snapshot.ts), so the segment's and the file's CRCs are of every other byte.
    */
   rawIntoDigested(target: Uint8Array, what = 'bytes'): void {

@@ -13,7 +13,7 @@
  * covers the whole file, so truncation anywhere and any flipped byte are detected. From version 2
  * on, the last `digested` bytes of a payload are left out of both CRCs: they are a vector set's
  * images, which its codec checks against a digest of its own inside the covered bytes, at
- * several times the speed of CRC-32 (hnsw/image-digest.ts); version 1 files still load. Files are
+ * several times the speed of CRC-32 (image/image-digest.ts); version 1 files still load. Files are
  * written to a temporary name, fsynced, renamed into place, and the directory is fsynced, so a
  * crash leaves either the old snapshot or the new one, never a torn file under the real name.
  */
@@ -22,8 +22,8 @@ import path from 'node:path';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncDir, ImageDigestMismatch } from './binary.js';
 import { codecForId, codecForType, decodeValue, type CapturedValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { CheckHelper, helperWorthStarting } from '../hnsw/check-helper.js';
-import { useCheckHelper } from '../hnsw/image.js';
+import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
+import { useCheckHelper } from '../image/load-scope.js';
 import type { KeyValue } from '../keyspace/value.js';
 import { loadTraceStart } from './load-trace.js';
 
@@ -176,7 +176,7 @@ export interface LoadResult {
   keys: LoadedKey[];
   aux: Map<string, string>;
   bytes: number;
-  /** Image link checks a helper thread ran (see check-helper.ts). */
+  /** Image link checks a helper thread ran (see image/check-helper.ts). */
   helperChecks: number;
   /** Of those, the checks the helper began while the file was still being read. */
   helperStreamed: number;
@@ -191,7 +191,7 @@ export interface LoadResult {
 export function loadSnapshotFile(file: string, databases: number): LoadResult {
   loadTraceStart();
   const r = FileReader.open(file);
-  // A helper thread for the image checks boots while the file is read (see check-helper.ts).
+  // A helper thread for the image checks boots while the file is read (see image/check-helper.ts).
   const helper = helperWorthStarting(r.end) ? CheckHelper.start() : null;
   useCheckHelper(helper);
   try {

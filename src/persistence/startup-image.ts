@@ -2,7 +2,7 @@
  * The snapshot-format file a start-up load reads first (Persistence.loadAtStartup): the AOF's base
  * file when the AOF is on and has a manifest, else the snapshot. Found from the config alone,
  * before the server's modules are loaded, so that main.ts can boot the load's helper thread while
- * they load (see hnsw/check-helper.ts).
+ * they load (see image/check-helper.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,7 @@
  *             records bytes, heap bytes (the images digested, not CRC'd: BinaryWriter.digested)
  *   format 1: u32 version, varint records length, records bytes, varint heap length, heap bytes
  *
- * Format 2 checks the images against a digest of their own (hnsw/image-digest.ts) that runs at
+ * Format 2 checks the images against a digest of their own (image/image-digest.ts) that runs at
  * memory speed, where format 1 left them to the snapshot's CRC-32 (a tenth of a load's CPU).
  * Format 1 payloads (snapshots and DUMPs of earlier builds) still load.
  *
@@ -18,11 +18,11 @@
  */
 import { registerCodec } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
-import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../hnsw/image-digest.js';
+import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
 import { VectorSet } from './index.js';
-import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../hnsw/image.js';
+import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/streamed-load.js';
 import { isWasmMemory } from '../hnsw/platform.js';
-import { HELPER_ALWAYS } from '../hnsw/check-helper.js';
+import { HELPER_ALWAYS } from '../image/check-helper.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
 

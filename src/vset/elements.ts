@@ -21,11 +21,12 @@
 // Linear probing; rebuilt when live + tombstones would exceed 3/4 of the capacity.
 
 import { heapAlloc } from '../hnsw/heap.js';
-import { showName, type SetCheck } from '../hnsw/image.js';
-import type { CheckMemory } from '../hnsw/check-memory.js';
-import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../hnsw/check-helper.js';
+import { showName } from '../image/check-state.js';
+import type { SetCheck } from '../image/set-check.js';
+import type { CheckMemory } from '../image/check-memory.js';
+import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from '../image/check-helper.js';
 import { H, R, randomWords, type SetViews } from '../hnsw/layout.js';
-import { fmix32 } from '../hnsw/link-check.js';
+import { fmix32 } from '../image/link-check.js';
 import type { GraphWriter } from '../hnsw/writer.js';
 import { loadMark } from '../persistence/load-trace.js';
 
@@ -352,7 +353,7 @@ export function nameTableStats(v: SetViews): NameTableStats {
 const tableJobs = new WeakMap<SetCheck, { job: TableJobMessage; helper: CheckHelper }>();
 
 /**
- * Before the link check is handed out (hnsw/image.ts, checkGraph): posts the name table's half
+ * Before the link check is handed out (image/image.ts, checkGraph): posts the name table's half
  * of checkElements (tableJob) to the load's helper thread when there is one and the set is
  * large, so the helper takes it before its share of the upper-level links. Nothing is decided
  * here: a table that is not where the header says is left to checkElements to name.
@@ -373,7 +374,7 @@ export function prepareElements(c: SetCheck): void {
 }
 
 /**
- * The element half of a full check (see hnsw/image.ts), after the graph half passed:
+ * The element half of a full check (see image/image.ts), after the graph half passed:
  *  - the name table inside the heap, a power of two of entries ≥ 16, header word clean, its
  *    live + tombstone count equal to NAME_USED and at most 3/4 full (so probing always meets
  *    an empty entry and insertion always finds room);
@@ -465,7 +466,7 @@ interface TableCounts {
 function elementsByNode(c: SetCheck, t: number, cap: number, salt: Uint32Array, table: () => TableSide | null): TableCounts | null {
   const k0 = c.v.i32[H.NAME_KEY];
   const k1 = c.v.i32[H.NAME_KEY + 1];
-  // In WebAssembly over the check memory when the records check built one (hnsw/check-memory.ts).
+  // In WebAssembly over the check memory when the records check built one (image/check-memory.ts).
   const nodeSide = c.checkMemory !== null ? c.checkMemory.nodeElements(k0, k1, salt) : nodeSideJs(c, k0, k1, salt);
   if (nodeSide === null) return null;
   c.liveHeapBytes += nodeSide.liveBytes;

@@ -1,4 +1,4 @@
-// Checksums of a records image that is read in pieces (a streamed snapshot load, see image.ts
+// Checksums of a records image that is read in pieces (a streamed snapshot load, see streamed-load.ts,
 // streamLinkCheck): the load's helper thread takes the checksum of each piece once it is read
 // (the image digest of image-digest.ts, or the CRC-32 for a file in the format before it),
 // between its chunks of node checks, so the loading thread only reads. Either thread may take a
@@ -9,7 +9,7 @@
 
 import zlib from 'node:zlib';
 import { digestInMemory, IMAGE_RECORDS } from './image-digest.js';
-import type { WasmMemory } from './platform.js';
+import type { WasmMemory } from '../hnsw/platform.js';
 
 /** A piece's state after 0, not read yet: read, being checksummed, done. */
 const READ = 1;

@@ -1,4 +1,4 @@
-// The link check of a set image (see image.ts, SetCheck.links), on its own so that a helper
+// The link check of a set image (see set-check.ts, SetCheck.links), on its own so that a helper
 // thread can run it (workers/check-worker.ts) while the loading thread checks the elements: on a
 // large image these are the two biggest parts of a load.
 //
@@ -20,9 +20,9 @@
 // WebAssembly memory, which a loaded set's records always are unless the JS kernels were asked
 // for; the JS loop below is its twin (same hash, same lanes) for the other cases.
 
-import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from './layout.js';
+import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from '../hnsw/layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
-import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from '../hnsw/platform.js';
 import { takeReadPieces, type PieceCrcs } from './piece-crc.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
@@ -69,7 +69,7 @@ export function imageCheckWasm(memory: WasmMemory): { links0: WasmFn; records0: 
 }
 
 /**
- * The node records' own checks (image-check.wat, records0; SetCheck.records in image.ts) run
+ * The node records' own checks (image-check.wat, records0; SetCheck.records in records-check.ts) run
  * chunk by chunk just before the chunk's level-0 links, over the scratch of SetCheck's layout:
  * lvl, every slot's element ref (elems), the per-chunk lists of slots left for the heap checks
  * (triples slot, upper block, meta at specials + 12·from) and the per-chunk counts

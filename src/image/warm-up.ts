@@ -8,9 +8,9 @@
 // early, so the real calls find optimised code.
 
 import { heapCheckWasm } from './check-memory.js';
-import { F, MAX_LEVEL, R } from './layout.js';
+import { F, MAX_LEVEL, R } from '../hnsw/layout.js';
 import { imageCheckWasm } from './link-check.js';
-import { CALL_CHUNK, createSharedWasmMemory } from './platform.js';
+import { CALL_CHUNK, createSharedWasmMemory } from '../hnsw/platform.js';
 
 /** Dummy slots (and table entries) per warm-up call: enough to spend a function's budget. */
 const N = 32_768;

@@ -4,15 +4,15 @@
 // heap image at offset 0 (a heap offset is then an address), the claims bitmap the JS checks
 // share (SetCheck.used is a view of it), and what records0 extracted from the node records —
 // levels, element refs, the listed slots. A memcpy of the heap (6 MB at 100k elements) buys
-// loops that run at full speed from the first node instead of cold JavaScript; image.ts uses it
-// below 256k elements and 64 MiB of heap (beyond, the copy costs more than it saves and the JS
-// checks are warm). A snapshot load with a helper thread reads the heap image straight into a
-// memory that then becomes the check memory, so that copy goes to the helper (image.ts,
-// StagedHeap). The memory is dropped with the check.
+// loops that run at full speed from the first node instead of cold JavaScript; the records
+// check uses it below 256k elements and 64 MiB of heap (beyond, the copy costs more than it saves
+// and the JS checks are warm). A snapshot load with a helper thread reads the heap image straight into a
+// memory that then becomes the check memory, so that copy goes to the helper
+// (streamed-load.ts, StagedHeap). The memory is dropped with the check.
 
 import { WASM_BYTES } from './heap-check.wasm.generated.js';
 import { dupSlots } from './link-check.js';
-import { CALL_CHUNK, compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+import { CALL_CHUNK, compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from '../hnsw/platform.js';
 
 type WasmFn = (...args: number[]) => number;
 export interface HeapCheckExports {
@@ -39,7 +39,7 @@ const align = (x: number): number => Math.ceil(x / 64) * 64;
 /** heapHalf's listed slots per call: each does more (claims, whole upper lists) than a node's element. */
 const HALF_CHUNK = 2048;
 
-/** What records0 left in the records scratch (image.ts, ScratchLayout), as views. */
+/** What records0 left in the records scratch (check-scratch.ts, ScratchLayout), as views. */
 export interface RecordsExtract {
   lvl: Int8Array;
   elems: Int32Array;
@@ -123,7 +123,7 @@ export class CheckMemory {
   /**
    * Copies the heap image and records0's output in; null when the memory cannot be had. `staged`:
    * a memory that holds the heap image at its start already and nothing after it (the caller
-   * read `heap` there, see image.ts, StagedHeap); it is grown and used, without the copy.
+   * read `heap` there, see streamed-load.ts, StagedHeap); it is grown and used, without the copy.
    */
   static build(heap: Uint8Array, heapTop: number, hw: number, M: number, rec: RecordsExtract, staged: WasmMemory | null = null): CheckMemory | null {
     let listed = 0;

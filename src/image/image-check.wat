@@ -144,7 +144,7 @@
     (i32.store offset=4 (local.get $out) (local.get $g2))
     (i32.store offset=8 (local.get $out) (local.get $gen))
     (i32.const 1))
-;; The node records' own checks (SetCheck.records in image.ts: everything that needs only the
+;; The node records' own checks (SetCheck.records in records-check.ts: everything that needs only the
 ;; record itself) for slots [from, to): writes lvl[s] (a live node's level, else -1), elems[s]
 ;; (the slot's element ref, for the heap half; not when elems is 0) and, from `specials` on, the slots with something
 ;; in the heap (deleted nodes, live nodes with upper levels) as triples (slot, upper block, meta

@@ -22,7 +22,7 @@ import { CHECK_WORKER_FILE } from '../worker-files.js';
  * The image size from which the helper pays: starting a thread (and compiling the checks there)
  * costs tens of milliseconds of CPU. From HELPER_MIN_NODES it checks records and level-0 links
  * while the file is read, then takes the name table's half of the element check, the upper levels
- * and the reachability walk, and copies a staged heap into place (image.ts). The streamed check
+ * and the reachability walk, and copies a staged heap into place (streamed-load.ts). The streamed check
  * is posted even when the helper is still booting (as it mostly is at 100k nodes, booted ahead
  * at start-up, see `boot`): it then starts late and catches up, sharing the chunks the loader
  * has not taken (100k nodes, 2 cores, 20 interleaved starts: median load 0.87× of waiting for a
@@ -99,7 +99,7 @@ export interface ReachJobMessage {
 }
 
 /**
- * A heap image the loader read into a check memory (image.ts, stageHeap), copied from there into
+ * A heap image the loader read into a check memory (streamed-load.ts, stageHeap), copied from there into
  * the set's own heap buffer while the loading thread checks it in place. Both threads copy blocks
  * taken from `cursor` (copyBlocks): the loading thread takes what is left once its check is done.
  * Results in `status`: [state, verdict], verdict 1 copied, −1 not (the loading thread then copies

@@ -7,7 +7,7 @@
  * still name each block's place, through its seed.
  */
 import { WASM_BYTES } from './digest.wasm.generated.js';
-import { compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from './platform.js';
+import { compileWasm, createSharedWasmMemory, instantiateWasm, WASM_PAGE, type WasmMemory } from '../hnsw/platform.js';
 
 /** Bytes per digested block; pieces digested apart start at multiples of it. */
 export const DIGEST_BLOCK = 4096;

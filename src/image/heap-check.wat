@@ -1,5 +1,5 @@
-;; The heap half of a load's image check in WebAssembly (image.ts, SetCheck.recordsFast; vset
-;; elements.ts). Why: a snapshot load runs each of these loops once per process, so in JavaScript
+;; The heap half of a load's image check in WebAssembly (records-check.ts, SetCheck.recordsFast;
+;; vset/elements.ts). Why: a snapshot load runs each of these loops once per process, so in JavaScript
 ;; they mostly ran before V8 had optimised them (a 100k-element load spent ~100 ms in them, a
 ;; third of that warm). They run over a temporary "check memory" that holds a copy of the heap at
 ;; offset 0 (so a heap offset is an address here), the claims bitmap, and what records0
@@ -7,7 +7,7 @@
 ;; something in the heap. The JS checks they mirror stay the reference: any fault found here is
 ;; named by running those (the corruption fuzz compares both on every refusal).
 ;;
-;; Layout constants of the engine come in as parameters from image.ts and elements.ts.
+;; Layout constants of the engine come in as parameters from records-check.ts, set-check.ts and vset/elements.ts.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
