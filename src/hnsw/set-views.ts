@@ -286,7 +286,7 @@ export class SetViews {
 
   /**
    * Fresh memory holding a copy of `records` and `heap` bytes (as returned by `usedBytes`), not
-   * yet interpreted: the loader checks the copies in place (image.ts; the views are aligned and
+   * yet interpreted: the loader checks the copies in place (src/image; the views are aligned and
    * exactly as long as the images), then `fromImageMemory` turns them into a set. Checking the
    * copy instead of the input saves an aligned copy of the input, and copying aligned-to-aligned
    * is the fast path of a copy into shared memory. Throws RangeError for images larger than a set
@@ -320,7 +320,7 @@ export class SetViews {
     return { hp, heap: new Uint8Array(hp, 0, bytes) };
   }
 
-  /** The set over memory of its own from `copyImages`, once its images passed the checks of image.ts. */
+  /** The set over memory of its own from `copyImages`, once its images passed the checks of src/image. */
   static fromImageMemory(m: { mem: WasmMemory | GrowableSab; hp: GrowableSab; records: Uint8Array }): SetViews {
     if (m.records.byteLength < HEADER_BYTES) throw new Error('records image too short');
     const v = new SetViews(m.mem, m.hp, null);

@@ -343,7 +343,7 @@ export class VectorSet implements SetGrower, WriterState {
   /**
    * A set from a byte image of its two buffers (see `images`), owned by the calling thread.
    * The images may be arbitrary bytes (a file, a RESTORE payload): they are copied into fresh
-   * shared memory as they are, the copies are checked completely (hnsw/image.ts, elements.ts)
+   * shared memory as they are, the copies are checked completely (src/image, elements.ts)
    * before anything interprets them, and refused with an `ImageError` naming the first problem
    * unless they form a fully consistent set. Nothing is rebuilt. Slots and heap blocks that were waiting
    * for reclamation when the image was taken become free.
@@ -939,7 +939,7 @@ function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetChe
 /**
  * `recordsMemory`: the WebAssembly memory the records image sits in (fromImageMemory), which the
  * check may use for scratch after the image (it zeroes it again before returning); `stagedHeap`:
- * where `heap` lies when the loader staged it (image.ts, StagedHeap).
+ * where `heap` lies when the loader staged it (src/image/streamed-load.ts, StagedHeap).
  */
 function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null, stream: LinkStream | null = null, stagedHeap: StagedHeap | null = null): SetCheck {
   if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
