@@ -10,14 +10,12 @@
 // thread can `VectorSet.attach(handle)` — the handle is structured-cloneable — and then search,
 // resolve names, read attributes, reconstruct vectors, all without the owner.
 
-import { activeReaders, beginWrite, currentEpoch, endWrite, oldestActiveEpoch, readSeq } from '../hnsw/epoch.js';
+import { beginWrite, endWrite } from '../hnsw/epoch.js';
 import { blockBytes as heapBlockBytes, heapAlloc } from '../hnsw/heap.js';
 import { linkNewNode, linkPlannedNode, planUsable, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
 import { planInsert, type InsertPlan } from '../hnsw/plan.js';
 import { deleteNode } from '../hnsw/delete.js';
 import {
-  F,
-  FLAGS_SHIFT,
   H,
   HEADER_BYTES,
   READER_SLOTS,
@@ -25,53 +23,40 @@ import {
   MAX_M,
   MIN_M,
   Quant,
-  R,
   SetViews,
   type ImageMemory,
   geometry,
-  quantBytes,
   upperBlockBytes,
   type SetHandle,
-  type ArenaPlace,
-  type SetGrower,
 } from '../hnsw/layout.js';
-import { levelOf, linkCount, listBase, listWords } from '../hnsw/links.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
-import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from '../hnsw/search.js';
-import { graphStats, type GraphStats } from '../hnsw/validate.js';
-import { adoptImage, checkGraph } from '../image/image.js';
-import { ImageError, imageViews } from '../image/check-state.js';
-import { SetCheck } from '../image/set-check.js';
+import { adoptImage } from '../image/image.js';
+import { ImageError } from '../image/check-state.js';
 import type { LinkStream, StagedHeap } from '../image/streamed-load.js';
 import { GraphWriter, publishNode, type WriterState } from '../hnsw/writer.js';
 import type { Limbo } from '../hnsw/epoch.js';
 import type { KernelKind } from '../hnsw/kernels.js';
-import { isWasmMemory, type WasmMemory } from '../hnsw/platform.js';
+import { isWasmMemory } from '../hnsw/platform.js';
 import {
   attrBytes,
-  attrView,
-  checkElements,
   elementBytes,
   indexGrowthBytes,
-  prepareElements,
   createElement,
-  elementAttrRef,
-  elementNameView,
   elementNode,
   findElement,
   indexElement,
-  nameTableStats,
   removeElement,
   setAttribute,
   setElementNode,
-  type NameTableStats,
 } from './elements.js';
-import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8, reconstruct } from './quantize.js';
-import { buildProjection, project } from './projection.js';
-import { loadMark } from '../persistence/load-trace.js';
+import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
+import { buildProjection } from './projection.js';
 import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
+import { PROMOTE_BYTES } from '../hnsw/arena.js';
+import { quantName, SetReader } from './set-reader.js';
+import { checkImages } from './image-load.js';
+import { hydrated, sharedWriterFor, vectorScratch } from './thread-shared.js';
 export { SetMemoryError } from './placement.js';
-import { arenaSpace, PROMOTE_BYTES } from '../hnsw/arena.js';
 
 export { Quant, type SetHandle } from '../hnsw/layout.js';
 export { ImageError } from '../image/check-state.js';
@@ -151,60 +136,19 @@ export interface AddResult {
   node: number;
 }
 
-export interface RawVector {
-  quant: Quant;
-  /** The stored bytes: normalised float32 LE, int8 quants or bit words (spec §7.6). */
-  bytes: Uint8Array;
-  l2: number;
-  /** Q8 only: the quantisation range. */
-  range: number;
-}
+export type { NodeLinks, RawVector } from './set-reader.js';
 
-export interface NodeLinks {
-  /** links[level] = neighbour slots at that level, in internal order; level 0 first. */
-  links: Int32Array[];
-  /** With scores: scores[level][i] = float-rounded 1 − d/2 (VLINKS WITHSCORES). */
-  scores?: Float64Array[];
-}
-
-function quantName(q: Quant): 'f32' | 'int8' | 'bin' {
-  return q === Quant.NoQuant ? 'f32' : q === Quant.Q8 ? 'int8' : 'bin';
-}
-
-export class VectorSet implements SetGrower, WriterState {
-  /**
-   * The set's views. An arena set owned by this thread drops them when it has not been used for
-   * a while (`views`, the hydration ring below) and keeps only `home`, where it lies: a million
-   * sets must not hold a million sets of typed arrays. Everything else a set needs between
-   * commands is in its memory.
-   */
-  private views: SetViews | null;
-  /**
-   * Where an owned arena set lies (arena -1 for other sets): its views can be made again from
-   * it. Four numbers rather than an ArenaPlace: a few dozen bytes less, a million times.
-   */
-  private homeArena = -1;
-  private homeBlock = 0;
-  private homeHeap = 0;
-  private homeRecords = 0;
-  /** Set on every use of the views; the hydration ring gives a used set a second chance. */
-  recentlyUsed = true;
-  private readonly owner: boolean;
-  /** A writer and a searcher of the set's own (a set in memories of its own); arena sets share the thread's. */
+export class VectorSet extends SetReader implements WriterState {
+  /** A writer of the set's own (a set in memories of its own); arena sets share the thread's. */
   private ownWriter: GraphWriter | null = null;
-  private ownReader: Searcher | null = null;
   /** The writer's memory of this set (WriterState, for GraphWriter.rebind): limbo and retired slots. */
   limbo: Limbo | null = null;
   retiredSlots = 0;
-  private readonly kernelPref: KernelKind | undefined;
-
   /** Set by dispose(): the set's memory may belong to another set by now. */
   private disposed = false;
 
   private constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
-    this.views = v;
-    this.owner = owner;
-    this.kernelPref = kernel;
+    super(v, owner, kernel);
     if (owner && v.place !== null) {
       this.setHome(v.place);
       v.grower = this;
@@ -215,52 +159,11 @@ export class VectorSet implements SetGrower, WriterState {
     if (owner) v.account(true);
   }
 
-  /** The views, made again from `home` if they were dropped. */
-  private get v(): SetViews {
-    const v = this.views;
-    if (v !== null) {
-      this.recentlyUsed = true;
-      return v;
-    }
-    const arena = this.homeArena;
-    if (arena < 0) throw new Error('this VectorSet was disposed');
-    const again = SetViews.attach({
-      kind: 'vsetd.arena-set',
-      arena,
-      memory: arenaSpace.arena(arena).memory,
-      block: this.homeBlock,
-      heapBytes: this.homeHeap,
-      recordsBytes: this.homeRecords,
-    });
-    again.grower = this;
-    this.views = again;
-    this.recentlyUsed = true;
-    hydrated.admit(this);
-    return again;
-  }
-
-  /** Drop the views of an owned arena set (the hydration ring); false when it must keep them. */
-  dehydrate(): boolean {
-    if (this.homeArena < 0 || this.views === null) return false;
-    this.views = null;
-    return true;
-  }
-
   /** The writer: the set's own, or the thread's shared one pointed at this set. */
   private get writer(): GraphWriter | null {
     if (!this.owner) return null;
     if (this.ownWriter !== null) return this.ownWriter;
-    const v = this.v;
-    if (sharedWriter === null) sharedWriter = new GraphWriter(v, 'wasm', this);
-    else sharedWriter.rebind(v, this);
-    return sharedWriter;
-  }
-
-  private setHome(p: ArenaPlace | null): void {
-    this.homeArena = p === null ? -1 : p.arena;
-    this.homeBlock = p === null ? 0 : p.block;
-    this.homeHeap = p === null ? 0 : p.heapBytes;
-    this.homeRecords = p === null ? 0 : p.recordsBytes;
+    return sharedWriterFor(this.v, this);
   }
 
   /** An arena set needs room (SetGrower): a bigger block, or memories of its own (placement.ts). */
@@ -279,11 +182,6 @@ export class VectorSet implements SetGrower, WriterState {
       }
       w.s.bind();
     });
-  }
-
-  /** Whether the set lies in an arena (false once it has memories of its own). */
-  get inArena(): boolean {
-    return this.homeArena >= 0 || (this.views !== null && this.views.place !== null);
   }
 
   /**
@@ -450,113 +348,11 @@ export class VectorSet implements SetGrower, WriterState {
   handle(): SetHandle {
     return this.v.handle();
   }
-
-  // ---- parameters (VINFO) ----------------------------------------------------------------
-
-  get card(): number {
-    return Atomics.load(this.v.i32, H.COUNT);
-  }
-  get dim(): number {
-    return this.v.dim;
-  }
-  get quant(): Quant {
-    return this.v.quant;
-  }
-  /** 'f32' | 'int8' | 'bin', as VINFO quant-type and VEMB RAW name them. */
-  get quantName(): 'f32' | 'int8' | 'bin' {
-    return quantName(this.v.quant);
-  }
-  get M(): number {
-    return this.v.M;
-  }
-  /** The entry point's level (VINFO max-level). */
-  get maxLevel(): number {
-    return Atomics.load(this.v.i32, H.MAX_LEVEL);
-  }
-  /** REDUCE input dimension, 0 without projection (VINFO projection-input-dim). */
-  get projectionInputDim(): number {
-    return this.v.i32[H.PROJ_INPUT_DIM];
-  }
-  get attributesCount(): number {
-    return this.v.i32[H.ATTR_COUNT];
-  }
-  /** Node ids handed out so far (VINFO hnsw-max-node-uid). */
-  get lastNodeId(): number {
-    return (this.v.i32[H.LAST_ID_HI] >>> 0) * 4294967296 + (this.v.i32[H.LAST_ID_LO] >>> 0);
-  }
-  /** Which distance kernel this thread's searches use. */
-  get kernel(): KernelKind {
-    return this.searcher().kernel;
-  }
-  /**
-   * Bytes the set uses (MEMORY USAGE): header and records up to the high-water mark, and the heap
-   * blocks in use (names, attributes, upper links, name table). It grows with elements and
-   * attributes and shrinks when they go; `reservedBytes` is what the set's memory holds.
-   */
-  memoryUsage(): number {
-    const v = this.v;
-    return v.recOff(v.i32[H.HIGH_WATER]) + v.i32[H.HEAP_LIVE] + 8;
-  }
-  /** Bytes the set's memory holds: its own buffers, or its arena block. */
-  reservedBytes(): number {
-    return this.v.bufferBytes();
-  }
-  /**
-   * Bytes of the graph proper — records memory (header, scratch, node records with vectors and
-   * level-0 links) plus upper-level link blocks — i.e. without names, attributes, name index.
-   */
-  graphBytes(): number {
-    return this.v.recordsBytes() + this.v.i32[H.UPPER_BYTES];
-  }
-
-  // ---- vectors in ------------------------------------------------------------------------
-
   private requireWriter(): GraphWriter {
     if (this.writer === null) throw new Error('this VectorSet was attached read-only');
     if (this.disposed) throw new Error('this VectorSet was disposed');
     this.writer.s.bind();
     return this.writer;
-  }
-
-  /** Project (when REDUCE applies) into the stored dimension. */
-  private toStoredDim(input: Float32Array, forQuery: boolean): Float32Array {
-    const from = this.projectionInputDim;
-    if (from !== 0 && input.length === from) {
-      const ref = this.v.i32[H.PROJ_REF] >>> 2;
-      const m = this.v.hf32.subarray(ref, ref + this.v.dim * from);
-      const projected = vectorScratch(this.v).projected;
-      project(m, this.v.dim, from, input, projected);
-      return projected;
-    }
-    if (input.length === this.v.dim && (from === 0 || forQuery)) return input;
-    if (from !== 0) {
-      throw new RangeError(`Input dimension mismatch for projection - got ${input.length} but projection expects ${from}`);
-    }
-    throw new RangeError(`Vector dimension mismatch - got ${input.length} but set has ${this.v.dim}`);
-  }
-
-  /**
-   * Prepare a query vector (VSIM FP32/VALUES): project if it has the projection's input length
-   * (a vector of the reduced length is used as is), normalise, quantise. The result can be
-   * passed to `search` here or, structured-cloned, in a worker.
-   */
-  prepare(input: Float32Array): PreparedQuery {
-    const x = this.toStoredDim(input, true);
-    const bytes = new Uint8Array(this.v.vecBytes);
-    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
-    return { bytes, range };
-  }
-
-  /**
-   * The query for VSIM ELE: the element's stored vector reconstructed as VEMB returns it, then
-   * normalised and quantised like an input vector (no projection: it is already reduced).
-   */
-  queryFromNode(node: number): PreparedQuery {
-    const x = new Float32Array(this.v.dim);
-    this.read(() => this.reconstructInto(node, x));
-    const bytes = new Uint8Array(this.v.vecBytes);
-    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
-    return { bytes, range };
   }
 
   /**
@@ -676,218 +472,6 @@ export class VectorSet implements SetGrower, WriterState {
     }
   }
 
-  // ---- elements out ----------------------------------------------------------------------
-
-  private elementOf(node: number): number {
-    const v = this.v;
-    v.syncWithHeader();
-    if (node < 0 || node >= v.visibleSlots) throw new RangeError(`no node ${node}`);
-    return v.i32[(v.recOff(node) + R.ELEM) >>> 2];
-  }
-
-  /** The element's node, or -1 (VISMEMBER, VSIM ELE, VEMB …). */
-  lookup(name: Uint8Array): number {
-    return this.read(() => {
-      const elem = findElement(this.v, name);
-      return elem === 0 ? -1 : elementNode(this.v, elem);
-    });
-  }
-
-  /** Whether `node` is a live node (not deleted). */
-  isLive(node: number): boolean {
-    const v = this.v;
-    v.syncWithHeader();
-    if (node < 0 || node >= v.visibleSlots) return false;
-    return ((v.i32[v.recOff(node) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0;
-  }
-
-  // Methods returning copies run in a read section of their own, so they are safe in a worker
-  // while the owner writes. The *View methods return views into shared memory: call them inside
-  // `read(fn)` (or on the owner thread between writes).
-
-  /** A copy of the node's element name. */
-  nameOf(node: number): Uint8Array {
-    return this.read(() => this.nameView(node).slice());
-  }
-
-  /**
-   * The name as a view into shared memory, without copying: valid until the element is deleted
-   * and reclaimed, i.e. for the duration of a search's read section or on the writer thread
-   * until the next write.
-   */
-  nameView(node: number): Uint8Array {
-    return elementNameView(this.v, this.elementOf(node));
-  }
-
-  /** A copy of the attribute, or null when the element has none. */
-  getAttr(node: number): Uint8Array | null {
-    return this.read(() => {
-      const view = this.attrView(node);
-      return view === null ? null : view.slice();
-    });
-  }
-
-  /** The attribute as a view into shared memory (same validity as nameView). */
-  attrView(node: number): Uint8Array | null {
-    const ref = elementAttrRef(this.v, this.elementOf(node));
-    return ref === 0 ? null : attrView(this.v, ref);
-  }
-
-  /** VEMB: the reconstructed vector (spec §3.6) as doubles. */
-  reconstruct(node: number): Float64Array {
-    const out = new Float64Array(this.v.dim);
-    this.read(() => this.reconstructInto(node, out));
-    return out;
-  }
-
-  private reconstructInto(node: number, out: Float32Array | Float64Array): void {
-    const v = this.v;
-    const raw = this.rawView(node);
-    reconstruct(v.quant, v.dim, raw, v.f32[(v.recOff(node) + R.L2) >>> 2], v.f32[(v.recOff(node) + R.RANGE) >>> 2], out);
-  }
-
-  private rawView(node: number): Uint8Array {
-    const v = this.v;
-    v.syncWithHeader();
-    if (node < 0 || node >= v.visibleSlots) throw new RangeError(`no node ${node}`);
-    const off = v.recOff(node) + R.VEC;
-    return v.u8.subarray(off, off + quantBytes(v.dim, v.quant));
-  }
-
-  /** VEMB RAW: the stored bytes (a copy), l2 and range. */
-  raw(node: number): RawVector {
-    const v = this.v;
-    return this.read(() => {
-      const bytes = this.rawView(node).slice();
-      const rec = v.recOff(node);
-      return { quant: v.quant, bytes, l2: v.f32[(rec + R.L2) >>> 2], range: v.f32[(rec + R.RANGE) >>> 2] };
-    });
-  }
-
-  /** The node's top level. */
-  level(node: number): number {
-    return levelOf(this.v, node);
-  }
-
-  /** VLINKS: neighbours per level (index 0 = level 0), optionally with float-rounded scores. */
-  links(node: number, withScores = false): NodeLinks {
-    return this.read(() => this.linksInside(node, withScores));
-  }
-
-  private linksInside(node: number, withScores: boolean): NodeLinks {
-    const v = this.v;
-    const level = levelOf(v, node);
-    const links: Int32Array[] = [];
-    const scores: Float64Array[] = [];
-    const s = this.searcher();
-    for (let lc = 0; lc <= level; lc++) {
-      const n = linkCount(v, node, lc);
-      const words = listWords(v, lc);
-      const base = listBase(v, node, lc);
-      const ids = new Int32Array(n);
-      for (let i = 0; i < n; i++) ids[i] = words[base + i];
-      links.push(ids);
-      if (withScores) {
-        const sc = new Float64Array(n);
-        for (let i = 0; i < n; i++) sc[i] = Math.fround(1 - s.dist(v.recOff(node), v.recOff(ids[i])) / 2);
-        scores.push(sc);
-      }
-    }
-    return withScores ? { links, scores } : { links };
-  }
-
-  /** A uniformly random live node, or -1 for an empty set (VRANDMEMBER). */
-  randomNode(random: () => number = Math.random): number {
-    const v = this.v;
-    v.syncWithHeader();
-    const hw = Math.min(Atomics.load(v.i32, H.HIGH_WATER), v.visibleSlots);
-    if (this.card === 0 || hw === 0) return -1;
-    const i32 = v.i32;
-    for (let tries = 0; tries < 64; tries++) {
-      const s = Math.floor(random() * hw);
-      if (((i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) return s;
-    }
-    // A very sparse set (most slots free): walk from a random start to the next live slot.
-    const start = Math.floor(random() * hw);
-    for (let k = 0; k < hw; k++) {
-      const s = (start + k) % hw;
-      if (((i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) return s;
-    }
-    return -1;
-  }
-
-  /** Every live node, in slot order. */
-  *nodes(): IterableIterator<number> {
-    const v = this.v;
-    v.syncWithHeader();
-    const hw = Math.min(Atomics.load(v.i32, H.HIGH_WATER), v.visibleSlots);
-    for (let s = 0; s < hw; s++) {
-      if (((v.i32[v.recOff(s) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) !== 0) yield s;
-    }
-  }
-
-  // ---- search ----------------------------------------------------------------------------
-
-  /** The searcher: the set's own, or the thread's shared one pointed at this set (arena sets). */
-  private searcher(): Searcher {
-    const v = this.v;
-    if (v.place !== null) {
-      if (sharedReader === null) sharedReader = new Searcher(v, 'wasm');
-      else sharedReader.rebind(v);
-      sharedReader.bind();
-      return sharedReader;
-    }
-    if (this.ownReader === null) this.ownReader = new Searcher(v, this.kernelPref);
-    else this.ownReader.rebind(v);
-    this.ownReader.bind();
-    return this.ownReader;
-  }
-
-  /**
-   * VSIM: approximate k-NN (or exact with `truth`), ascending by distance. Results go to `out`
-   * (reused when given). Safe in any thread; on the owner thread it simply runs inline.
-   */
-  search(query: PreparedQuery, opts: SearchOptions, out: SearchResults = new SearchResults()): SearchResults {
-    this.searcher().search(query, opts, out);
-    return out;
-  }
-
-  /**
-   * Run `fn` inside a read section. Node slots, names and attributes obtained inside stay valid
-   * until it returns, even while the owner deletes concurrently (their memory is reclaimed only
-   * after every read section that could have seen them has ended). Workers should search and
-   * build the whole reply in one `read`. Sections nest; `search` enters one on its own.
-   */
-  read<T>(fn: () => T): T {
-    const s = this.searcher();
-    s.enterRead();
-    try {
-      return fn();
-    } finally {
-      s.exitRead();
-    }
-  }
-
-  /** Distance computations of this thread's searches so far (benchmarks). */
-  get distanceCount(): number {
-    return this.searcher().distanceCount;
-  }
-
-  // ---- concurrency hooks -----------------------------------------------------------------
-
-  /** Seqlock word: odd while a write is in progress; changes with every write. */
-  get seq(): number {
-    return readSeq(this.v);
-  }
-  get epoch(): number {
-    return currentEpoch(this.v);
-  }
-  oldestActiveEpoch(): number {
-    return oldestActiveEpoch(this.v);
-  }
-  activeSearches(): number {
-    return activeReaders(this.v);
-  }
   /**
    * Free deleted slots and blocks that no running search can reach any more. Called at the start
    * of every write anyway; call it explicitly after a burst of deletes to return memory sooner.
@@ -899,114 +483,8 @@ export class VectorSet implements SetGrower, WriterState {
   get pendingReclaim(): number {
     return this.requireWriter().pending;
   }
-
-  // ---- checks ----------------------------------------------------------------------------
-
-  /**
-   * Every check `fromImages` makes, on the live set (owner thread, between writes): an empty list
-   * means OK. Items waiting for reclamation are allowed, as they are in images.
-   */
-  validate(): string[] {
-    const v = this.v;
-    v.refresh();
-    // Fixed-length heap views: element access through length-tracking ones is slower.
-    const top = v.i32[H.HEAP_TOP];
-    const views = { i32: v.i32, u8: v.u8, hi32: v.hi32.subarray(0, top >>> 2), hu8: v.hu8.subarray(0, top) };
-    return runChecks(new SetCheck(views, false), v.u8.byteLength, top).problems;
-  }
-
-  stats(): GraphStats {
-    return graphStats(this.v);
-  }
-
-  /** Name table figures: capacity, live entries, tombstones, probe lengths. */
-  nameIndexStats(): NameTableStats {
-    return nameTableStats(this.v);
-  }
 }
-
-/** Run every check; an exception (there should be none) becomes a problem, never escapes. */
-function runChecks(c: SetCheck, recordsBytes: number, heapBytes: number): SetCheck {
-  try {
-    if (checkGraph(c, recordsBytes, heapBytes, checkElements, prepareElements)) c.reachability();
-    loadMark('reachability');
-  } catch (e) {
-    c.fail(`check failed: ${(e as Error).message}`);
-  }
-  return c;
-}
-
-/**
- * `recordsMemory`: the WebAssembly memory the records image sits in (fromImageMemory), which the
- * check may use for scratch after the image (it zeroes it again before returning); `stagedHeap`:
- * where `heap` lies when the loader staged it (src/image/streamed-load.ts, StagedHeap).
- */
-function checkImages(records: Uint8Array, heap: Uint8Array, recordsMemory: WasmMemory | null = null, stream: LinkStream | null = null, stagedHeap: StagedHeap | null = null): SetCheck {
-  if (!(records instanceof Uint8Array) || !(heap instanceof Uint8Array)) {
-    const c = new SetCheck(imageViews(new Uint8Array(0), new Uint8Array(0)), true);
-    c.fail('images must be byte arrays');
-    return c;
-  }
-  const views = imageViews(records, heap);
-  // The staged memory serves as the check memory only while the check reads the image in it.
-  const c = new SetCheck(views, true, recordsMemory, stream, views.hu8 === heap ? stagedHeap : null);
-  try {
-    return runChecks(c, records.byteLength, heap.byteLength);
-  } finally {
-    c.clearScratch();
-  }
-}
-
-// ---- per thread: what arena sets share --------------------------------------------------------
-
-/** The thread's writer and searcher for arena sets (each points at one set at a time). */
-let sharedWriter: GraphWriter | null = null;
-let sharedReader: Searcher | null = null;
-
-/** Vector buffers for encoding and projecting, per (dimension, stored bytes), per thread. */
-const vectorBuffers = new Map<string, { work: Float32Array; projected: Float32Array; encoded: Uint8Array }>();
-
-function vectorScratch(v: SetViews): { work: Float32Array; projected: Float32Array; encoded: Uint8Array } {
-  const key = `${v.dim}/${v.vecBytes}`;
-  let b = vectorBuffers.get(key);
-  if (b === undefined) {
-    b = { work: new Float32Array(v.dim), projected: new Float32Array(v.dim), encoded: new Uint8Array(v.vecBytes) };
-    vectorBuffers.set(key, b);
-  }
-  return b;
-}
-
-/**
- * The owned arena sets whose views are made, oldest first: past HYDRATED_KEPT the oldest that
- * was not used since its last turn drops its views (a second-chance clock). Re-making them costs
- * a few typed arrays, about a microsecond.
- */
-class HydrationRing {
-  private ring: VectorSet[] = [];
-  private head = 0;
-  constructor(private readonly kept: number) {}
-
-  admit(set: VectorSet): void {
-    this.ring.push(set);
-    let turns = 0;
-    while (this.ring.length - this.head > this.kept && turns++ < 2 * this.kept) {
-      const s = this.ring[this.head++] as VectorSet;
-      if (s.recentlyUsed) {
-        s.recentlyUsed = false;
-        this.ring.push(s);
-      } else {
-        s.dehydrate();
-      }
-    }
-    if (this.head > 1024 && this.head * 2 > this.ring.length) {
-      this.ring = this.ring.slice(this.head);
-      this.head = 0;
-    }
-  }
-}
-
-const HYDRATED_KEPT = 512;
-const hydrated = new HydrationRing(HYDRATED_KEPT);
 
 /** Helpers for the command layer and tests. */
 export const quantization = { normalizeInPlace, quantizeQ8, quantizeBin, quantName };
+
