@@ -1,6 +1,12 @@
 /** Small network helpers shared by the server and persistence benchmarks. */
 import net from 'node:net';
 
+/** The value after `--name` on the command line, or `def`. */
+export function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
 /** Asks the OS for a free TCP port. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { encodeCommand, RawConnection, RespError, type RespValue } from './helpers/raw.js';
 import { infoField, waitFor } from './helpers/wait.js';
+import { Prng } from '../src/hnsw/prng.js';
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -19,14 +20,8 @@ async function start(args: string[], dir?: string): Promise<RunningServer> {
 }
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 /** Sends the commands in pipelined chunks; returns every reply, in order. */

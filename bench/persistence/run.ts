@@ -18,16 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
-import { command, freePort, pipeline } from '../net.js';
+import { arg, command, freePort, pipeline } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const MAIN = path.join(root, 'dist/src/main.js');
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
 const SIZES = arg('sizes', '100000,1000000').split(',').map(Number);
 /** --keep: leave each snapshot's directory in place (and print it), e.g. to profile a load. */

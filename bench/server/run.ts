@@ -16,17 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
-import { command, encode, freePort, pipeline } from '../net.js';
+import { arg, command, encode, freePort, pipeline } from '../net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const MAIN = path.join(root, 'dist/src/main.js');
 const LOAD = path.join(root, 'dist/bench/server/load.js');
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
 const N = Number(arg('n', '50000'));
 const DIM = 128;

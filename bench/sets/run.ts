@@ -19,16 +19,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { command, freePort } from '../net.js';
+import { arg, command, freePort } from '../net.js';
+import { Prng } from '../../src/hnsw/prng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const MAIN = path.join(root, 'dist/src/main.js');
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 const QUICK = process.argv.includes('--quick');
 const TINY_SETS = Number(arg('tiny', QUICK ? '100000' : '1000000'));
 const SMALL_SETS = Number(arg('small', QUICK ? '4000' : '100000'));
@@ -36,16 +33,10 @@ const PER_SMALL = Number(arg('per', '50'));
 const SECONDS = Number(arg('seconds', QUICK ? '3' : '5'));
 const SMALL_DIM = 128;
 
-/** A deterministic PRNG (mulberry32) so every run inserts the same vectors. */
+/** A deterministic generator (the engine's xoshiro128**), so every run inserts the same vectors. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 function resp(args: ReadonlyArray<string | Buffer>): Buffer {

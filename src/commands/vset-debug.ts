@@ -8,23 +8,32 @@ import { parseInteger } from './args.js';
 import { debugSubcommands } from './server-commands.js';
 import { lookupSet } from './vectorset.js';
 import type { DebugMarks } from '../vset/search-task.js';
+import type { VectorSet } from '../vset/index.js';
+import type { Client } from '../server/client.js';
 import { arenaSpace } from '../hnsw/arena.js';
 
 // DEBUG VSET-VALIDATE key: the engine's full graph check (bounds, reciprocal links, reachability,
 // name index), for tests that try to break the graph (concurrency, crashes, reloads).
+/** The set a `DEBUG <sub> key` names, or null after replying why there is none. */
+function setArgument(c: Client, argv: Buffer[]): VectorSet | null {
+  if (argv.length !== 3) {
+    c.reply.error('ERR syntax error');
+    return null;
+  }
+  const found = lookupSet(c, argv[2]!);
+  if (!found.set) {
+    c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
+    return null;
+  }
+  return found.set.engine;
+}
+
 debugSubcommands.set('VSET-VALIDATE', {
   help: ['VSET-VALIDATE <key>', '    Check a vector set\'s graph and indexes; replies OK or the problems found.'],
   run: (c, argv) => {
-    if (argv.length !== 3) {
-      c.reply.error('ERR syntax error');
-      return;
-    }
-    const found = lookupSet(c, argv[2]!);
-    if (!found.set) {
-      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
-      return;
-    }
-    const problems = found.set.engine.validate();
+    const engine = setArgument(c, argv);
+    if (!engine) return;
+    const problems = engine.validate();
     if (problems.length === 0) c.reply.ok();
     else c.reply.error(`ERR vector set is invalid: ${problems.slice(0, 5).join('; ')}`);
   },
@@ -77,16 +86,8 @@ debugSubcommands.set('SEARCH-WORKER', {
 debugSubcommands.set('VSET-READERS', {
   help: ['VSET-READERS <key>', '    Reader slots in use on a vector set, and deleted items waiting to be reclaimed.'],
   run: (c, argv) => {
-    if (argv.length !== 3) {
-      c.reply.error('ERR syntax error');
-      return;
-    }
-    const found = lookupSet(c, argv[2]!);
-    if (!found.set) {
-      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
-      return;
-    }
-    const engine = found.set.engine;
+    const engine = setArgument(c, argv);
+    if (!engine) return;
     engine.reclaim();
     c.reply.array(2);
     c.reply.integer(engine.activeSearches());
@@ -99,16 +100,8 @@ debugSubcommands.set('VSET-READERS', {
 debugSubcommands.set('VSET-PLACE', {
   help: ['VSET-PLACE <key>', '    Where a vector set lives: arena or own memory, and the bytes it holds there.'],
   run: (c, argv) => {
-    if (argv.length !== 3) {
-      c.reply.error('ERR syntax error');
-      return;
-    }
-    const found = lookupSet(c, argv[2]!);
-    if (!found.set) {
-      c.reply.error('wrongType' in found ? WRONGTYPE : 'ERR no such key');
-      return;
-    }
-    const engine = found.set.engine;
+    const engine = setArgument(c, argv);
+    if (!engine) return;
     c.reply.array(2);
     c.reply.bulk(engine.inArena ? 'arena' : 'own');
     c.reply.integer(engine.reservedBytes());
