@@ -112,6 +112,10 @@ describe('deleting a set while searches on it run in workers', () => {
       const reference = await pipelineRaw(c, qs.map((q) => [...q, 'NOTHREAD']));
       const a = await RawConnection.connect(server().port);
       const served0 = Number(infoField(await poolInfo(), 'searches_served'));
+      const retired = async (): Promise<number> => Number(infoField((await c.value('INFO', 'memory')) as string, 'vset_arena_retired'));
+      const [place, oldBytes] = (await c.value('DEBUG', 'VSET-PLACE', key)) as [string, number];
+      expect(place).toBe('arena');
+      expect(await retired()).toBe(0);
       try {
         expect(await c.value('DEBUG', 'SEARCH-WORKER', 'HOLD')).toBe('OK');
         let replies: Promise<string[]>;
@@ -121,13 +125,17 @@ describe('deleting a set while searches on it run in workers', () => {
           const deleted: RespValue = how === 'FLUSHALL' ? await c.value('FLUSHALL') : await c.value(how, key);
           expect(deleted).toBe(how === 'FLUSHALL' ? 'OK' : 1);
           expect(await c.value('EXISTS', key)).toBe(0);
+          // The old set's memory waits for the searches that may still read it.
+          expect(await retired()).toBeGreaterThanOrEqual(oldBytes);
           // A new set under the same name, while the old one's searches are still held.
           await fill(key, 50, 5);
         } finally {
           expect(await c.value('DEBUG', 'SEARCH-WORKER', 'RELEASE')).toBe('OK');
         }
-        // The held searches began on the old set: they answer from it, exactly.
+        // The held searches began on the old set: they answer from it, exactly; then its memory
+        // goes back to the arena.
         expect(await replies).toEqual(reference);
+        expect(await retired()).toBe(0);
         expect(Number(infoField(await poolInfo(), 'searches_served')) - served0).toBe(qs.length);
         // The new set is searched as itself (the workers dropped the old attachment).
         const fresh = await pipelineRaw(a, qs);
