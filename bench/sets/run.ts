@@ -220,10 +220,17 @@ function fp32(rng: () => number, dim: number): Buffer {
 async function tinySets(dir: string): Promise<Record<string, number | string>> {
   const s = await startServer(dir, ['--search-threads', '2']);
   try {
-    // The empty server's figure after one set came and went: the code a first VADD compiles is
-    // not data (Redis's empty figure has its code in the binary).
-    await command(s.port, 'VADD', 'warmup', 'VALUES', '2', '1', '0', 'w');
-    await command(s.port, 'DEL', 'warmup');
+    // The empty server's figure after a few sets came and went: the code the first VADDs, VSIMs
+    // and DELs compile is not data (Redis's empty figure has its code in the binary).
+    // Every command the run uses, often enough for the optimising compiler to have compiled its
+    // path (20,000 VADDs, a second of VSIMs, the DELs), on the main thread and on the pool.
+    const wrng = prng(99);
+    const wq = fp32(wrng, 8);
+    await pipelined(s.port, 20_000, (i) => resp(['VADD', `warmup:${i % 4000}`, 'FP32', fp32(wrng, 8), `w${i}`]));
+    await command(s.port, 'VSIM', 'warmup:0', 'FP32', wq, 'COUNT', '10');
+    await throughput(s.port, 4, 1, () => resp(['VSIM', `warmup:${Math.floor(wrng() * 4000)}`, 'FP32', wq, 'COUNT', '5']));
+    await pipelined(s.port, 4000, (i) => resp(['DEL', `warmup:${i}`]));
+    await command(s.port, 'DBSIZE');
     const empty = await usedMemory(s.port);
     const rng = prng(1);
     const per = 5;
