@@ -170,11 +170,14 @@ export class ReaderTickets {
   }
 
   complete(ticket: number): void {
-    if (ticket < this.low) return;
-    const before = this.low;
-    this.done.add(ticket);
-    while (this.done.delete(this.low)) this.low++;
-    if (this.low !== before) this.advanced();
+    if (ticket !== this.low) {
+      // Out of order (another worker's batch came back first): remembered until the gap closes.
+      if (ticket > this.low) this.done.add(ticket);
+      return;
+    }
+    this.low++;
+    if (this.done.size > 0) while (this.done.delete(this.low)) this.low++;
+    this.advanced();
   }
 
   /** The tag for something retired now: the last ticket that could still see it. */

@@ -255,8 +255,10 @@ export class SetViews {
   handle(): SetHandle {
     const p = this.place;
     if (p !== null) return { kind: 'vsetd.arena-set', arena: p.arena, memory: p.memory, block: p.block, heapBytes: p.heapBytes, recordsBytes: p.recordsBytes };
-    return { kind: 'vsetd.vset', records: this.records, heap: this.heap as GrowableSab };
+    // A set of its own grows in place: its handle never changes (asked for at every search).
+    return (this.ownHandle ??= { kind: 'vsetd.vset', records: this.records, heap: this.heap as GrowableSab });
   }
+  private ownHandle: SetHandle | null = null;
 
   /**
    * Move the set: to another arena block (`place`), or, with `place` null, into the memories
@@ -265,6 +267,7 @@ export class SetViews {
    */
   moveTo(place: ArenaPlace | null, records?: WasmMemory | GrowableSab, heap?: GrowableSab): void {
     this.place = place;
+    this.ownHandle = null;
     if (place === null) {
       this.records = records as WasmMemory | GrowableSab;
       this.heap = heap as GrowableSab;

@@ -203,12 +203,11 @@ export class SearchPool {
 
   /** Runs a search (or a VADD CAS plan) on some worker; resolves to the encoded reply (or plan). */
   submit(setId: number, handle: SetHandle, task: PoolTask): Promise<Uint8Array> {
-    const tickets = arenaSpace.tickets;
-    const ticket = tickets.issue();
+    const ticket = arenaSpace.tickets.issue();
     return new Promise<Uint8Array>((resolve, reject) => {
       this.queue.push({ item: { id: this.nextId++, setId, task }, handle, ticket, resolve, reject });
       this.scheduleDispatch();
-    }).finally(() => tickets.complete(ticket));
+    });
   }
 
   /**
@@ -303,12 +302,16 @@ export class SearchPool {
       const p = byId.get(m.ids[i]!);
       const end = m.ends[i]!;
       if (p) {
+        arenaSpace.tickets.complete(p.ticket);
         p.resolve(m.data.subarray(start, end));
         byId.delete(m.ids[i]!);
       }
       start = end;
     }
-    for (const p of byId.values()) p.reject(new Error('search worker returned no reply'));
+    for (const p of byId.values()) {
+      arenaSpace.tickets.complete(p.ticket);
+      p.reject(new Error('search worker returned no reply'));
+    }
     s.served += m.ids.length;
     this.served += m.ids.length;
     if (s.retiring && s.sent.length === 0) this.stop(s);
@@ -324,7 +327,13 @@ export class SearchPool {
     this.releaseDeadReader(s, batches);
     this.slots = this.slots.filter((x) => x !== s);
     this.retiredServed += s.served;
-    for (const b of batches) for (const p of b) p.reject(e);
+    // A dead worker reads nothing any more: its tasks' tickets complete with them.
+    for (const b of batches) {
+      for (const p of b) {
+        arenaSpace.tickets.complete(p.ticket);
+        p.reject(e);
+      }
+    }
     if (!this.closed && !s.retiring) this.spawn();
     this.dispatch();
   }
@@ -355,7 +364,10 @@ export class SearchPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new Error('search pool closed'));
+    for (const p of this.queue.splice(0)) {
+      arenaSpace.tickets.complete(p.ticket);
+      p.reject(new Error('search pool closed'));
+    }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
   }
