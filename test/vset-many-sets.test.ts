@@ -208,6 +208,8 @@ describe('a set outgrowing its arena', () => {
   it('moves to memory of its own while clients search it, and no search sees a name not yet added', async () => {
     const s = await start(['--search-threads', '2']);
     const w = await RawConnection.connect(s.port);
+    await w.value('MEMORY', 'PURGE');
+    const usedBefore = await memoryInfo(w, 'used_memory');
     const dim = 128;
     const r = rng(6);
     // 128-dim float32 records are 660 bytes: 14,000 of them pass the 8 MiB arena limit.
@@ -247,6 +249,9 @@ describe('a set outgrowing its arena', () => {
     const [place, bytes] = (await w.value('DEBUG', 'VSET-PLACE', 'big')) as [string, number];
     expect(place).toBe('own');
     expect(bytes).toBeGreaterThan(8 * 1024 * 1024);
+    // Its memories count in used_memory (Node's own figures leave WebAssembly memories and
+    // growable buffers out).
+    expect((await memoryInfo(w, 'used_memory')) - usedBefore).toBeGreaterThan(bytes);
     expect(await w.value('DEBUG', 'VSET-VALIDATE', 'big')).toBe('OK');
     w.close();
   });

@@ -266,4 +266,4 @@ const pool = new Uint32Array(POOL_WORDS);
 let poolNext = POOL_WORDS;
 
 // The views over a set's memory live in set-views.ts; importers keep finding them here.
-export { SetViews, ownRecords, type ArenaPlace, type ImageMemory, type SetGrower } from './set-views.js';
+export { SetViews, ownMemory, type ArenaPlace, type ImageMemory, type SetGrower } from './set-views.js';

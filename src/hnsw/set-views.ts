@@ -28,13 +28,13 @@ import {
 } from './layout.js';
 
 /**
- * Bytes of the WebAssembly records memories of sets of their own that an owner accounts for
- * (`SetViews.account`): Node's memory figures leave WebAssembly memories out (they are not
- * ArrayBuffers to it), so used_memory adds them from here. Counted explicitly, not through weak
- * references: a WeakRef keeps its target alive to the end of the current job, which a loop that
- * loads thousands of images in one go cannot afford.
+ * Bytes of the memories of sets of their own that an owner accounts for (`SetViews.account`):
+ * records and heap. Node's memory figures leave both out — a WebAssembly memory and a growable
+ * SharedArrayBuffer are not ArrayBuffers to `process.memoryUsage()` — so used_memory adds them
+ * from here. Counted explicitly, not through weak references: a WeakRef keeps its target alive to
+ * the end of the current job, which a loop that loads thousands of images in one go cannot afford.
  */
-export const ownRecords = { bytes: 0 };
+export const ownMemory = { bytes: 0 };
 
 const HEAP_MAX_BYTES = 2 ** 31 - 8;
 const RECORDS_MAX_BYTES_GSAB = 2 ** 32 - WASM_PAGE;
@@ -109,7 +109,7 @@ export class SetViews {
   su8!: Uint8Array;
   /** Slots covered by the current record views. */
   visibleSlots = 0;
-  /** Whether this set's own WebAssembly records memory counts in `ownRecords` (see account). */
+  /** Whether this set's own memories count in `ownMemory` (see account). */
   private accounted = false;
   /** The writer's way to move an arena set that needs more room (set by the owner). */
   grower: SetGrower | null = null;
@@ -386,13 +386,13 @@ export class SetViews {
   // ---- writer side -------------------------------------------------------------------------
 
   /**
-   * Count (or, with `false`, stop counting) this set's own WebAssembly records memory in
-   * `ownRecords`, growth included. The owner of a live set does, until it disposes of it.
+   * Count (or, with `false`, stop counting) this set's own memories in `ownMemory`, growth
+   * included. The owner of a live set does, until it disposes of it.
    */
   account(on: boolean): void {
-    const mine = this.place === null && this.wasm;
-    if (on && mine && !this.accounted) ownRecords.bytes += this.recordsBytes();
-    if (!on && this.accounted) ownRecords.bytes -= this.recordsBytes();
+    const mine = this.place === null;
+    if (on && mine && !this.accounted) ownMemory.bytes += this.bufferBytes();
+    if (!on && this.accounted) ownMemory.bytes -= this.bufferBytes();
     this.accounted = on && mine;
   }
 
@@ -411,11 +411,11 @@ export class SetViews {
     const pages = Math.ceil(step / WASM_PAGE);
     if (this.wasm) {
       (this.records as WasmMemory).grow(pages);
-      if (this.accounted) ownRecords.bytes += pages * WASM_PAGE;
     } else {
       const g = this.records as GrowableSab;
       g.grow(cur + pages * WASM_PAGE);
     }
+    if (this.accounted) ownMemory.bytes += pages * WASM_PAGE;
     this.refresh();
     Atomics.store(this.i32, H.NODE_CAPACITY, this.slotsIn(this.u8.byteLength));
   }
@@ -433,6 +433,7 @@ export class SetViews {
     const step = Math.max(bytes - cur, WASM_PAGE, Math.floor(cur / 64));
     const next = Math.min(heap.maxByteLength, Math.ceil((cur + step) / WASM_PAGE) * WASM_PAGE);
     heap.grow(next);
+    if (this.accounted) ownMemory.bytes += next - cur;
   }
 
   /** Real bytes held by the set's memory: its own buffers, or its arena block. */

@@ -23,7 +23,7 @@ import type { Persistence } from '../persistence/persistence.js';
 import type { SearchPool } from './search-pool.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
-import { ownRecords } from '../hnsw/layout.js';
+import { ownMemory } from '../hnsw/layout.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -429,15 +429,15 @@ export class Server {
   // ---- memory ------------------------------------------------------------------------------
 
   /**
-   * Bytes in use: the JS heap, off-heap buffers (heaps of large vector sets), the records
-   * memories of large sets, and the arena blocks small sets use — blocks in use, not what the
+   * Bytes in use: the JS heap, off-heap buffers, the records and heap memories of large sets
+   * (which Node's figures leave out), and the arena blocks small sets use — blocks in use, not what the
    * arenas' memories hold: freed blocks are reused by other sets, as an allocator's free memory
    * is in Redis's used_memory.
    */
   usedMemory(): number {
     const m = process.memoryUsage();
     const arenas = arenaSpace.usage();
-    const used = m.heapUsed + m.arrayBuffers + ownRecords.bytes + arenas.live + arenas.retired;
+    const used = m.heapUsed + m.arrayBuffers + ownMemory.bytes + arenas.live + arenas.retired;
     if (used > this.peakMemory) this.peakMemory = used;
     return used;
   }
