@@ -6,26 +6,22 @@
 import { command, ONE_KEY, type CommandSpec } from './types.js';
 import { isWord, keyOf, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg } from './doc-args.js';
-import { ERR_VECTOR_SPEC, parseString2d, parseVectorSpec } from './vector-args.js';
+import { ERR_VECTOR_SPEC, parseVectorSpec } from './vector-args.js';
 import { WRONGTYPE } from '../keyspace/value.js';
-import { compileFilter, filterSyntaxError } from '../filter/index.js';
-import { FilterCache, ownedBytes, writeSearchReply, type SearchTask } from '../vset/search-task.js';
 import { debugMark } from './vset-debug.js';
-import { cStringLength, tokenize } from '../filter/lexer.js';
 import { VectorSetValue } from '../vset/vector-set-value.js';
 import type { QuantName } from '../vset/types.js';
 import type { Client } from '../server/client.js';
-import { decodePlan, SearchResults } from '../vset/index.js';
+import { decodePlan } from '../vset/index.js';
+import { inlineWhenIdle, threadPool, vsim } from './vsim.js';
 import type { ReplyWriter } from '../server/reply.js';
 import type { SearchPool } from '../server/search-pool.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 
 const G = 'module';
 const MODULE = 'vectorset';
-const MAX_EF = 1_000_000;
+export const MAX_EF = 1_000_000;
 const DEFAULT_M = 16;
-const DEFAULT_COUNT = 10;
-const DEFAULT_SEARCH_EF = 100;
 const DEFAULT_BUILD_EF = 200;
 /** Largest |count| VRANDMEMBER answers for a negative count (repeats allowed). */
 export const MAX_RANDOM_REPEATS = 10_000_000;
@@ -45,7 +41,7 @@ export function lookupSet(c: Client, arg: Buffer): LookupResult {
 }
 
 /** Strict integer as Redis's getLongLongFromObject, or null. */
-function strictInt(arg: Buffer | undefined): number | null {
+export function strictInt(arg: Buffer | undefined): number | null {
   if (arg === undefined) return null;
   return parseInteger(arg);
 }
@@ -159,22 +155,6 @@ function vadd(c: Client, argv: Buffer[]): void {
 }
 
 /**
- * The search pool, when this command may hand work to it (a VSIM, a VADD CAS's neighbour search):
- * null without a pool or threads, inside MULTI/EXEC and AOF replay, and with the Redis option that
- * forces single-threaded execution — there the work runs inline (spec §10).
- */
-function threadPool(c: Client): SearchPool | null {
-  const pool = c.server.searchPool;
-  if (!pool || pool.size === 0 || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) return null;
-  return pool;
-}
-
-/** Whether a search alone at an idle pool may run inline (`search-inline-when-idle`, default yes). */
-function inlineWhenIdle(c: Client): boolean {
-  return c.server.config.bool('search-inline-when-idle');
-}
-
-/**
  * VADD CAS of a new element into a non-empty set (spec §10): draw the node's level now, let a
  * search thread find its neighbours, and commit on the main thread when the plan comes back.
  * The reply is always true. The commit re-checks what may have changed meanwhile: a key deleted,
@@ -220,161 +200,6 @@ function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buff
       w.bool(true);
     }),
   );
-}
-
-// ---- VSIM ---------------------------------------------------------------------------------------
-
-interface VsimOptions {
-  withScores: boolean;
-  withAttribs: boolean;
-  count: number;
-  epsilon: number;
-  ef: number;
-  /** The FILTER expression (known to compile), or null. */
-  filter: Uint8Array | null;
-  filterEf: number;
-  truth: boolean;
-  noThread: boolean;
-}
-
-/**
- * Where the `near:` text of a FILTER error starts. The filter library maps a lexer stop at the
- * end of the expression to 0 (the whole text), as Redis does — but Redis compares the stop with
- * the length of the whole argument, while its lexer only reads up to the first NUL. So when
- * bytes follow a NUL, a stop at the NUL stays there and the tail printed is empty.
- */
-function nearOffset(expr: Buffer, offset: number): number {
-  const len = cStringLength(expr);
-  if (offset !== 0 || len === expr.length) return offset;
-  const lexed = tokenize(expr);
-  return !lexed.ok && lexed.errorOffset >= len ? len : offset;
-}
-
-/** Parses VSIM options from `start`; replies the error and returns null on failure. */
-function parseVsimOptions(c: Client, argv: Buffer[], start: number): VsimOptions | null {
-  const o: VsimOptions = { withScores: false, withAttribs: false, count: DEFAULT_COUNT, epsilon: 2, ef: DEFAULT_SEARCH_EF, filter: null, filterEf: 0, truth: false, noThread: false };
-  let filterEf = -1;
-  for (let i = start; i < argv.length; i++) {
-    const a = argv[i]!;
-    const hasValue = i + 1 < argv.length;
-    if (isWord(a, 'WITHSCORES')) o.withScores = true;
-    else if (isWord(a, 'WITHATTRIBS')) o.withAttribs = true;
-    else if (isWord(a, 'TRUTH')) o.truth = true;
-    else if (isWord(a, 'NOTHREAD')) o.noThread = true;
-    else if (isWord(a, 'COUNT') && hasValue) {
-      const n = strictInt(argv[++i]);
-      if (n === null || n <= 0) {
-        c.reply.error('ERR invalid COUNT');
-        return null;
-      }
-      o.count = n;
-    } else if (isWord(a, 'EPSILON') && hasValue) {
-      const d = parseString2d(argv[++i]!);
-      if (d === null || !(d > 0)) {
-        c.reply.error('ERR invalid EPSILON');
-        return null;
-      }
-      o.epsilon = Math.fround(d);
-    } else if (isWord(a, 'EF') && hasValue) {
-      const n = strictInt(argv[++i]);
-      if (n === null || n < 1 || n > MAX_EF) {
-        c.reply.error('ERR invalid EF');
-        return null;
-      }
-      o.ef = n;
-    } else if (isWord(a, 'FILTER') && hasValue) {
-      const expr = argv[++i]!;
-      // Compiled here to answer syntax errors now; the searching thread takes the compiled
-      // filter from its own cache (the main thread's cache is this one, so no second compile).
-      if (!mainThreadFilters.get(expr)) {
-        const r = compileFilter(expr);
-        const offset = r.ok ? 0 : r.errorOffset;
-        c.reply.error(Buffer.from(filterSyntaxError(expr, nearOffset(expr, offset))).toString('latin1'));
-        return null;
-      }
-      o.filter = expr;
-    } else if (isWord(a, 'FILTER-EF') && hasValue) {
-      const n = strictInt(argv[++i]);
-      if (n === null || n <= 0) {
-        c.reply.error('ERR invalid FILTER-EF');
-        return null;
-      }
-      filterEf = n;
-    } else {
-      c.reply.error('ERR syntax error in VSIM command');
-      return null;
-    }
-  }
-  o.filterEf = filterEf > 0 ? filterEf : o.count * 100;
-  return o;
-}
-
-/** FILTER expressions compiled on the main thread (validation and inline searches). */
-const mainThreadFilters = new FilterCache();
-/** Reused by inline searches. */
-const inlineResults = new SearchResults(16);
-
-function vsim(c: Client, argv: Buffer[]): void {
-  const found = lookupSet(c, argv[1]!);
-  if (!found.set) {
-    if ('wrongType' in found) c.reply.error(WRONGTYPE);
-    else c.reply.array(0);
-    return;
-  }
-  const set = found.set;
-  let query: Float32Array | { element: Buffer };
-  let next: number;
-  if (isWord(argv[2], 'ELE')) {
-    const name = argv[3]!;
-    if (!set.has(name)) {
-      c.reply.error('ERR element not found in set');
-      return;
-    }
-    query = { element: name };
-    next = 4;
-  } else {
-    const spec = parseVectorSpec(argv, 2, false);
-    if (!spec) {
-      c.reply.error(ERR_VECTOR_SPEC);
-      return;
-    }
-    next = spec.next;
-    const len = spec.vector.length;
-    if (set.projectionInputDim > 0 && len !== set.projectionInputDim && len !== set.dim) {
-      c.reply.error(`ERR Input dimension mismatch for projection - got ${len} but projection expects ${set.projectionInputDim}`);
-      return;
-    }
-    if (set.projectionInputDim === 0 && len !== set.dim) {
-      c.reply.error(`ERR Vector dimension mismatch - got ${len} but set has ${set.dim}`);
-      return;
-    }
-    query = spec.vector;
-  }
-  const o = parseVsimOptions(c, argv, next);
-  if (!o) return;
-  const task: SearchTask = {
-    query: query instanceof Float32Array ? query : null,
-    element: query instanceof Float32Array ? null : query.element,
-    count: o.count,
-    ef: o.ef,
-    epsilon: o.epsilon,
-    truth: o.truth,
-    filter: o.filter,
-    filterEf: o.filterEf,
-    withScores: o.withScores,
-    withAttribs: o.withAttribs,
-    protocol: c.protocol,
-  };
-  // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, when the Redis option forces
-  // single-threaded execution, or when the pool is idle and this search is alone (see
-  // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
-  const pool = o.noThread ? null : threadPool(c);
-  if (!pool || (inlineWhenIdle(c) && pool.claimInline())) {
-    if (pool) pool.inlineRuns++;
-    writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
-    return;
-  }
-  c.deferBytes(pool.submit(set.uid, set.handle(), debugMark(ownedBytes(task))));
 }
 
 // ---- the small commands ---------------------------------------------------------------------------

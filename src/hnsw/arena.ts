@@ -49,7 +49,7 @@ const ARENA_MAX_BYTES = (WASM_MAX_PAGES - 1) * WASM_PAGE;
 // ---- size classes ------------------------------------------------------------------------
 // Sixteen classes per power of two from 256 bytes (at most 6.25 % rounding, about 3 % on
 // average): every byte of rounding counts in a small set's bytes per element, and the rounding
-// of a block is not lost (the records get it). A move asks for ≈ 1.125× the old size, so sizes
+// of a block is not lost (the records get it). A move asks for ≈ 1.0625× the old size, so sizes
 // spread evenly across classes.
 
 const MIN_LOG2 = 8; // steps of at least 16 bytes: blocks stay 16-byte aligned
