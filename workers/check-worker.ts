@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { copyBlocks, JOB_DONE, JOB_POSTED, JOB_RUNNING, type HelperJob } from '../src/image/check-helper.js';
 import { CheckMemory } from '../src/image/check-memory.js';
 import { checkLinks, finishReachability, finishReachabilityIn } from '../src/image/link-check.js';
-import { memoryTableJob, tableJob } from '../src/vset/elements.js';
+import { memoryTableJob, tableJob } from '../src/image/element-check.js';
 import { warmUpChecks } from '../src/image/warm-up.js';
 
 parentPort!.on('message', (job: HelperJob) => {

@@ -55,7 +55,7 @@ export interface CheckJobMessage {
 }
 
 /**
- * The name table's half of the element check (vset/elements.ts, tablePass and probeRuns) over
+ * The name table's half of the element check (element-check.ts, tablePass and probeRuns) over
  * the shared heap, while the loading thread walks the nodes' elements. Results in `status`:
  * [state, verdict, used, live, sum lane 1, sum lane 2, first empty entry, probe verdict], verdicts
  * 1 passed, 0 failed, −1 not run (the loading thread then runs that part itself).

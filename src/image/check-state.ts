@@ -61,7 +61,7 @@ export function imageViews(records: Uint8Array, heap: Uint8Array): CheckViews {
 
 /**
  * The checker's state, shared by the graph checks (records-check.ts, set-check.ts) and the
- * element checks in vset/elements.ts: the header's values, the problems found, the check's
+ * element checks in element-check.ts: the header's values, the problems found, the check's
  * scratch after the records image (check-scratch.ts), the heap claims bitmap and its gaps, and
  * the jobs handed to the load's helper thread until they are collected. `image` mode checks
  * bytes to be loaded (the records must end exactly at the high-water mark); live mode checks a
@@ -302,7 +302,7 @@ export class CheckState {
 
   /**
    * The check memory recordsFast built (the heap-side checks then run in WebAssembly: elements
-   * in vset/elements.ts, the upper-level links in set-check.ts); null when the JS passes run.
+   * in element-check.ts, the upper-level links in set-check.ts); null when the JS passes run.
    */
   checkMemory: CheckMemory | null = null;
 

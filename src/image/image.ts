@@ -22,7 +22,7 @@
 //  heap     every block anyone points at (upper links, elements, attributes, the name table,
 //           the REDUCE matrix, free blocks) inside the heap and overlapping no other block —
 //           a bitmap with one bit per 8 bytes; this is what makes every later write safe;
-//  elements (vset/elements.ts) the name table, every element found by its own name, names
+//  elements (element-check.ts) the name table, every element found by its own name, names
 //           unique, one element per live node and back, attributes counted;
 //  graph    the entry point live and on the top level; every live node reachable from it on
 //           level 0.

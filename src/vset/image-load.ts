@@ -7,7 +7,7 @@ import { imageViews } from '../image/check-state.js';
 import { SetCheck } from '../image/set-check.js';
 import type { LinkStream, StagedHeap } from '../image/streamed-load.js';
 import type { WasmMemory } from '../hnsw/platform.js';
-import { checkElements, prepareElements } from './elements.js';
+import { checkElements, prepareElements } from '../image/element-check.js';
 import { loadMark } from '../persistence/load-trace.js';
 
 /** Run every check; an exception (there should be none) becomes a problem, never escapes. */
