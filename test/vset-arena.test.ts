@@ -186,6 +186,22 @@ describe('arena sets', () => {
     expect(arenaSpace.usage().retired).toBeLessThan(retired);
   });
 
+  test('a freed heap block is split for new elements before the heap grows', () => {
+    const rng = new Prng(12);
+    const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: 6 });
+    set.add(enc('a'), vec(rng, 8), { attr: enc('x'.repeat(900)) });
+    set.setAttr(set.lookup(enc('a')), null);
+    set.reclaim();
+    const heapBytes = (set.handle() as { heapBytes: number }).heapBytes;
+    // Eight more elements (names, a bigger name table, maybe upper links) fit in the 904 bytes
+    // the attribute left: no move to a bigger block for heap.
+    for (let i = 0; i < 8; i++) set.add(enc(`b${i}`), vec(rng, 8));
+    expect((set.handle() as { heapBytes: number }).heapBytes).toBe(heapBytes);
+    expect(set.validate()).toEqual([]);
+    expect(set.card).toBe(9);
+    for (let i = 0; i < 8; i++) expect(dec(set.nameOf(set.lookup(enc(`b${i}`))))).toBe(`b${i}`);
+  });
+
   test('an allocation failure is an error and leaves the set as it was', () => {
     const rng = new Prng(1);
     const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: 4 });

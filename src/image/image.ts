@@ -48,7 +48,7 @@
 // the streamed load's records/level-0 job and staged heap in streamed-load.ts; the load's helper
 // and the check-memory sizes in load-scope.ts.
 
-import { heapFree } from '../hnsw/heap.js';
+import { freeRun, heapFree } from '../hnsw/heap.js';
 import { COMPACT_HEADER_BYTES, F, H, LEVEL_MASK, LEVEL_SHIFT, metaOf, R, READER_SLOTS, upperBlockBytes, type SetViews } from '../hnsw/layout.js';
 import { loadMark } from '../persistence/load-trace.js';
 import type { SetCheck } from './set-check.js';
@@ -98,24 +98,8 @@ export function adoptImage(v: SetViews, c: SetCheck): void {
     h[(rec + R.ELEM) >>> 2] = h[H.FREE_SLOT];
     h[H.FREE_SLOT] = s;
   }
-  for (let i = 0; i < gaps.length; i += 2) {
-    // Carve the run into blocks the allocator can hand out again: powers of two from 2 KiB,
-    // then small blocks (every size class holds exactly its class size, blocks never merge).
-    let off = gaps[i];
-    let rem = gaps[i + 1] - off;
-    while (rem >= 2048) {
-      const p = 2 ** Math.floor(Math.log2(rem));
-      heapFree(v, off, p);
-      off += p;
-      rem -= p;
-    }
-    while (rem > 1024) {
-      heapFree(v, off, 1024);
-      off += 1024;
-      rem -= 1024;
-    }
-    if (rem > 0) heapFree(v, off, rem);
-  }
+  // Heap bytes nobody points at become free blocks the allocator hands out again.
+  for (let i = 0; i < gaps.length; i += 2) freeRun(v, gaps[i], gaps[i + 1] - gaps[i]);
   h[H.HEAP_LIVE] = c.liveHeapBytes;
   h[H.UPPER_BYTES] = c.upperBytes;
 }

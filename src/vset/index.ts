@@ -11,7 +11,7 @@
 // resolve names, read attributes, reconstruct vectors, all without the owner.
 
 import { beginWrite, endWrite } from '../hnsw/epoch.js';
-import { blockBytes as heapBlockBytes, heapAlloc } from '../hnsw/heap.js';
+import { blockBytes as heapBlockBytes, heapAlloc, heapCanServe } from '../hnsw/heap.js';
 import { linkNewNode, linkPlannedNode, planUsable, DEFAULT_EF_CONSTRUCTION } from '../hnsw/insert.js';
 import { planInsert, type InsertPlan } from '../hnsw/plan.js';
 import { deleteNode } from '../hnsw/delete.js';
@@ -374,12 +374,15 @@ export class VectorSet extends SetReader implements WriterState {
     const level = cas !== undefined ? cas.ticket.level : drawLevel(v.i32);
     const existing = findElement(v, name);
     const attrLen = opts.attr !== undefined && opts.attr !== null ? opts.attr.length : -1;
-    this.reserve(
-      (level > 0 ? heapBlockBytes(upperBlockBytes(level, v.M)) : 0) +
-        (attrLen >= 0 ? heapBlockBytes(attrBytes(attrLen)) : 0) +
-        // indexElement runs once the node is live: the table is sized for one more element.
-        (existing === 0 ? heapBlockBytes(elementBytes(name.length)) + indexGrowthBytes(v, this.card + 1) : 0),
-    );
+    // The heap blocks the insert allocates, in the order it does: element, upper links,
+    // attribute, and (indexElement runs once the node is live) a table for one more element.
+    const sizes: number[] = [];
+    if (existing === 0) sizes.push(elementBytes(name.length));
+    if (level > 0) sizes.push(upperBlockBytes(level, v.M));
+    if (attrLen >= 0) sizes.push(attrBytes(attrLen));
+    const table = existing === 0 ? indexGrowthBytes(v, this.card + 1) : 0;
+    if (table > 0) sizes.push(table);
+    this.reserve(sizes);
     beginWrite(v);
     try {
       if (existing !== 0) {
@@ -410,13 +413,22 @@ export class VectorSet extends SetReader implements WriterState {
   }
 
   /**
-   * Room for one more record (unless a free slot is waiting) and `heapBytes` more heap, before a
+   * Room for one more record (unless a free slot is waiting) and the heap blocks `heapSizes`, before a
    * write begins: an arena set moves now if it must (placement.ts).
    */
-  private reserve(heapBytes: number): void {
+  private reserve(heapSizes: readonly number[]): void {
     const v = this.v;
     if (v.i32[H.FREE_SLOT] < 0) v.ensureSlots(v.i32[H.HIGH_WATER] + 1);
-    v.ensureHeap(v.i32[H.HEAP_TOP] + heapBytes);
+    this.reserveHeap(heapSizes);
+  }
+
+  private reserveHeap(heapSizes: readonly number[]): void {
+    const v = this.v;
+    // Free blocks (split if need be) may serve them all; otherwise room for all at the top.
+    if (heapCanServe(v, heapSizes)) return;
+    let bytes = 0;
+    for (const size of heapSizes) bytes += heapBlockBytes(size);
+    v.ensureHeap(v.i32[H.HEAP_TOP] + bytes);
   }
 
   /** Allocate and fill a record (not yet linked, not yet live) with the encoded vector. */
@@ -463,7 +475,7 @@ export class VectorSet extends SetReader implements WriterState {
   setAttr(node: number, value: Uint8Array | null): void {
     const w = this.requireWriter();
     const elem = this.elementOf(node);
-    if (value !== null) this.v.ensureHeap(this.v.i32[H.HEAP_TOP] + heapBlockBytes(attrBytes(value.length)));
+    if (value !== null) this.reserveHeap([attrBytes(value.length)]);
     beginWrite(this.v);
     try {
       setAttribute(w, elem, value);
