@@ -461,6 +461,9 @@ export class BinaryReader {
  * once on the way in, and each byte is checksummed right after it arrives, while it is in cache.
  * Positions are file offsets.
  */
+/** Values up to this size are read through the window (FileReader.readInto). */
+const SMALL_THROUGH_WINDOW = 64 * 1024;
+
 export class FileReader extends BinaryReader {
   private winLen = 0;
 
@@ -528,6 +531,16 @@ export class FileReader extends BinaryReader {
     const n = target.length;
     this.need(n, what);
     this.foldCrc();
+    if (n <= SMALL_THROUGH_WINDOW && this.pos + n > this.winStart + this.winLen) {
+      // A small value (the images of a small vector set, read into its arena block): one read of
+      // a whole window serves it and the next ones — a snapshot of 20,000 small sets made 60,000
+      // reads of the file otherwise, a quarter of its load time.
+      const len = Math.min(Math.max(n, this.window), this.end - this.pos);
+      if (this.buf.length < len) this.buf = new Uint8Array(Math.max(len, this.window));
+      this.readAt(this.buf.subarray(0, len), this.pos);
+      this.winStart = this.pos;
+      this.winLen = len;
+    }
     // What the window already holds, then the rest straight from the file in slices small
     // enough to be checksummed from cache.
     const inWindow = Math.max(0, Math.min(n, this.winStart + this.winLen - this.pos));
