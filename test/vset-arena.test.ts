@@ -157,6 +157,23 @@ describe('arena sets', () => {
     expect(back.validate()).toEqual([]);
   });
 
+  test('small images wider than a thread\'s scratch slot load into memories of their own', () => {
+    // 2,100-dim float32 records are 8,548 bytes, past an arena's 8 KiB per-thread query scratch:
+    // a search there would write its query into the next thread's slot.
+    const rng = new Prng(13);
+    const wide = VectorSet.create({ dim: 2100, quant: Quant.NoQuant, seed: 3, arena: true });
+    expect(wide.inArena).toBe(false);
+    for (let i = 0; i < 4; i++) wide.add(enc(`w${i}`), vec(rng, 2100));
+    const img = wide.images();
+    const loaded = VectorSet.fromImages(img.records.slice(), img.heap.slice(), { arena: true });
+    expect(loaded.inArena).toBe(false);
+    expect(loaded.validate()).toEqual([]);
+    const q = vec(rng, 2100);
+    const a = wide.search(wide.prepare(q), { count: 4 }, new SearchResults());
+    const b = loaded.search(loaded.prepare(q), { count: 4 }, new SearchResults());
+    expect(Array.from(b.dists.subarray(0, b.count))).toEqual(Array.from(a.dists.subarray(0, a.count)));
+  });
+
   test('a moved block stays intact for a task handed out before the move', () => {
     const rng = new Prng(8);
     const set = VectorSet.create({ dim: 8, quant: Quant.Q8, arena: true, seed: 4 });

@@ -16,6 +16,7 @@ import { linkNewNode, linkPlannedNode, planUsable, DEFAULT_EF_CONSTRUCTION } fro
 import { planInsert, type InsertPlan } from '../hnsw/plan.js';
 import { deleteNode } from '../hnsw/delete.js';
 import {
+  COMPACT_HEADER_BYTES,
   H,
   HEADER_BYTES,
   READER_SLOTS,
@@ -36,7 +37,7 @@ import type { LinkStream, StagedHeap } from '../image/streamed-load.js';
 import { GraphWriter, publishNode, type WriterState } from '../hnsw/writer.js';
 import type { Limbo } from '../hnsw/epoch.js';
 import type { KernelKind } from '../hnsw/kernels.js';
-import { isWasmMemory } from '../hnsw/platform.js';
+import { isWasmMemory, type GrowableSab, type WasmMemory } from '../hnsw/platform.js';
 import {
   attrBytes,
   elementBytes,
@@ -52,7 +53,7 @@ import {
 import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
 import { buildProjection } from './projection.js';
 import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
-import { PROMOTE_BYTES } from '../hnsw/arena.js';
+import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
 import { quantName, SetReader } from './set-reader.js';
 import { checkImages } from './image-load.js';
 import { hydrated, sharedWriterFor, vectorScratch } from './thread-shared.js';
@@ -134,6 +135,24 @@ export interface AddResult {
   planned?: boolean;
   /** The element's node after the call. */
   node: number;
+}
+
+/**
+ * A checked image pair (either layout) in memories of a set of its own, in the classic layout:
+ * copied (compact images converted), the heap into `hp` when it is there already.
+ */
+function ownMemories(records: Uint8Array, heap: Uint8Array, hp: GrowableSab | null, stride: number, classic: boolean): SetViews {
+  const recBase = HEADER_BYTES + (READER_SLOTS + 1) * stride;
+  const mem = SetViews.recordsMemory(classic ? records.byteLength : recBase + (records.byteLength - COMPACT_HEADER_BYTES));
+  if (classic) mem.records.set(records);
+  else compactToClassic(records, mem.records, stride);
+  let own = hp;
+  if (own === null) {
+    const h = SetViews.heapMemory(heap.byteLength);
+    h.heap.set(heap);
+    own = h.hp;
+  }
+  return SetViews.fromImageMemory({ mem: mem.mem, hp: own, records: mem.records });
 }
 
 export type { NodeLinks, RawVector } from './set-reader.js';
@@ -305,21 +324,26 @@ export class VectorSet extends SetReader implements WriterState {
       throw new ImageError(check.problems[0]);
     }
     staged?.fill();
+    const classic = check.recBase === HEADER_BYTES + (READER_SLOTS + 1) * check.stride;
+    // Small images go to an arena — unless the records are wider than an arena's per-thread
+    // query scratch (the sizes said small before the header was read): memories of their own.
+    const small = memory.place !== undefined || memory.mem === null || memory.hp === null;
     let v: SetViews;
-    if (memory.place !== undefined) {
+    if (small && check.stride > ARENA_MAX_STRIDE) {
+      v = ownMemories(memory.records, memory.heap, null, check.stride, classic);
+      if (memory.place !== undefined) retirePlace(memory.place);
+    } else if (memory.place !== undefined) {
       // Read straight into an arena block: in place, converted there if it is a classic image.
       toCompact(memory.records, memory.records, check.stride);
       v = SetViews.inArena(memory.place);
-    } else if (memory.mem === null || memory.hp === null) {
+    } else if (small) {
       // Small images, as plain bytes: into an arena block (converted to the compact layout).
       v = placeImages(memory.records, memory.heap, check.stride);
-    } else if (memory.records.byteLength >= HEADER_BYTES && check.recBase === HEADER_BYTES + (READER_SLOTS + 1) * check.stride) {
-      v = SetViews.fromImageMemory({ mem: memory.mem, hp: memory.hp, records: memory.records });
+    } else if (classic) {
+      v = SetViews.fromImageMemory({ mem: memory.mem as WasmMemory | GrowableSab, hp: memory.hp as GrowableSab, records: memory.records });
     } else {
       // A compact image (a set saved from an arena) read into memories of its own: convert.
-      const mem = SetViews.recordsMemory(HEADER_BYTES + (READER_SLOTS + 1) * check.stride + (memory.records.byteLength - check.recBase));
-      compactToClassic(memory.records, mem.records, check.stride);
-      v = SetViews.fromImageMemory({ mem: mem.mem, hp: memory.hp, records: mem.records });
+      v = ownMemories(memory.records, memory.heap, memory.hp, check.stride, false);
     }
     adoptImage(v, check);
     return new VectorSet(v, true, opts.kernel);
