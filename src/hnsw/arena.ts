@@ -202,6 +202,8 @@ export class ArenaSpace {
   /** Retired blocks: tag, arena id, offset, bytes (in retirement order). */
   private limbo: number[] = [];
   private limboHead = 0;
+  /** Bytes of the blocks in `limbo` (read by used_memory at every write under maxmemory). */
+  private retiredBytes = 0;
   /** Set by tests to make the next allocations fail, as exhausted memory would. */
   failAllocations = 0;
 
@@ -227,6 +229,7 @@ export class ArenaSpace {
   /** Retire a block: released once every task issued so far has finished. */
   retire(arena: Arena, off: number, bytes: number): void {
     this.limbo.push(this.tickets.tag(), arena.id, off, bytes);
+    this.retiredBytes += blockBytes(bytes);
     this.drain();
   }
 
@@ -237,6 +240,7 @@ export class ArenaSpace {
     let i = this.limboHead;
     while (i < l.length && ((l[i] - oldest) | 0) < 0) {
       this.arenas[l[i + 1]].release(l[i + 2], l[i + 3]);
+      this.retiredBytes -= blockBytes(l[i + 3]);
       i += 4;
     }
     this.limboHead = i;
@@ -258,9 +262,7 @@ export class ArenaSpace {
       live += a.liveBytes;
       committed += a.committedBytes;
     }
-    let retired = 0;
-    for (let i = this.limboHead; i < this.limbo.length; i += 4) retired += blockBytes(this.limbo[i + 3]);
-    return { live, committed, retired, arenas: this.arenas.length };
+    return { live, committed, retired: this.retiredBytes, arenas: this.arenas.length };
   }
 }
 

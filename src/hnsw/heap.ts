@@ -93,23 +93,27 @@ function splitLarger(v: SetViews, cls: number, bytes: number): number {
  * of exactly its class size). HEAP_LIVE is the caller's to keep.
  */
 export function freeRun(v: SetViews, off: number, len: number): void {
-  const push = (at: number, size: number): void => {
+  carveRun(off, len, (at, size) => {
     const cls = classOf(size);
     v.hi32[at >>> 2] = v.i32[H.FREE_LISTS + cls];
     v.i32[H.FREE_LISTS + cls] = at;
-  };
+  });
+}
+
+/** The blocks freeRun makes of a run: `block(offset, size)` for each, in order. */
+function carveRun(off: number, len: number, block: (at: number, size: number) => void): void {
   while (len >= 2048) {
     const p = 2 ** Math.floor(Math.log2(len));
-    push(off, p);
+    block(off, p);
     off += p;
     len -= p;
   }
   while (len > SMALL_LIMIT) {
-    push(off, SMALL_LIMIT);
+    block(off, SMALL_LIMIT);
     off += SMALL_LIMIT;
     len -= SMALL_LIMIT;
   }
-  if (len > 0) push(off, len);
+  if (len > 0) block(off, len);
 }
 
 /**
@@ -140,22 +144,11 @@ export function heapCanServe(v: SetViews, sizes: readonly number[]): boolean {
     if (extra > 0) added.set(c, extra - 1);
     else taken.set(c, (taken.get(c) ?? 0) + 1);
   };
-  const addRun = (len: number): void => {
-    const add = (size: number): void => {
+  const addRun = (len: number): void =>
+    carveRun(0, len, (_at, size) => {
       const c = classOf(size);
       added.set(c, (added.get(c) ?? 0) + 1);
-    };
-    while (len >= 2048) {
-      const p = 2 ** Math.floor(Math.log2(len));
-      add(p);
-      len -= p;
-    }
-    while (len > SMALL_LIMIT) {
-      add(SMALL_LIMIT);
-      len -= SMALL_LIMIT;
-    }
-    if (len > 0) add(len);
-  };
+    });
   for (const size of sizes) {
     const cls = classOf(size);
     const bytes = blockBytes(size);
