@@ -210,12 +210,16 @@ export class VectorSet extends SetReader implements WriterState {
   dispose(): void {
     if (this.disposed || !this.owner) return;
     this.disposed = true;
-    const v = this.v;
-    if (v.place !== null) retirePlace(v.place);
-    else v.account(false);
+    // An idle arena set is given back from where it lies, without making its views again.
+    const place = this.arenaPlace();
+    if (place !== null) {
+      retirePlace(place);
+      // Its views point at a block that is another set's once released.
+      this.views = null;
+    } else {
+      this.v.account(false);
+    }
     this.setHome(null);
-    // Its views point at a block that is another set's once released.
-    if (v.place !== null) this.views = null;
   }
 
   /** Create a new, empty set owned by the calling thread. */

@@ -107,6 +107,14 @@ export abstract class SetReader implements SetGrower {
     this.homeRecords = p === null ? 0 : p.recordsBytes;
   }
 
+  /** Where the set lies in an arena, without making its views again (null: memories of its own). */
+  protected arenaPlace(): ArenaPlace | null {
+    if (this.views !== null) return this.views.place;
+    const arena = this.homeArena;
+    if (arena < 0) return null;
+    return { arena, memory: arenaSpace.arena(arena).memory, block: this.homeBlock, heapBytes: this.homeHeap, recordsBytes: this.homeRecords };
+  }
+
   /** Whether the set lies in an arena (false once it has memories of its own). */
   get inArena(): boolean {
     return this.homeArena >= 0 || (this.views !== null && this.views.place !== null);
