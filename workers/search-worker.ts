@@ -29,9 +29,13 @@ const arenas = new Map<number, WasmMemory>();
 const arenaSets = new Map<number, { loc: ArenaLocation; set: VectorSet }>();
 const ARENA_SETS_KEPT = 1024;
 
+function samePlace(a: ArenaLocation, b: ArenaLocation): boolean {
+  return a.arena === b.arena && a.block === b.block && a.heapBytes === b.heapBytes && a.recordsBytes === b.recordsBytes;
+}
+
 function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
   const known = arenaSets.get(setId);
-  if (known !== undefined && known.loc.block === loc.block && known.loc.arena === loc.arena && known.loc.recordsBytes === loc.recordsBytes) {
+  if (known !== undefined && samePlace(known.loc, loc)) {
     // Most recently used last, so the oldest entry is the first one evicted.
     arenaSets.delete(setId);
     arenaSets.set(setId, known);

@@ -53,11 +53,11 @@ function read(r: BinaryReader): () => VectorSetValue {
   }
   // Bytes the input does not hold are refused before memory is taken for them.
   r.need(recordsLen, 'vector set records');
-  // A small set goes to an arena: its images are read into plain bytes, checked there and
-  // copied into a block (no shared memory of its own is reserved, not even for a moment).
+  // A small set goes to an arena, and no shared memory of its own is reserved for it, not even
+  // for a moment: format 2 reads its images straight into a block (checked there), format 1 —
+  // whose heap length comes after the records — into plain bytes that are then copied into one.
   // (VSETD_LOAD_HELPER=always sends every set through the helper's path, for tests of it.)
   const small = !HELPER_ALWAYS && VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
-  // With both lengths known (format 2), straight into an arena block: no copy at all.
   const block = small && digested ? allocate(r, () => VectorSet.imageMemory.arena(recordsLen, heapLen)) : null;
   const rec = block !== null ? { mem: null, records: block.records } : small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
   const stream = readRecords(r, rec, digested);
