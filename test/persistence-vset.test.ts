@@ -401,6 +401,59 @@ describe('damaged vector-set payloads are refused', () => {
     expect(res.out).toMatch(/key 'damaged' \(db 0\)/);
   });
 
+  it('small sets checked in batches on the load helper thread: sound sets load alike, a bad one is named, the load stops', async () => {
+    // VSETD_LOAD_HELPER=sets starts the helper for any file and lets it take the first pick of
+    // small sets' checks (image/set-batch.ts), which the loading thread otherwise shares.
+    const env = { VSETD_LOAD_HELPER: 'sets' };
+    const dir = tmpDir();
+    const a = await startServer({ dir, args: ['--enable-debug-command', 'yes'] });
+    const keys: string[] = [];
+    let before: string[] = [];
+    try {
+      const conn = await RawConnection.connect(a.port);
+      const r = rng(77);
+      for (let k = 0; k < 150; k++) {
+        const key = `tenant:${k}`;
+        keys.push(key);
+        const n = 1 + Math.floor(r() * 30);
+        for (let e = 0; e < n; e++) await conn.call('VADD', key, 'VALUES', DIM, ...vec(r), `e${e}`, ...(e % 3 === 0 ? ['SETATTR', JSON.stringify({ e })] : []));
+        // Deleted elements leave limbo slots and heap gaps the adoption must turn into free space.
+        if (n > 4) await conn.call('VREM', key, 'e1');
+      }
+      expect(await conn.call('SAVE')).toBe('+OK\r\n');
+      before = (await conn.value('DEBUG', 'DIGEST-VALUE', ...keys)) as string[];
+      // What the adoption recounts (the heap bytes in use) shows in MEMORY USAGE.
+      for (const key of keys) before.push(await conn.call('MEMORY', 'USAGE', key));
+      conn.close();
+    } finally {
+      await a.stop('SIGKILL');
+    }
+    const b = await startServer({ dir, env, args: ['--enable-debug-command', 'yes'] });
+    try {
+      const conn = await RawConnection.connect(b.port);
+      const after = (await conn.value('DEBUG', 'DIGEST-VALUE', ...keys)) as string[];
+      for (const key of keys) after.push(await conn.call('MEMORY', 'USAGE', key));
+      expect(after).toEqual(before);
+      for (const key of keys.slice(0, 20)) expect(await conn.call('DEBUG', 'VSET-VALIDATE', key)).toBe('+OK\r\n');
+      // The adopted sets take writes: a new element in a set that had a deleted one.
+      expect(await conn.call('VADD', 'tenant:0', 'VALUES', DIM, ...vec(rng(3)), 'fresh')).toBe(':1\r\n');
+      expect(await conn.call('DEBUG', 'VSET-VALIDATE', 'tenant:0')).toBe('+OK\r\n');
+      conn.close();
+      expect(b.output()).toMatch(/DB loaded from disk: .* 150 keys, .*, 150 small set\(s\) checked on a helper thread/);
+    } finally {
+      await b.stop('SIGKILL');
+    }
+    // A bad small set, through the helper and on one thread: the same refusal, naming the key.
+    const base = splitDump(good);
+    const rec = Buffer.from(base.records);
+    rec.writeInt32LE(0, H.DIM * 4);
+    const bad = snapshotFile(rec, base.heap, 'damaged');
+    for (const out of [startupOutput(bad, env), startupOutput(bad)]) {
+      expect(out.status).toBe(1);
+      expect(out.out).toMatch(/key 'damaged' \(db 0\).*vector set image refused/);
+    }
+  });
+
   it('with the links checked on the load helper thread: a sound set loads, a one-way link is named', async () => {
     // Large images share their link check with a helper thread; the variable sends this small
     // one there too, the helper first (it then checks every link, the image being one share).

@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { LinkImage, LinkPass } from './link-check.js';
 import type { CheckMemoryShare } from './check-memory.js';
 import { CHECK_WORKER_FILE } from '../worker-files.js';
+import type { SetsJobMessage } from './set-batch.js';
 
 /**
  * The image size from which the helper pays: starting a thread (and compiling the checks there)
@@ -32,10 +33,18 @@ import { CHECK_WORKER_FILE } from '../worker-files.js';
  */
 export const HELPER_ALWAYS = process.env.VSETD_LOAD_HELPER === 'always';
 export const HELPER_MIN_NODES = HELPER_ALWAYS ? 0 : 65_536;
+/**
+ * VSETD_LOAD_HELPER=sets (for tests): a load of any size starts the helper, and it takes the
+ * first pick of small sets' checks (set-batch.ts), which the loading thread otherwise shares.
+ */
+export const HELPER_SETS = process.env.VSETD_LOAD_HELPER === 'sets';
 
-/** Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64 bytes). */
+/**
+ * Whether a file of this size may hold an image large enough for the helper (a node takes ≥ 64
+ * bytes), or enough small sets for their checks to pay for the thread (set-batch.ts).
+ */
 export function helperWorthStarting(fileBytes: number): boolean {
-  return fileBytes >= HELPER_MIN_NODES * 64;
+  return HELPER_SETS || fileBytes >= HELPER_MIN_NODES * 64;
 }
 
 /** A job for the helper: a link check over shared memory, results in `status`. */
@@ -127,7 +136,7 @@ export function copyBlocks(job: CopyJobMessage): void {
   }
 }
 
-export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage | CopyJobMessage;
+export type HelperJob = CheckJobMessage | TableJobMessage | UpperJobMessage | ReachJobMessage | CopyJobMessage | SetsJobMessage;
 
 export const JOB_POSTED = 0;
 export const JOB_RUNNING = 1;
@@ -141,6 +150,8 @@ export class CheckHelper {
   /** Link checks the helper delivered, and how many of them it began while the file was read (for the load's log line). */
   delivered = 0;
   streamed = 0;
+  /** Small sets whose checks it delivered (set-batch.ts). */
+  setsDelivered = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -251,6 +262,11 @@ export class CheckHelper {
     const job: CopyJobMessage = { kind: 'copy', from, to, bytes, cursor: new Int32Array(new SharedArrayBuffer(4)), status: new Int32Array(new SharedArrayBuffer(8)) };
     this.worker.postMessage(job);
     return job;
+  }
+
+  /** Posts a batch of small sets' checks (set-batch.ts); the channel for verdicts travels with the first. */
+  submitSets(job: SetsJobMessage): void {
+    this.worker.postMessage(job, job.port !== undefined ? [job.port] : []);
   }
 
   /**

@@ -77,12 +77,27 @@ export function checkGraph(c: SetCheck, recordsBytes: number, heapBytes: number,
 }
 
 /**
+ * What a passed check found that adopting the image needs: a SetCheck, or the same facts carried
+ * back from the load's helper thread (vset/deferred-sets.ts), which checks small sets' images.
+ */
+export interface CheckedImage {
+  readonly stride: number;
+  readonly recBase: number;
+  /** Slots that were in limbo when the image was taken. */
+  readonly deleted: readonly number[];
+  readonly liveHeapBytes: number;
+  readonly upperBytes: number;
+  /** Heap ranges nobody points at, as [start, end) pairs. */
+  gaps(): number[];
+}
+
+/**
  * After a successful image check, on the fresh shared buffers holding a copy of the images:
  * reset what belongs to the process that wrote them (seqlock, epoch, reader slots), turn slots
  * that were in limbo into free slots and heap bytes nobody points at (blocks that were in limbo)
  * into free blocks, and recount the heap statistics — so nothing the image held is leaked.
  */
-export function adoptImage(v: SetViews, c: SetCheck): void {
+export function adoptImage(v: SetViews, c: CheckedImage): void {
   const h = v.i32;
   const gaps = c.gaps();
   h[H.SEQ] = 0;

@@ -29,4 +29,12 @@ export function heapChecksInJsFrom(nodes: number): number {
 /** Lets image checks use `helper` until called again with null (the loader's scope). */
 export function useCheckHelper(helper: CheckHelper | null): void {
   loadHelper = helper;
+  if (helper === null) for (const f of loadEndHooks.splice(0)) f();
+}
+
+const loadEndHooks: Array<() => void> = [];
+
+/** Runs `f` when the load in progress ends (state kept for one load only lets go there). */
+export function whenLoadEnds(f: () => void): void {
+  loadEndHooks.push(f);
 }

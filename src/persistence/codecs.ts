@@ -15,6 +15,23 @@ export interface CapturedValue {
   digest(hash: (part: Uint8Array) => void): void;
 }
 
+/**
+ * A value whose check runs elsewhere while the load reads on (a small vector set's image, checked
+ * on the load's helper thread: vset/deferred-sets.ts). The snapshot loader settles it once every
+ * record is read; only a snapshot load makes one.
+ */
+export interface PendingValue {
+  readonly pending: true;
+  /** The value, once its check passed; throws CorruptDataError naming the fault otherwise. */
+  settle(): KeyValue;
+  /** Gives its memory back (the load failed before it was settled). */
+  release(): void;
+}
+
+export function isPending(v: KeyValue | PendingValue): v is PendingValue {
+  return (v as PendingValue).pending === true;
+}
+
 export interface ValueCodec {
   /** Stable id in files; never reuse a number. */
   typeId: number;
@@ -26,12 +43,13 @@ export interface ValueCodec {
    * checksum matched, so nothing is interpreted from damaged bytes. Both throw CorruptDataError
    * naming the fault.
    */
-  read(r: BinaryReader): () => KeyValue;
+  read(r: BinaryReader): () => KeyValue | PendingValue;
 }
 
 /** Reads and builds a value in one step (payloads checked as a whole beforehand: DUMP). */
 export function decodeValue(codec: ValueCodec, r: BinaryReader): KeyValue {
-  return codec.read(r)();
+  const v = codec.read(r)();
+  return isPending(v) ? v.settle() : v;
 }
 
 const codecsById = new Map<number, ValueCodec>();

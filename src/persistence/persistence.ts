@@ -72,7 +72,9 @@ export class Persistence {
         const mb = loaded.bytes / (1024 * 1024);
         const trace = loadTraceTake();
         const streamed = loaded.helperStreamed > 0 ? ` (${loaded.helperStreamed} begun while reading)` : '';
-        const helped = loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread${streamed}` : '';
+        const helped =
+          (loaded.helperChecks > 0 ? `, ${loaded.helperChecks} link check(s) on a helper thread${streamed}` : '') +
+          (loaded.helperSets > 0 ? `, ${loaded.helperSets} small set(s) checked on a helper thread` : '');
         log.notice(
           `DB loaded from disk: ${s.toFixed(3)} seconds, ${keys} keys, ${elements} vector set elements, ${mb.toFixed(1)} MB (${(mb / s).toFixed(0)} MB/s, ${Math.round(elements / s)} elements/s${helped})${trace ? ` [${trace}]` : ''}`,
         );

@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncDir, ImageDigestMismatch } from './binary.js';
-import { codecForId, codecForType, decodeValue, type CapturedValue } from './codecs.js';
+import { codecForId, codecForType, decodeValue, isPending, type CapturedValue, type PendingValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
@@ -180,6 +180,8 @@ export interface LoadResult {
   helperChecks: number;
   /** Of those, the checks the helper began while the file was still being read. */
   helperStreamed: number;
+  /** Small sets whose whole check the helper ran (vset/deferred-sets.ts). */
+  helperSets: number;
 }
 
 /**
@@ -198,6 +200,7 @@ export function loadSnapshotFile(file: string, databases: number): LoadResult {
     const loaded = parseSnapshotFrom(r, databases, () => fileChecksumMatchesOnDisk(file));
     loaded.helperChecks = helper?.delivered ?? 0;
     loaded.helperStreamed = helper?.streamed ?? 0;
+    loaded.helperSets = helper?.setsDelivered ?? 0;
     return loaded;
   } finally {
     useCheckHelper(null);
@@ -255,6 +258,9 @@ function fileChecksumMatchesOnDisk(file: string): boolean {
   }
 }
 
+/** Stands in for a pending value in the parsed keys until the value is settled (never leaves the loader). */
+const PENDING: KeyValue = { type: 'vectorset', memoryUsage: () => 0, encoding: () => 'pending' };
+
 const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
 
 /**
@@ -268,6 +274,8 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
   const keys: LoadedKey[] = [];
   const aux = new Map<string, string>();
   const seen = new Set<string>();
+  /** Keys whose value is still being checked (PendingValue), settled after the last record. */
+  const pending: Array<{ at: number; value: PendingValue; keyLabel: string; payloadStart: number }> = [];
   const fileEnd = r.end;
   try {
     if (fileEnd < 16 + 13) r.fail('file too short to be a vsetd snapshot');
@@ -308,7 +316,7 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
       r.need(len + 4, `${keyLabel} payload`);
       const payloadStart = r.pos;
       const payloadEnd = payloadStart + len;
-      let build: () => KeyValue;
+      let build: () => KeyValue | PendingValue;
       r.end = payloadEnd;
       try {
         build = codec.read(r);
@@ -324,19 +332,31 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
       r.end = fileEnd;
       const crc = r.segmentCrc();
       if (r.u32('record checksum') !== crc) throw checksumMismatch(`${keyLabel} is damaged`, payloadStart);
-      let value: KeyValue;
+      let value: KeyValue | PendingValue;
       try {
         value = build();
       } catch (e) {
         if (e instanceof CorruptDataError) throw new CorruptDataError(`${keyLabel}: ${e.message}`, payloadStart);
         throw e;
       }
-      keys.push({ db, key, expireAt, value });
+      if (isPending(value)) pending.push({ at: keys.length, value, keyLabel, payloadStart });
+      keys.push({ db, key, expireAt, value: isPending(value) ? PENDING : value });
       const id = `${db}\0${key}`;
       if (seen.has(id)) r.fail(`${keyLabel} appears twice`);
       seen.add(id);
     }
+    // Values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts).
+    for (const p of pending) {
+      try {
+        keys[p.at].value = p.value.settle();
+      } catch (e) {
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${p.keyLabel}: ${e.message}`, p.payloadStart);
+        throw e;
+      }
+    }
   } catch (e) {
+    // (A settled value's release does nothing: the key's own value has it.)
+    for (const p of pending) p.value.release();
     for (const k of keys) k.value.release?.();
     // A record that cannot even be walked in a file whose checksum fails is the damage.
     if (e instanceof CorruptDataError && !e.message.startsWith('snapshot checksum mismatch') && !wholeFileIntact()) {
@@ -344,7 +364,7 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
     }
     throw e;
   }
-  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0 };
+  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0 };
 }
 
 /** Replaces the keyspace content with a parsed snapshot (keys already expired are dropped). */

@@ -16,13 +16,15 @@
  * Capture copies the two images between commands (a memcpy of what the set uses), so a BGSAVE or
  * AOF rewrite writes a consistent set while clients keep changing the live one.
  */
-import { registerCodec } from '../persistence/codecs.js';
+import { registerCodec, type PendingValue } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
 import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
 import { VectorSet } from './index.js';
 import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/streamed-load.js';
 import { isWasmMemory } from '../hnsw/platform.js';
-import { HELPER_ALWAYS } from '../image/check-helper.js';
+import { HELPER_ALWAYS, type CheckHelper } from '../image/check-helper.js';
+import { loadHelper, whenLoadEnds } from '../image/load-scope.js';
+import { SetBatches } from './deferred-sets.js';
 import { VectorSetValue } from './vector-set-value.js';
 import { loadMark } from '../persistence/load-trace.js';
 
@@ -38,7 +40,7 @@ const MAX_HEAP = 2 ** 31;
  * free lists, heap blocks, name table, attributes, reachability) before anything interprets
  * them, and refuses them naming the first problem.
  */
-function read(r: BinaryReader): () => VectorSetValue {
+function read(r: BinaryReader): () => VectorSetValue | PendingValue {
   const version = r.u32('vector set format version');
   if (version !== FORMAT_VERSION && version !== FORMAT_CRC_IMAGES) r.fail(`unsupported vector set format version ${version}`);
   const digested = version === FORMAT_VERSION;
@@ -86,6 +88,9 @@ function read(r: BinaryReader): () => VectorSetValue {
   }
   loadMark('read heap');
   return () => {
+    // Read into an arena block during a load with a helper: checked there while the load reads on.
+    const batches = block !== null && stream === null && staged === null ? setBatchesFor(loadHelper) : null;
+    if (batches !== null) return batches.defer({ ...block!, place: block!.place! }, valueOf);
     let set: VectorSet;
     try {
       set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
@@ -93,9 +98,27 @@ function read(r: BinaryReader): () => VectorSetValue {
       throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
     }
     loadMark('adopt');
-    if (set.card === 0) throw new CorruptDataError('vector set with no elements (Redis never stores an empty vector set)');
-    return new VectorSetValue(set);
+    return valueOf(set);
   };
+}
+
+function valueOf(set: VectorSet): VectorSetValue {
+  if (set.card === 0) {
+    set.dispose();
+    throw new CorruptDataError('vector set with no elements (Redis never stores an empty vector set)');
+  }
+  return new VectorSetValue(set);
+}
+
+/** The small-set batches of the load that lends `helper` (one per load: a new helper, new batches). */
+let batchesOf: { helper: CheckHelper; batches: SetBatches } | null = null;
+function setBatchesFor(helper: CheckHelper | null): SetBatches | null {
+  if (helper === null) return null;
+  if (batchesOf?.helper !== helper) {
+    batchesOf = { helper, batches: new SetBatches(helper) };
+    whenLoadEnds(() => (batchesOf = null));
+  }
+  return batchesOf.batches;
 }
 
 /**

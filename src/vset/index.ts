@@ -31,7 +31,7 @@ import {
   type SetHandle,
 } from '../hnsw/layout.js';
 import { drawLevel, seedState } from '../hnsw/prng.js';
-import { adoptImage } from '../image/image.js';
+import { adoptImage, type CheckedImage } from '../image/image.js';
 import { ImageError } from '../image/check-state.js';
 import type { LinkStream, StagedHeap } from '../image/streamed-load.js';
 import { GraphWriter, publishNode, type WriterState } from '../hnsw/writer.js';
@@ -328,6 +328,15 @@ export class VectorSet extends SetReader implements WriterState {
       throw new ImageError(check.problems[0]);
     }
     staged?.fill();
+    return VectorSet.adoptChecked(memory, check, opts.kernel);
+  }
+
+  /**
+   * A set over image memory whose check passed (`check`: the SetCheck, or its facts as the load's
+   * helper thread found them, see deferred-sets.ts): converted or placed where it belongs and
+   * fixed up (adoptImage).
+   */
+  static adoptChecked(memory: ImageMemory, check: CheckedImage, kernel?: KernelKind): VectorSet {
     const classic = check.recBase === HEADER_BYTES + (READER_SLOTS + 1) * check.stride;
     // Small images go to an arena — unless the records are wider than an arena's per-thread
     // query scratch (the sizes said small before the header was read): memories of their own.
@@ -350,7 +359,7 @@ export class VectorSet extends SetReader implements WriterState {
       v = ownMemories(memory.records, memory.heap, memory.hp, check.stride, false);
     }
     adoptImage(v, check);
-    return new VectorSet(v, true, opts.kernel);
+    return new VectorSet(v, true, kernel);
   }
 
   /**

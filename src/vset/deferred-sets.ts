@@ -1,0 +1,163 @@
+// The loading thread's side of small sets' checks on the load's helper (image/set-batch.ts).
+//
+// While a snapshot is read, each small set read straight into an arena block is queued here and
+// becomes a PendingValue; every BATCH_SETS sets go to the helper as one message (a message per
+// set would cost the loading thread more than the check). When the last record is read the
+// loader settles the pending values: the loading thread first takes batches the helper has not
+// begun, from the last one back (the helper works from the first one on, so the two meet in the
+// middle), checks those itself, then collects the helper's verdicts and adopts every set. The
+// helper only saves time: a batch it never began, failed on or did not finish in time is checked
+// here, with the same checks and the same messages.
+
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { HELPER_SETS, JOB_CANCELLED, JOB_POSTED, type CheckHelper } from '../image/check-helper.js';
+import { checkedImageOf, type SetsJobMessage, type SetsVerdictMessage, type SetVerdict } from '../image/set-batch.js';
+import { CorruptDataError } from '../persistence/binary.js';
+import type { PendingValue } from '../persistence/codecs.js';
+import type { KeyValue } from '../keyspace/value.js';
+import type { ArenaPlace, ImageMemory } from '../hnsw/layout.js';
+import { retirePlace } from './placement.js';
+import { VectorSet } from './index.js';
+
+/** Sets per message: enough that posting costs little per set, few enough that the two threads share the tail. */
+const BATCH_SETS = 32;
+
+type ArenaImage = ImageMemory & { place: ArenaPlace };
+/** A set checked on this thread: the set, or the error that refused it. */
+type LocalResult = VectorSet | CorruptDataError;
+
+interface Batch {
+  job: SetsJobMessage;
+  images: ArenaImage[];
+  /** The helper's verdicts, once taken. */
+  verdicts: SetVerdict[] | null;
+  /** This thread's own results, when it checked the batch itself. */
+  local: LocalResult[] | null;
+}
+
+function refused(problem: string): CorruptDataError {
+  return new CorruptDataError(`vector set image refused: ${problem}`);
+}
+
+/** The check and adoption on this thread (what a load without a helper does). */
+function checkHere(image: ArenaImage): LocalResult {
+  try {
+    return VectorSet.fromImageMemory(image);
+  } catch (e) {
+    return refused((e as Error).message);
+  }
+}
+
+export class SetBatches {
+  private readonly batches: Batch[] = [];
+  private open: Batch | null = null;
+  private readonly sentArenas = new Set<number>();
+  private readonly channel = new MessageChannel();
+  private portSent = false;
+  private finished = false;
+  /** Verdict messages taken from the channel before their batch was asked for. */
+  private readonly arrived = new Map<number, SetVerdict[]>();
+
+  constructor(private readonly helper: CheckHelper) {
+    // The load never returns to the event loop while it uses the channel; it must not keep the process up.
+    this.channel.port1.unref();
+  }
+
+  /** Queues the check of a small set read into an arena block; `finish` builds the value from the adopted set. */
+  defer(image: ArenaImage, finish: (set: VectorSet) => KeyValue): PendingValue {
+    let b = this.open;
+    if (b === null) {
+      b = { job: { kind: 'sets', batch: this.batches.length, memories: [], sets: [], status: new Int32Array(new SharedArrayBuffer(8)) }, images: [], verdicts: null, local: null };
+      this.batches.push(b);
+      this.open = b;
+    }
+    const index = b.images.length;
+    const { place, records, heap } = image;
+    if (!this.sentArenas.has(place.arena)) {
+      this.sentArenas.add(place.arena);
+      b.job.memories.push([place.arena, place.memory]);
+    }
+    b.images.push(image);
+    b.job.sets.push(place.arena, records.byteOffset, records.byteLength, heap.byteOffset, heap.byteLength);
+    if (b.images.length === BATCH_SETS) this.post();
+    const batch = b;
+    let settled = false;
+    return {
+      pending: true,
+      settle: () => {
+        settled = true;
+        return finish(this.setOf(batch, index));
+      },
+      release: () => {
+        if (settled) return;
+        settled = true;
+        const local = batch.local?.[index];
+        // A set this thread adopted already owns the block; a refused one gave it back.
+        if (local instanceof VectorSet) local.dispose();
+        else if (local === undefined) retirePlace(place);
+      },
+    };
+  }
+
+  private post(): void {
+    const b = this.open;
+    if (b === null) return;
+    this.open = null;
+    if (!this.portSent) {
+      b.job.port = this.channel.port2;
+      this.portSent = true;
+    }
+    this.helper.submitSets(b.job);
+  }
+
+  /** The adopted set of `batch`'s set `index`; throws CorruptDataError when its image is refused. */
+  private setOf(batch: Batch, index: number): VectorSet {
+    if (!this.finished) this.finish();
+    if (batch.local === null && batch.verdicts === null) this.collect(batch);
+    const local = batch.local?.[index];
+    if (local !== undefined) {
+      if (local instanceof CorruptDataError) throw local;
+      return local;
+    }
+    const image = batch.images[index];
+    const verdict = batch.verdicts![index];
+    if (verdict.problem !== null) {
+      retirePlace(image.place);
+      throw refused(verdict.problem);
+    }
+    return VectorSet.adoptChecked(image, checkedImageOf(verdict));
+  }
+
+  /** Once the last record is read: post what is queued, then check the batches the helper has not begun. */
+  private finish(): void {
+    this.finished = true;
+    this.post();
+    const last = this.batches[this.batches.length - 1];
+    // (Tests: let the helper reach the last batch, so its verdicts are the ones used.)
+    if (HELPER_SETS && last !== undefined) this.helper.awaitPickup(last.job);
+    for (let i = this.batches.length - 1; i >= 0; i--) {
+      const b = this.batches[i];
+      if (Atomics.compareExchange(b.job.status, 0, JOB_POSTED, JOB_CANCELLED) !== JOB_POSTED) break;
+      b.local = b.images.map(checkHere);
+    }
+  }
+
+  /** The helper's verdicts for a batch it began; checked here when it does not deliver them. */
+  private collect(b: Batch): void {
+    if (this.helper.await(b.job) && b.job.status[1] === 1) {
+      for (;;) {
+        const got = this.arrived.get(b.job.batch);
+        if (got !== undefined) {
+          this.arrived.delete(b.job.batch);
+          b.verdicts = got;
+          this.helper.setsDelivered += got.length;
+          return;
+        }
+        const m = receiveMessageOnPort(this.channel.port1) as { message: SetsVerdictMessage } | undefined;
+        if (m === undefined) break;
+        this.arrived.set(m.message.batch, m.message.verdicts);
+      }
+    }
+    b.local = b.images.map(checkHere);
+  }
+}
