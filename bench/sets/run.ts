@@ -256,6 +256,12 @@ async function tinySets(dir: string): Promise<Record<string, number | string>> {
     }
     // Random sets (nearly every one new to the worker that gets it) against one set, same load.
     const vsim = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', `tenant:${Math.floor(pick() * TINY_SETS)}`, 'FP32', q, 'COUNT', '5']));
+    // The cost of a set new to a worker, alone: random sets among 512 the workers keep attached
+    // (their last 1,024 arena sets) against random sets among all, where nearly every search
+    // attaches its set. Both spread over many keys, so the main thread's lookups cost alike.
+    const known = (): string => `tenant:${Math.floor(pick() * 512) * Math.floor(TINY_SETS / 512)}`;
+    await throughput(s.port, 8, 1, () => resp(['VSIM', known(), 'FP32', q, 'COUNT', '5']));
+    const vsimKnown = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', known(), 'FP32', q, 'COUNT', '5']));
     const vsimOne = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', 'tenant:12345', 'FP32', q, 'COUNT', '5']));
     const del = await pipelined(s.port, TINY_SETS, (i) => resp(['DEL', `tenant:${i}`]));
     const after = await usedMemory(s.port);
@@ -272,6 +278,8 @@ async function tinySets(dir: string): Promise<Record<string, number | string>> {
       rss_full: rss,
       vsim_random_sets_short_answers: short,
       vsim_random_sets_qps: Math.round(vsim.qps),
+      vsim_known_sets_qps: Math.round(vsimKnown.qps),
+      vsim_new_over_known: Math.round((vsim.qps / vsimKnown.qps) * 100) / 100,
       vsim_one_set_qps: Math.round(vsimOne.qps),
       vsim_errors: vsim.errors,
       del_seconds: Math.round(del.seconds * 100) / 100,
@@ -364,9 +372,9 @@ Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (`--quick`)' 
 
 ## A. ${tiny.sets} sets × 5 elements × 8 dims (pipelined FP32 VADD, one connection)
 
-| VADD/s | errors | used_memory per set | RSS | VSIM/s on random sets (8 conns) | VSIM/s on one set | short answers | used_memory after deleting all / empty |
-|---|---|---|---|---|---|---|---|
-| ${tiny.vadd_per_s} | ${tiny.vadd_errors} | ${tiny.used_memory_per_set} B | ${Math.round(Number(tiny.rss_full) / 1e6)} MB | ${tiny.vsim_random_sets_qps} | ${tiny.vsim_one_set_qps} | ${tiny.vsim_random_sets_short_answers} / 200 | ${tiny.after_delete_over_empty} |
+| VADD/s | errors | used_memory per set | RSS | VSIM/s on random sets (8 conns) | VSIM/s on 512 sets the workers know | new / known | VSIM/s on one set | short answers | used_memory after deleting all / empty |
+|---|---|---|---|---|---|---|---|---|---|
+| ${tiny.vadd_per_s} | ${tiny.vadd_errors} | ${tiny.used_memory_per_set} B | ${Math.round(Number(tiny.rss_full) / 1e6)} MB | ${tiny.vsim_random_sets_qps} | ${tiny.vsim_known_sets_qps} | ${tiny.vsim_new_over_known} | ${tiny.vsim_one_set_qps} | ${tiny.vsim_random_sets_short_answers} / 200 | ${tiny.after_delete_over_empty} |
 
 ## B. ${SMALL_SETS} sets × ${PER_SMALL} elements against one set of ${SMALL_SETS * PER_SMALL} (128-dim Q8, EF 40)
 

@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { command, container, NO_KEYS, type CommandHandler, type CommandSpec } from './types.js';
 import { ERR_SYNTAX, isWord, keyOf, parseDouble, parseInteger, word } from './args.js';
 import { int, key, oneof, optional, str, token, tokenArg, block } from './doc-args.js';
@@ -223,13 +225,36 @@ const memoryCommand = container('memory', -2, ['@slow'], { summary: 'A container
   }),
   memorySub('malloc-stats', 2, [], NO_KEYS, 'Returns the allocator statistics.', undefined, (c) => c.reply.verbatim('Stats not supported for the current allocator')),
   memorySub('purge', 2, [], NO_KEYS, 'Asks the allocator to release memory.', undefined, (c) => {
-    // The closest Node equivalent of jemalloc's purge is a full GC, available only with --expose-gc.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc) gc();
+    // The closest Node equivalent of jemalloc's purge is a full GC: afterwards used_memory counts
+    // live objects only, not garbage the collector has not reached yet (tens of MB after a burst
+    // of writes, which made memory figures taken after a purge depend on GC timing).
+    fullGc();
     c.reply.ok();
   }),
   memorySub('help', 2, [], NO_KEYS, 'Returns helpful text about the different subcommands.', undefined, (c) => replyHelp(c.reply, 'MEMORY', MEMORY_HELP)),
 ]);
+
+/**
+ * A full garbage collection. `gc` exists only under --expose-gc; the flag can also be set at run
+ * time, and a fresh context then hands out the function (V8 installs it in contexts created after
+ * the flag). Done once, on the first MEMORY PURGE.
+ */
+let gcFn: (() => void) | null | undefined;
+function fullGc(): void {
+  if (gcFn === undefined) {
+    gcFn = (globalThis as { gc?: () => void }).gc ?? null;
+    if (gcFn === null) {
+      try {
+        v8.setFlagsFromString('--expose-gc');
+        const fn: unknown = vm.runInNewContext('gc');
+        gcFn = typeof fn === 'function' ? (fn as () => void) : null;
+      } catch {
+        gcFn = null;
+      }
+    }
+  }
+  gcFn?.();
+}
 
 // ---- DEBUG -------------------------------------------------------------------------------------
 
