@@ -35,6 +35,8 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
     [Quant.Q8, 'Q8'],
     [Quant.NoQuant, 'NOQUANT'],
     [Quant.Bin, 'BIN'],
+    [Quant.RawIP, 'raw IP (query engine)'],
+    [Quant.RawL2, 'raw L2 (query engine)'],
   ] as const) {
     test(name, () => {
       for (const dim of [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 63, 64, 65, 100, 128, 300]) {
@@ -47,7 +49,15 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
             const dj = js(v.recOff(a), v.recOff(b));
             if (!Object.is(dw, dj)) expect({ dim, a, b, dw }).toEqual({ dim, a, b, dw: dj });
             expect(dw).toBe(Math.fround(dw));
-            if (quant !== Quant.NoQuant) {
+            if (quant === Quant.RawL2 || quant === Quant.RawIP) {
+              // Against the definition in double: squared L2, or 1 − dot of the stored vectors.
+              const x = new Float32Array(v.f32.buffer, v.recOff(a) + 20, dim);
+              const y = new Float32Array(v.f32.buffer, v.recOff(b) + 20, dim);
+              let want = 0;
+              for (let i = 0; i < dim; i++) want += quant === Quant.RawL2 ? (x[i] - y[i]) ** 2 : x[i] * y[i];
+              if (quant === Quant.RawIP) want = 1 - want;
+              expect(Math.abs(dw - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want)));
+            } else if (quant !== Quant.NoQuant) {
               expect(dw).toBeGreaterThanOrEqual(0);
               expect(dw).toBeLessThanOrEqual(2);
             } else {
@@ -61,7 +71,7 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
   }
 
   test('batch kernels (one call per neighbour list) equal single distances', () => {
-    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin]) {
+    for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin, Quant.RawIP, Quant.RawL2]) {
       const { v, slots } = records(quant, 33, 40, 5);
       const list = v.scratchAt(0) + v.linkOff; // room for 2·M slots (a set of its own: base 0)
       for (const k of [wasmKernel(v), jsKernel(v)]) {

@@ -74,7 +74,7 @@ export function wasmKernel(v: SetViews): Kernel {
     env: { memory, vecBytes: v.vecBytes, dim: v.dim, recBase: v.recBase, stride: v.stride, base },
   });
   const ex = inst.exports;
-  const name = v.quant === Quant.Q8 ? 'Q8' : v.quant === Quant.Bin ? 'Bin' : 'F32';
+  const name = v.quant === Quant.Q8 ? 'Q8' : v.quant === Quant.Bin ? 'Bin' : v.quant === Quant.RawL2 ? 'L2' : 'F32';
   // The JS side remembers the bound base: reading a WebAssembly.Global costs more than a compare.
   let bound = v.base;
   const k: Kernel = {
@@ -153,7 +153,40 @@ export function jsDistance(v: SetViews): DistanceFn {
         return fround(fround(ones * 2) / dim);
       };
     }
+    case Quant.RawL2:
+      return (a: number, b: number): number => {
+        // Twin of distL2: acc0 lanes take floats 8k+0..3, acc1 lanes 8k+4..7, a 4-float tail
+        // goes to acc0 (vecBytes is a multiple of 16), then acc0 + acc1 and the pairwise sum.
+        const f32 = v.f32;
+        const pa = (a + R.VEC) >>> 2;
+        const pb = (b + R.VEC) >>> 2;
+        const floats = vecBytes >>> 2;
+        const body = floats & ~7;
+        const sq = (i: number): number => {
+          const d = fround(f32[pa + i] - f32[pb + i]);
+          return fround(d * d);
+        };
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+        for (let i = 0; i < body; i += 8) {
+          a0 = fround(a0 + sq(i));
+          a1 = fround(a1 + sq(i + 1));
+          a2 = fround(a2 + sq(i + 2));
+          a3 = fround(a3 + sq(i + 3));
+          b0 = fround(b0 + sq(i + 4));
+          b1 = fround(b1 + sq(i + 5));
+          b2 = fround(b2 + sq(i + 6));
+          b3 = fround(b3 + sq(i + 7));
+        }
+        if (floats & 4) {
+          a0 = fround(a0 + sq(body));
+          a1 = fround(a1 + sq(body + 1));
+          a2 = fround(a2 + sq(body + 2));
+          a3 = fround(a3 + sq(body + 3));
+        }
+        return fround(fround(fround(a0 + b0) + fround(a1 + b1)) + fround(fround(a2 + b2) + fround(a3 + b3)));
+      };
     case Quant.NoQuant:
+    case Quant.RawIP:
       if (dim < 16) {
         return (a: number, b: number): number => {
           const f32 = v.f32;

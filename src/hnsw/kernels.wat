@@ -165,6 +165,34 @@
         (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
         (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0))))))
 ;; ---------------------------------------------------------------------------------------
+  ;; RAW L2 (the query engine's L2 vector fields): float32 vectors as given; d = squared
+  ;; Euclidean distance, as RediSearch reports it. Lane-wise sums (the zero padding adds 0).
+  (func $distL2 (export "distL2") (param $a i32) (param $b i32) (result f32)
+    (local $pa i32) (local $pb i32) (local $end i32)
+    (local $acc0 v128) (local $acc1 v128) (local $d v128)
+    (local.set $pa (i32.add (i32.add (local.get $a) (global.get $base)) (i32.const 20)))
+    (local.set $pb (i32.add (i32.add (local.get $b) (global.get $base)) (i32.const 20)))
+    (local.set $end (i32.add (local.get $pa) (i32.and (global.get $vecBytes) (i32.const -32))))
+    (block $steps_done
+      (loop $step
+        (br_if $steps_done (i32.ge_u (local.get $pa) (local.get $end)))
+        (local.set $d (f32x4.sub (v128.load (local.get $pa)) (v128.load (local.get $pb))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $d (f32x4.sub (v128.load offset=16 (local.get $pa)) (v128.load offset=16 (local.get $pb))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+        (br $step)))
+    (if (i32.and (global.get $vecBytes) (i32.const 16))
+      (then
+        (local.set $d (f32x4.sub (v128.load (local.get $pa)) (v128.load (local.get $pb))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $d) (local.get $d))))))
+    (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+
+;; ---------------------------------------------------------------------------------------
   ;; Batches: `n` node slots stored as i32 at `list` are replaced, in place, by their f32
   ;; distances to the record at `q`. One call per neighbour list instead of one per neighbour
   ;; saves the JS→WebAssembly call overhead on every distance.
@@ -201,6 +229,18 @@
         (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
         (f32.store (local.get $list)
           (call $distF32 (local.get $q)
+            (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $next))))
+  (func (export "batchL2") (param $q i32) (param $list i32) (param $n i32)
+    (local $end i32)
+    (local.set $list (i32.add (local.get $list) (global.get $base)))
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
+        (f32.store (local.get $list)
+          (call $distL2 (local.get $q)
             (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
         (local.set $list (i32.add (local.get $list) (i32.const 4)))
         (br $next))))

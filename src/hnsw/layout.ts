@@ -55,8 +55,12 @@
 import { randomFillSync } from 'node:crypto';
 import type { WasmMemory } from './platform.js';
 
-/** Quantisation types, numbered as in the reference's RDB encoding. */
-export const Quant = { NoQuant: 0, Q8: 1, Bin: 2 } as const;
+/**
+ * Quantisation types, numbered as in the reference's RDB encoding (0–2). 3 and 4 are float32
+ * vectors stored as given, not normalised, for the query engine's IP and L2 vector fields
+ * (src/query): distance 1 − dot and squared L2. No V* command creates them.
+ */
+export const Quant = { NoQuant: 0, Q8: 1, Bin: 2, RawIP: 3, RawL2: 4 } as const;
 export type Quant = (typeof Quant)[keyof typeof Quant];
 
 export const MAX_LEVEL = 16;
@@ -179,6 +183,8 @@ export function metaOf(count0: number, level: number, flags: number): number {
 export function quantBytes(dim: number, quant: Quant): number {
   switch (quant) {
     case Quant.NoQuant:
+    case Quant.RawIP:
+    case Quant.RawL2:
       return dim * 4;
     case Quant.Q8:
       return dim;

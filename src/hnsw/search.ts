@@ -41,6 +41,11 @@ export interface SearchOptions {
   filterEf?: number;
   /** Exact linear scan with the same distance (VSIM TRUTH). */
   truth?: boolean;
+  /**
+   * An exact scan of these slots only (the query engine's plan for a selective filter: the
+   * matching documents' vectors, src/query). Slots not live (any more) are skipped.
+   */
+  among?: Int32Array;
 }
 
 /** Result buffers, reused across queries: slots and float distances, ascending by distance. */
@@ -427,7 +432,7 @@ export class Searcher {
   }
 
   /** Exact scan of every live node (TRUTH), keeping the best `k`; results ascending. */
-  exact(q: number, k: number, filter?: (slot: number) => boolean): number {
+  exact(q: number, k: number, filter?: (slot: number) => boolean, among?: Int32Array): number {
     const v = this.v;
     const i32 = v.i32;
     const res = this.res;
@@ -435,6 +440,23 @@ export class Searcher {
     res.reserve(k + 1);
     const highWater = Math.min(Atomics.load(i32, H.HIGH_WATER), v.visibleSlots);
     const dist = this.dist;
+    if (among !== undefined) {
+      for (let i = 0; i < among.length; i++) {
+        const s = among[i];
+        if (!(s >= 0 && s < highWater)) continue;
+        const rec = v.recOff(s);
+        if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
+        if (filter && !filter(s)) continue;
+        const d = dist(q, rec);
+        if (res.size < k || d < res.dists[0]) {
+          res.push(s, d);
+          if (res.size > k) res.pop();
+        }
+      }
+      this.distanceCount += among.length;
+      this.reserveOut(res.size);
+      return res.drainAscending(this.outIds, this.outDists);
+    }
     for (let s = 0; s < highWater; s++) {
       const rec = v.recOff(s);
       if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
@@ -530,8 +552,8 @@ export class Searcher {
     const asked = Math.floor(opts.count);
     const count = asked >= 1 ? Math.min(asked, card) : 1;
     let n: number;
-    if (opts.truth) {
-      n = this.exact(q, count, opts.filter);
+    if (opts.truth || opts.among !== undefined) {
+      n = this.exact(q, count, opts.filter, opts.among);
     } else {
       const askedEf = Math.floor(opts.ef ?? DEFAULT_EF);
       const ef = Math.min(Math.max(askedEf >= 1 ? askedEf : DEFAULT_EF, count), card);

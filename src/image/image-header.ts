@@ -20,7 +20,7 @@ export function headerGeometry(w: (i: number) => number): { dim: number; quant: 
   const quant = w(H.QUANT);
   const M = w(H.M);
   if (!(dim >= 1 && dim <= MAX_DIM)) return `dimension ${dim} out of range 1..${MAX_DIM}`;
-  if (!(quant >= 0 && quant <= 2)) return `unknown quantisation ${quant}`;
+  if (!(quant >= 0 && quant <= 4)) return `unknown quantisation ${quant}`;
   if (!(M >= MIN_M && M <= MAX_M)) return `M ${M} out of range ${MIN_M}..${MAX_M}`;
   const g = geometry(dim, quant as Quant, M);
   if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {

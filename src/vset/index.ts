@@ -230,7 +230,7 @@ export class VectorSet extends SetReader implements WriterState {
     const from = opts.projectFrom ?? 0;
     if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw new RangeError(`dimension ${dim} outside 1..${MAX_DIM}`);
     if (!Number.isInteger(M) || M < MIN_M || M > MAX_M) throw new RangeError(`M ${M} outside ${MIN_M}..${MAX_M}`);
-    if (quant !== Quant.NoQuant && quant !== Quant.Q8 && quant !== Quant.Bin) throw new RangeError('unknown quantisation');
+    if (!(quant >= Quant.NoQuant && quant <= Quant.RawL2)) throw new RangeError('unknown quantisation');
     if (from !== 0 && (!Number.isInteger(from) || from < dim || from > MAX_DIM)) {
       throw new RangeError(`projection input dimension ${from} must be in ${dim}..${MAX_DIM}`);
     }

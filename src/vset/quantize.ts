@@ -80,6 +80,11 @@ export interface Encoded {
  */
 export function encodeVector(quant: Quant, input: Float32Array, work: Float32Array, out: Uint8Array): Encoded {
   work.set(input);
+  if (quant === Quant.RawIP || quant === Quant.RawL2) {
+    // As given: the query engine's IP and L2 fields compare the vectors themselves.
+    new Uint8Array(out.buffer, out.byteOffset, work.length * 4).set(new Uint8Array(work.buffer, work.byteOffset, work.length * 4));
+    return { l2: 1, range: 0 };
+  }
   const l2 = normalizeInPlace(work);
   let range = 0;
   switch (quant) {
@@ -121,7 +126,9 @@ export function reconstruct(
     case Quant.Bin:
       for (let i = 0; i < dim; i++) out[i] = bytes[i >>> 3] & (1 << (i & 7)) ? 1 : -1;
       break;
-    case Quant.NoQuant: {
+    case Quant.NoQuant:
+    case Quant.RawIP:
+    case Quant.RawL2: {
       const dv = new DataView(bytes.buffer, bytes.byteOffset, dim * 4);
       for (let i = 0; i < dim; i++) out[i] = fround(dv.getFloat32(i * 4, true) * l2);
       break;
