@@ -10,7 +10,7 @@ import { setThreadScratchSlot } from '../src/hnsw/arena.js';
 import { setReaderRecord } from '../src/hnsw/epoch.js';
 import type { WasmMemory } from '../src/hnsw/platform.js';
 import { SearchResults, VectorSet } from '../src/vset/index.js';
-import { FilterCache, runPlanTask, runSearchTask, type DebugMarks } from '../src/vset/search-task.js';
+import { FilterCache, runKnnTask, runPlanTask, runSearchTask, type DebugMarks } from '../src/vset/search-task.js';
 import { ReplyWriter } from '../src/server/reply.js';
 import type { ArenaLocation, BatchMessage, ResultMessage } from '../src/server/search-pool.js';
 
@@ -87,7 +87,14 @@ parentPort!.on('message', (m: BatchMessage) => {
     // Dies holding a reader slot of the set, as a crash would: nothing after this line runs.
     if (marks.debugCrash && set) set.read(() => process.exit(70));
     let reply: Uint8Array;
-    if ('kind' in task) {
+    if ('kind' in task && task.kind === 'knn') {
+      // A query engine KNN; no bytes make the main thread run it itself.
+      try {
+        reply = set ? runKnnTask(set, task, results) : new Uint8Array(0);
+      } catch {
+        reply = new Uint8Array(0);
+      }
+    } else if ('kind' in task) {
       // A VADD CAS plan; no bytes make the main thread insert the ordinary way.
       reply = set ? runPlanTask(set, task) : new Uint8Array(0);
     } else if (!set) {

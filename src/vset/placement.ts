@@ -2,7 +2,7 @@
 // own once it is large (src/hnsw/arena.ts says why). Everything here runs on the owner thread.
 //
 // A set in an arena never grows in place. When an insert needs a slot or heap bytes the block
-// lacks, `growArenaSet` copies the set into a block about a sixteenth larger (the used bytes only:
+// lacks, `growArenaSet` copies the set into a block about a thirty-second larger (the used bytes only:
 // a block is zeroed when it is handed out), points the owner's views at it and retires the old
 // block, which search tasks already handed out may still be reading: it is released once they
 // have all finished. Past PROMOTE_BYTES the set moves into memories of its own instead (the
@@ -36,7 +36,7 @@ export class SetMemoryError extends RangeError {
 }
 
 const HEAP_ALIGN = 16;
-const GROWTH = 1.0625;
+const GROWTH = 1.03125;
 const roundHeap = (n: number): number => Math.ceil(n / HEAP_ALIGN) * HEAP_ALIGN;
 
 /** Whether a set of this geometry starts in an arena (its record fits a thread's scratch slot). */
@@ -74,10 +74,10 @@ export function retirePlace(p: ArenaPlace): void {
 export function growArenaSet(v: SetViews, slots: number, heapBytes: number, moved: (promoted: boolean) => void): void {
   const p = v.place as ArenaPlace;
   const cap = v.visibleSlots;
-  // A sixteenth more each time (at least one record): about 3 % of a small set's records unused
+  // A thirty-second more each time (at least one record): about 1.5 % of a small set's records unused
   // on average — its bytes per element stay within a few percent of a big set's — and a set
-  // copied about 17 times its size in all by the time it is promoted (~4 KB per insert of a
-  // 128-dim set, a microsecond or two beside the insert's ~100 µs).
+  // copied about 33 times its size in all by the time it is promoted (~8 KB per insert of a
+  // 128-dim set, a few microseconds beside the insert's ~100 µs).
   const newCap = slots > cap ? Math.max(slots, Math.ceil(cap * GROWTH) + 1) : cap;
   const newHeap = heapBytes > p.heapBytes ? roundHeap(Math.max(heapBytes, p.heapBytes * GROWTH)) : p.heapBytes;
   const used = v.usedBytes();

@@ -51,8 +51,80 @@ export interface PlanTask {
   ef: number;
 }
 
-/** What a search worker runs: a VSIM, or the search half of a VADD CAS. */
-export type PoolTask = SearchTask | PlanTask;
+/**
+ * A KNN of the query engine (FT.SEARCH, src/query): nearest documents of a vector field's set,
+ * as (distance, element name = the document's key) pairs, not a finished reply — the reply
+ * carries the documents' hash fields, which live on the main thread.
+ */
+export interface KnnTask {
+  kind: 'knn';
+  /** In the field's dimension (checked by the caller). */
+  query: Float32Array;
+  count: number;
+  ef: number;
+  /** An exact scan of these slots only (a selective filter's matching documents). */
+  among: Int32Array | null;
+  /** A filtered graph walk: bit s of this bitmap says slot s may be returned. */
+  allow: Int32Array | null;
+  /** An exact scan of every vector (FLAT fields), filtered by `allow` if set. */
+  exact: boolean;
+  /** Candidates a filtered walk may expand. */
+  filterEf: number;
+}
+
+/** What a search worker runs: a VSIM, the search half of a VADD CAS, or a query engine KNN. */
+export type PoolTask = SearchTask | PlanTask | KnnTask;
+
+/**
+ * Runs a KNN task: `u32 count`, then per hit `f64 distance, u32 name length, name bytes`
+ * (little endian), nearest first. Names are copied inside the read section, so a concurrent
+ * delete cannot recycle a slot while its name is read.
+ */
+export function runKnnTask(set: VectorSet, task: KnnTask, out: SearchResults = new SearchResults()): Uint8Array {
+  const size = set.card;
+  if (size === 0) return new Uint8Array(4);
+  const allow = task.allow;
+  const prepared = set.prepare(task.query);
+  const opts = {
+    count: Math.min(task.count, size),
+    ef: Math.min(Math.max(task.ef, task.count), size),
+    truth: task.exact,
+    filterEf: task.filterEf,
+    ...(task.among !== null ? { among: task.among } : {}),
+    ...(allow !== null ? { filter: (slot: number) => (allow[slot >>> 5]! & (1 << (slot & 31))) !== 0 } : {}),
+  };
+  return set.read(() => {
+    set.search(prepared, opts, out);
+    let bytes = 4;
+    for (let i = 0; i < out.count; i++) bytes += 12 + set.nameView(out.ids[i]!).length;
+    const buf = new Uint8Array(bytes);
+    const dv = new DataView(buf.buffer);
+    dv.setUint32(0, out.count, true);
+    let at = 4;
+    for (let i = 0; i < out.count; i++) {
+      const name = set.nameView(out.ids[i]!);
+      dv.setFloat64(at, out.dists[i]!, true);
+      dv.setUint32(at + 8, name.length, true);
+      buf.set(name, at + 12);
+      at += 12 + name.length;
+    }
+    return buf;
+  });
+}
+
+/** Reads what runKnnTask wrote. */
+export function decodeKnn(bytes: Uint8Array): Array<{ distance: number; name: Buffer }> {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const n = bytes.length >= 4 ? dv.getUint32(0, true) : 0;
+  const hits: Array<{ distance: number; name: Buffer }> = [];
+  let at = 4;
+  for (let i = 0; i < n; i++) {
+    const len = dv.getUint32(at + 8, true);
+    hits.push({ distance: dv.getFloat64(at, true), name: Buffer.from(bytes.subarray(at + 12, at + 12 + len)) });
+    at += 12 + len;
+  }
+  return hits;
+}
 
 /**
  * The task as it goes to a worker: its bytes (the ELE name, the FILTER expression) in buffers of
