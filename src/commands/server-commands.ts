@@ -62,8 +62,10 @@ function configSet(c: Client, argv: Buffer[]): void {
     names.add(spec.name);
     pairs.push([spec.name, argv[i + 1]!.toString()]);
   }
-  // Validate everything on a scratch copy first so a bad value leaves no option changed.
-  const scratch = new Config();
+  // Validate everything on a scratch copy first so a bad value leaves no option changed. The copy
+  // starts from the current values: some options change only part of theirs (one class of
+  // client-output-buffer-limit).
+  const scratch = config.copy();
   for (const [name, value] of pairs) {
     const spec = Config.spec(name)!;
     if (!spec.mutable) {

@@ -24,6 +24,8 @@ import type { SearchPool } from './search-pool.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
+import { PubSub } from './pubsub.js';
+import { outputLimitReached, parseOutputLimits, type LimitClass, type OutputLimits } from './output-limits.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -46,8 +48,19 @@ function isSearchRequest(argv: Buffer[]): boolean {
   return n.length === 4 && (n[0]! | 32) === 118 && (n[1]! | 32) === 115 && (n[2]! | 32) === 105 && (n[3]! | 32) === 109;
 }
 
+/**
+ * Commands a RESP2 client in pub/sub mode may still run: its connection carries pushes, so a
+ * command with an ordinary reply would be indistinguishable from a message (RESP3 has no limit).
+ */
+const PUBSUB_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+
 /** Commands allowed while a MULTI is open rather than queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** The start of a client's CLIENT LIST line, for log messages about it. */
+function clientSummary(c: Client): string {
+  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name ? c.name.toString('latin1') : ''} age=${Math.floor((Date.now() - c.createdAt) / 1000)} flags=${c.flagString} omem=${c.outputBytes}`;
+}
 
 export class Server {
   readonly config: Config;
@@ -70,6 +83,8 @@ export class Server {
   readonly commandStats = new Map<string, CommandStats>();
   readonly errorStats = new Map<string, number>();
   totalErrorReplies = 0;
+  /** Clients closed for exceeding client-output-buffer-limit (INFO stats). */
+  outputLimitDisconnections = 0;
   private opsSamples: number[] = [];
   private lastOpsSample = { at: Date.now(), commands: 0 };
   instantaneousOps = 0;
@@ -104,6 +119,8 @@ export class Server {
   readonly infoProviders = new Map<string, () => Array<[string, string | number]>>();
   private cronTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  readonly pubsub = new PubSub({ afterPush: (c) => this.closeIfOverOutputLimit(c) });
+  private outputLimits: OutputLimits;
 
   constructor(config: Config) {
     this.config = config;
@@ -116,6 +133,8 @@ export class Server {
     this.log.level = config.get('loglevel') as LogLevel;
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
+    this.outputLimits = parseOutputLimits(config.get('client-output-buffer-limit'));
+    config.onChange('client-output-buffer-limit', (v) => (this.outputLimits = parseOutputLimits(v)));
   }
 
   get readerLimits(): ReaderLimits {
@@ -191,7 +210,7 @@ export class Server {
         srv.once('error', reject);
         srv.listen(unixPath, () => resolve());
       });
-      const perm = this.config.int('unixsocketperm');
+      const perm = this.config.octal('unixsocketperm');
       if (perm !== 0) fs.chmodSync(unixPath, perm);
       this.listeners.push(srv);
     }
@@ -279,8 +298,20 @@ export class Server {
   }
 
   private onClose(c: Client): void {
+    this.releaseClient(c);
+  }
+
+  /**
+   * Forgets a client: its watches, subscriptions and registry entry. Runs when the socket closes,
+   * and at once when the server closes a client itself, so that a PUBLISH or CLIENT LIST right
+   * after a CLIENT KILL no longer sees it (Redis frees a killed client synchronously too).
+   */
+  private releaseClient(c: Client): void {
+    if (c.closed) return;
     c.closed = true;
+    c.closing = true;
     c.unwatchAll();
+    this.pubsub.dropAll(c);
     this.clients.delete(c.id);
     this.heldClients.delete(c);
   }
@@ -291,8 +322,31 @@ export class Server {
       c.closing = true;
       c.flush();
     } else {
+      this.releaseClient(c);
       c.socket.destroy();
     }
+  }
+
+  /**
+   * Closes `c` when its unsent output is over its class's client-output-buffer-limit (checked
+   * after each push and each flush); returns whether it did.
+   */
+  closeIfOverOutputLimit(c: Client): boolean {
+    if (c.closed) return false;
+    const t = c.type;
+    const cls: LimitClass = t === 'replica' ? 'slave' : t === 'pubsub' ? 'pubsub' : 'normal';
+    const limit = this.outputLimits[cls];
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const used = c.outputBytes;
+    if (used === 0 && t !== 'replica') {
+      c.obufSoftSince = 0;
+      return false;
+    }
+    if (!outputLimitReached(c, limit, used, Date.now())) return false;
+    this.outputLimitDisconnections++;
+    this.log.warning(`Client ${clientSummary(c)} closed for overcoming of output buffer limits.`);
+    this.killClient(c);
+    return true;
   }
 
   // ---- dispatch ----------------------------------------------------------------------------
@@ -307,6 +361,10 @@ export class Server {
     const flags = spec.flags;
     if (!c.authenticated && !flags.includes('no_auth')) {
       this.reject(c, 'NOAUTH Authentication required.', spec);
+      return;
+    }
+    if (c.protocol === 2 && c.subscriptions.active && !PUBSUB_CONTEXT.has(spec.parent ? '' : spec.name)) {
+      this.reject(c, `ERR Can't execute '${fullName(spec)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec);
       return;
     }
     if (this.loading && !flags.includes('loading')) {
