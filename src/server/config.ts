@@ -6,7 +6,9 @@
  * booleans as yes/no) and typed accessors read it. Listeners let the subsystems that own an option
  * (the worker pool, persistence) react to CONFIG SET.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { splitInlineArgs } from './resp-reader.js';
 import { ConfigError, parseMemory } from './config-values.js';
 import { DEFAULT_OUTPUT_LIMITS, updateOutputLimits } from './output-limits.js';
@@ -325,14 +327,15 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   const out: StartupOptions = { configFile: '', directives: [] };
   let i = 0;
   if (argv.length > 0 && !argv[0]!.startsWith('--')) {
-    out.configFile = argv[0]!;
+    // Absolute, as redis-server keeps it: CONFIG REWRITE and INFO config_file use this path.
+    out.configFile = path.resolve(argv[0]!);
     let text: string;
     try {
       text = readFile(argv[0]!);
     } catch (e) {
       throw new ConfigError(`Fatal error, can't open config file '${argv[0]}': ${(e as Error).message}`);
     }
-    out.directives.push(...parseConfigText(text, argv[0]!));
+    out.directives.push(...parseConfigText(text, argv[0]!, readFile));
     i = 1;
   }
   let current: { name: string; words: string[]; origin: string } | null = null;
@@ -350,9 +353,39 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   return out;
 }
 
-/** Parses redis.conf text into directives; throws ConfigError naming the bad line. */
-export function parseConfigText(text: string, origin: string): Array<{ name: string; words: string[]; origin: string }> {
-  const out: Array<{ name: string; words: string[]; origin: string }> = [];
+type Directive = { name: string; words: string[]; origin: string };
+
+/** Include files nested deeper than this are refused: a file including itself would never end. */
+const MAX_INCLUDE_DEPTH = 16;
+
+/**
+ * The files an `include` names. As in Redis, a name with a wildcard (* ? [) may match nothing and
+ * is then skipped, and its matches are read in sorted order; a plain name must exist. The
+ * wildcard applies to the last path component only.
+ */
+function includedFiles(name: string): string[] {
+  if (!/[*?[]/.test(name)) return [name];
+  const dir = path.dirname(name);
+  const pattern = Buffer.from(path.basename(name));
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => globMatch(pattern, Buffer.from(e)))
+    .sort()
+    .map((e) => path.join(dir, e));
+}
+
+/**
+ * Parses redis.conf text into directives; throws ConfigError naming the bad line. `include`
+ * lines are replaced by the directives of the files they name, where they stand, so a later line
+ * overrides an included one and the other way round.
+ */
+export function parseConfigText(text: string, origin: string, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'), depth = 0): Directive[] {
+  const out: Directive[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim();
@@ -361,6 +394,19 @@ export function parseConfigText(text: string, origin: string): Array<{ name: str
     const words = splitInlineArgs(buf, 0, buf.length);
     if (words === null) throw new ConfigError(`${origin}, line ${n + 1}: unbalanced quotes in configuration line >>> '${line}'`);
     if (words.length === 0) continue;
+    if (words[0]!.toString().toLowerCase() === 'include' && words.length === 2) {
+      if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigError(`${origin}, line ${n + 1}: include nested more than ${MAX_INCLUDE_DEPTH} deep >>> '${line}'`);
+      for (const file of includedFiles(words[1]!.toString())) {
+        let included: string;
+        try {
+          included = readFile(file);
+        } catch (e) {
+          throw new ConfigError(`${origin}, line ${n + 1}: Fatal error, can't open config file '${file}': ${(e as Error).message}`);
+        }
+        out.push(...parseConfigText(included, file, readFile, depth + 1));
+      }
+      continue;
+    }
     out.push({
       name: words[0]!.toString().toLowerCase(),
       words: words.slice(1).map((w) => w.toString()),
