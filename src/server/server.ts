@@ -573,11 +573,12 @@ export class Server {
         }
       }
     }
-    // Idle client timeout.
+    // Idle client timeout. As in Redis, a client in pub/sub mode is never idle: it waits for
+    // messages and may send nothing for hours (Sentinel's pubsub link, for one).
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
-      for (const c of this.clients.values()) {
-        if (!c.multi && c.pendingReplies === 0 && now - c.lastInteraction > timeout * 1000) {
+      for (const c of [...this.clients.values()]) {
+        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && now - c.lastInteraction > timeout * 1000) {
           this.log.verbose(`Closing idle client id=${c.id}`);
           this.killClient(c);
         }
