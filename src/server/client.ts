@@ -209,7 +209,7 @@ export class Client implements KeyWatcher, SoftLimitState {
       this.socket.end();
       return;
     }
-    if (this.server.closeIfOverOutputLimit(this)) return;
+    if (this.server.outputLimiter.closeIfOver(this)) return;
     this.updateFlow();
   }
 

@@ -170,7 +170,7 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['total_error_replies', server.totalErrorReplies],
         ['unexpected_error_replies', 0],
         ['client_query_buffer_limit_disconnections', 0],
-        ['client_output_buffer_limit_disconnections', server.outputLimitDisconnections],
+        ['client_output_buffer_limit_disconnections', server.outputLimiter.disconnections],
       ];
     }
     case 'replication':

@@ -8,6 +8,9 @@
  * its reads (client.ts), so its class defaults to no limit, as in Redis.
  */
 import { ConfigError, parseMemory } from './config-values.js';
+import type { Client } from './client.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
 
 export type LimitClass = 'normal' | 'slave' | 'pubsub';
 
@@ -113,4 +116,39 @@ export function outputLimitReached(state: SoftLimitState, limit: OutputLimit, us
     state.obufSoftSince = 0;
   }
   return hard || soft;
+}
+
+/** The start of a client's CLIENT LIST line, for the log line about closing it. */
+function clientSummary(c: Client): string {
+  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name ? c.name.toString('latin1') : ''} age=${Math.floor((Date.now() - c.createdAt) / 1000)} flags=${c.flagString} omem=${c.outputBytes}`;
+}
+
+/** Applies client-output-buffer-limit to clients as their output grows (after pushes and flushes). */
+export class OutputLimiter {
+  private limits: OutputLimits;
+  /** Clients closed for exceeding their limit (INFO client_output_buffer_limit_disconnections). */
+  disconnections = 0;
+
+  constructor(config: Config, private readonly log: Logger, private readonly close: (c: Client) => void) {
+    this.limits = parseOutputLimits(config.get('client-output-buffer-limit'));
+    config.onChange('client-output-buffer-limit', (v) => (this.limits = parseOutputLimits(v)));
+  }
+
+  /** Closes `c` when its unsent output is over its class's limit; returns whether it did. */
+  closeIfOver(c: Client): boolean {
+    if (c.closed) return false;
+    const t = c.type;
+    const limit = this.limits[t === 'replica' ? 'slave' : t === 'pubsub' ? 'pubsub' : 'normal'];
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const used = c.outputBytes;
+    if (used === 0 && t !== 'replica') {
+      c.obufSoftSince = 0;
+      return false;
+    }
+    if (!outputLimitReached(c, limit, used, Date.now())) return false;
+    this.disconnections++;
+    this.log.warning(`Client ${clientSummary(c)} closed for overcoming of output buffer limits.`);
+    this.close(c);
+    return true;
+  }
 }

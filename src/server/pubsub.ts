@@ -17,6 +17,12 @@ import { globMatch } from './config.js';
 import type { Protocol } from './reply.js';
 import type { Client } from './client.js';
 
+/**
+ * Commands a RESP2 client in pub/sub mode may still run: its connection carries messages as
+ * arrays, so an ordinary reply could not be told from a message (RESP3 pushes have no limit).
+ */
+export const RESP2_PUBSUB_COMMANDS: ReadonlySet<string> = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+
 /** Channel names are binary-safe: kept as latin1 strings (one char per byte), as keys are. */
 export type ChannelName = string;
 

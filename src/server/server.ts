@@ -24,8 +24,8 @@ import type { SearchPool } from './search-pool.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
-import { PubSub } from './pubsub.js';
-import { outputLimitReached, parseOutputLimits, type LimitClass, type OutputLimits } from './output-limits.js';
+import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
+import { OutputLimiter } from './output-limits.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -48,19 +48,8 @@ function isSearchRequest(argv: Buffer[]): boolean {
   return n.length === 4 && (n[0]! | 32) === 118 && (n[1]! | 32) === 115 && (n[2]! | 32) === 105 && (n[3]! | 32) === 109;
 }
 
-/**
- * Commands a RESP2 client in pub/sub mode may still run: its connection carries pushes, so a
- * command with an ordinary reply would be indistinguishable from a message (RESP3 has no limit).
- */
-const PUBSUB_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
-
 /** Commands allowed while a MULTI is open rather than queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
-
-/** The start of a client's CLIENT LIST line, for log messages about it. */
-function clientSummary(c: Client): string {
-  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name ? c.name.toString('latin1') : ''} age=${Math.floor((Date.now() - c.createdAt) / 1000)} flags=${c.flagString} omem=${c.outputBytes}`;
-}
 
 export class Server {
   readonly config: Config;
@@ -83,8 +72,6 @@ export class Server {
   readonly commandStats = new Map<string, CommandStats>();
   readonly errorStats = new Map<string, number>();
   totalErrorReplies = 0;
-  /** Clients closed for exceeding client-output-buffer-limit (INFO stats). */
-  outputLimitDisconnections = 0;
   private opsSamples: number[] = [];
   private lastOpsSample = { at: Date.now(), commands: 0 };
   instantaneousOps = 0;
@@ -119,8 +106,8 @@ export class Server {
   readonly infoProviders = new Map<string, () => Array<[string, string | number]>>();
   private cronTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
-  readonly pubsub = new PubSub({ afterPush: (c) => this.closeIfOverOutputLimit(c) });
-  private outputLimits: OutputLimits;
+  readonly outputLimiter: OutputLimiter;
+  readonly pubsub = new PubSub({ afterPush: (c) => this.outputLimiter.closeIfOver(c) });
 
   constructor(config: Config) {
     this.config = config;
@@ -133,8 +120,7 @@ export class Server {
     this.log.level = config.get('loglevel') as LogLevel;
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
-    this.outputLimits = parseOutputLimits(config.get('client-output-buffer-limit'));
-    config.onChange('client-output-buffer-limit', (v) => (this.outputLimits = parseOutputLimits(v)));
+    this.outputLimiter = new OutputLimiter(config, this.log, (c) => this.killClient(c));
   }
 
   get readerLimits(): ReaderLimits {
@@ -327,28 +313,6 @@ export class Server {
     }
   }
 
-  /**
-   * Closes `c` when its unsent output is over its class's client-output-buffer-limit (checked
-   * after each push and each flush); returns whether it did.
-   */
-  closeIfOverOutputLimit(c: Client): boolean {
-    if (c.closed) return false;
-    const t = c.type;
-    const cls: LimitClass = t === 'replica' ? 'slave' : t === 'pubsub' ? 'pubsub' : 'normal';
-    const limit = this.outputLimits[cls];
-    if (limit.hard === 0 && limit.soft === 0) return false;
-    const used = c.outputBytes;
-    if (used === 0 && t !== 'replica') {
-      c.obufSoftSince = 0;
-      return false;
-    }
-    if (!outputLimitReached(c, limit, used, Date.now())) return false;
-    this.outputLimitDisconnections++;
-    this.log.warning(`Client ${clientSummary(c)} closed for overcoming of output buffer limits.`);
-    this.killClient(c);
-    return true;
-  }
-
   // ---- dispatch ----------------------------------------------------------------------------
 
   processCommand(c: Client, argv: Buffer[]): void {
@@ -363,7 +327,7 @@ export class Server {
       this.reject(c, 'NOAUTH Authentication required.', spec);
       return;
     }
-    if (c.protocol === 2 && c.subscriptions.active && !PUBSUB_CONTEXT.has(spec.parent ? '' : spec.name)) {
+    if (c.protocol === 2 && c.subscriptions.active && !RESP2_PUBSUB_COMMANDS.has(spec.parent ? '' : spec.name)) {
       this.reject(c, `ERR Can't execute '${fullName(spec)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec);
       return;
     }
