@@ -4,11 +4,12 @@
  * byte for byte (spec Part B.2/B.3).
  */
 import { command, container, NO_KEYS, type CommandSpec } from './types.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger, word } from './args.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger } from './args.js';
 import { int, oneof, optional, str, token, tokenArg, block } from './doc-args.js';
 import { VERSION } from '../server/server.js';
-import type { Client } from '../server/client.js';
+import type { Client, ClientType } from '../server/client.js';
 import type { ReplyWriter } from '../server/reply.js';
+import { clientKill, clientTypeByName } from './client-kill.js';
 
 const G = 'connection';
 
@@ -40,6 +41,7 @@ function printableToken(b: Buffer): boolean {
 }
 
 export function resetClient(c: Client): void {
+  c.server.pubsub.dropAll(c);
   c.multi = null;
   c.multiError = false;
   c.unwatchAll();
@@ -82,9 +84,9 @@ export function clientInfoLine(c: Client): string {
     ['idle', Math.floor((now - c.lastInteraction) / 1000)],
     ['flags', c.flagString],
     ['db', c.dbIndex],
-    ['sub', 0],
-    ['psub', 0],
-    ['ssub', 0],
+    ['sub', c.subscriptions.channels.size],
+    ['psub', c.subscriptions.patterns.size],
+    ['ssub', c.subscriptions.shard.size],
     ['multi', c.multi ? c.multi.length : -1],
     ['watch', c.watchedKeys.size],
     ['qbuf', c.reader.bufferedBytes],
@@ -122,9 +124,25 @@ const CLIENT_HELP = [
   'KILL <ip:port>',
   '    Kill connection made from <ip:port>.',
   'KILL <option> <value> [<option> <value> [...]]',
-  '    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  '    * ID <client-id>',
+  '      Kill connections by client id.',
+  '    * MAXAGE <maxage>',
+  '      Kill connections older than the specified age.',
   'LIST [options ...]',
-  '    Return information about client connections. Options: TYPE (NORMAL|MASTER|REPLICA|PUBSUB), ID.',
+  '    Return information about client connections. Options:',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Return clients of specified type.',
   'UNPAUSE',
   '    Stop the current client pause, resuming traffic.',
   'PAUSE <timeout> [WRITE|ALL]',
@@ -147,104 +165,6 @@ const CLIENT_HELP = [
   '    Will not touch LRU/LFU stats when this mode is on.',
 ];
 
-function clientKill(c: Client, argv: Buffer[]): void {
-  const server = c.server;
-  if (argv.length === 3) {
-    // Old form: CLIENT KILL addr:port → +OK or an error.
-    const addr = argv[2]!.toString();
-    for (const other of server.clients.values()) {
-      if (other.addr === addr) {
-        server.killClient(other, other === c);
-        c.reply.ok();
-        return;
-      }
-    }
-    c.reply.error('ERR No such client');
-    return;
-  }
-  if ((argv.length - 2) % 2 !== 0) {
-    c.reply.error(ERR_SYNTAX);
-    return;
-  }
-  let id: number | null = null;
-  let addr: string | null = null;
-  let laddr: string | null = null;
-  let type: string | null = null;
-  let user: string | null = null;
-  let maxAge: number | null = null;
-  let skipMe = true;
-  for (let i = 2; i < argv.length; i += 2) {
-    const opt = word(argv[i]!);
-    const val = argv[i + 1]!;
-    switch (opt) {
-      case 'ID': {
-        const n = parseInteger(val);
-        if (n === null || n <= 0) {
-          c.reply.error('ERR client-id should be greater than 0');
-          return;
-        }
-        id = n;
-        break;
-      }
-      case 'ADDR':
-        addr = val.toString();
-        break;
-      case 'LADDR':
-        laddr = val.toString();
-        break;
-      case 'TYPE': {
-        const t = val.toString().toLowerCase();
-        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) {
-          c.reply.error(`ERR Unknown client type '${val.toString()}'`);
-          return;
-        }
-        type = t;
-        break;
-      }
-      case 'USER':
-        user = val.toString();
-        break;
-      case 'SKIPME':
-        if (isWord(val, 'YES')) skipMe = true;
-        else if (isWord(val, 'NO')) skipMe = false;
-        else {
-          c.reply.error(ERR_SYNTAX);
-          return;
-        }
-        break;
-      case 'MAXAGE': {
-        const n = parseInteger(val);
-        if (n === null) {
-          c.reply.error(ERR_NOT_INTEGER);
-          return;
-        }
-        maxAge = n;
-        break;
-      }
-      default:
-        c.reply.error(ERR_SYNTAX);
-        return;
-    }
-  }
-  if (user !== null && user !== 'default') {
-    c.reply.error(`ERR No such user '${user}'`);
-    return;
-  }
-  let killed = 0;
-  const now = Date.now();
-  for (const other of [...server.clients.values()]) {
-    if (id !== null && other.id !== id) continue;
-    if (addr !== null && other.addr !== addr) continue;
-    if (laddr !== null && other.laddr !== laddr) continue;
-    if (type !== null && type !== 'normal') continue;
-    if (maxAge !== null && (now - other.createdAt) / 1000 < maxAge) continue;
-    if (skipMe && other === c) continue;
-    server.killClient(other, other === c);
-    killed++;
-  }
-  c.reply.integer(killed);
-}
-
 function onOff(c: Client, arg: Buffer, apply: (on: boolean) => void): void {
   if (isWord(arg, 'ON')) apply(true);
   else if (isWord(arg, 'OFF')) apply(false);
@@ -266,11 +186,11 @@ const clientCommand = container('client', -2, ['@slow'], { summary: 'A container
     optional(tokenArg('ID', int('client-id', { multiple: true }))),
   ], (c, argv) => {
     let ids: Set<number> | null = null;
-    let typeFilter: string | null = null;
+    let typeFilter: ClientType | null = null;
     for (let i = 2; i < argv.length; i++) {
       if (isWord(argv[i], 'TYPE') && i + 1 < argv.length) {
-        typeFilter = argv[++i]!.toString().toLowerCase();
-        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(typeFilter)) {
+        typeFilter = clientTypeByName(argv[++i]!);
+        if (typeFilter === null) {
           c.reply.error(`ERR Unknown client type '${argv[i]!.toString()}'`);
           return;
         }
@@ -292,7 +212,7 @@ const clientCommand = container('client', -2, ['@slow'], { summary: 'A container
     let text = '';
     for (const other of c.server.clients.values()) {
       if (ids && !ids.has(other.id)) continue;
-      if (typeFilter !== null && typeFilter !== 'normal') continue;
+      if (typeFilter !== null && other.type !== typeFilter) continue;
       text += clientInfoLine(other);
     }
     c.reply.verbatim(text);
@@ -415,7 +335,12 @@ const clientCommand = container('client', -2, ['@slow'], { summary: 'A container
 export const connectionCommands: CommandSpec[] = [
   command('ping', -1, ['fast'], NO_KEYS, ['@fast', '@connection'], { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: G, complexity: 'O(1)', arguments: [optional(str('message'))] }, (c, argv) => {
     if (argv.length > 2) c.reply.error("ERR wrong number of arguments for 'ping' command");
-    else if (argv.length === 2) c.reply.bulk(argv[1]!);
+    else if (c.protocol === 2 && c.subscriptions.active) {
+      // A RESP2 connection in pub/sub mode carries messages as arrays; PING answers in kind.
+      c.reply.array(2);
+      c.reply.bulk('pong');
+      c.reply.bulk(argv.length === 2 ? argv[1]! : '');
+    } else if (argv.length === 2) c.reply.bulk(argv[1]!);
     else c.reply.simple('PONG');
   }),
   command('echo', 2, ['fast'], NO_KEYS, ['@fast', '@connection'], { summary: 'Returns the given string.', since: '1.0.0', group: G, complexity: 'O(1)', arguments: [str('message')] }, (c, argv) => c.reply.bulk(argv[1]!)),

@@ -10,9 +10,10 @@ import { persistenceCommands } from './persistence-commands.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { vectorSetCommands } from './vectorset.js';
+import { pubsubCommands } from './pubsub.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands, ...pubsubCommands];
 }

@@ -16,6 +16,8 @@ import type { CommandSpec } from '../commands/types.js';
 import type { KeyWatcher } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
+import { ClientSubscriptions } from './pubsub.js';
+import type { SoftLimitState } from './output-limits.js';
 
 /** Pause reading when this much output is waiting in the socket. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
@@ -32,10 +34,16 @@ export interface QueuedCommand {
   argv: Buffer[];
 }
 
+/**
+ * CLIENT LIST / CLIENT KILL TYPE: a replica attached to this server, this server's link to its
+ * primary, a client in pub/sub mode, or any other. Checked in Redis's order (getClientType).
+ */
+export type ClientType = 'normal' | 'replica' | 'master' | 'pubsub';
+
 /** CLIENT REPLY state; 'skip-next' becomes 'skip' after the CLIENT REPLY SKIP command itself. */
 export type ReplyMode = 'on' | 'off' | 'skip-next' | 'skip';
 
-export class Client implements KeyWatcher {
+export class Client implements KeyWatcher, SoftLimitState {
   readonly reply: ReplyWriter;
   readonly reader: RequestReader;
   readonly createdAt = Date.now();
@@ -67,6 +75,15 @@ export class Client implements KeyWatcher {
   forcePropagation = false;
   /** Requests received while this client is held (CLIENT PAUSE), in order. */
   readonly held: Buffer[][] = [];
+  /** Channels, patterns and shard channels this client listens to (pubsub.ts). */
+  readonly subscriptions = new ClientSubscriptions();
+  /**
+   * Set by replication: 'replica' for a replica attached to this server, 'master' for this
+   * server's link to its primary. Decides the client type (CLIENT KILL TYPE, output limits).
+   */
+  replicationLink: 'replica' | 'master' | null = null;
+  /** When the unsent output first reached the soft output buffer limit (ms), or 0. */
+  obufSoftSince = 0;
 
   private readonly segments: Segment[] = [];
   private pendingDeferred = 0;
@@ -192,6 +209,7 @@ export class Client implements KeyWatcher {
       this.socket.end();
       return;
     }
+    if (this.server.outputLimiter.closeIfOver(this)) return;
     this.updateFlow();
   }
 
@@ -222,9 +240,19 @@ export class Client implements KeyWatcher {
     }
   }
 
-  /** Flags, as CLIENT LIST shows them. */
+  get type(): ClientType {
+    if (this.replicationLink === 'replica') return 'replica';
+    if (this.subscriptions.active) return 'pubsub';
+    if (this.replicationLink === 'master') return 'master';
+    return 'normal';
+  }
+
+  /** Flags, as CLIENT LIST shows them, in Redis's order. */
   get flagString(): string {
     let f = '';
+    if (this.replicationLink === 'replica') f += 'S';
+    if (this.replicationLink === 'master') f += 'M';
+    if (this.subscriptions.active) f += 'P';
     if (this.multi) f += 'x';
     if (this.closing) f += 'c';
     return f === '' ? 'N' : f;

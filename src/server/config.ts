@@ -6,10 +6,16 @@
  * booleans as yes/no) and typed accessors read it. Listeners let the subsystems that own an option
  * (the worker pool, persistence) react to CONFIG SET.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { splitInlineArgs } from './resp-reader.js';
+import { ConfigError, parseMemory } from './config-values.js';
+import { DEFAULT_OUTPUT_LIMITS, updateOutputLimits } from './output-limits.js';
 
-export type OptionKind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'save' | 'bind';
+export { ConfigError, parseMemory };
+
+export type OptionKind = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'obuf';
 
 export interface OptionSpec {
   name: string;
@@ -23,8 +29,6 @@ export interface OptionSpec {
   check?: (value: string) => string | null;
 }
 
-export class ConfigError extends Error {}
-
 const INT_MAX = 2 ** 31 - 1;
 const LLONG_MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -37,7 +41,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'port', kind: 'int', default: '6379', mutable: false, min: 0, max: 65535 },
   { name: 'bind', kind: 'bind', default: '127.0.0.1', mutable: false },
   { name: 'unixsocket', kind: 'string', default: '', mutable: false },
-  { name: 'unixsocketperm', kind: 'int', default: '0', mutable: false, min: 0, max: 0o777 },
+  { name: 'unixsocketperm', kind: 'octal', default: '0', mutable: false, min: 0, max: 0o777 },
   { name: 'tcp-backlog', kind: 'int', default: '511', mutable: false, min: 0, max: INT_MAX },
   { name: 'protected-mode', kind: 'bool', default: 'yes', mutable: true },
   { name: 'dir', kind: 'string', default: '.', mutable: true },
@@ -69,6 +73,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0, max: LLONG_MAX_SAFE },
   { name: 'maxmemory-policy', kind: 'enum', default: 'noeviction', mutable: true, values: ['noeviction'] },
   { name: 'proto-max-bulk-len', kind: 'memory', default: '536870912', mutable: true, min: 1024 * 1024, max: LLONG_MAX_SAFE },
+  { name: 'client-output-buffer-limit', kind: 'obuf', default: DEFAULT_OUTPUT_LIMITS, mutable: true },
   { name: 'client-query-buffer-limit', kind: 'memory', default: '1073741824', mutable: true, min: 1024 * 1024, max: LLONG_MAX_SAFE },
   { name: 'enable-debug-command', kind: 'enum', default: 'no', mutable: false, values: ['no', 'yes', 'local'] },
   { name: 'io-threads', kind: 'int', default: '1', mutable: false, min: 1, max: 128 },
@@ -81,20 +86,12 @@ export const OPTIONS: readonly OptionSpec[] = [
 
 const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
 
-/** Parses a redis.conf memory value (`100mb`, `1gb`, `512k`, `1024`) into bytes, or NaN. */
-export function parseMemory(text: string): number {
-  const m = /^(-?\d+)([a-z]*)$/i.exec(text.trim());
-  if (!m) return NaN;
-  const units: Record<string, number> = {
-    '': 1, b: 1, k: 1000, kb: 1024, m: 1000 * 1000, mb: 1024 * 1024, g: 1000 ** 3, gb: 1024 ** 3,
-  };
-  const mul = units[m[2]!.toLowerCase()];
-  if (mul === undefined) return NaN;
-  return Number(m[1]) * mul;
-}
-
-/** Turns the words given for an option into its canonical text, or throws ConfigError. */
-function canonicalise(spec: OptionSpec, words: string[]): string {
+/**
+ * Turns the words given for an option into its canonical text, or throws ConfigError. `current`
+ * is the value now set: options that change part of their value (client-output-buffer-limit of
+ * one class) start from it.
+ */
+function canonicalise(spec: OptionSpec, words: string[], current: string): string {
   const joined = words.join(' ');
   switch (spec.kind) {
     case 'bool': {
@@ -108,6 +105,15 @@ function canonicalise(spec: OptionSpec, words: string[]): string {
       if (n < spec.min! || n > spec.max!) throw new ConfigError(`argument must be between ${spec.min} and ${spec.max} inclusive`);
       return String(n);
     }
+    case 'octal': {
+      // unixsocketperm: written and shown in octal, as Redis's OCTAL_CONFIG (700 means rwx------).
+      if (words.length !== 1 || !/^[0-7]+$/.test(joined)) throw new ConfigError('argument couldn\'t be parsed into an integer');
+      const n = parseInt(joined, 8);
+      if (n < spec.min! || n > spec.max!) throw new ConfigError(`argument must be between ${spec.min!.toString(8)} and ${spec.max!.toString(8)} inclusive`);
+      return n.toString(8);
+    }
+    case 'obuf':
+      return updateOutputLimits(words, current);
     case 'memory': {
       const n = words.length === 1 ? parseMemory(joined) : NaN;
       if (!Number.isFinite(n)) throw new ConfigError('argument must be a memory value');
@@ -250,6 +256,19 @@ export class Config {
     return Number(this.get(name));
   }
 
+  /** An option whose canonical value is octal text (unixsocketperm). */
+  octal(name: string): number {
+    return parseInt(this.get(name), 8);
+  }
+
+  /** A copy holding the same values and no listeners: CONFIG SET validates on it first. */
+  copy(): Config {
+    const c = new Config();
+    for (const [k, v] of this.values) c.values.set(k, v);
+    c.configFile = this.configFile;
+    return c;
+  }
+
   bool(name: string): boolean {
     return this.get(name) === 'yes';
   }
@@ -268,7 +287,7 @@ export class Config {
     const spec = Config.spec(name);
     if (!spec) throw new ConfigError('Bad directive or wrong number of arguments');
     if (!startup && !spec.mutable) throw new ConfigError("can't set immutable config");
-    const value = canonicalise(spec, words);
+    const value = canonicalise(spec, words, this.values.get(spec.name)!);
     const problem = spec.check?.(value);
     if (problem) throw new ConfigError(problem);
     const old = this.values.get(spec.name);
@@ -308,14 +327,15 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   const out: StartupOptions = { configFile: '', directives: [] };
   let i = 0;
   if (argv.length > 0 && !argv[0]!.startsWith('--')) {
-    out.configFile = argv[0]!;
+    // Absolute, as redis-server keeps it: CONFIG REWRITE and INFO config_file use this path.
+    out.configFile = path.resolve(argv[0]!);
     let text: string;
     try {
       text = readFile(argv[0]!);
     } catch (e) {
       throw new ConfigError(`Fatal error, can't open config file '${argv[0]}': ${(e as Error).message}`);
     }
-    out.directives.push(...parseConfigText(text, argv[0]!));
+    out.directives.push(...parseConfigText(text, argv[0]!, readFile));
     i = 1;
   }
   let current: { name: string; words: string[]; origin: string } | null = null;
@@ -333,9 +353,39 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   return out;
 }
 
-/** Parses redis.conf text into directives; throws ConfigError naming the bad line. */
-export function parseConfigText(text: string, origin: string): Array<{ name: string; words: string[]; origin: string }> {
-  const out: Array<{ name: string; words: string[]; origin: string }> = [];
+type Directive = { name: string; words: string[]; origin: string };
+
+/** Include files nested deeper than this are refused: a file including itself would never end. */
+const MAX_INCLUDE_DEPTH = 16;
+
+/**
+ * The files an `include` names. As in Redis, a name with a wildcard (* ? [) may match nothing and
+ * is then skipped, and its matches are read in sorted order; a plain name must exist. The
+ * wildcard applies to the last path component only.
+ */
+function includedFiles(name: string): string[] {
+  if (!/[*?[]/.test(name)) return [name];
+  const dir = path.dirname(name);
+  const pattern = Buffer.from(path.basename(name));
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => globMatch(pattern, Buffer.from(e)))
+    .sort()
+    .map((e) => path.join(dir, e));
+}
+
+/**
+ * Parses redis.conf text into directives; throws ConfigError naming the bad line. `include`
+ * lines are replaced by the directives of the files they name, where they stand, so a later line
+ * overrides an included one and the other way round.
+ */
+export function parseConfigText(text: string, origin: string, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'), depth = 0): Directive[] {
+  const out: Directive[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim();
@@ -344,6 +394,19 @@ export function parseConfigText(text: string, origin: string): Array<{ name: str
     const words = splitInlineArgs(buf, 0, buf.length);
     if (words === null) throw new ConfigError(`${origin}, line ${n + 1}: unbalanced quotes in configuration line >>> '${line}'`);
     if (words.length === 0) continue;
+    if (words[0]!.toString().toLowerCase() === 'include' && words.length === 2) {
+      if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigError(`${origin}, line ${n + 1}: include nested more than ${MAX_INCLUDE_DEPTH} deep >>> '${line}'`);
+      for (const file of includedFiles(words[1]!.toString())) {
+        let included: string;
+        try {
+          included = readFile(file);
+        } catch (e) {
+          throw new ConfigError(`${origin}, line ${n + 1}: Fatal error, can't open config file '${file}': ${(e as Error).message}`);
+        }
+        out.push(...parseConfigText(included, file, readFile, depth + 1));
+      }
+      continue;
+    }
     out.push({
       name: words[0]!.toString().toLowerCase(),
       words: words.slice(1).map((w) => w.toString()),

@@ -76,10 +76,12 @@ function sectionLines(server: Server, name: string): Lines | null {
     }
     case 'clients': {
       let watching = 0;
+      let pubsubClients = 0;
       let maxIn = 0;
       let maxOut = 0;
       for (const c of server.clients.values()) {
         if (c.watchedKeys.size > 0) watching++;
+        if (c.subscriptions.active) pubsubClients++;
         maxIn = Math.max(maxIn, c.reader.bufferedBytes);
         maxOut = Math.max(maxOut, c.outputBytes);
       }
@@ -91,7 +93,7 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['client_recent_max_output_buffer', maxOut],
         ['blocked_clients', 0],
         ['tracking_clients', 0],
-        ['pubsub_clients', 0],
+        ['pubsub_clients', pubsubClients],
         ['watching_clients', watching],
         ['clients_in_timeout_table', 0],
         ['total_watched_keys', server.keyspace.watchedKeyCount],
@@ -162,11 +164,13 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['evicted_keys', 0],
         ['keyspace_hits', server.keyspace.stats.keyspaceHits],
         ['keyspace_misses', server.keyspace.stats.keyspaceMisses],
-        ['pubsub_channels', 0],
-        ['pubsub_patterns', 0],
+        ['pubsub_channels', server.pubsub.channelCount],
+        ['pubsub_patterns', server.pubsub.patternCount],
+        ['pubsubshard_channels', server.pubsub.shardChannelCount],
         ['total_error_replies', server.totalErrorReplies],
         ['unexpected_error_replies', 0],
         ['client_query_buffer_limit_disconnections', 0],
+        ['client_output_buffer_limit_disconnections', server.outputLimiter.disconnections],
       ];
     }
     case 'replication':

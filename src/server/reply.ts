@@ -199,6 +199,17 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /**
+   * Starts a push of n elements: `>` in RESP3, a plain array in RESP2. Pub/sub confirmations and
+   * messages are pushes, so a RESP3 client can tell them from the reply to its own command.
+   */
+  push(n: number): void {
+    this.replies++;
+    this.byte(this.protocol === 3 ? 62 : 42);
+    this.number(n);
+    this.crlf();
+  }
+
   /** Starts a map of n pairs (2n replies follow); a flat array of 2n in RESP2. */
   map(n: number): void {
     this.replies++;

@@ -24,6 +24,8 @@ import type { SearchPool } from './search-pool.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
+import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
+import { OutputLimiter } from './output-limits.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -104,6 +106,8 @@ export class Server {
   readonly infoProviders = new Map<string, () => Array<[string, string | number]>>();
   private cronTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  readonly outputLimiter: OutputLimiter;
+  readonly pubsub = new PubSub({ afterPush: (c) => this.outputLimiter.closeIfOver(c) });
 
   constructor(config: Config) {
     this.config = config;
@@ -116,6 +120,7 @@ export class Server {
     this.log.level = config.get('loglevel') as LogLevel;
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
+    this.outputLimiter = new OutputLimiter(config, this.log, (c) => this.killClient(c));
   }
 
   get readerLimits(): ReaderLimits {
@@ -191,7 +196,7 @@ export class Server {
         srv.once('error', reject);
         srv.listen(unixPath, () => resolve());
       });
-      const perm = this.config.int('unixsocketperm');
+      const perm = this.config.octal('unixsocketperm');
       if (perm !== 0) fs.chmodSync(unixPath, perm);
       this.listeners.push(srv);
     }
@@ -279,8 +284,20 @@ export class Server {
   }
 
   private onClose(c: Client): void {
+    this.releaseClient(c);
+  }
+
+  /**
+   * Forgets a client: its watches, subscriptions and registry entry. Runs when the socket closes,
+   * and at once when the server closes a client itself, so that a PUBLISH or CLIENT LIST right
+   * after a CLIENT KILL no longer sees it (Redis frees a killed client synchronously too).
+   */
+  private releaseClient(c: Client): void {
+    if (c.closed) return;
     c.closed = true;
+    c.closing = true;
     c.unwatchAll();
+    this.pubsub.dropAll(c);
     this.clients.delete(c.id);
     this.heldClients.delete(c);
   }
@@ -291,6 +308,7 @@ export class Server {
       c.closing = true;
       c.flush();
     } else {
+      this.releaseClient(c);
       c.socket.destroy();
     }
   }
@@ -307,6 +325,10 @@ export class Server {
     const flags = spec.flags;
     if (!c.authenticated && !flags.includes('no_auth')) {
       this.reject(c, 'NOAUTH Authentication required.', spec);
+      return;
+    }
+    if (c.protocol === 2 && c.subscriptions.active && !RESP2_PUBSUB_COMMANDS.has(spec.parent ? '' : spec.name)) {
+      this.reject(c, `ERR Can't execute '${fullName(spec)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec);
       return;
     }
     if (this.loading && !flags.includes('loading')) {
@@ -515,11 +537,12 @@ export class Server {
         }
       }
     }
-    // Idle client timeout.
+    // Idle client timeout. As in Redis, a client in pub/sub mode is never idle: it waits for
+    // messages and may send nothing for hours (Sentinel's pubsub link, for one).
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
-      for (const c of this.clients.values()) {
-        if (!c.multi && c.pendingReplies === 0 && now - c.lastInteraction > timeout * 1000) {
+      for (const c of [...this.clients.values()]) {
+        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && now - c.lastInteraction > timeout * 1000) {
           this.log.verbose(`Closing idle client id=${c.id}`);
           this.killClient(c);
         }
