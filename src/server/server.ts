@@ -113,6 +113,9 @@ export class Server {
     this.keyspace.onExpired = (db, key) => {
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
     };
+    this.keyspace.onObserverError = (e) => {
+      this.log.warning(`Keyspace observer failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    };
     this.log.level = config.get('loglevel') as LogLevel;
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
