@@ -9,10 +9,11 @@ import { transactionCommands } from './transactions.js';
 import { persistenceCommands } from './persistence-commands.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
+import { hashCommands } from './hashes.js';
 import { vectorSetCommands } from './vectorset.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands];
 }
