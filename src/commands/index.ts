@@ -10,10 +10,11 @@ import { persistenceCommands } from './persistence-commands.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { hashCommands } from './hashes.js';
+import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands];
 }
