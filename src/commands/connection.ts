@@ -9,6 +9,7 @@ import { int, oneof, optional, str, token, tokenArg, block } from './doc-args.js
 import { VERSION } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import type { ReplyWriter } from '../server/reply.js';
+import { replyLoadedModules } from '../server/loaded-modules.js';
 
 const G = 'connection';
 
@@ -66,7 +67,7 @@ function helloReply(c: Client): void {
   r.bulk('role');
   r.bulk('master');
   r.bulk('modules');
-  r.array(0);
+  replyLoadedModules(r);
 }
 
 /** One CLIENT LIST / CLIENT INFO line. */

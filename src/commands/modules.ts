@@ -1,29 +1,13 @@
 /**
- * MODULE LIST and MODULE HELP (the list itself is in server/loaded-modules.ts). vsetd loads no
- * module files, so LOAD, LOADEX and UNLOAD are unknown subcommands.
+ * MODULE LIST and MODULE HELP (the list itself is in server/loaded-modules.ts, which HELLO and
+ * INFO modules read too). vsetd loads no module files, so LOAD, LOADEX and UNLOAD are unknown
+ * subcommands.
  */
 import { command, container, NO_KEYS, type CommandSpec } from './types.js';
 import { replyHelp } from './connection.js';
-import { LOADED_MODULES } from '../server/loaded-modules.js';
-import type { ReplyWriter } from '../server/reply.js';
+import { replyLoadedModules } from '../server/loaded-modules.js';
 
 const G = 'server';
-
-/** addReplyLoadedModules: an array of maps (flat arrays in RESP2) of name, ver, path, args. */
-export function replyLoadedModules(r: ReplyWriter): void {
-  r.array(LOADED_MODULES.length);
-  for (const m of LOADED_MODULES) {
-    r.map(4);
-    r.bulk('name');
-    r.bulk(m.name);
-    r.bulk('ver');
-    r.integer(m.ver);
-    r.bulk('path');
-    r.bulk(m.path);
-    r.bulk('args');
-    r.bulkArray(m.args);
-  }
-}
 
 const MODULE_HELP = ['LIST', '    Return a list of loaded modules.'];
 

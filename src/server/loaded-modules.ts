@@ -5,6 +5,7 @@
  * same list. vsetd serves both families itself; no module file is loaded.
  */
 import { VERSION } from './version.js';
+import type { ReplyWriter } from './reply.js';
 
 export interface LoadedModule {
   name: string;
@@ -29,3 +30,23 @@ export const LOADED_MODULES: readonly LoadedModule[] = [
   { name: 'vectorset', ver: 1, path: '', args: [] },
   { name: 'search', ver: moduleVersion(VERSION), path: '/usr/local/lib/redis/modules/redisearch.so', args: [] },
 ];
+
+/**
+ * addReplyLoadedModules (MODULE LIST, HELLO's `modules`): an array of maps (flat arrays in RESP2)
+ * of name, ver, path, args.
+ */
+export function replyLoadedModules(r: ReplyWriter): void {
+  r.array(LOADED_MODULES.length);
+  for (const m of LOADED_MODULES) {
+    r.map(4);
+    r.bulk('name');
+    r.bulk(m.name);
+    r.bulk('ver');
+    r.integer(m.ver);
+    r.bulk('path');
+    r.bulk(m.path);
+    r.bulk('args');
+    r.bulkArray(m.args);
+  }
+}
+
