@@ -143,6 +143,24 @@ describe('keyspace observer (in process)', () => {
     expect(ev.take()).toEqual(['changed 0 active gone']);
   });
 
+  it('lets WATCH see hash writes (and not reads or no-ops), as for any other key', () => {
+    const h = harness();
+    const other = h.connect();
+    h.run('HSET', 'h', 'f', 'v');
+    const attempt = (change: string[]): string => {
+      h.run('WATCH', 'h');
+      h.runOn(other, ...change);
+      h.run('MULTI');
+      h.run('HGET', 'h', 'f');
+      return h.run('EXEC');
+    };
+    expect(attempt(['HSET', 'h', 'f', 'w'])).toBe('*-1\r\n');
+    expect(attempt(['HINCRBYFLOAT', 'h', 'n', '1'])).toBe('*-1\r\n');
+    expect(attempt(['HDEL', 'h', 'n'])).toBe('*-1\r\n');
+    expect(attempt(['HGETALL', 'h'])).toBe('*1\r\n$1\r\nw\r\n');
+    expect(attempt(['HDEL', 'h', 'nope'])).toBe('*1\r\n$1\r\nw\r\n');
+  });
+
   it('stops when removed, and an observer that throws neither breaks the command nor the others', () => {
     const h = harness();
     const errors: unknown[] = [];
