@@ -65,7 +65,10 @@ export class Keyspace {
   constructor(databases: number) {
     const events: DatabaseEvents = {
       modified: (db, key) => this.signalModified(db, key),
-      valueChanged: (db, key) => this.notify((o) => o.keyChanged(db, key)),
+      // Every write passes here: no closure is made unless someone listens.
+      valueChanged: (db, key) => {
+        if (this.observers.length > 0) this.notify((o) => o.keyChanged(db, key));
+      },
       expired: (db, key) => {
         this.stats.expiredKeys++;
         this.onExpired(db, key);

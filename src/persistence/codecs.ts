@@ -103,12 +103,12 @@ registerCodec({
     const n = r.varint('hash field count');
     // Each pair takes at least two bytes: a count the input cannot hold is refused up front.
     if (n === 0 || n > r.remaining / 2) r.fail(`hash field count ${n} does not fit the value`);
-    const pairs: Array<[string, Buffer]> = new Array(n);
+    const pairs: Array<[string, Buffer]> = [];
     for (let i = 0; i < n; i++) {
       const f = r.bytes('hash field', MAX_HASH_STRING);
       const field = Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
       // A copy: the reader's bytes may be a view of a network chunk or of its window.
-      pairs[i] = [field, Buffer.from(r.bytes('hash value', MAX_HASH_STRING))];
+      pairs.push([field, Buffer.from(r.bytes('hash value', MAX_HASH_STRING))]);
     }
     return () => {
       const seen = new Set<string>();
