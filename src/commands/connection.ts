@@ -10,6 +10,7 @@ import { VERSION } from '../server/server.js';
 import type { Client, ClientType } from '../server/client.js';
 import type { ReplyWriter } from '../server/reply.js';
 import { clientKill, clientTypeByName } from './client-kill.js';
+import { replyLoadedModules } from '../server/loaded-modules.js';
 
 const G = 'connection';
 
@@ -68,7 +69,7 @@ function helloReply(c: Client): void {
   r.bulk('role');
   r.bulk('master');
   r.bulk('modules');
-  r.array(0);
+  replyLoadedModules(r);
 }
 
 /** One CLIENT LIST / CLIENT INFO line. */

@@ -9,11 +9,13 @@ import { transactionCommands } from './transactions.js';
 import { persistenceCommands } from './persistence-commands.js';
 import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
+import { hashCommands } from './hashes.js';
+import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
 import { pubsubCommands } from './pubsub.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands, ...pubsubCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands];
 }

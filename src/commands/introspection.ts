@@ -17,6 +17,10 @@ function keySpecs(spec: CommandSpec): number {
   return spec.firstKey > 0 ? 1 : 0;
 }
 
+function keySpecFlags(spec: CommandSpec): string[] {
+  return spec.keyFlags ?? (spec.flags.includes('write') ? ['RW', 'UPDATE'] : ['RO', 'ACCESS']);
+}
+
 /** One COMMAND INFO entry (an array of 10). */
 export function writeCommandInfo(r: ReplyWriter, spec: CommandSpec): void {
   r.array(10);
@@ -34,8 +38,7 @@ export function writeCommandInfo(r: ReplyWriter, spec: CommandSpec): void {
   const n = keySpecs(spec);
   r.array(n);
   if (n === 1) {
-    const write = spec.flags.includes('write');
-    const keyFlags = write ? ['RW', 'UPDATE'] : ['RO', 'ACCESS'];
+    const keyFlags = keySpecFlags(spec);
     r.map(3);
     r.bulk('flags');
     r.set(keyFlags.length);
@@ -214,7 +217,7 @@ function getKeys(c: Parameters<NonNullable<CommandSpec['handler']>>[0], argv: Bu
     if (withFlags) {
       c.reply.array(2);
       c.reply.bulk(k);
-      const f = target.flags.includes('write') ? ['RW', 'UPDATE'] : ['RO', 'ACCESS'];
+      const f = keySpecFlags(target);
       c.reply.set(f.length);
       for (const x of f) c.reply.simple(x);
     } else {

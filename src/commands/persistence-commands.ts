@@ -62,8 +62,12 @@ debugSubcommands.set('RELOAD', {
     try {
       if (!noSave) p.saveSync();
       const loaded = loadSnapshotFile(p.snapshotPath, c.server.keyspace.dbs.length);
-      c.server.keyspace.flushAll();
-      installSnapshot(c.server.keyspace, loaded);
+      // One load for keyspace observers, the flush included: they hear only `loaded`.
+      const ks = c.server.keyspace;
+      ks.load(() => {
+        ks.flushAll();
+        installSnapshot(ks, loaded);
+      });
       c.server.log.notice('DB reloaded by DEBUG RELOAD');
       c.reply.ok();
     } catch (e) {
@@ -82,9 +86,12 @@ debugSubcommands.set('LOADAOF', {
     }
     p.aof.sync();
     p.aof.stop();
-    c.server.keyspace.flushAll();
+    const ks = c.server.keyspace;
     try {
-      p.aof.load();
+      ks.load(() => {
+        ks.flushAll();
+        p.aof.load();
+      });
       p.aof.start();
       c.reply.ok();
     } catch (e) {

@@ -79,6 +79,11 @@ export interface CommandSpec {
   step: number;
   /** ACL categories, e.g. '@read', '@fast'. */
   categories: string[];
+  /**
+   * The flags of the command's key spec (COMMAND INFO, COMMAND GETKEYSANDFLAGS), e.g. RW INSERT
+   * for HSETNX; without them, RW UPDATE for a write and RO ACCESS otherwise.
+   */
+  keyFlags?: string[];
   docs: CommandDocs;
   /** Container commands (CLIENT, CONFIG …) route on their second word instead. */
   handler?: CommandHandler;

@@ -23,12 +23,25 @@ export interface Entry {
   accessedAt: number;
 }
 
-/** Hooks the keyspace installs so databases can report changes without knowing about clients. */
+/**
+ * Hooks the keyspace installs so databases can report changes without knowing about clients.
+ * Every event fires after the change, so a listener that looks (peek) sees the new state.
+ */
 export interface DatabaseEvents {
   /** A key's value or TTL changed, or it was deleted: WATCH must notice. */
   modified(db: number, key: string): void;
+  /**
+   * A key's value was created, changed in place, replaced or removed (expiry included), but not
+   * when only its TTL changed: what keyspace observers (FT.* indexes) follow. Always fires
+   * together with `modified`; the two differ only for EXPIRE/PERSIST-style changes.
+   */
+  valueChanged(db: number, key: string): void;
   /** A key was found expired and removed; `key` is propagated as a DEL to the AOF. */
   expired(db: number, key: string): void;
+  /** Every key of the database was removed at once (FLUSHDB, FLUSHALL). */
+  flushed(db: number): void;
+  /** SWAPDB exchanged this database's contents with another's. */
+  swapped(a: number, b: number): void;
 }
 
 export class Database {
@@ -93,14 +106,14 @@ export class Database {
     } else {
       this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key), accessedAt: Date.now() });
     }
-    this.events.modified(this.index, key);
+    this.changed(key);
   }
 
   /** Adds a key known not to exist (after a lookup returned nothing), with an optional expiry. */
   add(key: string, value: KeyValue, expireAt = 0): void {
     this.dict.set(key, { value, expireAt, slot: this.takeSlot(key), accessedAt: Date.now() });
     if (expireAt !== 0) this.volatile.add(key);
-    this.events.modified(this.index, key);
+    this.changed(key);
   }
 
   /** Deletes a key; returns whether it existed (expired keys count as missing). */
@@ -109,7 +122,7 @@ export class Database {
     if (!e) return false;
     this.remove(key, e);
     e.value.release?.();
-    this.events.modified(this.index, key);
+    this.changed(key);
     return true;
   }
 
@@ -121,13 +134,23 @@ export class Database {
     const e = this.lookup(key);
     if (!e) return undefined;
     this.remove(key, e);
-    this.events.modified(this.index, key);
+    this.changed(key);
     return e;
   }
 
   /** Signals that a value was changed in place (e.g. an element added to a vector set). */
   touch(key: string): void {
-    this.events.modified(this.index, key);
+    this.changed(key);
+  }
+
+  /**
+   * The value at a key as it stands, without lazy expiry and without counting an access: for
+   * keyspace observers, which run inside other operations and must not change the keyspace.
+   * A key whose time has passed but that was not removed yet is still returned (its removal
+   * follows with an event of its own).
+   */
+  peek(key: string): KeyValue | undefined {
+    return this.dict.get(key)?.value;
   }
 
   setExpire(key: string, at: number): void {
@@ -158,7 +181,9 @@ export class Database {
     this.freeSlots.length = 0;
     this.volatile.clear();
     this.volatileCursor = null;
+    // WATCH needs every key; observers get one event for the lot.
     for (const k of keys) this.events.modified(this.index, k);
+    this.events.flushed(this.index);
     return n;
   }
 
@@ -223,6 +248,7 @@ export class Database {
     [this.volatile, other.volatile] = [other.volatile, this.volatile];
     this.volatileCursor = null;
     other.volatileCursor = null;
+    this.events.swapped(this.index, other.index);
   }
 
   /**
@@ -270,8 +296,14 @@ export class Database {
     const e = this.dict.get(key)!;
     this.remove(key, e);
     e.value.release?.();
-    this.events.modified(this.index, key);
+    this.changed(key);
     this.events.expired(this.index, key);
+  }
+
+  /** A value change: WATCH and keyspace observers both hear of it. */
+  private changed(key: string): void {
+    this.events.modified(this.index, key);
+    this.events.valueChanged(this.index, key);
   }
 
   private remove(key: string, e: Entry): void {

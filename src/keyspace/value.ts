@@ -1,12 +1,13 @@
 /**
- * What a key can hold. vsetd has two types: a small string type (so health checks, SET/GET and
- * WRONGTYPE behave as users expect from Redis) and the vector set. Every value reports its memory
+ * What a key can hold. vsetd has three types: a small string type (so health checks, SET/GET and
+ * WRONGTYPE behave as users expect from Redis), the hash (the documents FT.* indexes read; see
+ * hash-value.ts) and the vector set. Every value reports its memory
  * and is told when it leaves the keyspace for good, so a vector set can defer freeing its shared
  * memory until searches that still read it have finished.
  */
 
 /** Type names as TYPE reports them. */
-export type KeyTypeName = 'string' | 'vectorset';
+export type KeyTypeName = 'string' | 'hash' | 'vectorset';
 
 export interface KeyValue {
   readonly type: KeyTypeName;

@@ -202,9 +202,14 @@ export class AppendOnlyFile {
   /**
    * Loads the dataset named by the manifest: the base snapshot, then every increment replayed in
    * order. A truncated last command is dropped (and the file cut there) when aof-load-truncated is
-   * yes; any other fault throws AofLoadError naming the file and offset.
+   * yes; any other fault throws AofLoadError naming the file and offset. Keyspace observers get
+   * one `loaded` event at the end, not the replayed commands' changes.
    */
   load(): { keys: number; commands: number } {
+    return this.server.keyspace.load(() => this.loadFiles());
+  }
+
+  private loadFiles(): { keys: number; commands: number } {
     this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'utf8'));
     let commands = 0;
     const incrs = this.manifest.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq);

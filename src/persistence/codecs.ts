@@ -6,7 +6,8 @@
  */
 import type { KeyTypeName, KeyValue } from '../keyspace/value.js';
 import { StringValue } from '../keyspace/value.js';
-import type { BinaryReader, BinaryWriter } from './binary.js';
+import { HashValue } from '../keyspace/hash-value.js';
+import { CorruptDataError, type BinaryReader, type BinaryWriter } from './binary.js';
 
 export interface CapturedValue {
   /** Writes the captured state. */
@@ -83,5 +84,57 @@ registerCodec({
   read(r) {
     const data = Buffer.from(r.bytes('string value', 512 * 1024 * 1024));
     return () => new StringValue(data);
+  },
+});
+
+/** Redis's proto-max-bulk-len ceiling: no field or value can have been sent longer. */
+const MAX_HASH_STRING = 512 * 1024 * 1024;
+
+/**
+ * A hash: varint field count, then each field and its value as length-prefixed bytes, in the
+ * hash's order. The encoding is not stored: a loaded hash is a listpack when it fits one (as
+ * Redis loads an RDB hash), whatever it was when saved.
+ */
+registerCodec({
+  typeId: 3,
+  type: 'hash',
+  capture(value) {
+    // Values are never changed in place, so listing the pairs is a consistent capture.
+    const pairs = [...(value as HashValue).entries()];
+    return {
+      encode: (w) => {
+        w.varint(pairs.length);
+        for (const [f, v] of pairs) w.bytes(Buffer.from(f, 'latin1')).bytes(v);
+      },
+      // One part per field (its length first, so no two pairs concatenate alike): the digest
+      // does not depend on field order, as Redis's DEBUG DIGEST-VALUE of a hash does not.
+      digest: (hash) => {
+        for (const [f, v] of pairs) {
+          const head = Buffer.alloc(4);
+          head.writeUInt32LE(f.length, 0);
+          hash(Buffer.concat([head, Buffer.from(f, 'latin1'), v]));
+        }
+      },
+    };
+  },
+  read(r) {
+    const n = r.varint('hash field count');
+    // Each pair takes at least two bytes: a count the input cannot hold is refused up front.
+    if (n === 0 || n > r.remaining / 2) r.fail(`hash field count ${n} does not fit the value`);
+    const pairs: Array<[string, Buffer]> = [];
+    for (let i = 0; i < n; i++) {
+      const f = r.bytes('hash field', MAX_HASH_STRING);
+      const field = Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+      // A copy: the reader's bytes may be a view of a network chunk or of its window.
+      pairs.push([field, Buffer.from(r.bytes('hash value', MAX_HASH_STRING))]);
+    }
+    return () => {
+      const seen = new Set<string>();
+      for (const [f] of pairs) {
+        if (seen.has(f)) throw new CorruptDataError(`duplicate hash field '${f.length > 64 ? f.slice(0, 64) + '…' : f}'`);
+        seen.add(f);
+      }
+      return HashValue.fromPairs(pairs);
+    };
   },
 });

@@ -367,19 +367,24 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
   return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0 };
 }
 
-/** Replaces the keyspace content with a parsed snapshot (keys already expired are dropped). */
+/**
+ * Replaces the keyspace content with a parsed snapshot (keys already expired are dropped). It is a
+ * load for keyspace observers: one `loaded` event at the end instead of one per key.
+ */
 export function installSnapshot(keyspace: Keyspace, loaded: LoadResult): number {
-  const now = Date.now();
-  let n = 0;
-  for (const k of loaded.keys) {
-    if (k.expireAt !== 0 && k.expireAt <= now) {
-      k.value.release?.();
-      continue;
+  return keyspace.load(() => {
+    const now = Date.now();
+    let n = 0;
+    for (const k of loaded.keys) {
+      if (k.expireAt !== 0 && k.expireAt <= now) {
+        k.value.release?.();
+        continue;
+      }
+      keyspace.dbs[k.db]!.add(k.key, k.value, k.expireAt);
+      n++;
     }
-    keyspace.dbs[k.db]!.add(k.key, k.value, k.expireAt);
-    n++;
-  }
-  return n;
+    return n;
+  });
 }
 
 // ---- DUMP / RESTORE payloads --------------------------------------------------------------------

@@ -70,6 +70,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'aof-load-truncated', kind: 'bool', default: 'yes', mutable: true },
   { name: 'auto-aof-rewrite-percentage', kind: 'int', default: '100', mutable: true, min: 0, max: INT_MAX },
   { name: 'auto-aof-rewrite-min-size', kind: 'memory', default: '67108864', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  // Redis's thresholds for a hash to leave the listpack encoding (OBJECT ENCODING).
+  { name: 'hash-max-listpack-entries', kind: 'int', default: '128', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  { name: 'hash-max-listpack-value', kind: 'memory', default: '64', mutable: true, min: 0, max: LLONG_MAX_SAFE },
   { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0, max: LLONG_MAX_SAFE },
   { name: 'maxmemory-policy', kind: 'enum', default: 'noeviction', mutable: true, values: ['noeviction'] },
   { name: 'proto-max-bulk-len', kind: 'memory', default: '536870912', mutable: true, min: 1024 * 1024, max: LLONG_MAX_SAFE },

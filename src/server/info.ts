@@ -9,6 +9,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import type { Server } from './server.js';
 import { VERSION, VSETD_VERSION } from './server.js';
+import { LOADED_MODULES } from './loaded-modules.js';
 
 type Lines = Array<[string, string | number]>;
 
@@ -203,7 +204,7 @@ function sectionLines(server: Server, name: string): Lines | null {
       return lines;
     }
     case 'modules':
-      return [];
+      return LOADED_MODULES.map((m): [string, string] => ['module', `name=${m.name},ver=${m.ver},api=1,filters=0,usedby=[],using=[],options=[]`]);
     case 'cluster':
       return [['cluster_enabled', 0]];
     case 'errorstats': {

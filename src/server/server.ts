@@ -16,6 +16,7 @@ import { Config } from './config.js';
 import { log, type Logger, type LogLevel } from './log.js';
 import { ProtocolError, type ReaderLimits } from './resp-reader.js';
 import { Keyspace } from '../keyspace/keyspace.js';
+import { hashListpackLimits } from '../keyspace/hash-value.js';
 import { CommandTable, fullName } from '../commands/table.js';
 import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
@@ -117,6 +118,17 @@ export class Server {
     this.keyspace.onExpired = (db, key) => {
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
     };
+    this.keyspace.onObserverError = (e) => {
+      this.log.warning(`Keyspace observer failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    };
+    // The hash encoding thresholds live with the hash type (snapshot loads read them too).
+    const hashLimits = (): void => {
+      hashListpackLimits.entries = config.int('hash-max-listpack-entries');
+      hashListpackLimits.value = config.int('hash-max-listpack-value');
+    };
+    hashLimits();
+    config.onChange('hash-max-listpack-entries', hashLimits);
+    config.onChange('hash-max-listpack-value', hashLimits);
     this.log.level = config.get('loglevel') as LogLevel;
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
