@@ -12,10 +12,16 @@ export type TagMatch =
   /** w'…' glob: `*` any run, `?` one character. */
   | { readonly kind: 'pattern'; readonly pattern: string };
 
-/** A KNN or range query option, by name (EF_RUNTIME, EPSILON, HYBRID_POLICY, BATCH_SIZE …). */
-export interface VectorOption {
-  readonly name: string;
-  readonly value: string;
+/**
+ * Runtime options of a KNN or range query, validated as the module's vector library does
+ * (EF_RUNTIME for HNSW only, EPSILON for range queries only, HYBRID_POLICY and BATCH_SIZE only
+ * when there is a filter). null: not given.
+ */
+export interface VectorSearchOptions {
+  readonly efRuntime: number | null;
+  readonly epsilon: number | null;
+  readonly hybridPolicy: 'BATCHES' | 'ADHOC_BF' | null;
+  readonly batchSize: number | null;
 }
 
 export type QueryNode =
@@ -54,8 +60,9 @@ export type QueryNode =
       readonly type: 'vectorRange';
       readonly field: string;
       readonly radius: number;
+      /** The query vector; its length is the field's blob size (checked). */
       readonly vector: Uint8Array;
-      readonly options: readonly VectorOption[];
+      readonly options: VectorSearchOptions;
       /** $YIELD_DISTANCE_AS: the name to return each match's distance under, or null. */
       readonly distanceField: string | null;
     };
@@ -64,9 +71,10 @@ export type QueryNode =
 export interface KnnClause {
   readonly k: number;
   readonly field: string;
+  /** The query vector; its length is the field's blob size (checked). */
   readonly vector: Uint8Array;
-  /** EF_RUNTIME, HYBRID_POLICY, BATCH_SIZE … from inside the brackets and from =>{…}. */
-  readonly options: readonly VectorOption[];
+  /** EF_RUNTIME, HYBRID_POLICY, BATCH_SIZE from inside the brackets or from =>{…}. */
+  readonly options: VectorSearchOptions;
   /** Where the distance is returned: AS name, $YIELD_DISTANCE_AS, or `__<field>_score`. */
   readonly scoreField: string;
   /** $SHARD_K_RATIO if given (meaningful in a cluster only). */

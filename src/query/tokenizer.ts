@@ -51,24 +51,18 @@ export function lowerBytes(b: Uint8Array, start = 0, end = b.length): string {
       break;
     }
   }
-  if (ascii) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i]!;
-      s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
-    }
-    return s;
-  }
   const buf = Buffer.from(b.buffer, b.byteOffset + start, end - start);
+  if (ascii) return buf.toString('latin1').toLowerCase();
   const text = buf.toString('utf8');
   if (!text.includes('\uFFFD') || Buffer.from(text, 'utf8').equals(buf)) return text.toLowerCase();
   // Not UTF-8: keep the bytes (as latin1 chars, tagged so they never equal valid text).
-  let s = '\u0000';
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
-  }
-  return s;
+  return '\u0000' + buf.toString('latin1').replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** The same lower-casing, as bytes (UTF-8 where the input was). */
+export function lowerToBytes(b: Uint8Array): Uint8Array {
+  const key = lowerBytes(b);
+  return key.startsWith('\u0000') ? Buffer.from(key.slice(1), 'latin1') : Buffer.from(key, 'utf8');
 }
 
 /** The bytes with every backslash that precedes punctuation or a blank removed (rm_normalize). */
@@ -97,10 +91,14 @@ export function cBytes(b: Uint8Array): Uint8Array {
   return nul < 0 ? b : b.subarray(0, nul);
 }
 
-/** rm_normalize: a query term as the index stores it (unescaped, lower-cased). */
+/** rm_normalize: a query term unescaped and lower-cased, as bytes. */
+export function normalizeBytes(b: Uint8Array): Uint8Array {
+  return lowerToBytes(unescapeBytes(cBytes(b)));
+}
+
+/** A query term as the index stores it. */
 export function normalizeTerm(b: Uint8Array): string {
-  const u = unescapeBytes(cBytes(b));
-  return lowerBytes(u);
+  return lowerBytes(unescapeBytes(cBytes(b)));
 }
 
 /** tag_strtolower: a tag from the query, unescaped, lower-cased unless case-sensitive. */
@@ -201,9 +199,9 @@ export function tokenizeText(
  * The terms of an "exact phrase" in a query: split on the phrase separators (no '$'), each piece
  * normalised as a query term. Stopwords stay: the module looks them up as they are.
  */
-export function phraseTerms(b: Uint8Array): string[] {
+export function phraseTermBytes(b: Uint8Array): Uint8Array[] {
   const v = cBytes(b);
-  const out: string[] = [];
+  const out: Uint8Array[] = [];
   let i = 0;
   const n = v.length;
   while (i <= n) {
@@ -213,7 +211,7 @@ export function phraseTerms(b: Uint8Array): string[] {
       escaped = !escaped && v[i] === 0x5c;
       i++;
     }
-    if (i > start) out.push(normalizeTerm(v.subarray(start, i)));
+    if (i > start) out.push(normalizeBytes(v.subarray(start, i)));
     i++;
   }
   return out;
