@@ -13,9 +13,10 @@ import { hashCommands } from './hashes.js';
 import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
 import { pubsubCommands } from './pubsub.js';
+import { ftCommands } from './ft.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...ftCommands];
 }

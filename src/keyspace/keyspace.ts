@@ -94,6 +94,11 @@ export class Keyspace {
    * then one `loaded` when the outermost load ends, even if it failed part way (what did load is
    * in the databases either way).
    */
+  /** Whether a load is running (observers hear about it at its end). */
+  get loading(): boolean {
+    return this.loadDepth > 0;
+  }
+
   load<T>(fn: () => T): T {
     this.loadDepth++;
     try {

@@ -49,7 +49,27 @@ export interface CapturedDataset {
   aux: Array<[string, string]>;
 }
 
+/**
+ * What else a dataset holds beyond its keys, kept in aux fields: the FT index definitions
+ * (src/query/registry.ts). Every snapshot (SAVE, BGSAVE, AOF base, a replica's full sync) writes
+ * them; every install of a loaded snapshot hands the file's aux fields back.
+ */
+export interface AuxSection {
+  save(): Array<[string, string]>;
+  /** Replaces what the section holds with what `aux` says (inside the keyspace's load). */
+  restore(aux: ReadonlyMap<string, string>): void;
+}
+
+const auxSections = new WeakMap<Keyspace, AuxSection[]>();
+
+export function addAuxSection(keyspace: Keyspace, section: AuxSection): void {
+  const list = auxSections.get(keyspace) ?? [];
+  list.push(section);
+  auxSections.set(keyspace, list);
+}
+
 export function captureDataset(keyspace: Keyspace, aux: Array<[string, string]> = []): CapturedDataset {
+  for (const section of auxSections.get(keyspace) ?? []) aux = [...aux, ...section.save()];
   const keys: CapturedKey[] = [];
   const now = Date.now();
   for (const db of keyspace.dbs) {
@@ -383,6 +403,7 @@ export function installSnapshot(keyspace: Keyspace, loaded: LoadResult): number 
       keyspace.dbs[k.db]!.add(k.key, k.value, k.expireAt);
       n++;
     }
+    for (const section of auxSections.get(keyspace) ?? []) section.restore(loaded.aux);
     return n;
   });
 }

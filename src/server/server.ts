@@ -7,6 +7,7 @@
  * first, then authentication, then the loading state, then MULTI queueing, then maxmemory; a
  * command rejected while a MULTI is open also dooms the transaction (EXECABORT).
  */
+import { ftRegistry } from '../query/registry.js';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -118,6 +119,8 @@ export class Server {
     this.keyspace.onExpired = (db, key) => {
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
     };
+    // The FT indexes follow database 0 from the start: a load (start-up, a replica's sync) may bring some.
+    ftRegistry(this.keyspace);
     this.keyspace.onObserverError = (e) => {
       this.log.warning(`Keyspace observer failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     };

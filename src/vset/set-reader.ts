@@ -125,6 +125,11 @@ export abstract class SetReader implements SetGrower {
   get card(): number {
     return Atomics.load(this.v.i32, H.COUNT);
   }
+  /** Node slots ever used (the high-water mark): every node number is below it. */
+  get slotCount(): number {
+    return Atomics.load(this.v.i32, H.HIGH_WATER);
+  }
+
   get dim(): number {
     return this.v.dim;
   }

@@ -19,6 +19,18 @@ export function onVectorSetReleased(listener: (uid: number) => void): void {
   releaseListeners.push(listener);
 }
 
+/**
+ * Engine sets that are not keys (the query engine's vector fields, src/query) take their pool ids
+ * from here, far above any vset-uid, and say so when they go: search workers forget them.
+ */
+let nextFieldSetId = 2 ** 40;
+export function fieldSetId(): number {
+  return nextFieldSetId++;
+}
+export function fieldSetReleased(id: number): void {
+  for (const l of releaseListeners) l(id);
+}
+
 function quantOf(name: QuantName): Quant {
   return name === 'f32' ? Quant.NoQuant : name === 'int8' ? Quant.Q8 : Quant.Bin;
 }
