@@ -383,6 +383,9 @@ export class VectorSet extends SetReader implements WriterState {
 
   /** The structured-cloneable handle for workers. */
   handle(): SetHandle {
+    // An arena set's handle is its place: no need to make its views again to hand it out.
+    const p = this.views === null ? this.arenaPlace() : null;
+    if (p !== null) return { kind: 'vsetd.arena-set', arena: p.arena, memory: p.memory, block: p.block, heapBytes: p.heapBytes, recordsBytes: p.recordsBytes };
     return this.v.handle();
   }
   private requireWriter(): GraphWriter {

@@ -60,10 +60,20 @@ export abstract class SetReader implements SetGrower {
   private ownReader: Searcher | null = null;
   protected readonly kernelPref: KernelKind | undefined;
 
+  /**
+   * Header words fixed for the set's life, kept here: VSIM checks them on the main thread for
+   * every query, and reading them through the views would make the views of a set the hydration
+   * ring let go again (a dozen typed arrays) only to compare two numbers.
+   */
+  private readonly fixedDim: number;
+  private readonly fixedProjectionDim: number;
+
   protected constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
     this.views = v;
     this.owner = owner;
     this.kernelPref = kernel;
+    this.fixedDim = v.dim;
+    this.fixedProjectionDim = v.i32[H.PROJ_INPUT_DIM]!;
   }
 
   /** An arena set needs room (VectorSet: a bigger block, or memories of its own). */
@@ -131,7 +141,7 @@ export abstract class SetReader implements SetGrower {
   }
 
   get dim(): number {
-    return this.v.dim;
+    return this.fixedDim;
   }
   get quant(): Quant {
     return this.v.quant;
@@ -149,7 +159,7 @@ export abstract class SetReader implements SetGrower {
   }
   /** REDUCE input dimension, 0 without projection (VINFO projection-input-dim). */
   get projectionInputDim(): number {
-    return this.v.i32[H.PROJ_INPUT_DIM];
+    return this.fixedProjectionDim;
   }
   get attributesCount(): number {
     return this.v.i32[H.ATTR_COUNT];
