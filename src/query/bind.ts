@@ -137,7 +137,7 @@ export function toQuery(root: PNode | null, def: IndexDefinition, bits: TextFiel
     const vector = checkBlob(root, field);
     const options = vectorOptions(root.vecParams, field, filter === null ? 'KNN' : 'HYBRID');
     if (root.k > MAX_KNN_K) {
-      throw new QueryError('INVAL', `Error parsing vector similarity query: query KNN K parameter is too large, must not exceed ${MAX_KNN_K}`);
+      throw new QueryError('INVAL', `Error parsing vector similarity query: query KNN K parameter is too large, must not exceed ${BigInt(MAX_KNN_K)}`);
     }
     const scoreField = latin1(root.distField ?? root.scoreField ?? new Uint8Array(0));
     return {
