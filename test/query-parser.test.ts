@@ -64,6 +64,14 @@ describe('text queries', () => {
     expect(root('a1 b1|c1')).toEqual({ type: 'or', children: [{ type: 'and', children: [term('a1'), term('b1')] }, term('c1')] });
   });
 
+  it('the module\'s precedence: a prefix (or phrase) binds tighter than - and a field modifier, a word does not', () => {
+    const pre = (text: string, fields: string[] | null = null): QueryNode => ({ type: 'affix', fields, prefix: true, suffix: false, text });
+    expect(root('-a1 b1')).toEqual({ type: 'and', children: [{ type: 'not', child: term('a1') }, term('b1')] });
+    expect(root('-a1 b1*')).toEqual({ type: 'not', child: { type: 'and', children: [term('a1'), pre('b1')] } });
+    expect(root('@title:a1 b1')).toEqual({ type: 'and', children: [term('a1', ['title']), term('b1')] });
+    expect(root('@title:a1 b1*')).toEqual({ type: 'and', children: [term('a1', ['title']), pre('b1', ['title'])] });
+  });
+
   it('field modifiers narrow text nodes, including lists of fields', () => {
     expect(root('@title:hello')).toEqual(term('hello', ['title']));
     expect(root('@title:(hello world)')).toEqual({ type: 'and', children: [term('hello', ['title']), term('world', ['title'])] });
@@ -256,6 +264,12 @@ describe('errors', () => {
       expect(err(text, params)).toBe(reply);
     });
   }
+
+  it('a flat OR may not continue from words into a field clause (the module\'s grammar has no rule for it)', () => {
+    expect(err('a1 | b1 | @tags:{x}')).toBe('SEARCH_SYNTAX Syntax error at offset 10 near tags');
+    expect(root('(a1 | b1) | @tags:{x}').type).toBe('or');
+    expect(root('a1 | @tags:{x} | b1').type).toBe('or');
+  });
 
   it('the first error wins: a field error before a later syntax error', () => {
     expect(err('@nope:foo )')).toBe('SEARCH_SYNTAX Unknown field at offset 0 near nope');
