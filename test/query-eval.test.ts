@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DocSet, parseCreate, parseQuery, SecondaryIndex } from '../src/query/index.js';
 import { NumericIndex } from '../src/query/numeric-index.js';
+import { SeqStore, sortByKey } from '../src/query/seq-store.js';
 import { rng } from './helpers/rng.js';
 
 const def = parseCreate(
@@ -260,6 +261,40 @@ describe('DocSet', () => {
       a.forEach((x) => seen.push(x));
       expect(seen).toEqual(sorted(sa));
     }
+  });
+});
+
+describe('SeqStore and sortByKey', () => {
+  it('per-document lists survive replacement, removal and compaction', () => {
+    const r = rng(9);
+    const store = new SeqStore();
+    const truth = new Map<number, number[]>();
+    for (let i = 0; i < 20000; i++) {
+      const id = Math.floor(r() * 500);
+      if (r() < 0.3) {
+        store.remove(id);
+        truth.delete(id);
+      } else {
+        const list = Array.from({ length: Math.floor(r() * 9) }, () => Math.floor(r() * 1e6));
+        store.set(id, list);
+        if (list.length > 0) truth.set(id, list);
+        else truth.delete(id);
+      }
+    }
+    for (let id = 0; id < 500; id++) expect(store.get(id) && Array.from(store.get(id)!)).toEqual(truth.get(id));
+    expect(store.size).toBe(truth.size);
+  });
+
+  it('sorts ids by their keys, negatives, zeros and infinities included', () => {
+    const r = rng(4);
+    const keys = Float64Array.from({ length: 3000 }, () =>
+      r() < 0.2 ? pick(r, [-Infinity, Infinity, 0, -0, 1e-300, -1e300, 5e-324]) : r() < 0.5 ? Math.floor((r() - 0.5) * 1e6) : (r() - 0.5) * 1e6);
+    const ids = Uint32Array.from({ length: keys.length }, (_, i) => i);
+    const want = Array.from(ids).sort((a, b) => keys[a]! - keys[b]! || 0).map((i) => keys[i]);
+    const k = Float64Array.from(keys);
+    sortByKey(k, ids);
+    expect(Array.from(k)).toEqual(want);
+    for (let i = 0; i < ids.length; i++) expect(keys[ids[i]!]).toBe(k[i]);
   });
 });
 
