@@ -69,7 +69,6 @@ type Spec =
 
 const tokens = (s: string | undefined): string[] => (s === undefined ? [] : s.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t !== ''));
 const textFields = (d: Doc, f: 'title' | 'body' | null): string[][] => (f === null ? [tokens(d.title), tokens(d.body)] : [tokens(d[f])]);
-const validNumber = (s: string | undefined): boolean => s !== undefined && s !== 'abc';
 
 function refMatch(d: Doc, s: Spec): boolean {
   switch (s.k) {

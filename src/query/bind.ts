@@ -8,8 +8,7 @@
 
 import type { QueryNode, ParsedQuery, TagMatch, VectorSearchOptions } from './ast.js';
 import { argText, QueryError, QueryErrorCodes, type QueryErrorCode } from './errors.js';
-import { formatFixed6, parseDoubleFF, parseDoubleRange } from './numbers.js';
-import { formatG, parseStrtoll } from './parser.js';
+import { formatFixed6, formatG, parseDoubleFF, parseDoubleRange, parseStrtoll } from './numbers.js';
 import { FIELDMASK_ALL, ParamType, type PNode, type TextFieldBits, type VecParam } from './parse-tree.js';
 import type { IndexDefinition, TagFieldSpec, VectorFieldSpec } from './schema.js';
 import { lowerBytes, normalizeBytes, normalizeQueryTag, unescapeBytes } from './tokenizer.js';

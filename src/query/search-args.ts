@@ -98,13 +98,13 @@ export function parseSearch(argv: readonly Buffer[]): SearchRequest {
     const arg = ac.peek();
     if (arg === undefined) break;
     const w = arg.length <= 24 ? arg.toString('latin1').toUpperCase() : '';
-    if (w in FLAG_OPTS) {
+    if (Object.hasOwn(FLAG_OPTS, w)) {
       ac.next();
       (r as unknown as Record<string, boolean>)[FLAG_OPTS[w]!] = true;
     } else if (w === 'ADDSCORES') {
       ac.next();
       addScores = true;
-    } else if (w in STRING_OPTS || w === 'PAYLOAD') {
+    } else if (Object.hasOwn(STRING_OPTS, w) || w === 'PAYLOAD') {
       ac.next();
       if (ac.atEnd()) throw badArgs(w, AC_ERR_NOARG);
       const v = ac.next();
