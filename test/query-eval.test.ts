@@ -401,3 +401,24 @@ describe('evaluation of the other query shapes', () => {
     expect(ids('zzz')).toEqual([]);
   });
 });
+
+describe('robustness', () => {
+  it('random field bytes are indexed or refused, never thrown on', () => {
+    const d3 = parseCreate(
+      'FT.CREATE i SCHEMA t TEXT INDEXEMPTY g TAG INDEXEMPTY n NUMERIC p GEO v VECTOR HNSW 6 TYPE FLOAT32 DIM 1 DISTANCE_METRIC IP'
+        .split(' ').map((s) => Buffer.from(s)),
+    );
+    const idx = new SecondaryIndex(d3);
+    const r = rng(21);
+    for (let i = 0; i < 3000; i++) {
+      const f = new Map<string, Buffer>();
+      for (const name of ['t', 'g', 'n', 'p', 'v']) {
+        if (r() < 0.7) f.set(name, Buffer.from(Array.from({ length: Math.floor(r() * 12) }, () => Math.floor(r() * 256))));
+      }
+      const res = idx.add(Math.floor(r() * 200), f);
+      expect(typeof res.ok).toBe('boolean');
+    }
+    const q = parseQuery(Buffer.from('-@g:{x*}'), d3);
+    expect(idx.evaluate(q.root).size).toBeLessThanOrEqual(idx.size);
+  });
+});
