@@ -54,6 +54,12 @@ describe('FT.SEARCH as clients send it', () => {
     expect(search('*', 'RETURN', '0').returnFields).toEqual([]);
   });
 
+  it('numbers are read as C strings, as the module reads FT.SEARCH\'s arguments', () => {
+    expect([search('*', 'LIMIT', ' 1', '0x10').offset, search('*', 'LIMIT', ' 1', '0x10').limit]).toEqual([1, 16]);
+    expect(search('*', 'DIALECT', '+2').dialect).toBe(2);
+    expect(searchError('*', 'LIMIT', '0', 'inf')).toBe('SEARCH_PARSE_ARGS LIMIT needs two numeric arguments');
+  });
+
   it('legacy FILTER and GEOFILTER, INKEYS, INFIELDS, HIGHLIGHT and SUMMARIZE are read', () => {
     const r = search('*', 'FILTER', 'price', '(1', '+inf', 'GEOFILTER', 'loc', '2.3', '48.8', '5', 'km', 'INKEYS', '2', 'k1', 'k2',
       'INFIELDS', '1', 'title', 'HIGHLIGHT', 'FIELDS', '1', 'title', 'TAGS', '<b>', '</b>', 'SUMMARIZE', 'LEN', '10');
@@ -96,6 +102,9 @@ describe('FT.SEARCH errors', () => {
     [['*', 'FILTER', 'p', 'x', '2'], 'SEARCH_PARSE_ARGS Bad lower range: x'],
     [['*', 'FILTER', 'p', '', '2', 'DIALECT', '2'], 'SEARCH_PARSE_ARGS Numeric/Geo filter value/s cannot be empty'],
     [['*', 'FORMAT', 'JSON'], 'SEARCH_PARSE_ARGS FORMAT JSON is not supported'],
+    [['*', 'GEOFILTER', 'g', 'x', '1', '1', 'km'], 'SEARCH_PARSE_ARGS Bad arguments for <lon>: Could not convert argument to expected type'],
+    [['*', 'GEOFILTER', 'g', '1', '1', '1', 'parsec'], 'SEARCH_PARSE_ARGS Unknown distance unit parsec'],
+    [['*', 'GEOFILTER', 'g', '1', '1', '1'], 'SEARCH_PARSE_ARGS GEOFILTER requires 5 arguments'],
     [['*', 'HIGHLIGHT', 'FIELDS', '3', 'a'], 'SEARCH_PARSE_ARGS Bad arguments for HIGHLIGHT'],
     [['*', 'BOGUS'], 'SEARCH_ARG_UNRECOGNIZED Unknown argument `BOGUS` at position 1 for <main>'],
     [['*', 'LIMIT', '0', '1', 'x', 'y'], 'SEARCH_ARG_UNRECOGNIZED Unknown argument `x` at position 4 for <main>'],
