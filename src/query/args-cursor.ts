@@ -1,13 +1,15 @@
 // A cursor over command arguments with RediSearch's ArgsCursor rules, so that FT.CREATE and
 // FT.SEARCH accept, reject and word their errors exactly as the module does:
-//   - integers: Redis's strict string→long long first, then a double that must be integral
-//     ("3.0" and "1e3" are accepted, "3.5" is not);
-//   - doubles: Redis's string→double (whole argument, no leading space, NaN refused);
+//   - integers: a strict parse first, then a double that must be integral ("3.0" and "1e3" are
+//     accepted, "3.5" is not);
 //   - keywords: case-insensitive, whole argument.
+// The module reads FT.CREATE's arguments as Redis strings (string2ll, and string→double without
+// leading blanks or NaN) but FT.SEARCH's as C strings (strtoll and strtod: leading blanks, '+'
+// and hexadecimal doubles pass, and `LIMIT 0 0x10` is a limit of 16); `cstrings` picks the latter.
 // Every getter returns a result code (AC_OK or an AC_ERR_*) and leaves the cursor where it was on
 // failure; the caller turns codes into errors with badArgs()/acStrerror().
 
-import { isWord, parseDouble, parseInteger } from '../commands/args.js';
+import { isWord, parseDouble, parseInteger, strtod } from '../commands/args.js';
 import { AC_ERR_ELIMIT, AC_ERR_NOARG, AC_ERR_PARSE, AC_OK } from './errors.js';
 
 export const AC_F_GE0 = 1;
@@ -30,8 +32,26 @@ export class ArgCursor {
     readonly start = 0,
     /** One past the last argument. */
     readonly end = args.length,
+    /** Read numbers as C strings (FT.SEARCH) rather than as Redis strings (FT.CREATE). */
+    readonly cstrings = false,
   ) {
     this.pos = start;
+  }
+
+  private integer(arg: Buffer): number | null {
+    if (!this.cstrings) return parseInteger(arg);
+    // strtoll: blanks and a sign before the digits, nothing after; the clamped extremes fail.
+    const s = cText(arg);
+    if (!/^[ \t\n\v\f\r]*[+-]?\d+$/.test(s)) return null;
+    const b = BigInt(s.trim());
+    return b >= 9223372036854775807n || b <= -9223372036854775808n ? null : Number(b);
+  }
+
+  private double(arg: Buffer): number | null {
+    if (!this.cstrings) return parseDouble(arg);
+    // strtod over the whole C string; the overflow value HUGE_VAL (and so "inf") fails.
+    const d = strtod(cText(arg));
+    return d === null || d === Infinity || d === -Infinity ? null : d;
   }
 
   atEnd(): boolean {
@@ -65,11 +85,11 @@ export class ArgCursor {
   getLongLong(flags = 0): number {
     if (this.pos >= this.end) return AC_ERR_NOARG;
     const arg = this.args[this.pos]!;
-    let n = parseInteger(arg);
+    let n = this.integer(arg);
     if (n === null) {
       // Not an integer: RediSearch reads a double and keeps it if it is integral (or truncates
       // it with COALESCE). A double beyond the long long range does not survive the cast.
-      const d = parseDouble(arg);
+      const d = this.double(arg);
       if (d === null || !Number.isFinite(d) || Math.abs(d) >= LLONG_MAX) return AC_ERR_PARSE;
       if (flags & AC_F_COALESCE) n = Math.trunc(d);
       else if (Math.trunc(d) !== d) return AC_ERR_PARSE;
@@ -116,7 +136,7 @@ export class ArgCursor {
   /** AC_GetDouble: sets `value`. */
   getDouble(flags = 0): number {
     if (this.pos >= this.end) return AC_ERR_NOARG;
-    const d = parseDouble(this.args[this.pos]!);
+    const d = this.double(this.args[this.pos]!);
     if (d === null) return AC_ERR_PARSE;
     if (flags & AC_F_GE0 && d < 0) return AC_ERR_ELIMIT;
     if (flags & AC_F_GE1 && d < 1) return AC_ERR_ELIMIT;
@@ -144,8 +164,13 @@ export class ArgCursor {
   /** AC_GetSlice: the next n arguments as a sub-cursor, or AC_ERR_NOARG if there are fewer. */
   slice(n: number): ArgCursor | number {
     if (n > this.remaining()) return AC_ERR_NOARG;
-    const sub = new ArgCursor(this.args, this.pos, this.pos + n);
+    const sub = new ArgCursor(this.args, this.pos, this.pos + n, this.cstrings);
     this.pos += n;
     return sub;
   }
+}
+
+function cText(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return (nul < 0 ? b : b.subarray(0, nul)).toString('latin1');
 }

@@ -8,8 +8,7 @@
 
 import type { QueryNode, ParsedQuery, TagMatch, VectorSearchOptions } from './ast.js';
 import { argText, QueryError, QueryErrorCodes, type QueryErrorCode } from './errors.js';
-import { formatFixed6, parseDoubleFF, parseDoubleRange } from './numbers.js';
-import { formatG, parseStrtoll } from './parser.js';
+import { formatFixed6, formatG, parseDoubleFF, parseDoubleRange, parseStrtoll } from './numbers.js';
 import { FIELDMASK_ALL, ParamType, type PNode, type TextFieldBits, type VecParam } from './parse-tree.js';
 import type { IndexDefinition, TagFieldSpec, VectorFieldSpec } from './schema.js';
 import { lowerBytes, normalizeBytes, normalizeQueryTag, unescapeBytes } from './tokenizer.js';
@@ -137,7 +136,7 @@ export function toQuery(root: PNode | null, def: IndexDefinition, bits: TextFiel
     const vector = checkBlob(root, field);
     const options = vectorOptions(root.vecParams, field, filter === null ? 'KNN' : 'HYBRID');
     if (root.k > MAX_KNN_K) {
-      throw new QueryError('INVAL', `Error parsing vector similarity query: query KNN K parameter is too large, must not exceed ${MAX_KNN_K}`);
+      throw new QueryError('INVAL', `Error parsing vector similarity query: query KNN K parameter is too large, must not exceed ${BigInt(MAX_KNN_K)}`);
     }
     const scoreField = latin1(root.distField ?? root.scoreField ?? new Uint8Array(0));
     return {

@@ -70,3 +70,33 @@ export function formatFixed6(n: number): string {
   if (Math.abs(n) < 1e21) return (Object.is(n, -0) ? '-' : '') + n.toFixed(6);
   return BigInt(Math.trunc(n)).toString() + '.000000';
 }
+
+/** strtoll over the whole string (leading blanks and a sign allowed), as ParseInteger. */
+export function parseStrtoll(s: string): number | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(s);
+  if (m === null) return null;
+  const v = Number(m[1]);
+  return Math.abs(v) > 9223372036854775807 ? null : v;
+}
+
+export function parseBoolean(s: string): boolean | null {
+  const l = s.toLowerCase();
+  if (l === 'true' || l === '1') return true;
+  if (l === 'false' || l === '0') return false;
+  return null;
+}
+
+/** C's "%g". */
+export function formatG(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'nan' : n > 0 ? 'inf' : '-inf';
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(n)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = n.toExponential(5).split('e') as [string, string];
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const ev = Number(e);
+    return `${mant}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+  }
+  const s = n.toPrecision(6);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}

@@ -8,6 +8,7 @@
 // a sixteenth of the sorted part, the next query merges it in (O(n), sorting only the delta).
 
 import { DocSet } from './docset.js';
+import { sortByKey } from './seq-store.js';
 
 const EARTH_RADIUS_IN_METERS = 6372797.560856;
 
@@ -75,10 +76,9 @@ export class NumericIndex {
   /** Merges the delta into the sorted part, dropping stale entries. */
   private compact(): void {
     const n = this.deltaIds.length;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const dv = this.deltaVals;
-    order.sort((a, b) => dv[a]! - dv[b]!);
+    const dv = Float64Array.from(this.deltaVals);
+    const di = Uint32Array.from(this.deltaIds);
+    sortByKey(dv, di);
     const outVals = new Float64Array(this.mainVals.length + n);
     const outIds = new Uint32Array(this.mainVals.length + n);
     let k = 0;
@@ -90,12 +90,12 @@ export class NumericIndex {
     while (i < mv.length || j < n) {
       let id: number;
       let v: number;
-      if (j >= n || (i < mv.length && mv[i]! <= dv[order[j]!]!)) {
+      if (j >= n || (i < mv.length && mv[i]! <= dv[j]!)) {
         id = mi[i]!;
         v = mv[i++]!;
       } else {
-        id = this.deltaIds[order[j]!]!;
-        v = dv[order[j++]!]!;
+        id = di[j]!;
+        v = dv[j++]!;
       }
       // Keep an entry only if it is the document's current value and not kept already.
       if (this.values[id] === v && !(this.inMain[id] === v)) {

@@ -5,10 +5,9 @@
 // flags the server may ignore.
 
 import { ArgCursor, AC_F_COALESCE, AC_F_GE0, AC_F_GE1 } from './args-cursor.js';
-import { AC_ERR_NOARG, AC_OK, argText, badArgs, QueryError } from './errors.js';
+import { AC_ERR_NOARG, AC_OK, acStrerror, argText, badArgs, QueryError } from './errors.js';
 import type { GeoFilterOption, NumericFilterOption } from './query.js';
 import { parseDoubleRange } from './numbers.js';
-import { parseDouble } from '../commands/args.js';
 
 /** Largest LIMIT num/offset (the module's default MAXSEARCHRESULTS). */
 export const MAX_SEARCH_RESULTS = 1_000_000;
@@ -89,7 +88,7 @@ export function parseSearch(argv: readonly Buffer[]): SearchRequest {
   };
   if (argv.length < 3) throw new QueryError('PARSE_ARGS', 'No query string provided');
   // Positions in error messages count from the query (the module's argv + 2).
-  const ac = new ArgCursor(argv, 3);
+  const ac = new ArgCursor(argv, 3, argv.length, true);
   let returnArgs: ArgCursor | null = null;
   let emptyFilterValue = false;
   let addScores = false;
@@ -98,13 +97,13 @@ export function parseSearch(argv: readonly Buffer[]): SearchRequest {
     const arg = ac.peek();
     if (arg === undefined) break;
     const w = arg.length <= 24 ? arg.toString('latin1').toUpperCase() : '';
-    if (w in FLAG_OPTS) {
+    if (Object.hasOwn(FLAG_OPTS, w)) {
       ac.next();
       (r as unknown as Record<string, boolean>)[FLAG_OPTS[w]!] = true;
     } else if (w === 'ADDSCORES') {
       ac.next();
       addScores = true;
-    } else if (w in STRING_OPTS || w === 'PAYLOAD') {
+    } else if (Object.hasOwn(STRING_OPTS, w) || w === 'PAYLOAD') {
       ac.next();
       if (ac.atEnd()) throw badArgs(w, AC_ERR_NOARG);
       const v = ac.next();
@@ -149,15 +148,15 @@ export function parseSearch(argv: readonly Buffer[]): SearchRequest {
       if (ac.remaining() < 5) throw new QueryError('PARSE_ARGS', 'GEOFILTER requires 5 arguments');
       const field = cstr(ac.next());
       const nums: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const b = ac.next();
-        if (cstr(b) === '') emptyFilterValue = true;
-        const d = parseDouble(b);
-        if (d === null && cstr(b) !== '') throw new QueryError('PARSE_ARGS', 'Bad arguments for <lon>, <lat> or <radius>');
-        nums.push(d ?? 0);
+      for (const what of ['<lon>', '<lat>', '<radius>']) {
+        if (cstr(ac.peek()!) === '') emptyFilterValue = true;
+        const rc = ac.getDouble();
+        if (rc !== AC_OK) throw new QueryError('PARSE_ARGS', `Bad arguments for ${what}: ${acStrerror(rc)}`);
+        nums.push(ac.value);
       }
-      const unit = GEO_UNITS[cstr(ac.next()).toLowerCase()];
-      if (unit === undefined) throw new QueryError('PARSE_ARGS', 'Unknown distance unit');
+      const unitArg = cstr(ac.next());
+      const unit = GEO_UNITS[unitArg.toLowerCase()];
+      if (unit === undefined) throw new QueryError('PARSE_ARGS', `Unknown distance unit ${argText(unitArg)}`);
       r.geoFilters = [...r.geoFilters, { field, lon: nums[0]!, lat: nums[1]!, radius: nums[2]! * unit }];
     } else if (w === 'WITHCOUNT' || w === 'WITHOUTCOUNT') {
       ac.next();

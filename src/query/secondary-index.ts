@@ -339,7 +339,9 @@ export class SecondaryIndex {
       }
       case 'tag': {
         const index = this.field(n.field, TagIndex);
-        return (id) => index !== null && index.test(id, n.matches);
+        if (index === null) return () => false;
+        const selected = index.select(n.matches);
+        return (id) => index.test(id, selected);
       }
       case 'numeric': {
         const index = this.field(n.field, NumericIndex);

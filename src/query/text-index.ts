@@ -8,6 +8,7 @@
 
 import { DocSet } from './docset.js';
 import { PostingList } from './postings.js';
+import { SeqStore } from './seq-store.js';
 
 /** Term strings ↔ numbers, shared by the TEXT fields of one index. Terms are never forgotten. */
 export class TermDictionary {
@@ -39,7 +40,7 @@ export class TermDictionary {
 
 export class TextIndex {
   private readonly postings = new Map<number, PostingList>();
-  private readonly docs = new Map<number, Uint32Array>();
+  private readonly docs = new SeqStore();
 
   constructor(readonly dict: TermDictionary) {}
 
@@ -64,13 +65,13 @@ export class TextIndex {
   remove(id: number): void {
     const old = this.docs.get(id);
     if (old === undefined) return;
-    this.docs.delete(id);
     for (let i = 0; i < old.length; i++) {
       const p = this.postings.get(old[i]!);
       if (p === undefined) continue;
       p.remove(id);
       if (p.size === 0) this.postings.delete(old[i]!);
     }
+    this.docs.remove(id);
   }
 
   posting(termId: number | undefined): PostingList | undefined {
@@ -84,7 +85,7 @@ export class TextIndex {
     return out;
   }
 
-  /** The document's terms in order, or undefined. */
+  /** The document's terms in order, or undefined (a view, valid until the index changes). */
   terms(id: number): Uint32Array | undefined {
     return this.docs.get(id);
   }
