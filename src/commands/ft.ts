@@ -75,18 +75,28 @@ function ftAlter(c: Client, argv: Buffer[]): void {
   });
 }
 
+/**
+ * FT.DROPINDEX keeps the documents unless DD; the deprecated FT.DROP deletes them unless KEEPDOCS
+ * (module.c, DropIndexCommand: the index is looked up before the argument is read).
+ */
 function ftDropIndex(c: Client, argv: Buffer[]): void {
   const name = argv[1]!.toString('latin1');
   const reg = ftRegistry(c.server.keyspace);
-  const dd = argv.length === 3;
-  if (dd && argv[2]!.toString('latin1').toUpperCase() !== 'DD') {
-    c.reply.error(new QueryError('PARSE_ARGS', `Unknown argument \`${argv[2]!.toString('latin1')}\``).reply);
-    return;
-  }
   const index = reg.get(name);
   if (index === undefined) {
     c.reply.error(noIndex(name));
     return;
+  }
+  const legacy = argv[0]!.toString('latin1').toUpperCase() === 'FT.DROP';
+  let dd = legacy;
+  if (argv.length === 3) {
+    const opt = argv[2]!.toString('latin1').toUpperCase();
+    if (opt === '_FORCEKEEPDOCS' || (legacy && opt === 'KEEPDOCS')) dd = false;
+    else if (!legacy && opt === 'DD') dd = true;
+    else {
+      c.reply.error(new QueryError('ARG_UNRECOGNIZED').reply);
+      return;
+    }
   }
   const keys = dd ? index.keys() : [];
   reg.remove(name);
@@ -168,6 +178,13 @@ export const ftCommands: CommandSpec[] = [
     arguments: [str('index'), optional(token('DD'))],
   }, (c, argv) => {
     if (argv.length > 3) c.reply.error("ERR wrong number of arguments for 'FT.DROPINDEX' command");
+    else ftDropIndex(c, argv);
+  }),
+  command('FT.DROP', -2, ['write', 'module'], NO_KEYS, ['@search', '@write', '@slow', '@dangerous'], {
+    ...doc('Deletes the index and its documents (deprecated: FT.DROPINDEX)', '1.0.0'),
+    arguments: [str('index'), optional(token('KEEPDOCS'))],
+  }, (c, argv) => {
+    if (argv.length > 3) c.reply.error("ERR wrong number of arguments for 'FT.DROP' command");
     else ftDropIndex(c, argv);
   }),
   command('FT.SEARCH', -3, ['readonly', 'module'], NO_KEYS, ['@search', '@read', '@slow'], {

@@ -37,6 +37,8 @@ export interface SearchPlan {
   /** The documents the filter matches. */
   readonly docs: DocSet;
   readonly knn: KnnPlan | null;
+  /** VECTOR_RANGE distances returned under $YIELD_DISTANCE_AS: name → document → distance. */
+  readonly yields: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
 /** A document in the answer: its key and, for KNN queries, its distance. */
@@ -48,9 +50,10 @@ export interface Hit {
 
 /** Evaluates the filter and prepares the KNN task, if any. Throws QueryError. */
 export function planSearch(index: FtIndex, req: SearchRequest, query: ParsedQuery): SearchPlan {
-  const docs = index.secondary.evaluate(query.root, { vectorRange: (n) => vectorRange(index, n) });
+  const yields = new Map<string, Map<number, number>>();
+  const docs = index.secondary.evaluate(query.root, { vectorRange: (n) => vectorRange(index, n, yields) });
   const knn = query.knn;
-  if (knn === null) return { index, req, docs, knn: null };
+  if (knn === null) return { index, req, docs, knn: null, yields };
   const iv = index.vectors.get(knn.field);
   if (iv === undefined) throw new QueryError('INVAL', `Unknown field \`${knn.field}\``);
   const vector = iv.field.decode(knn.vector);
@@ -74,11 +77,11 @@ export function planSearch(index: FtIndex, req: SearchRequest, query: ParsedQuer
     // Enough candidates for k matches at this selectivity, with room to spare.
     filterEf: Math.min(total, Math.ceil((ef * 4 * Math.max(1, total)) / Math.max(1, matches))),
   };
-  return { index, req, docs, knn: { iv, task, scoreField: knn.scoreField, k } };
+  return { index, req, docs, knn: { iv, task, scoreField: knn.scoreField, k }, yields };
 }
 
 /** `@field:[VECTOR_RANGE r $v]`: every document whose distance is within r (an exact scan). */
-function vectorRange(index: FtIndex, n: Extract<QueryNode, { type: 'vectorRange' }>): DocSet {
+function vectorRange(index: FtIndex, n: Extract<QueryNode, { type: 'vectorRange' }>, yields: Map<string, Map<number, number>>): DocSet {
   const iv = index.vectors.get(n.field);
   if (iv === undefined) return DocSet.EMPTY;
   const vector = iv.field.decode(n.vector);
@@ -86,10 +89,14 @@ function vectorRange(index: FtIndex, n: Extract<QueryNode, { type: 'vectorRange'
   const set = iv.field.engine;
   const res = set.search(set.prepare(vector), { count: Math.max(1, set.card), truth: true });
   const ids: number[] = [];
+  const distances = n.distanceField !== null ? new Map<number, number>() : null;
+  if (n.distanceField !== null) yields.set(n.distanceField, distances!);
   for (let i = 0; i < res.count; i++) {
     if (res.dists[i]! > n.radius) break;
     const id = index.docOf(Buffer.from(set.nameOf(res.ids[i]!)).toString('latin1'));
-    if (id !== undefined) ids.push(id);
+    if (id === undefined) continue;
+    ids.push(id);
+    distances?.set(id, res.dists[i]!);
   }
   return DocSet.fromUnsorted(Uint32Array.from(ids), index.maxDocId + 1);
 }
@@ -120,8 +127,12 @@ function order(plan: SearchPlan, hits: Hit[], ks: Keyspace): Hit[] {
   const sortBy = plan.req.sortBy;
   if (sortBy !== null) {
     const dir = sortBy.ascending ? 1 : -1;
+    const yielded = plan.yields.get(sortBy.field);
     if (plan.knn !== null && sortBy.field === plan.knn.scoreField) {
       hits.sort((a, b) => dir * (a.distance - b.distance) || a.id - b.id);
+    } else if (yielded !== undefined) {
+      const d = (h: Hit): number => yielded.get(h.id) ?? Infinity;
+      hits.sort((a, b) => dir * (d(a) - d(b)) || a.id - b.id);
     } else {
       const spec = plan.index.def.fields.find((f) => f.name === sortBy.field);
       const path = spec?.path ?? sortBy.field;
@@ -157,12 +168,21 @@ function fieldsOf(plan: SearchPlan, hit: Hit, hash: HashValue): Array<[string, B
   const out: Array<[string, Buffer | string]> = [];
   if (ret === null) {
     if (knn !== null) out.push([knn.scoreField, formatNumber(hit.distance)]);
+    for (const [name, m] of plan.yields) {
+      const d = m.get(hit.id);
+      if (d !== undefined) out.push([name, formatNumber(d)]);
+    }
     for (const [f, v] of hash.entries()) out.push([f, v]);
     return out;
   }
   for (const rf of ret) {
     if (knn !== null && (rf.path === knn.scoreField || rf.name === knn.scoreField)) {
       out.push([rf.name, formatNumber(hit.distance)]);
+      continue;
+    }
+    const yielded = plan.yields.get(rf.path)?.get(hit.id);
+    if (yielded !== undefined) {
+      out.push([rf.name, formatNumber(yielded)]);
       continue;
     }
     const spec = plan.index.def.fields.find((f) => f.name === rf.path);
