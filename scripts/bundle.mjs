@@ -28,7 +28,9 @@ if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
 for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
-await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
+// redis-parser (the replica's reader of its primary's stream) is CommonJS that requires Node's
+// built-ins, which esbuild's ESM output cannot do: it stays a runtime dependency, loaded by Node.
+await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true, external: ['redis-parser'] });
 await build({
   ...common,
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],
