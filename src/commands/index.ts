@@ -11,9 +11,10 @@ import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { vectorSetCommands } from './vectorset.js';
 import { pubsubCommands } from './pubsub.js';
+import { replicationCommands } from '../replication/commands.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands, ...pubsubCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...vectorSetCommands, ...pubsubCommands, ...replicationCommands];
 }

@@ -2,7 +2,9 @@
  * All databases plus the bookkeeping that spans them: WATCH registrations (which clients must see
  * their transaction aborted when a key changes) and counters for INFO.
  */
-import { Database, type DatabaseEvents } from './database.js';
+import { Database, type DatabaseEvents, type ExpiryMode } from './database.js';
+
+export type { ExpiryMode };
 
 /** A client that watches keys; the keyspace only needs to flag it. */
 export interface KeyWatcher {
@@ -23,9 +25,12 @@ export class Keyspace {
   private readonly watched: Array<Map<string, Set<KeyWatcher>>>;
   /** Receives keys removed by expiry, so persistence can log a DEL. */
   onExpired: (db: number, key: string) => void = () => {};
+  /** What lookups do with keys past their TTL (database.ts); a replica changes it. */
+  readonly expiry: { mode: ExpiryMode } = { mode: 'delete' };
 
   constructor(databases: number) {
     const events: DatabaseEvents = {
+      expiry: this.expiry,
       modified: (db, key) => this.signalModified(db, key),
       expired: (db, key) => {
         this.stats.expiredKeys++;

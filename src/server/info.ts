@@ -174,19 +174,7 @@ function sectionLines(server: Server, name: string): Lines | null {
       ];
     }
     case 'replication':
-      return [
-        ['role', 'master'],
-        ['connected_slaves', 0],
-        ['master_failover_state', 'no-failover'],
-        ['master_replid', server.replId],
-        ['master_replid2', '0'.repeat(40)],
-        ['master_repl_offset', 0],
-        ['second_repl_offset', -1],
-        ['repl_backlog_active', 0],
-        ['repl_backlog_size', 1048576],
-        ['repl_backlog_first_byte_offset', 0],
-        ['repl_backlog_histlen', 0],
-      ];
+      return server.replication.infoLines();
     case 'cpu': {
       const u = process.cpuUsage();
       const main = mainThreadCpu();
