@@ -50,6 +50,7 @@ export class PrimaryLink {
   /** Encoded commands of a MULTI block not yet applied (their EXEC has not come). */
   private txBytes: Buffer[] = [];
   private closed = false;
+  private headerSeen = false;
 
   constructor(
     private readonly repl: Replication,
@@ -202,6 +203,12 @@ export class PrimaryLink {
     } catch (e) {
       this.fail(e instanceof LinkProtocolError ? e.message : `writing the snapshot from the master: ${(e as Error).message}`);
       return;
+    }
+    if (!this.headerSeen && (this.payload!.usesMark || this.payload!.total >= 0)) {
+      this.headerSeen = true;
+      this.server.log.notice(
+        this.payload!.usesMark ? 'MASTER <-> REPLICA sync: receiving streamed snapshot from master with EOF to disk' : `MASTER <-> REPLICA sync: receiving ${this.payload!.total} bytes from master to disk`,
+      );
     }
     if (rest === null) return;
     if (!this.loadPayload(replid, offset)) return;

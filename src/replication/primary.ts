@@ -39,6 +39,10 @@ export class PrimarySide {
   private noReplicasSince = Date.now();
   private cronTicks = 0;
   private replicaLimit: OutputLimit;
+  /** INFO stats: full syncs served, and PSYNCs continued or refused. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
 
   constructor(
     private readonly server: Server,
@@ -108,9 +112,12 @@ export class PrimarySide {
     if (!sync) {
       const verdict = this.state.canContinue(replid, offset);
       if (verdict === 'yes') {
+        this.syncPartialOk++;
         this.continueFrom(c, info, offset);
         return;
       }
+      // "?" asks for a full sync on purpose: not a failed PSYNC.
+      if (replid !== '?') this.syncPartialErr++;
       if (replid === '?') this.log.notice(`Full resync requested by replica ${this.nameOf(c, info)}`);
       else if (verdict === 'id') {
         this.log.notice(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.state.replid}' and '${this.state.replid2}')`);
@@ -118,6 +125,7 @@ export class PrimarySide {
         this.log.notice(`Unable to partial resync with replica ${this.nameOf(c, info)} for lack of backlog (Replica request was: ${offset}).`);
       }
     }
+    this.syncFull++;
     const link = this.attach(c, info, sync);
     if (this.state.backlog === null) {
       // A backlog made from scratch starts a new history: nothing before it can be continued.
