@@ -51,6 +51,8 @@ export class PrimaryLink {
   private txBytes: Buffer[] = [];
   private closed = false;
   private headerSeen = false;
+  /** PSYNC ? -1 was sent: there is nothing to continue, so +CONTINUE would be a lie. */
+  private askedFull = false;
 
   constructor(
     private readonly repl: Replication,
@@ -140,6 +142,7 @@ export class PrimaryLink {
     const replid = partial ? this.repl.state.replid : '?';
     const offset = partial ? String(this.repl.state.offset + 1) : '-1';
     this.server.log.notice(partial ? `Trying a partial resynchronization (request ${replid}:${offset}).` : 'Partial resynchronization not possible (no cached master)');
+    this.askedFull = !partial;
     const reply = await this.send('PSYNC', replid, offset);
     this.onPsyncReply(reply);
   }
@@ -157,7 +160,7 @@ export class PrimaryLink {
       return;
     }
     const cont = /^CONTINUE(?: ([0-9a-fA-F]{40}))?$/.exec(reply.text);
-    if (!reply.error && cont) {
+    if (!reply.error && cont && !this.askedFull) {
       this.server.log.notice('Successful partial resynchronization with master.');
       this.repl.continued(cont[1]?.toLowerCase() ?? null);
       this.beginStream(this.repl.cachedDb, this.replies.rest());
