@@ -134,6 +134,23 @@ describe('ROLE and INFO replication', () => {
   });
 });
 
+describe('authentication and announced addresses', () => {
+  it('a replica authenticates with masterauth / masteruser and announces its address', async () => {
+    const primary = await node(['--requirepass', 'sesame']);
+    const replica = await node(['--replicaof', '127.0.0.1', String(primary.port), '--masterauth', 'wrong']);
+    await waitFor('the refused AUTH to be logged', () => /Unable to AUTH to MASTER: -WRONGPASS/.test(replica.output()));
+    await RawConnection.using(replica.port, async (c) => {
+      expect(await c.call('CONFIG', 'SET', 'masteruser', 'default', 'masterauth', 'sesame', 'replica-announce-ip', '10.1.2.3', 'replica-announce-port', '7777')).toBe('+OK\r\n');
+    });
+    await waitFor('the replica to sync', async () => infoField(await infoOf(replica.port), 'master_link_status') === 'up');
+    const info = await RawConnection.using(primary.port, async (c) => {
+      await c.call('AUTH', 'sesame');
+      return (await c.value('INFO', 'replication')) as string;
+    });
+    expect(infoField(info, 'slave0')).toMatch(/^ip=10\.1\.2\.3,port=7777,state=(wait_bgsave|online),/);
+  });
+});
+
 describe('READONLY, replica-read-only, reads on replicas', () => {
   it('refuses writes, aborts transactions that hold them, and serves searches from its pool', async () => {
     const primary = await node();

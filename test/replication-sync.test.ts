@@ -210,6 +210,46 @@ describe('primary restarts', () => {
   });
 });
 
+describe('chains and persistence', () => {
+  it('a replica of a replica gets the stream byte for byte, with the same offsets', async () => {
+    const a = await node();
+    const b = await replicaOf(a);
+    const c = await replicaOf(b);
+    const sets = await writeEverything(a.port, 9, 80);
+    await waitInSync(a, [b]);
+    await waitInSync(b, [c]);
+    await expectSameData(a.port, c.port, sets, stringKeys(9));
+    const [ia, ic] = [await infoOf(a.port), await infoOf(c.port)];
+    expect(infoField(ic, 'master_replid')).toBe(infoField(ia, 'master_replid'));
+    expect(infoField(ic, 'master_repl_offset')).toBe(infoField(ia, 'master_repl_offset'));
+    // Cut the middle link: the end of the chain continues from the middle's backlog.
+    await RawConnection.using(c.port, async (x) => expect(await x.value('CLIENT', 'KILL', 'TYPE', 'master')).toBe(1));
+    const more = await writeEverything(a.port, 10, 20);
+    await waitInSync(a, [b]);
+    await waitInSync(b, [c]);
+    await expectSameData(a.port, c.port, more, stringKeys(10));
+    expect(infoField(await infoOf(b.port, 'stats'), 'sync_partial_ok')).toBe('1');
+  });
+
+  it('a replica with the AOF on keeps what it replicated across its own restart', async () => {
+    const primary = await node();
+    const sets = await writeEverything(primary.port, 11, 60);
+    const replica = await replicaOf(primary, ['--appendonly', 'yes', '--appendfsync', 'always']);
+    await waitInSync(primary, [replica]);
+    const more = await writeEverything(primary.port, 12, 20);
+    await waitInSync(primary, [replica]);
+    // The AOF is rewritten from the dataset the sync loaded, then takes the stream.
+    await waitFor('the AOF rewrite after the sync', () => /Background AOF rewrite finished successfully/.test(replica.output()));
+    const digest = await RawConnection.using(replica.port, async (c) => c.value('DEBUG', 'DIGEST'));
+    const { dir } = replica;
+    await replica.stop('SIGKILL');
+    running.splice(running.indexOf(replica), 1);
+    const alone = await node(['--appendonly', 'yes'], { dir });
+    expect(await RawConnection.using(alone.port, async (c) => c.value('DEBUG', 'DIGEST'))).toBe(digest);
+    await expectSameData(primary.port, alone.port, [...sets, ...more], [...stringKeys(11), ...stringKeys(12)]);
+  });
+});
+
 describe('what replicas do not do themselves', () => {
   it('a replica never expires a key: it hides it and waits for the primary’s DEL', async () => {
     const primary = await node();

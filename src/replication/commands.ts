@@ -96,8 +96,8 @@ function replconf(c: Client, argv: Buffer[]): void {
 }
 
 function psync(c: Client, argv: Buffer[]): void {
-  // A replica asking again is ignored, as Redis does.
-  if (c.replicationLink === 'replica') return;
+  // A replica asking again is ignored, as Redis does; so is this server's own primary.
+  if (c.replicationLink !== null) return;
   const repl = c.server.replication;
   if (repl.isReplica && !repl.linkConnected) {
     c.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");

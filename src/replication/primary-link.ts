@@ -293,7 +293,8 @@ export class PrimaryLink {
     this.server.processCommand(c, argv);
     c.inExec = false;
     c.reply.take();
-    if (c.multi !== null) return;
+    // The command may have ended this link (REPLICAOF, CLIENT KILL from the primary itself).
+    if (c.multi !== null || this.closed) return;
     const applied = this.txBytes;
     this.txBytes = [];
     for (const b of applied) this.repl.primary.feedBytes(b);

@@ -86,7 +86,8 @@ function sectionLines(server: Server, name: string): Lines | null {
         maxOut = Math.max(maxOut, c.outputBytes);
       }
       return [
-        ['connected_clients', server.clients.size],
+        // As Redis counts them: replicas attached to this server are not clients here.
+        ['connected_clients', server.clients.size - server.replication.primary.links.size],
         ['cluster_connections', 0],
         ['maxclients', server.config.int('maxclients')],
         ['client_recent_max_input_buffer', maxIn],
