@@ -31,6 +31,7 @@ import { fsyncDir, CorruptDataError } from '../persistence/binary.js';
 import { installSnapshot, loadSnapshotFile } from '../persistence/snapshot.js';
 import { CommandStream, HandshakeReplies, LinkProtocolError, type HandshakeReply } from './link-readers.js';
 import { PayloadReceiver } from './payload.js';
+import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import type { Replication } from './replication.js';
 
 export type LinkState = 'connecting' | 'handshake' | 'sync' | 'connected';
@@ -51,6 +52,7 @@ export class PrimaryLink {
   private txBytes: Buffer[] = [];
   private closed = false;
   private headerSeen = false;
+  private helperBooted = false;
   /** PSYNC ? -1 was sent: there is nothing to continue, so +CONTINUE would be a lie. */
   private askedFull = false;
 
@@ -82,6 +84,8 @@ export class PrimaryLink {
     this.socket.destroy();
     this.waiter?.(null);
     this.payload?.discard();
+    // A helper booted for a load that will not happen.
+    if (this.helperBooted) CheckHelper.dropBooted();
     const c = this.client;
     let db = 0;
     if (c !== null) {
@@ -207,6 +211,13 @@ export class PrimaryLink {
       this.fail(e instanceof LinkProtocolError ? e.message : `writing the snapshot from the master: ${(e as Error).message}`);
       return;
     }
+    // A restart boots the load's helper thread while the server's modules load (main.ts); here
+    // it boots while the snapshot arrives, so the load below runs at a restart's speed.
+    const size = Math.max(this.payload!.total, this.payload!.received);
+    if (!this.helperBooted && helperWorthStarting(size)) {
+      this.helperBooted = true;
+      CheckHelper.boot();
+    }
     if (!this.headerSeen && (this.payload!.usesMark || this.payload!.total >= 0)) {
       this.headerSeen = true;
       this.server.log.notice(
@@ -236,11 +247,13 @@ export class PrimaryLink {
     try {
       loaded = loadSnapshotFile(payload.file, this.server.keyspace.dbs.length);
     } catch (e) {
+      this.helperBooted = false;
       const why = e instanceof CorruptDataError ? e.message : (e as Error).message;
       this.fail(`Failed trying to load the MASTER synchronization DB from disk: ${why}`);
       return false;
     }
     this.payload = null;
+    this.helperBooted = false;
     try {
       fs.renameSync(payload.file, target);
       fsyncDir(path.dirname(target));
