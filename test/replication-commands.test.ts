@@ -383,6 +383,8 @@ describe('peers that misbehave', () => {
       expect(await c.call('REPLCONF', 'listening-port', 'x')).toBe('-ERR value is not an integer or out of range\r\n');
       expect(await c.call('REPLCONF', 'nonsense', '1')).toBe('-ERR Unrecognized REPLCONF option: nonsense\r\n');
       expect(await c.call('REPLCONF', 'ip-address', 'x'.repeat(300))).toBe('-ERR REPLCONF ip-address provided by replica instance is too long: 300 bytes\r\n');
+      // A forged INFO line for Sentinel to read.
+      expect(await c.call('REPLCONF', 'ip-address', '1.2.3.4\r\nrole:master')).toBe('-ERR REPLCONF ip-address provided by replica instance is not a valid address\r\n');
       expect(await c.call('PSYNC', '?', 'soon')).toBe('-ERR value is not an integer or out of range\r\n');
       expect(await c.call('MULTI')).toBe('+OK\r\n');
       expect(await c.call('PSYNC', '?', '-1')).toBe('-ERR Command not allowed inside a transaction\r\n');

@@ -69,6 +69,11 @@ function replconf(c: Client, argv: Buffer[]): void {
         c.reply.error(`ERR REPLCONF ip-address provided by replica instance is too long: ${val.length} bytes`);
         return;
       }
+      // It is printed into INFO, which Sentinel parses: no separators or control bytes.
+      if (val.some((b) => b <= 32 || b === 44 || b >= 127)) {
+        c.reply.error('ERR REPLCONF ip-address provided by replica instance is not a valid address');
+        return;
+      }
       info.ip = val.toString('latin1');
     } else if (opt === 'CAPA') {
       // Capabilities this server does not know are ignored, as Redis does.

@@ -215,7 +215,14 @@ export class PrimarySide {
             resolve(reply);
           },
         };
-        if (timeoutMs > 0) timer = setTimeout(() => waiter.finish(this.countAcks(offset)), timeoutMs);
+        // Node's timers hold at most 2^31-1 ms: a longer timeout is waited out in steps.
+        const deadline = Date.now() + timeoutMs;
+        const arm = (): void => {
+          const left = deadline - Date.now();
+          if (left <= 0) waiter.finish(this.countAcks(offset));
+          else timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+        };
+        if (timeoutMs > 0) timer = setTimeout(arm, Math.min(timeoutMs, 2 ** 31 - 1));
         this.waiters.push(waiter);
       }).then((reply) => (w) => (typeof reply === 'number' ? w.integer(reply) : w.error(reply))),
     );
