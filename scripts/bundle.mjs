@@ -29,8 +29,11 @@ if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every
 for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
 // redis-parser (the replica's reader of its primary's stream) is CommonJS that requires Node's
-// built-ins, which esbuild's ESM output cannot do: it stays a runtime dependency, loaded by Node.
-await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true, external: ['redis-parser'] });
+// built-ins ('buffer', 'string_decoder'): esbuild bundles it, and its ESM output then needs a
+// `require` to hand those requires to, which each file of the server's bundle gets from
+// createRequire. The bundle stays self-contained: built-ins and its own chunks only.
+const withRequire = `${BANNER}\nimport { createRequire as __vsetdCreateRequire } from 'node:module';\nconst require = __vsetdCreateRequire(import.meta.url);`;
+await build({ ...common, banner: { js: withRequire }, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
 await build({
   ...common,
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],

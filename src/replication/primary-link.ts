@@ -98,10 +98,6 @@ export class PrimaryLink {
     this.repl.onLinkLost(this, wasConnected, db);
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** REPLCONF ACK <offset>: what this replica has applied (once a second, and on GETACK). */
   sendAck(): void {
     if (this.state !== 'connected' || this.closed) return;
