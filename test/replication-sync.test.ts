@@ -236,11 +236,13 @@ describe('chains and persistence', () => {
     const sets = await writeEverything(primary.port, 11, 60);
     const replica = await replicaOf(primary, ['--appendonly', 'yes', '--appendfsync', 'always']);
     await waitInSync(primary, [replica]);
-    const more = await writeEverything(primary.port, 12, 20);
-    await waitInSync(primary, [replica]);
     // The AOF is rewritten from the dataset the sync loaded, then takes the stream.
     await waitFor('the AOF rewrite after the sync', () => /Background AOF rewrite finished successfully/.test(replica.output()));
-    const digest = await RawConnection.using(replica.port, async (c) => c.value('DEBUG', 'DIGEST'));
+    const more = await writeEverything(primary.port, 12, 20);
+    // Only the primary is asked: any command to the replica would make it write its AOF, and
+    // the stream alone must do that too. WAIT returns once the replica applied every write.
+    expect(await pipeline(primary.port, [['SET', 'last', '1'], ['WAIT', 1, 0]])).toEqual(['OK', 1]);
+    const digest = await RawConnection.using(primary.port, async (c) => c.value('DEBUG', 'DIGEST'));
     const { dir } = replica;
     await replica.stop('SIGKILL');
     running.splice(running.indexOf(replica), 1);

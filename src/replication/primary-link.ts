@@ -289,6 +289,8 @@ export class PrimaryLink {
     this.readOffset += chunk.length;
     if (this.client) this.client.lastInteraction = this.lastIo;
     const fault = this.stream!.feed(chunk);
+    // What the stream wrote reaches the AOF now: no reply to a client may ever come to flush it.
+    this.server.beforeReply();
     if (fault !== null) this.fail(`Protocol error from MASTER: ${fault}`);
   }
 
