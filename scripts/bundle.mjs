@@ -28,7 +28,12 @@ if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
 for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
-await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
+// redis-parser (the replica's reader of its primary's stream) is CommonJS that requires Node's
+// built-ins ('buffer', 'string_decoder'): esbuild bundles it, and its ESM output then needs a
+// `require` to hand those requires to, which each file of the server's bundle gets from
+// createRequire. The bundle stays self-contained: built-ins and its own chunks only.
+const withRequire = `${BANNER}\nimport { createRequire as __vsetdCreateRequire } from 'node:module';\nconst require = __vsetdCreateRequire(import.meta.url);`;
+await build({ ...common, banner: { js: withRequire }, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
 await build({
   ...common,
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],

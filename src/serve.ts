@@ -47,6 +47,7 @@ export async function serve(config: Config): Promise<void> {
   const pidfile = config.get('pidfile');
   if (pidfile !== '') fs.writeFileSync(pidfile, `${process.pid}\n`);
   log.notice(`Ready to accept connections tcp on port ${server.boundPort}`);
+  server.replication.start();
 
   const onSignal = (sig: string): void => {
     log.warning(`Received ${sig} scheduling shutdown...`);

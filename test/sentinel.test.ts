@@ -1,7 +1,7 @@
 /**
  * Redis's own Sentinel (redis-server --sentinel) monitoring vsetd: two Sentinels find each other
  * only through PUBLISH/SUBSCRIBE on vsetd's `__sentinel__:hello` channel, and read the primary's
- * state from its INFO. Failover itself needs replication (REPLICAOF), which is not here yet.
+ * state from its INFO. Failover is in replication-sentinel.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -67,7 +67,7 @@ function helloReply(c: Client): void {
   r.bulk('mode');
   r.bulk('standalone');
   r.bulk('role');
-  r.bulk('master');
+  r.bulk(c.server.replication.isReplica ? 'replica' : 'master');
   r.bulk('modules');
   replyLoadedModules(r);
 }

@@ -14,9 +14,10 @@ import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
 import { pubsubCommands } from './pubsub.js';
 import { ftCommands } from './ft.js';
+import { replicationCommands } from '../replication/commands.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...ftCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...replicationCommands, ...ftCommands];
 }

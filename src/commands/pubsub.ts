@@ -34,6 +34,8 @@ function unsubscribe(kind: SubscriptionKind) {
 function publish(shard: boolean) {
   return (c: Client, argv: Buffer[]): void => {
     c.reply.integer(c.server.pubsub.publish(argv[1]!, argv[2]!, shard));
+    // Replicas deliver it to their own subscribers; the AOF never holds messages (as Redis).
+    c.replicateOnly = true;
   };
 }
 

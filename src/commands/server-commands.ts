@@ -1,6 +1,6 @@
 /**
  * Server administration and introspection: INFO, CONFIG, DBSIZE, FLUSHDB, FLUSHALL, TIME,
- * SHUTDOWN, MEMORY, LASTSAVE, ROLE, DEBUG and COMMAND.
+ * SHUTDOWN, MEMORY, LASTSAVE, DEBUG and COMMAND (ROLE is in replication/commands.ts).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -305,12 +305,6 @@ export const serverCommands: CommandSpec[] = [
     c.reply.bulk((us % 1000000n).toString());
   }),
   command('lastsave', 1, ['loading', 'stale', 'fast'], NO_KEYS, ['@admin', '@fast', '@dangerous'], { summary: 'Returns the Unix timestamp of the last successful save to disk.', since: '1.0.0', group: G, complexity: 'O(1)' }, (c) => c.reply.integer(c.server.lastSaveTime)),
-  command('role', 1, ['noscript', 'loading', 'stale', 'fast'], NO_KEYS, ['@admin', '@fast', '@dangerous'], { summary: 'Returns the replication role.', since: '2.8.12', group: G, complexity: 'O(1)' }, (c) => {
-    c.reply.array(3);
-    c.reply.bulk('master');
-    c.reply.integer(0);
-    c.reply.array(0);
-  }),
   command('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], NO_KEYS, ['@admin', '@slow', '@dangerous'], {
     summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.', since: '1.0.0', group: G, complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
     arguments: [optional(oneof('save-selector', [token('NOSAVE'), token('SAVE')])), optional(token('NOW')), optional(token('FORCE')), optional(token('ABORT'))],

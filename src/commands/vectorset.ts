@@ -196,6 +196,8 @@ function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buff
         db.touch(k);
         server.dirty++;
         server.propagate(dbIndex, saved);
+        // Propagated outside the command's call: WAIT must cover this write too.
+        c.woff = server.replication.offset;
       }
       w.bool(true);
     }),

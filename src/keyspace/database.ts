@@ -24,10 +24,20 @@ export interface Entry {
 }
 
 /**
+ * What a lookup does with a key whose TTL has passed. A primary deletes it ('delete'). A replica
+ * never expires keys on its own — its primary's DEL arrives through the replication stream, as
+ * in Redis — so a replica's readers do not see the key ('hide'), while the commands of its
+ * primary's stream still find it ('keep'), exactly as the primary had it when it sent them.
+ */
+export type ExpiryMode = 'delete' | 'hide' | 'keep';
+
+/**
  * Hooks the keyspace installs so databases can report changes without knowing about clients.
  * Every event fires after the change, so a listener that looks (peek) sees the new state.
  */
 export interface DatabaseEvents {
+  /** The current expiry mode, shared by all databases (the server sets it per command). */
+  readonly expiry: { mode: ExpiryMode };
   /** A key's value or TTL changed, or it was deleted: WATCH must notice. */
   modified(db: number, key: string): void;
   /**
@@ -75,8 +85,12 @@ export class Database {
     const e = this.dict.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt !== 0 && e.expireAt <= now) {
-      this.removeExpired(key);
-      return undefined;
+      const mode = this.events.expiry.mode;
+      if (mode === 'hide') return undefined;
+      if (mode === 'delete') {
+        this.removeExpired(key);
+        return undefined;
+      }
     }
     if (touch) e.accessedAt = now;
     return e;

@@ -3,7 +3,9 @@
  * their transaction aborted when a key changes), keyspace observers (which FT.* indexes use to
  * follow the hashes under their prefixes) and counters for INFO.
  */
-import { Database, type DatabaseEvents } from './database.js';
+import { Database, type DatabaseEvents, type ExpiryMode } from './database.js';
+
+export type { ExpiryMode };
 
 /** A client that watches keys; the keyspace only needs to flag it. */
 export interface KeyWatcher {
@@ -61,9 +63,12 @@ export class Keyspace {
   private observers: KeyspaceObserver[] = [];
   /** Nesting depth of load(): observers hear nothing but the final `loaded`. */
   private loadDepth = 0;
+  /** What lookups do with keys past their TTL (database.ts); a replica changes it. */
+  readonly expiry: { mode: ExpiryMode } = { mode: 'delete' };
 
   constructor(databases: number) {
     const events: DatabaseEvents = {
+      expiry: this.expiry,
       modified: (db, key) => this.signalModified(db, key),
       // Every write passes here: no closure is made unless someone listens.
       valueChanged: (db, key) => {

@@ -82,8 +82,8 @@ export function captureDataset(keyspace: Keyspace, aux: Array<[string, string]> 
   return { keys, aux };
 }
 
-/** Encodes the dataset as a sequence of chunks, with CRCs filled in. */
-function* encodeDataset(ds: CapturedDataset): Generator<Uint8Array> {
+/** Encodes the dataset as a sequence of chunks, with CRCs filled in (a file, or a full sync's payload). */
+export function* encodeDataset(ds: CapturedDataset): Generator<Uint8Array> {
   let fileCrc = 0;
   const emit = function* (chunks: Uint8Array[], digested: Uint8Array[] = []): Generator<Uint8Array> {
     for (const c of chunks) {

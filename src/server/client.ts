@@ -73,6 +73,10 @@ export class Client implements KeyWatcher, SoftLimitState {
   propagateAs: Buffer[] | null = null;
   /** Propagate this command even if the change counter does not show it (FLUSHALL after its save). */
   forcePropagation = false;
+  /** Propagate this command to replicas only, never to the AOF (PUBLISH, as in Redis). */
+  replicateOnly = false;
+  /** The replication offset right after this client's last write: what WAIT waits for. */
+  woff = 0;
   /** Requests received while this client is held (CLIENT PAUSE), in order. */
   readonly held: Buffer[][] = [];
   /** Channels, patterns and shard channels this client listens to (pubsub.ts). */
@@ -194,6 +198,10 @@ export class Client implements KeyWatcher, SoftLimitState {
   /** Sends whatever is ready, in order, then applies flow control. */
   flush(): void {
     if (this.closed) return;
+    if (this.replicationLink !== null) {
+      this.dropReplicationReplies();
+      return;
+    }
     // Durability before acknowledgement: buffered AOF writes reach the file first.
     this.server.beforeReply();
     if (this.segments.length === 0) {
@@ -211,6 +219,22 @@ export class Client implements KeyWatcher, SoftLimitState {
     }
     if (this.server.outputLimiter.closeIfOver(this)) return;
     this.updateFlow();
+  }
+
+  /**
+   * A replication link carries only the replication stream, which replication/ writes itself:
+   * replies never go to this server's primary, and a replica whose commands made one is
+   * misbehaving and is closed, as Redis does (it would corrupt the stream it reads).
+   */
+  private dropReplicationReplies(): void {
+    this.sealReplies();
+    let bytes = 0;
+    for (const s of this.segments) for (const c of s.chunks) bytes += c.length;
+    this.segments.length = 0;
+    if (bytes > 0 && this.replicationLink === 'replica') {
+      this.server.log.warning(`Replica ${this.addr} generated a reply to command '${this.lastCommand}': disconnecting it`);
+      this.server.killClient(this);
+    }
   }
 
   private writeChunks(chunks: Buffer[]): void {

@@ -61,6 +61,9 @@ function linesFor(spec: OptionSpec, value: string): OptionLine[] {
       return changed ? [{ line: `bind ${value}`, force: true }] : [];
     case 'obuf':
       return outputLimitLines(value);
+    case 'replicaof':
+      // A primary keeps no replicaof line (Redis's rewriteConfigReplicaOfOption).
+      return value === '' ? [] : [{ line: `replicaof ${value}`, force: true }];
     case 'memory':
       return [{ line: `${spec.name} ${formatMemory(Number(value))}`, force: changed }];
     case 'string':
@@ -96,9 +99,11 @@ class RewriteState {
         this.lines.push(`# ??? ${line}`);
         continue;
       }
-      const at = this.optionLines.get(name);
+      // An alias's line (`slaveof`, `slave-read-only`) is the option's own line.
+      const option = Config.spec(name)?.name ?? name;
+      const at = this.optionLines.get(option);
       if (at) at.push(this.lines.length);
-      else this.optionLines.set(name, [this.lines.length]);
+      else this.optionLines.set(option, [this.lines.length]);
       this.lines.push(line);
     }
   }

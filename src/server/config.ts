@@ -15,10 +15,12 @@ import { DEFAULT_OUTPUT_LIMITS, updateOutputLimits } from './output-limits.js';
 
 export { ConfigError, parseMemory };
 
-export type OptionKind = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'obuf';
+export type OptionKind = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'obuf' | 'replicaof';
 
 export interface OptionSpec {
   name: string;
+  /** Older names the option also answers to (Redis's `slave-*` spellings), as Redis's aliases. */
+  aliases?: readonly string[];
   kind: OptionKind;
   default: string;
   mutable: boolean;
@@ -85,9 +87,34 @@ export const OPTIONS: readonly OptionSpec[] = [
   // `no` sends every VSIM and VADD CAS search to the pool, even one alone at an idle pool; tests
   // use it to make the workers answer (SearchPool.claimInline).
   { name: 'search-inline-when-idle', kind: 'bool', default: 'yes', mutable: true },
+  // Replication (src/replication/), with Redis's names, aliases, defaults and ranges. `replicaof`
+  // holds "host port" or nothing; REPLICAOF changes it, CONFIG SET may not (as in Redis).
+  { name: 'replicaof', aliases: ['slaveof'], kind: 'replicaof', default: '', mutable: false },
+  { name: 'masterauth', kind: 'string', default: '', mutable: true },
+  { name: 'masteruser', kind: 'string', default: '', mutable: true },
+  { name: 'replica-read-only', aliases: ['slave-read-only'], kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-serve-stale-data', aliases: ['slave-serve-stale-data'], kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-priority', aliases: ['slave-priority'], kind: 'int', default: '100', mutable: true, min: 0, max: INT_MAX },
+  { name: 'replica-announced', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-announce-ip', aliases: ['slave-announce-ip'], kind: 'string', default: '', mutable: true },
+  { name: 'replica-announce-port', aliases: ['slave-announce-port'], kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
+  { name: 'min-replicas-to-write', aliases: ['min-slaves-to-write'], kind: 'int', default: '0', mutable: true, min: 0, max: INT_MAX },
+  { name: 'min-replicas-max-lag', aliases: ['min-slaves-max-lag'], kind: 'int', default: '10', mutable: true, min: 0, max: INT_MAX },
+  { name: 'repl-backlog-size', kind: 'memory', default: '1048576', mutable: true, min: 1, max: LLONG_MAX_SAFE },
+  { name: 'repl-backlog-ttl', kind: 'int', default: '3600', mutable: true, min: 0, max: INT_MAX },
+  { name: 'repl-timeout', kind: 'int', default: '60', mutable: true, min: 1, max: INT_MAX },
+  { name: 'repl-ping-replica-period', aliases: ['repl-ping-slave-period'], kind: 'int', default: '10', mutable: true, min: 1, max: INT_MAX },
+  { name: 'repl-diskless-sync', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'repl-diskless-sync-delay', kind: 'int', default: '5', mutable: true, min: 0, max: INT_MAX },
+  { name: 'repl-diskless-sync-max-replicas', kind: 'int', default: '0', mutable: true, min: 0, max: INT_MAX },
+  { name: 'repl-disable-tcp-nodelay', kind: 'bool', default: 'no', mutable: true },
 ];
 
-const OPTION_BY_NAME = new Map(OPTIONS.map((o) => [o.name, o]));
+const OPTION_BY_NAME = new Map<string, OptionSpec>();
+for (const o of OPTIONS) {
+  OPTION_BY_NAME.set(o.name, o);
+  for (const a of o.aliases ?? []) OPTION_BY_NAME.set(a, o);
+}
 
 /**
  * Turns the words given for an option into its canonical text, or throws ConfigError. `current`
@@ -117,6 +144,13 @@ function canonicalise(spec: OptionSpec, words: string[], current: string): strin
     }
     case 'obuf':
       return updateOutputLimits(words, current);
+    case 'replicaof': {
+      // "host port", or "no one" for none (Redis's setConfigReplicaOfOption).
+      if (words.length !== 2) throw new ConfigError('wrong number of arguments');
+      if (words[0]!.toLowerCase() === 'no' && words[1]!.toLowerCase() === 'one') return '';
+      if (!/^\d+$/.test(words[1]!) || Number(words[1]) > 65535) throw new ConfigError('Invalid master port');
+      return `${words[0]} ${Number(words[1])}`;
+    }
     case 'memory': {
       const n = words.length === 1 ? parseMemory(joined) : NaN;
       if (!Number.isFinite(n)) throw new ConfigError('argument must be a memory value');
@@ -298,12 +332,22 @@ export class Config {
     if (old !== value) for (const l of this.listeners.get(spec.name) ?? []) l(value);
   }
 
-  /** Option names and values matching a glob pattern, in table order. */
+  /**
+   * Option names and values matching a glob pattern, in table order. As in Redis, a pattern
+   * matches aliases too (each under its own name), and a name without wildcards is looked up
+   * as given, so `CONFIG GET slave-read-only` answers under that name.
+   */
   matching(pattern: string): Array<[string, string]> {
+    if (!/[*?[]/.test(pattern)) {
+      const spec = Config.spec(pattern);
+      return spec ? [[pattern, this.values.get(spec.name)!]] : [];
+    }
     const p = Buffer.from(pattern);
     const out: Array<[string, string]> = [];
     for (const o of OPTIONS) {
-      if (globMatch(p, Buffer.from(o.name), true)) out.push([o.name, this.values.get(o.name)!]);
+      for (const name of [o.name, ...(o.aliases ?? [])]) {
+        if (globMatch(p, Buffer.from(name), true)) out.push([name, this.values.get(o.name)!]);
+      }
     }
     return out;
   }

@@ -87,7 +87,8 @@ function sectionLines(server: Server, name: string): Lines | null {
         maxOut = Math.max(maxOut, c.outputBytes);
       }
       return [
-        ['connected_clients', server.clients.size],
+        // As Redis counts them: replicas attached to this server are not clients here.
+        ['connected_clients', server.clients.size - server.replication.primary.links.size],
         ['cluster_connections', 0],
         ['maxclients', server.config.int('maxclients')],
         ['client_recent_max_input_buffer', maxIn],
@@ -161,6 +162,9 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['total_net_input_bytes', server.netInputBytes],
         ['total_net_output_bytes', server.netOutputBytes],
         ['rejected_connections', server.rejectedConnections],
+        ['sync_full', server.replication.primary.syncFull],
+        ['sync_partial_ok', server.replication.primary.syncPartialOk],
+        ['sync_partial_err', server.replication.primary.syncPartialErr],
         ['expired_keys', server.keyspace.stats.expiredKeys],
         ['evicted_keys', 0],
         ['keyspace_hits', server.keyspace.stats.keyspaceHits],
@@ -175,19 +179,7 @@ function sectionLines(server: Server, name: string): Lines | null {
       ];
     }
     case 'replication':
-      return [
-        ['role', 'master'],
-        ['connected_slaves', 0],
-        ['master_failover_state', 'no-failover'],
-        ['master_replid', server.replId],
-        ['master_replid2', '0'.repeat(40)],
-        ['master_repl_offset', 0],
-        ['second_repl_offset', -1],
-        ['repl_backlog_active', 0],
-        ['repl_backlog_size', 1048576],
-        ['repl_backlog_first_byte_offset', 0],
-        ['repl_backlog_histlen', 0],
-      ];
+      return server.replication.infoLines();
     case 'cpu': {
       const u = process.cpuUsage();
       const main = mainThreadCpu();

@@ -28,6 +28,11 @@ import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
 import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
 import { OutputLimiter } from './output-limits.js';
+import { ClientPause } from './client-pause.js';
+import { openListeners } from './listeners.js';
+import { Propagator, TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener } from './propagation.js';
+import { Replication } from '../replication/replication.js';
+import type { ExpiryMode } from '../keyspace/keyspace.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -38,11 +43,7 @@ export interface CommandStats {
   failed: number;
 }
 
-/**
- * Receives every write that changed data, in execution order (the AOF, later replicas). Writes of
- * one EXEC arrive between a MULTI and an EXEC entry; the EXEC entry carries db -1 (no database).
- */
-export type PropagationListener = (db: number, argv: Buffer[]) => void;
+export { TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener };
 
 /** A VSIM request: may be dispatched while earlier searches of the same client still run. */
 function isSearchRequest(argv: Buffer[]): boolean {
@@ -61,7 +62,6 @@ export class Server {
   readonly log: Logger = log;
   readonly startedAt = Date.now();
   readonly runId = crypto.randomBytes(20).toString('hex');
-  readonly replId = crypto.randomBytes(20).toString('hex');
   private nextClientId = 1;
   private readonly listeners: net.Server[] = [];
 
@@ -89,12 +89,9 @@ export class Server {
   /** While true, commands without the `loading` flag answer -LOADING. */
   loading = false;
   /** CLIENT PAUSE: until when, and whether only writes are held. */
-  private pause: { until: number; writesOnly: boolean } | null = null;
-  private pauseTimer: NodeJS.Timeout | null = null;
+  private readonly clientPause = new ClientPause(() => this.unpauseClients());
   private readonly heldClients = new Set<Client>();
-  private readonly propagationListeners: PropagationListener[] = [];
-  private transactionDepth = 0;
-  private transactionPropagated = false;
+  private readonly propagator = new Propagator();
   /**
    * Work to run before the process exits (saving a snapshot, flushing the AOF). A hook that throws
    * aborts a SHUTDOWN command (Redis refuses to exit when the final save fails) unless forced.
@@ -110,6 +107,8 @@ export class Server {
   private shuttingDown = false;
   readonly outputLimiter: OutputLimiter;
   readonly pubsub = new PubSub({ afterPush: (c) => this.outputLimiter.closeIfOver(c) });
+  /** Both sides of replication: this server's replicas, and its link to its primary. */
+  readonly replication: Replication;
 
   constructor(config: Config) {
     this.config = config;
@@ -136,6 +135,7 @@ export class Server {
     config.onChange('loglevel', (v) => (this.log.level = v as LogLevel));
     config.onChange('hz', () => this.startCron());
     this.outputLimiter = new OutputLimiter(config, this.log, (c) => this.killClient(c));
+    this.replication = new Replication(this);
   }
 
   get readerLimits(): ReaderLimits {
@@ -145,76 +145,28 @@ export class Server {
     };
   }
 
-  onPropagate(listener: PropagationListener): void {
-    this.propagationListeners.push(listener);
+  /** Listens to what is propagated to `target` (the AOF by default; see propagation.ts). */
+  onPropagate(listener: PropagationListener, target = TO_AOF): void {
+    this.propagator.on(listener, target);
   }
 
-  propagate(db: number, argv: Buffer[]): void {
-    if (this.transactionDepth > 0 && !this.transactionPropagated) {
-      // First write inside EXEC: open the MULTI block on the propagation stream.
-      this.transactionPropagated = true;
-      for (const l of this.propagationListeners) l(db, [Buffer.from('MULTI')]);
-    }
-    for (const l of this.propagationListeners) l(db, argv);
+  propagate(db: number, argv: Buffer[], targets = TO_ALL): void {
+    this.propagator.propagate(db, argv, targets);
   }
 
   /** EXEC brackets its commands so the writes they propagate are wrapped in MULTI … EXEC. */
   beginTransactionPropagation(): void {
-    if (this.transactionDepth++ === 0) this.transactionPropagated = false;
+    this.propagator.begin();
   }
 
   endTransactionPropagation(): void {
-    if (--this.transactionDepth === 0 && this.transactionPropagated) {
-      this.transactionPropagated = false;
-      for (const l of this.propagationListeners) l(-1, [Buffer.from('EXEC')]);
-    }
+    this.propagator.end();
   }
 
   // ---- listening ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
-    const port = this.config.int('port');
-    const binds = this.config.get('bind').split(' ');
-    if (port !== 0) {
-      for (const raw of binds) {
-        // A leading '-' marks an address that may be missing (redis.conf "bind -::1").
-        const optional = raw.startsWith('-');
-        const host = optional ? raw.slice(1) : raw;
-        const srv = net.createServer({ noDelay: true }, (s) => this.accept(s));
-        try {
-          await new Promise<void>((resolve, reject) => {
-            srv.once('error', reject);
-            srv.listen({ port, host: host === '*' ? undefined : host, backlog: this.config.int('tcp-backlog') }, () => {
-              srv.off('error', reject);
-              resolve();
-            });
-          });
-          this.listeners.push(srv);
-        } catch (e) {
-          if (optional) {
-            this.log.warning(`Could not bind optional address ${host}:${port}: ${(e as Error).message}`);
-            continue;
-          }
-          throw new Error(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message}`);
-        }
-      }
-    }
-    const unixPath = this.config.get('unixsocket');
-    if (unixPath !== '') {
-      try {
-        fs.unlinkSync(unixPath);
-      } catch {
-        // no stale socket to remove
-      }
-      const srv = net.createServer((s) => this.accept(s));
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(unixPath, () => resolve());
-      });
-      const perm = this.config.octal('unixsocketperm');
-      if (perm !== 0) fs.chmodSync(unixPath, perm);
-      this.listeners.push(srv);
-    }
+    this.listeners.push(...(await openListeners(this.config, this.log, (s) => this.accept(s))));
     this.startCron();
   }
 
@@ -237,13 +189,22 @@ export class Server {
     const keepalive = this.config.int('tcp-keepalive');
     if (keepalive > 0 && socket.remotePort !== undefined) socket.setKeepAlive(true, keepalive * 1000);
     socket.setNoDelay(true);
-    const c = new Client(this.nextClientId++, socket, this, this.readerLimits);
-    this.clients.set(c.id, c);
+    const c = this.attachClient(socket);
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => {
       // ECONNRESET and friends: the close handler cleans up.
     });
     socket.on('close', () => this.onClose(c));
+  }
+
+  /**
+   * Registers a client for a socket whose input the caller reads itself (the replica's link to
+   * its primary): it gets an id, shows in CLIENT LIST and can be killed like any other.
+   */
+  attachClient(socket: net.Socket): Client {
+    const c = new Client(this.nextClientId++, socket, this, this.readerLimits);
+    this.clients.set(c.id, c);
+    return c;
   }
 
   private onData(c: Client, chunk: Buffer): void {
@@ -315,6 +276,7 @@ export class Server {
     this.pubsub.dropAll(c);
     this.clients.delete(c.id);
     this.heldClients.delete(c);
+    if (c.replicationLink !== null) this.replication.onClientReleased(c);
   }
 
   /** Closes a client (CLIENT KILL, idle timeout), after its pending replies when `graceful`. */
@@ -342,12 +304,28 @@ export class Server {
       this.reject(c, 'NOAUTH Authentication required.', spec);
       return;
     }
+    // Replication's refusals, in Redis's order around the pub/sub and loading checks; this
+    // server's primary (the link's own client) is obeyed whatever they say.
+    const obey = c.replicationLink === 'master';
+    const refusal = obey ? null : this.replication.refusal(c, spec);
+    if (refusal !== null && refusal.before === 'pubsub') {
+      this.refuse(c, refusal.error, spec);
+      return;
+    }
     if (c.protocol === 2 && c.subscriptions.active && !RESP2_PUBSUB_COMMANDS.has(spec.parent ? '' : spec.name)) {
       this.reject(c, `ERR Can't execute '${fullName(spec)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec);
       return;
     }
+    if (refusal !== null && refusal.before === 'loading') {
+      this.refuse(c, refusal.error, spec);
+      return;
+    }
     if (this.loading && !flags.includes('loading')) {
       this.reject(c, 'LOADING Redis is loading the dataset in memory', spec);
+      return;
+    }
+    if (refusal !== null) {
+      this.refuse(c, refusal.error, spec);
       return;
     }
     if (c.multi && !MULTI_IMMEDIATE.has(spec.parent ? '' : spec.name)) {
@@ -357,7 +335,7 @@ export class Server {
       }
       // As Redis: above maxmemory nothing is queued (queueing grows memory too), and the
       // refusal makes EXEC abort, so a write cannot get past maxmemory inside a transaction.
-      if (this.overMaxmemory()) {
+      if (!obey && this.overMaxmemory()) {
         this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
         return;
       }
@@ -365,14 +343,14 @@ export class Server {
       c.reply.simple('QUEUED');
       return;
     }
-    if (flags.includes('write')) {
+    if (flags.includes('write') && !obey) {
       const denied = this.denyWrites();
       if (denied !== null) {
         this.reject(c, denied, spec);
         return;
       }
     }
-    if (flags.includes('denyoom') && this.overMaxmemory()) {
+    if (flags.includes('denyoom') && !obey && this.overMaxmemory()) {
       this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
       return;
     }
@@ -388,7 +366,11 @@ export class Server {
     const errorsBefore = c.reply.errors;
     c.propagateAs = null;
     c.forcePropagation = false;
+    c.replicateOnly = false;
     c.lastCommand = fullName(spec).toLowerCase();
+    const offsetBefore = this.replication.offset;
+    const expiryBefore = this.keyspace.expiry.mode;
+    this.keyspace.expiry.mode = this.expiryModeFor(c, spec);
     const t0 = performance.now();
     const mark = c.reply.mark();
     try {
@@ -415,14 +397,41 @@ export class Server {
       stats.failed++;
       this.countError(c.reply.lastError);
     }
+    this.keyspace.expiry.mode = expiryBefore;
     if ((this.dirty !== dirtyBefore || c.forcePropagation) && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
       this.propagate(dbBefore, c.propagateAs ?? argv);
+    } else if (c.replicateOnly) {
+      this.propagate(dbBefore, argv, TO_REPLICAS);
     }
+    // WAIT waits for the replication offset of this client's last write (Redis's c->woff).
+    if (this.replication.offset !== offsetBefore) c.woff = this.replication.offset;
     // CLIENT REPLY ON turns replies back on for its own +OK.
     if (quiet && c.replyMode !== 'on') c.discardUnsealed();
     // CLIENT REPLY SKIP silences only the command after it.
     if (c.replyMode === 'skip') c.replyMode = 'on';
     else if (c.replyMode === 'skip-next') c.replyMode = 'skip';
+  }
+
+  /**
+   * What lookups do with keys past their TTL while `spec` runs: a primary deletes them; a
+   * replica keeps them for its primary's stream and hides them from its own readers, except
+   * that a write on a writable replica deletes them first, as Redis's lookupKeyWrite does.
+   */
+  private expiryModeFor(c: Client, spec: CommandSpec): ExpiryMode {
+    if (!this.replication.isReplica) return 'delete';
+    if (c.replicationLink === 'master') return 'keep';
+    return spec.flags.includes('write') ? 'delete' : 'hide';
+  }
+
+  /** A replication refusal; refusing EXEC discards the transaction, as execCommandAbort. */
+  private refuse(c: Client, message: string, spec: CommandSpec): void {
+    if (c.multi && spec.name === 'exec' && !spec.parent) {
+      c.multi = null;
+      c.multiError = false;
+      c.unwatchAll();
+      message = `EXECABORT Transaction discarded because of: ${message}`;
+    }
+    this.reject(c, message, spec);
   }
 
   private reject(c: Client, message: string, spec: CommandSpec | null): void {
@@ -480,33 +489,24 @@ export class Server {
   }
 
   private overMaxmemory(): boolean {
+    // A replica follows its primary whatever its own memory says (replica-ignore-maxmemory).
     const max = this.config.int('maxmemory');
-    return max > 0 && this.usedMemory() > max;
+    return max > 0 && !this.replication.isReplica && this.usedMemory() > max;
   }
 
   // ---- CLIENT PAUSE ------------------------------------------------------------------------
 
   pauseClients(ms: number, writesOnly: boolean): void {
-    const until = Date.now() + ms;
-    // A new pause extends but never shortens an existing one, and ALL wins over WRITE.
-    if (this.pause && this.pause.until > until) {
-      this.pause.writesOnly = this.pause.writesOnly && writesOnly;
-    } else {
-      this.pause = { until, writesOnly: this.pause ? this.pause.writesOnly && writesOnly : writesOnly };
-    }
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, this.pause.until - Date.now()));
+    this.clientPause.pause(ms, writesOnly);
   }
 
   unpauseClients(): void {
-    this.pause = null;
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
+    this.clientPause.end();
     for (const c of [...this.heldClients]) this.resumeClient(c);
   }
 
   get clientsPaused(): boolean {
-    return this.pause !== null;
+    return this.clientPause.active;
   }
 
   /**
@@ -515,19 +515,13 @@ export class Server {
    *   during its threaded VSIM, the client's next command waits, so it cannot overtake the search
    *   (a pipelined VREM must not remove what the VSIM before it was asked to find). Further VSIMs
    *   are the exception: they read only, so pipelined searches are spread over the pool.
-   * - CLIENT PAUSE. CLIENT UNPAUSE itself and connection commands pass.
+   * - CLIENT PAUSE (client-pause.ts), which never holds replication links.
    */
   private mustHold(c: Client, argv: Buffer[]): boolean {
     if (c.pendingReplies > 0 && !(c.multi === null && isSearchRequest(argv))) return true;
-    if (!this.pause) return false;
+    if (!this.clientPause.active || c.replicationLink !== null) return false;
     const res = this.commands.resolve(argv);
-    if (!res.spec) return false;
-    const name = fullName(res.spec).toLowerCase();
-    if (name === 'client|unpause' || name === 'quit' || name === 'reset' || name === 'ping' || name === 'hello' || name === 'auth') {
-      return false;
-    }
-    if (!this.pause.writesOnly) return true;
-    return res.spec.flags.includes('write') || res.spec.flags.includes('may_replicate') || name === 'exec';
+    return res.spec !== undefined && this.clientPause.holds(res.spec);
   }
 
   // ---- cron --------------------------------------------------------------------------------
@@ -542,7 +536,8 @@ export class Server {
     const now = Date.now();
     // Active expiry: sample 20 volatile keys per db, repeat while more than a quarter expired,
     // bounded to a few milliseconds so a burst of expiries cannot stall clients.
-    if (!this.pause || !this.pause.writesOnly) {
+    // A replica never expires keys itself: its primary's DELs do (see expiryModeFor).
+    if (!this.clientPause.writesOnly && !this.replication.isReplica) {
       const deadline = performance.now() + 5;
       for (const db of this.keyspace.dbs) {
         if (db.expiresCount === 0) continue;
@@ -557,7 +552,7 @@ export class Server {
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
       for (const c of [...this.clients.values()]) {
-        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && now - c.lastInteraction > timeout * 1000) {
+        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && c.replicationLink === null && now - c.lastInteraction > timeout * 1000) {
           this.log.verbose(`Closing idle client id=${c.id}`);
           this.killClient(c);
         }

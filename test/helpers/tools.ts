@@ -1,7 +1,7 @@
 /**
- * The outside programs some suites talk to (redis-server as a reference, redis-cli, Python's redis
- * module, nc). On a developer's machine a missing one skips those tests with a warning; under CI
- * (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
+ * The outside programs some suites talk to (redis-server as a reference, Redis Sentinel, redis-cli,
+ * Python's redis module, nc). On a developer's machine a missing one skips those tests with a
+ * warning; under CI (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
  * `scripts/test.sh` installs all of them on Debian.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '
 /** Debian package that provides each tool. */
 const PACKAGES = {
   'redis-server': 'redis-server',
+  'redis-sentinel': 'redis-sentinel',
   'redis-cli': 'redis-tools',
   'python3 redis': 'python3-redis',
   nc: 'netcat-openbsd',
@@ -24,6 +25,8 @@ function probe(tool: Tool): boolean {
   switch (tool) {
     case 'redis-server':
       return fs.existsSync('/usr/bin/redis-server');
+    case 'redis-sentinel':
+      return fs.existsSync('/usr/bin/redis-sentinel');
     case 'python3 redis':
       return spawnSync(PYTHON, ['-c', 'import redis'], { encoding: 'utf8' }).status === 0;
     default:
