@@ -12,11 +12,12 @@ import { stringCommands } from './strings.js';
 import { hashCommands } from './hashes.js';
 import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
+import { vaddrawCommands } from './vaddraw.js';
 import { pubsubCommands } from './pubsub.js';
 import { ftCommands } from './ft.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...ftCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...vaddrawCommands, ...moduleCommands, ...pubsubCommands, ...ftCommands];
 }
