@@ -26,9 +26,13 @@ const bundled = (file) => readFileSync(path.join(dist, file), 'utf8').includes(B
 if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every(bundled)) process.exit(0);
 
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
-for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
+for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
-await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
+// Runtime dependencies stay in node_modules (npm ci installs them): msgpackr loads its optional
+// native accelerator there when present, which a bundle would cut it off from.
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const external = Object.keys(pkg.dependencies ?? {});
+await build({ ...common, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true, external });
 await build({
   ...common,
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],
