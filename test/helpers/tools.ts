@@ -1,7 +1,7 @@
 /**
  * The outside programs some suites talk to (redis-server as a reference, redis-cli, Python's redis
- * module, nc). On a developer's machine a missing one skips those tests with a warning; under CI
- * (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
+ * and faiss modules, nc). On a developer's machine a missing one skips those tests with a warning;
+ * under CI (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
  * `scripts/test.sh` installs all of them on Debian.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ const PACKAGES = {
   'redis-server': 'redis-server',
   'redis-cli': 'redis-tools',
   'python3 redis': 'python3-redis',
+  'python3 faiss': 'python3-faiss',
   nc: 'netcat-openbsd',
 } as const;
 export type Tool = keyof typeof PACKAGES;
@@ -26,6 +27,8 @@ function probe(tool: Tool): boolean {
       return fs.existsSync('/usr/bin/redis-server');
     case 'python3 redis':
       return spawnSync(PYTHON, ['-c', 'import redis'], { encoding: 'utf8' }).status === 0;
+    case 'python3 faiss':
+      return spawnSync(PYTHON, ['-c', 'import faiss'], { encoding: 'utf8' }).status === 0;
     default:
       return spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
   }
