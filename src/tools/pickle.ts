@@ -119,7 +119,7 @@ export function unpickle(bytes: Uint8Array, file = 'index.pkl'): PyValue {
     need(8, what);
     const v = dv.getBigUint64(pos, true);
     pos += 8;
-    if (v > BigInt(bytes.length)) fail(`${what} ${v} is longer than the file`, pos - 8);
+    if (v > BigInt(bytes.length)) fail(`${what} ${v} is longer than the file: it is truncated or corrupt`, pos - 8);
     return Number(v);
   };
   const line = (): string => {
