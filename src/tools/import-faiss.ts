@@ -85,7 +85,17 @@ export async function importFaiss(opts: ImportFaissOptions, out: Output): Promis
     return 1;
   }
   if (list.length === 0) {
-    out.line(opts.tenants ? `error: no tenant stores (subdirectories holding ${opts.storeName}.faiss and ${opts.storeName}.pkl) in ${opts.dir}` : `error: ${opts.dir} holds no store`);
+    out.line(`error: no tenant stores (subdirectories holding ${opts.storeName}.faiss and ${opts.storeName}.pkl) in ${opts.dir}`);
+    return 1;
+  }
+  if (!opts.tenants && !isStoreDir(opts.dir, opts.storeName)) {
+    let tenants = 0;
+    try {
+      tenants = jobs({ ...opts, tenants: true }).length;
+    } catch {
+      // Not a readable directory: the message below says what is missing.
+    }
+    out.line(`error: ${opts.dir} holds no ${opts.storeName}.faiss and ${opts.storeName}.pkl${tenants > 0 ? `, but ${tenants} subdirectories do: add --tenants to import them` : ' (FAISS.save_local writes both; --store-name names other files)'}`);
     return 1;
   }
   let client: RespClient;

@@ -6,6 +6,7 @@
  * docstore id). Both files are read and cross-checked completely before anything is sent to a
  * server, so a damaged store is refused whole rather than imported in part.
  */
+import buffer from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFaissIndex, type FaissVectors } from './faiss-index.js';
@@ -108,11 +109,32 @@ export function isStoreDir(dir: string, name = 'index'): boolean {
   return fs.existsSync(f.faiss) && fs.existsSync(f.pkl);
 }
 
+/**
+ * The whole file, read in pieces: readFileSync stops at 2 GiB, and a store of a million
+ * 768-dimensional vectors is 3 GiB. The limit is then a Buffer's (4 GiB on 64-bit Node).
+ */
 function readFile(file: string): Uint8Array {
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (e) {
     throw new StoreError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > buffer.constants.MAX_LENGTH) throw new StoreError(`${file} is ${size} bytes, more than this Node can hold in one buffer (${buffer.constants.MAX_LENGTH})`);
+    const out = Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; ) {
+      const n = fs.readSync(fd, out, at, Math.min(1 << 30, size - at), at);
+      if (n === 0) throw new StoreError(`${file} shrank while it was read`);
+      at += n;
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

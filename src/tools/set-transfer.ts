@@ -53,21 +53,46 @@ function floatOf(r: Reply): number {
   return Math.fround(v);
 }
 
-/** Writes to a file or stdout, waiting when the destination is slower than the server. */
+/**
+ * Writes to a file or stdout, waiting when the destination is slower than the server. A write
+ * error (disk full, a closed pipe) is kept and thrown by the next write, not left to crash the
+ * process as an unhandled 'error' event.
+ */
 class Sink {
   private readonly stream: NodeJS.WritableStream;
   private readonly tmp: string | null;
+  private failure: Error | null = null;
   constructor(private readonly file: string | null) {
     this.tmp = file !== null ? `${file}.tmp-${process.pid}` : null;
     this.stream = this.tmp !== null ? fs.createWriteStream(this.tmp) : process.stdout;
+    this.stream.on('error', (e: Error) => (this.failure ??= e));
+  }
+  private check(): void {
+    if (this.failure !== null) throw new Error(`cannot write ${this.file ?? 'to stdout'}: ${this.failure.message}`);
   }
   async write(b: Buffer): Promise<void> {
-    if (!this.stream.write(b)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    this.check();
+    if (!this.stream.write(b)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('error', done);
+          resolve();
+        };
+        this.stream.once('drain', done);
+        this.stream.once('error', done);
+      });
+    }
+    this.check();
   }
   async finish(): Promise<void> {
     if (this.tmp === null) return;
     const ws = this.stream as fs.WriteStream;
-    await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.end();
+    });
+    this.check();
     fs.renameSync(this.tmp, this.file!);
   }
   abort(): void {
