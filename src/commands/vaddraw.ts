@@ -154,18 +154,19 @@ function vaddraw(c: Client, argv: Buffer[]): void {
   c.reply.bool(added);
 }
 
+// Not declared part of the `vectorset` module: COMMAND LIST FILTERBY MODULE vectorset and
+// COMMAND DOCS answer what Redis's module has, and this command is vsetd's own.
 export const vaddrawCommands: CommandSpec[] = [
   command(
     'VADDRAW',
     -8,
-    ['write', 'denyoom', 'module'],
+    ['write', 'denyoom'],
     ONE_KEY,
     ['@write'],
     {
       summary: "Add an element from its stored form as VEMB RAW returns it (vsetd's own; for exports and imports).",
       since: '0.1.0',
-      group: 'module',
-      module: 'vectorset',
+      group: 'generic',
       complexity: 'O(log(N)) where N is the number of elements in the vector set.',
       arguments: [
         key(),
