@@ -26,14 +26,18 @@ const bundled = (file) => readFileSync(path.join(dist, file), 'utf8').includes(B
 if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every(bundled)) process.exit(0);
 
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
-for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
+for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
-// redis-parser (the replica's reader of its primary's stream) is CommonJS that requires Node's
-// built-ins ('buffer', 'string_decoder'): esbuild bundles it, and its ESM output then needs a
+// Runtime dependencies stay in node_modules (npm ci installs them): msgpackr loads its optional
+// native accelerator there when present, which a bundle would cut it off from. redis-parser (the
+// replica's reader of its primary's stream) is the exception: it is CommonJS that requires Node's
+// built-ins ('buffer', 'string_decoder'); esbuild bundles it, and its ESM output then needs a
 // `require` to hand those requires to, which each file of the server's bundle gets from
-// createRequire. The bundle stays self-contained: built-ins and its own chunks only.
+// createRequire.
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const external = Object.keys(pkg.dependencies ?? {}).filter((d) => d !== 'redis-parser');
 const withRequire = `${BANNER}\nimport { createRequire as __vsetdCreateRequire } from 'node:module';\nconst require = __vsetdCreateRequire(import.meta.url);`;
-await build({ ...common, banner: { js: withRequire }, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true });
+await build({ ...common, banner: { js: withRequire }, entryPoints: [path.join(dist, 'src/main.js')], outdir: path.join(dist, 'src'), splitting: true, external });
 await build({
   ...common,
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],

@@ -16,14 +16,25 @@ function fatal(message: string): never {
   process.exit(1);
 }
 
+/** Subcommands that talk to a running server instead of being one (src/tools/cli.ts). */
+const TOOLS = new Set(['import-faiss', 'export', 'import']);
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] !== undefined && TOOLS.has(args[0])) {
+    // Loaded only here: a server start never pays for the tools' modules.
+    const { runTool } = await import('./tools/cli.js');
+    process.exitCode = await runTool(args);
+    return;
+  }
   if (args[0] === '-v' || args[0] === '--version') {
     process.stdout.write(`vsetd v=${VSETD_VERSION} node=${process.version}\n`);
     return;
   }
   if (args[0] === '-h' || args[0] === '--help') {
-    process.stdout.write('Usage: vsetd [/path/to/vsetd.conf] [--option value ...]\n\nExamples:\n  vsetd --port 6380 --dir ./data\n  vsetd /etc/vsetd.conf --loglevel verbose\n');
+    process.stdout.write(
+      'Usage: vsetd [/path/to/vsetd.conf] [--option value ...]\n       vsetd import-faiss|export|import ... (--help for each)\n\nExamples:\n  vsetd --port 6380 --dir ./data\n  vsetd /etc/vsetd.conf --loglevel verbose\n  vsetd import-faiss ./faiss_store --key docs --url redis://127.0.0.1:6379\n',
+    );
     return;
   }
   const config = new Config();

@@ -12,6 +12,7 @@ import { stringCommands } from './strings.js';
 import { hashCommands } from './hashes.js';
 import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
+import { vaddrawCommands } from './vaddraw.js';
 import { pubsubCommands } from './pubsub.js';
 import { ftCommands } from './ft.js';
 import { replicationCommands } from '../replication/commands.js';
@@ -19,5 +20,5 @@ import { replicationCommands } from '../replication/commands.js';
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...replicationCommands, ...ftCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...vaddrawCommands, ...moduleCommands, ...pubsubCommands, ...replicationCommands, ...ftCommands];
 }

@@ -407,6 +407,29 @@ export class VectorSet extends SetReader implements WriterState {
     w.reclaim();
     const sc = vectorScratch(v);
     const { l2, range } = encodeVector(v.quant, x, sc.work, sc.encoded);
+    return this.insertEncoded(w, name, l2, range, opts);
+  }
+
+  /**
+   * VADDRAW (an export's import): insert or update an element from its stored form as VEMB RAW
+   * gives it — the quantised bytes (quantBytes long), l2 and range — so that a set moved between
+   * servers holds the very same bytes, which no float vector re-encoded through VADD could
+   * promise (and a REDUCE set's projected vectors could not be fed back at all). The caller has
+   * checked the bytes (length, finite floats, BIN padding bits zero: a snapshot check refuses
+   * anything else).
+   */
+  addStored(name: Uint8Array, bytes: Uint8Array, l2: number, range: number, opts: AddOptions = {}): AddResult {
+    const w = this.requireWriter();
+    w.reclaim();
+    const encoded = vectorScratch(this.v).encoded;
+    encoded.fill(0);
+    encoded.set(bytes.subarray(0, Math.min(bytes.length, encoded.length)));
+    return this.insertEncoded(w, name, l2, range, opts);
+  }
+
+  /** The insert proper, of the vector encoded in the thread's scratch (vectorScratch().encoded). */
+  private insertEncoded(w: GraphWriter, name: Uint8Array, l2: number, range: number, opts: AddOptions): AddResult {
+    const v = this.v;
     const ef = opts.ef ?? DEFAULT_EF_CONSTRUCTION;
     const cas = opts.cas;
     // Everything the insert will allocate is reserved first, so a set that must move (or finds

@@ -122,6 +122,19 @@ export class VectorSetValue implements KeyValue {
   }
 
   /**
+   * VADDRAW: inserts or updates from the stored form (checked by the caller), with VADD's
+   * attribute rules. Returns true for a new element.
+   */
+  addStored(name: Uint8Array, bytes: Uint8Array, l2: number, range: number, attr: Uint8Array | undefined, ef: number): boolean {
+    const exists = this.engine.lookup(name) >= 0;
+    let a: Uint8Array | null | undefined = attr;
+    if (exists && attr !== undefined && attr.length === 0) a = null;
+    const r = this.engine.addStored(name, bytes, l2, range, a === undefined ? { ef } : { ef, attr: a });
+    if (r.added) this.nameAdded(name);
+    return r.added;
+  }
+
+  /**
    * VADD CAS, the commit on the main thread: insert the new element `name` (the caller has
    * checked that it is absent), linked from the plan a search thread made when the plan still
    * fits the graph. Returns whether the plan was used (false: the insert searched again).

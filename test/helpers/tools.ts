@@ -1,7 +1,7 @@
 /**
  * The outside programs some suites talk to (redis-server as a reference, Redis Sentinel, redis-cli,
- * Python's redis module, nc). On a developer's machine a missing one skips those tests with a
- * warning; under CI (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
+ * Python's redis and faiss modules, nc). On a developer's machine a missing one skips those tests
+ * with a warning; under CI (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
  * `scripts/test.sh` installs all of them on Debian.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ const PACKAGES = {
   'redis-sentinel': 'redis-sentinel',
   'redis-cli': 'redis-tools',
   'python3 redis': 'python3-redis',
+  'python3 faiss': 'python3-faiss',
   nc: 'netcat-openbsd',
 } as const;
 export type Tool = keyof typeof PACKAGES;
@@ -29,6 +30,8 @@ function probe(tool: Tool): boolean {
       return fs.existsSync('/usr/bin/redis-sentinel');
     case 'python3 redis':
       return spawnSync(PYTHON, ['-c', 'import redis'], { encoding: 'utf8' }).status === 0;
+    case 'python3 faiss':
+      return spawnSync(PYTHON, ['-c', 'import faiss'], { encoding: 'utf8' }).status === 0;
     default:
       return spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
   }
