@@ -135,16 +135,21 @@ export function planSearch(index: FtIndex, req: SearchRequest, query: ParsedQuer
   const threshold = Math.max(1000, Math.sqrt(2 * iv.spec.m * ef * total));
   const policy = knn.options.hybridPolicy;
   const scan = !all && (policy === 'ADHOC_BF' || (policy !== 'BATCHES' && matches <= threshold));
+  // A filtered walk keeps as many matching candidates as RediSearch's BATCHES mode asks of its
+  // first batch (hybrid_reader.c: k · N / matches + 1, or BATCH_SIZE): at a selectivity s the
+  // walk then sees about what an unfiltered search with ef / s would, and its recall holds up.
+  const batch = knn.options.batchSize ?? Math.floor((k * total) / Math.max(1, matches)) + 1;
+  const walkEf = !all && !scan ? Math.min(Math.max(ef, batch), Math.max(ef, total)) : ef;
   const task: KnnTask = {
     kind: 'knn',
     query: vector,
     count: k,
-    ef,
+    ef: walkEf,
     among: scan ? index.slotsOf(iv, docs) : null,
     allow: !all && !scan ? index.allowBits(iv, docs) : null,
     exact: iv.spec.algorithm === 'FLAT',
     // Enough candidates for k matches at this selectivity, with room to spare.
-    filterEf: Math.min(total, Math.ceil((ef * 4 * Math.max(1, total)) / Math.max(1, matches))),
+    filterEf: Math.min(total, Math.ceil((walkEf * 4 * Math.max(1, total)) / Math.max(1, matches))),
   };
   return { index, req, query, docs, yields, knn: { iv, task, scoreField: knn.scoreField, k }, sortKey, version };
 }
