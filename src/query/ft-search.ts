@@ -190,9 +190,12 @@ export function knnHits(plan: SearchPlan, hits: ReadonlyArray<{ distance: number
 /**
  * Brings a plan up to date before its reply is written, after its KNN ran on the search pool while
  * other clients wrote: when the index changed meanwhile, the filter is evaluated again and only
- * hits that still match it are kept. A graph slot freed and reused during the search can name a
- * document the filter never matched; this is what keeps it out. Returns false when the index
- * itself was dropped or replaced (FT.DROPINDEX, FT.ALTER) meanwhile: there is nothing to answer.
+ * hits that still match it are kept. Besides documents whose fields changed, this keeps out
+ * documents the filter never matched: a graph with memory of its own (records over 8 KiB, or
+ * past 8 MiB) waits only for searches already running before it reuses a freed slot, so a task
+ * still queued can find, in a slot of its list or bitmap, a document added since (test/
+ * ft-concurrency.test.ts shows it). Returns null when the index itself was dropped or replaced
+ * (FT.DROPINDEX, FT.ALTER) meanwhile: there is nothing to answer.
  */
 export function settle(plan: SearchPlan, current: FtIndex | undefined, hits: Hit[]): Hit[] | null {
   if (current !== plan.index) return null;
