@@ -240,6 +240,10 @@ describe('FT.SEARCH options', () => {
     expect(await nc('*', 'FILTER', 'n', '3', '(7')).toEqual([2, 'o:1', 'o:2']);
     expect(await nc('@tag:{red}', 'FILTER', 'n', '-inf', '5')).toEqual([2, 'o:1', 'o:6']);
     expect(await err(c, 'FT.SEARCH', 'opt', '*', 'FILTER', 'title', '1', '2')).toBe('SEARCH_QUERY_BAD Field is not a numeric field, field: title');
+    // INKEYS: only those documents (unknown keys ignored), with or without KNN.
+    expect(await nc('*', 'INKEYS', '3', 'o:3', 'nope', 'o:1')).toEqual([2, 'o:1', 'o:3']);
+    expect(await nc('@tag:{red}', 'INKEYS', '2', 'o:2', 'o:3')).toEqual([1, 'o:3']);
+    expect(await ok(c, 'FT.SEARCH', 'opt', '*=>[KNN 3 @v $q]', 'PARAMS', '2', 'q', Q, 'INKEYS', '2', 'o:3', 'o:2', 'NOCONTENT', 'DIALECT', '2')).toEqual([2, 'o:2', 'o:3']);
   });
 
   it('hybrid KNN: filter, EF_RUNTIME (HNSW), HYBRID_POLICY ADHOC_BF and BATCHES give the same exact answer', async () => {

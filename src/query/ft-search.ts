@@ -110,9 +110,18 @@ function resolveSortKey(index: FtIndex, req: SearchRequest, query: ParsedQuery):
 }
 
 /** Evaluates a filter, recording the distances of vector range clauses that yield them. */
-function evaluateFilter(index: FtIndex, root: QueryNode): { docs: DocSet; yields: Map<string, Map<number, number>> } {
+function evaluateFilter(index: FtIndex, root: QueryNode, inKeys: readonly string[] | null): { docs: DocSet; yields: Map<string, Map<number, number>> } {
   const yields = new Map<string, Map<number, number>>();
-  const docs = index.secondary.evaluate(root, { vectorRange: (n) => vectorRange(index, n, yields) });
+  let docs = index.secondary.evaluate(root, { vectorRange: (n) => vectorRange(index, n, yields) });
+  if (inKeys !== null) {
+    // INKEYS: only these documents (keys the index does not hold are ignored).
+    const ids: number[] = [];
+    for (const k of inKeys) {
+      const id = index.docOf(k);
+      if (id !== undefined) ids.push(id);
+    }
+    docs = docs.and(DocSet.fromUnsorted(Uint32Array.from(ids), index.idLimit));
+  }
   return { docs, yields };
 }
 
@@ -120,7 +129,7 @@ function evaluateFilter(index: FtIndex, root: QueryNode): { docs: DocSet; yields
 export function planSearch(index: FtIndex, req: SearchRequest, query: ParsedQuery): SearchPlan {
   const sortKey = resolveSortKey(index, req, query);
   const version = index.version;
-  const { docs, yields } = evaluateFilter(index, query.root);
+  const { docs, yields } = evaluateFilter(index, query.root, req.inKeys);
   const knn = query.knn;
   if (knn === null) return { index, req, query, docs, yields, knn: null, sortKey, version };
   const iv = index.vectors.get(knn.field);
@@ -130,7 +139,7 @@ export function planSearch(index: FtIndex, req: SearchRequest, query: ParsedQuer
   const total = iv.field.size;
   const k = Math.min(knn.k, total);
   const ef = Math.max(knn.options.efRuntime ?? iv.spec.efRuntime, k);
-  const all = query.root.type === 'all';
+  const all = query.root.type === 'all' && req.inKeys === null;
   const matches = docs.size;
   const threshold = Math.max(1000, Math.sqrt(2 * iv.spec.m * ef * total));
   const policy = knn.options.hybridPolicy;
@@ -199,8 +208,8 @@ export function knnHits(plan: SearchPlan, hits: ReadonlyArray<{ distance: number
  */
 export function settle(plan: SearchPlan, current: FtIndex | undefined, hits: Hit[]): Hit[] | null {
   if (current !== plan.index) return null;
-  if (plan.index.version === plan.version || plan.query.root.type === 'all') return hits;
-  const { docs, yields } = evaluateFilter(plan.index, plan.query.root);
+  if (plan.index.version === plan.version || (plan.query.root.type === 'all' && plan.req.inKeys === null)) return hits;
+  const { docs, yields } = evaluateFilter(plan.index, plan.query.root, plan.req.inKeys);
   plan.docs = docs;
   plan.yields = yields;
   return hits.filter((h) => docs.has(h.id));
