@@ -307,6 +307,37 @@ describe('FT.SEARCH options', () => {
   });
 });
 
+describe('aliases, transactions', () => {
+  it('schema aliases (AS): queries, RETURN and SORTBY use the alias; the default score field is named after it', async () => {
+    await ok(c, 'FT.CREATE', 'alias', 'ON', 'HASH', 'PREFIX', '1', 'al:', 'SCHEMA', 'raw_vec', 'AS', 'emb', 'VECTOR', 'FLAT', '6', 'TYPE', 'FLOAT32', 'DIM', '2', 'DISTANCE_METRIC', 'L2', 'kind', 'AS', 'k', 'TAG', 'cnt', 'AS', 'c', 'NUMERIC');
+    await ok(c, 'HSET', 'al:1', 'raw_vec', blob([1, 0]), 'kind', 'x', 'cnt', '2');
+    await ok(c, 'HSET', 'al:2', 'raw_vec', blob([3, 0]), 'kind', 'y', 'cnt', '1');
+    const r = readSearch(await ok(c, 'FT.SEARCH', 'alias', '(@k:{x|y} @c:[0 5])=>[KNN 2 @emb $q]', 'PARAMS', '2', 'q', Q, 'DIALECT', '2'));
+    expect(r.docs.map((d) => [d.id, d.order])).toEqual([
+      ['al:1', ['__emb_score', 'raw_vec', 'kind', 'cnt']],
+      ['al:2', ['__emb_score', 'raw_vec', 'kind', 'cnt']],
+    ]);
+    expect(r.docs.map((d) => d.fields!['__emb_score'])).toEqual(['1', '9']);
+    const s = readSearch(await ok(c, 'FT.SEARCH', 'alias', '*', 'SORTBY', 'c', 'RETURN', '2', 'k', 'c', 'DIALECT', '2'));
+    expect(s.docs.map((d) => [d.id, d.fields])).toEqual([
+      ['al:2', { c: '1', k: 'y' }],
+      ['al:1', { c: '2', k: 'x' }],
+    ]);
+    await ok(c, 'FT.DROPINDEX', 'alias', 'DD');
+  });
+
+  it('FT.SEARCH inside MULTI/EXEC runs in the transaction and sees its writes', async () => {
+    await ok(c, 'FT.CREATE', 'tx', 'ON', 'HASH', 'PREFIX', '1', 'tx:', 'SCHEMA', 'v', 'VECTOR', 'HNSW', '6', 'TYPE', 'FLOAT32', 'DIM', '2', 'DISTANCE_METRIC', 'L2');
+    await ok(c, 'MULTI');
+    await c.value('HSET', 'tx:1', 'v', blob([1, 1]));
+    await c.value('FT.SEARCH', 'tx', '*=>[KNN 5 @v $q]', 'PARAMS', '2', 'q', Q, 'NOCONTENT', 'DIALECT', '2');
+    await c.value('DEL', 'tx:1');
+    await c.value('FT.SEARCH', 'tx', '*=>[KNN 5 @v $q]', 'PARAMS', '2', 'q', Q, 'NOCONTENT', 'DIALECT', '2');
+    expect(await c.value('EXEC')).toEqual([1, [1, 'tx:1'], 1, [0]]);
+    await ok(c, 'FT.DROPINDEX', 'tx');
+  });
+});
+
 describe('reply shapes, byte for byte', () => {
   beforeAll(async () => {
     await ok(c, 'FT.CREATE', 'shape', 'ON', 'HASH', 'PREFIX', '1', 's:', 'SCHEMA', 't', 'TAG', 'v', 'VECTOR', 'FLAT', '6', 'TYPE', 'FLOAT32', 'DIM', '2', 'DISTANCE_METRIC', 'L2');
