@@ -219,6 +219,26 @@ describe('FT.SEARCH options', () => {
     ]);
   });
 
+  it('WITHSORTKEYS sends the sort value ($string, #number, or null); WITHPAYLOADS the PAYLOAD_FIELD or null', async () => {
+    expect(await ok(c, 'FT.SEARCH', 'opt', '@tag:{blue}', 'WITHSORTKEYS', 'SORTBY', 'title', 'NOCONTENT', 'DIALECT', '2')).toEqual([2, 'o:2', '$banana split', 'o:5', null]);
+    expect(await ok(c, 'FT.SEARCH', 'opt', '@tag:{blue}', 'WITHSORTKEYS', 'SORTBY', 'n', 'DESC', 'RETURN', '1', 'n', 'DIALECT', '2')).toEqual([2, 'o:5', '#7', ['n', '7'], 'o:2', '#3', ['n', '3']]);
+    // (1 − 0.1f)², computed in float32 as the engine does, printed %.17g.
+    expect(await ok(c, 'FT.SEARCH', 'opt', '*=>[KNN 1 @v $q AS d]', 'PARAMS', '2', 'q', blob([0.1, 0]), 'WITHSORTKEYS', 'SORTBY', 'd', 'NOCONTENT', 'DIALECT', '2')).toEqual([1, 'o:1', '#0.80999994277954102']);
+    expect(await ok(c, 'FT.SEARCH', 'opt', '@tag:{green}', 'WITHSORTKEYS', 'NOCONTENT', 'DIALECT', '2')).toEqual([1, 'o:4', null]);
+    expect(await ok(c, 'FT.SEARCH', 'opt', '@tag:{green}', 'WITHPAYLOADS', 'WITHSCORES', 'NOCONTENT', 'DIALECT', '2')).toEqual([1, 'o:4', '1', null]);
+    await ok(c, 'FT.CREATE', 'pay', 'ON', 'HASH', 'PREFIX', '1', 'pay:', 'PAYLOAD_FIELD', 'pl', 'SCHEMA', 't', 'TAG');
+    await ok(c, 'HSET', 'pay:1', 't', 'x', 'pl', 'payload-1');
+    await ok(c, 'HSET', 'pay:2', 't', 'x');
+    expect(await ok(c, 'FT.SEARCH', 'pay', '*', 'WITHPAYLOADS', 'RETURN', '1', 't')).toEqual([2, 'pay:1', 'payload-1', ['t', 'x'], 'pay:2', null, ['t', 'x']]);
+    await RawConnection.using(server().port, async (c3) => {
+      await ok(c3, 'HELLO', '3');
+      expect(await c3.call('FT.SEARCH', 'pay', '*', 'WITHPAYLOADS', 'WITHSORTKEYS', 'SORTBY', 't', 'NOCONTENT', 'LIMIT', '0', '1')).toBe(
+        '%5\r\n+attributes\r\n*0\r\n+format\r\n+STRING\r\n+results\r\n*1\r\n%4\r\n+id\r\n$5\r\npay:1\r\n+payload\r\n$9\r\npayload-1\r\n+sortkey\r\n$2\r\n$x\r\n+values\r\n*0\r\n+total_results\r\n:2\r\n+warning\r\n*0\r\n',
+      );
+    });
+    await ok(c, 'FT.DROPINDEX', 'pay', 'DD');
+  });
+
   it('DIALECT 2 to 4 give the same answer; others are refused', async () => {
     for (const d of ['2', '3', '4']) {
       expect(await ok(c, 'FT.SEARCH', 'opt', '@tag:{red} @n:[4 10]', 'NOCONTENT', 'DIALECT', d)).toEqual([2, 'o:1', 'o:3']);

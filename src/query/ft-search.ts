@@ -25,7 +25,7 @@ import type { KnnTask } from '../vset/search-task.js';
 import { DocSet } from './docset.js';
 import { QueryError } from './errors.js';
 import type { FtIndex, IndexedVectors } from './ft-index.js';
-import { formatNumber } from './format.js';
+import { formatG, formatNumber } from './format.js';
 import type { ParsedQuery, QueryNode } from './ast.js';
 import type { SearchRequest } from './search-args.js';
 
@@ -262,55 +262,65 @@ function firstN<T>(items: T[], n: number, cmp: (a: T, b: T) => number): T[] {
   return heap.sort(cmp);
 }
 
+/** A document's SORTBY value: a number, bytes (folded when the field's sorting vector would), or none. */
+function sortValue(plan: SearchPlan, ks: Keyspace, h: Hit): number | Buffer | undefined {
+  const key = plan.sortKey;
+  switch (key?.kind) {
+    case undefined:
+      return undefined;
+    case 'distance':
+      return h.distance;
+    case 'yield':
+      return plan.yields.get(key.name)?.get(h.id);
+    case 'numeric': {
+      const v = plan.index.secondary.numericValue(key.field, h.id);
+      return Number.isNaN(v) ? undefined : v;
+    }
+    case 'string': {
+      const raw = (ks.dbs[0]!.peek(h.key) as HashValue | undefined)?.get(key.path);
+      if (raw === undefined) return undefined;
+      return key.fold ? Buffer.from(Buffer.from(raw).toString('utf8').toLowerCase(), 'utf8') : Buffer.from(raw);
+    }
+  }
+}
+
 /** The comparison SORTBY (or the default order) asks for. */
 function comparator(plan: SearchPlan, ks: Keyspace): (a: Hit, b: Hit) => number {
   const seq = (h: Hit): number => plan.index.seqOf(h.id);
-  const key = plan.sortKey;
-  if (key === null) {
+  if (plan.sortKey === null) {
     if (plan.knn !== null) return (a, b) => a.distance - b.distance || seq(a) - seq(b);
     return (a, b) => seq(a) - seq(b);
   }
   const dir = plan.req.sortBy!.ascending ? 1 : -1;
-  // Documents without a value come last whatever the direction; ties by doc id in the direction.
-  const withMissing = <V>(val: (h: Hit) => V | undefined, cmp: (x: V, y: V) => number) => {
-    const cache = new Map<Hit, V | undefined>();
-    const get = (h: Hit): V | undefined => {
-      if (!cache.has(h)) cache.set(h, val(h));
-      return cache.get(h);
-    };
-    return (a: Hit, b: Hit): number => {
-      const x = get(a);
-      const y = get(b);
-      if (x === undefined || y === undefined) {
-        if (x !== undefined) return -1;
-        if (y !== undefined) return 1;
-      } else {
-        const c = cmp(x, y);
-        if (c !== 0) return dir * c;
-      }
-      return dir * (seq(a) - seq(b));
-    };
+  const cache = new Map<Hit, number | Buffer | undefined>();
+  const get = (h: Hit): number | Buffer | undefined => {
+    if (!cache.has(h)) cache.set(h, sortValue(plan, ks, h));
+    return cache.get(h);
   };
-  const num = (x: number, y: number): number => x - y;
-  switch (key.kind) {
-    case 'distance':
-      return withMissing((h) => h.distance, num);
-    case 'yield': {
-      const m = plan.yields.get(key.name);
-      return withMissing((h) => m?.get(h.id), num);
+  // Documents without a value come last whatever the direction; ties by doc id in the direction.
+  return (a: Hit, b: Hit): number => {
+    const x = get(a);
+    const y = get(b);
+    if (x === undefined || y === undefined) {
+      if (x !== undefined) return -1;
+      if (y !== undefined) return 1;
+    } else {
+      const c = typeof x === 'number' ? x - (y as number) : Buffer.compare(x, y as Buffer);
+      if (c !== 0) return dir * c;
     }
-    case 'numeric':
-      return withMissing((h) => {
-        const v = plan.index.secondary.numericValue(key.field, h.id);
-        return Number.isNaN(v) ? undefined : v;
-      }, num);
-    case 'string':
-      return withMissing((h) => {
-        const raw = (ks.dbs[0]!.peek(h.key) as HashValue | undefined)?.get(key.path);
-        if (raw === undefined) return undefined;
-        return key.fold ? Buffer.from(Buffer.from(raw).toString('utf8').toLowerCase(), 'utf8') : Buffer.from(raw);
-      }, Buffer.compare);
-  }
+    return dir * (seq(a) - seq(b));
+  };
+}
+
+/**
+ * WITHSORTKEYS: the sort value as aggregate_exec.c's reeval_key sends it — `#` and %.17g for a
+ * number, `$` and the (folded) string, null without one.
+ */
+function sortKeyText(plan: SearchPlan, ks: Keyspace, h: Hit): Buffer | null {
+  const v = sortValue(plan, ks, h);
+  if (v === undefined) return null;
+  if (typeof v === 'number') return Buffer.from(`#${Number.isFinite(v) ? formatG(v, 17) : formatNumber(v)}`, 'latin1');
+  return Buffer.concat([Buffer.from('$'), v]);
 }
 
 /** SORTBY (or the default order), then LIMIT. */
@@ -383,6 +393,13 @@ function live(ks: Keyspace, hits: Hit[]): Hit[] {
   return hits.filter((h) => db.lookup(h.key, now, false) !== undefined);
 }
 
+/** WITHPAYLOADS: the PAYLOAD_FIELD of the document (rules.c: none without that option). */
+function payloadOf(plan: SearchPlan, hash: HashValue | undefined): Buffer | undefined {
+  const f = plan.index.def.payloadField;
+  const v = f === null || hash === undefined || hash.type !== 'hash' ? undefined : hash.get(f);
+  return v === undefined ? undefined : Buffer.from(v);
+}
+
 /** The FT.SEARCH reply, RESP2 or RESP3 as the module shapes it. */
 export function writeSearchReply(w: ReplyWriter, ks: Keyspace, plan: SearchPlan, found: Hit[]): void {
   const all = live(ks, found);
@@ -390,6 +407,8 @@ export function writeSearchReply(w: ReplyWriter, ks: Keyspace, plan: SearchPlan,
   const page = plan.req.limit === 0 ? [] : order(plan, all, ks);
   const noContent = plan.req.noContent || (plan.req.returnFields !== null && plan.req.returnFields.length === 0);
   const withScores = plan.req.withScores;
+  const withPayloads = plan.req.withPayloads;
+  const withSortKeys = plan.req.withSortKeys;
   const rows = page.map((h) => ({ hit: h, hash: ks.dbs[0]!.peek(h.key) as HashValue | undefined }));
   if (w.resp3) {
     w.map(5);
@@ -400,12 +419,24 @@ export function writeSearchReply(w: ReplyWriter, ks: Keyspace, plan: SearchPlan,
     w.simple('results');
     w.array(rows.length);
     for (const { hit, hash } of rows) {
-      w.map(1 + (withScores ? 1 : 0) + (noContent ? 0 : 1) + 1);
+      w.map(1 + (withScores ? 1 : 0) + (withPayloads ? 1 : 0) + (withSortKeys ? 1 : 0) + (noContent ? 0 : 1) + 1);
       w.simple('id');
       w.bulk(Buffer.from(hit.key, 'latin1'));
       if (withScores) {
         w.simple('score');
         w.double(1);
+      }
+      if (withPayloads) {
+        w.simple('payload');
+        const pl = payloadOf(plan, hash);
+        if (pl === undefined) w.null();
+        else w.bulk(pl);
+      }
+      if (withSortKeys) {
+        w.simple('sortkey');
+        const sk = sortKeyText(plan, ks, hit);
+        if (sk === null) w.null();
+        else w.bulk(sk);
       }
       if (!noContent) {
         w.simple('extra_attributes');
@@ -428,11 +459,21 @@ export function writeSearchReply(w: ReplyWriter, ks: Keyspace, plan: SearchPlan,
     w.array(0);
     return;
   }
-  w.array(1 + rows.length * (1 + (withScores ? 1 : 0) + (noContent ? 0 : 1)));
+  w.array(1 + rows.length * (1 + (withScores ? 1 : 0) + (withPayloads ? 1 : 0) + (withSortKeys ? 1 : 0) + (noContent ? 0 : 1)));
   w.integer(total);
   for (const { hit, hash } of rows) {
     w.bulk(Buffer.from(hit.key, 'latin1'));
     if (withScores) w.bulk(Buffer.from('1'));
+    if (withPayloads) {
+      const pl = payloadOf(plan, hash);
+      if (pl === undefined) w.null();
+      else w.bulk(pl);
+    }
+    if (withSortKeys) {
+      const sk = sortKeyText(plan, ks, hit);
+      if (sk === null) w.null();
+      else w.bulk(sk);
+    }
     if (noContent) continue;
     if (hash === undefined || hash.type !== 'hash') {
       w.null();
