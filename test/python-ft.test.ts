@@ -117,7 +117,7 @@ describe.skipIf(skipWithout('python3 redis'))('redis-py search API, as langchain
     expect((out.range as unknown[]).length).toBeGreaterThan(0);
     near(out.range, out.range_want);
     expect(out.after_delete).toBe(290);
-    expect(out.ft_drop_empty_arg).toBe('SEARCH_ARG_UNRECOGNIZED Unrecognized argument');
+    expect(out.ft_drop_empty_arg).toBe('SEARCH_ARG_UNRECOGNIZED Unknown argument');
     expect(out.keys_left).toBe(0);
     expect(out.indexes_left).toEqual([]);
   });

@@ -11,10 +11,10 @@ import type { ReplyWriter } from '../server/reply.js';
 import { ftRegistry } from '../query/registry.js';
 import { FtIndex } from '../query/ft-index.js';
 import { QueryError } from '../query/errors.js';
-import { parseCreate } from '../query/schema.js';
+import { findLanguage, parseCreate } from '../query/schema.js';
 import { parseSearch } from '../query/search-args.js';
 import { parseQuery } from '../query/query.js';
-import { filterHits, knnHits, planSearch, writeSearchReply, type SearchPlan } from '../query/ft-search.js';
+import { filterHits, FtReplyError, knnHits, planSearch, settle, writeSearchReply, type SearchPlan } from '../query/ft-search.js';
 import { writeIndexInfo } from '../query/ft-info.js';
 import { decodeKnn, runKnnTask } from '../vset/search-task.js';
 import { SearchResults } from '../vset/index.js';
@@ -26,15 +26,18 @@ function noIndex(name: string): string {
   return new QueryError('NO_INDEX', `Index not found: ${name}`).reply;
 }
 
-/** Runs `fn`, answering a QueryError (and only that) with its text. */
+/** Runs `fn`, answering a QueryError or FtReplyError (and only those) with its text. */
 function guarded(c: Client, fn: () => void): void {
   try {
     fn();
   } catch (e) {
-    if (e instanceof QueryError) c.reply.error(e.reply);
+    if (e instanceof QueryError || e instanceof FtReplyError) c.reply.error(e.reply);
     else throw e;
   }
 }
+
+/** The scorers RediSearch registers (src/ext/default.c); SCORER names are case-sensitive. */
+const SCORERS = new Set(['TFIDF', 'TFIDF.DOCNORM', 'BM25', 'BM25STD', 'BM25STD.TANH', 'BM25STD.NORM', 'DISMAX', 'DOCSCORE', 'HAMMING']);
 
 function ftCreate(c: Client, argv: Buffer[]): void {
   if (c.db.index !== 0) {
@@ -57,19 +60,21 @@ function ftAlter(c: Client, argv: Buffer[]): void {
     const reg = ftRegistry(c.server.keyspace);
     const index = reg.get(name);
     if (index === undefined) throw new QueryError('NO_INDEX', `Index not found: ${name}`);
+    // module.c AlterIndexInternalCommand: its checks and texts, in its order.
+    const word = (i: number): string | undefined => argv[i]?.toString('latin1').toUpperCase();
     let at = 2;
-    const skipScan = argv[at]?.toString('latin1').toUpperCase() === 'SKIPINITIALSCAN';
-    if (skipScan) at++;
-    if (argv[at]?.toString('latin1').toUpperCase() !== 'SCHEMA' || argv[at + 1]?.toString('latin1').toUpperCase() !== 'ADD') {
-      throw new QueryError('PARSE_ARGS', 'Unknown argument');
-    }
+    if (word(at) === 'SKIPINITIALSCAN') at++;
+    if (word(at) !== 'SCHEMA') throw new FtReplyError('ALTER must be followed by SCHEMA');
+    if (word(at + 1) !== 'ADD') throw new FtReplyError('Unknown action passed to ALTER SCHEMA');
     const added = argv.slice(at + 2);
-    if (added.length === 0) throw new QueryError('PARSE_ARGS', 'Fields arguments are missing');
-    // The index as FT.CREATE would have made it with the new fields at the end of its schema.
+    if (added.length === 0) throw new FtReplyError('No fields provided');
+    // The index as FT.CREATE would have made it with the new fields at the end of its schema,
+    // rebuilt from the hashes. SKIPINITIALSCAN only spares RediSearch reindexing the documents it
+    // already holds for the new fields; here they are reindexed all the same, so none is lost.
     const args = [...index.createArgs, ...added.map((a) => Buffer.from(a))];
     const def = parseCreate([Buffer.from('FT.CREATE'), ...args]);
     reg.remove(name);
-    reg.add(new FtIndex(skipScan ? { ...def, skipInitialScan: true } : def, args));
+    reg.add(new FtIndex({ ...def, skipInitialScan: false }, args));
     c.server.dirty++;
     c.reply.ok();
   });
@@ -82,19 +87,21 @@ function ftAlter(c: Client, argv: Buffer[]): void {
 function ftDropIndex(c: Client, argv: Buffer[]): void {
   const name = argv[1]!.toString('latin1');
   const reg = ftRegistry(c.server.keyspace);
+  // module.c DropIndexCommand: the index first, then the optional DD (or _FORCEKEEPDOCS).
   const index = reg.get(name);
   if (index === undefined) {
     c.reply.error(noIndex(name));
     return;
   }
+  // FT.DROP (deprecated) deletes the documents unless KEEPDOCS; FT.DROPINDEX keeps them unless DD.
   const legacy = argv[0]!.toString('latin1').toUpperCase() === 'FT.DROP';
+  const opt = argv[2]?.toString('latin1').toUpperCase();
   let dd = legacy;
-  if (argv.length === 3) {
-    const opt = argv[2]!.toString('latin1').toUpperCase();
+  if (opt !== undefined) {
     if (opt === '_FORCEKEEPDOCS' || (legacy && opt === 'KEEPDOCS')) dd = false;
     else if (!legacy && opt === 'DD') dd = true;
     else {
-      c.reply.error(new QueryError('ARG_UNRECOGNIZED').reply);
+      c.reply.error(new QueryError('ARG_UNRECOGNIZED', 'Unknown argument').reply);
       return;
     }
   }
@@ -107,11 +114,16 @@ function ftDropIndex(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
-function ftList(c: Client): void {
+/** Simple strings, as indexes.c Indexes_List sends them (CR and LF escaped, as REPLY_SIMPLE_SAFE does). */
+function ftList(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2) {
+    c.reply.error("ERR wrong number of arguments for 'FT._LIST' command");
+    return;
+  }
   const names = [...ftRegistry(c.server.keyspace).names()];
   if (c.reply.resp3) c.reply.set(names.length);
   else c.reply.array(names.length);
-  for (const n of names) c.reply.bulk(Buffer.from(n, 'latin1'));
+  for (const n of names) c.reply.simple(n.replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
 }
 
 function ftInfo(c: Client, argv: Buffer[]): void {
@@ -132,6 +144,11 @@ function ftSearch(c: Client, argv: Buffer[]): void {
     const req = parseSearch(argv);
     const index = ftRegistry(c.server.keyspace).get(req.index);
     if (index === undefined) throw new QueryError('NO_INDEX', `Index not found: ${req.index}`);
+    // AREQ_ApplyContext's checks before the query is parsed, in its order.
+    if (req.language !== null && findLanguage(req.language) === null) throw new QueryError('INVAL', 'No such language');
+    if (req.scorer !== null && !SCORERS.has(req.scorer)) throw new QueryError('INVAL', `No such scorer ${req.scorer}`);
+    // SetValueFormat: EXPAND is for JSON documents under RESP3; these are hashes.
+    if (req.format === 'EXPAND') throw new QueryError('BAD_VAL', `EXPAND format is only supported with ${c.reply.resp3 ? 'JSON' : 'RESP3'}`);
     const query = parseQuery(req.query, index.def, { params: req.params, noStopwords: req.noStopwords, numericFilters: req.numericFilters, geoFilters: req.geoFilters });
     index.uses++;
     const dialect = req.dialect ?? 1;
@@ -155,11 +172,26 @@ function ftSearch(c: Client, argv: Buffer[]): void {
   });
 }
 
-/** The reply once a worker answered; no bytes: the worker could not run it, so it runs here. */
+/**
+ * The reply once a worker answered; no bytes: the worker could not run it, so it runs here. Other
+ * clients may have written while the search ran: `settle` keeps only hits that are still in the
+ * index and still match the filter, and none when the index itself went away.
+ */
 function reply(w: ReplyWriter, c: Client, plan: SearchPlan, bytes: Uint8Array): void {
   const knn = plan.knn!;
-  const hits = bytes.length > 0 ? decodeKnn(bytes) : decodeKnn(runKnnTask(knn.iv.field.engine, knn.task, inlineResults));
-  writeSearchReply(w, c.server.keyspace, plan, knnHits(plan, hits));
+  const current = ftRegistry(c.server.keyspace).get(plan.index.name);
+  if (current !== plan.index) {
+    writeSearchReply(w, c.server.keyspace, plan, []);
+    return;
+  }
+  let task = knn.task;
+  if (bytes.length === 0 && plan.index.version !== plan.version) {
+    // The plan's slot list or bitmap may name nodes of a graph that changed (or was replaced by a
+    // flush) since: plan again rather than scan them.
+    task = planSearch(plan.index, plan.req, plan.query).knn?.task ?? task;
+  }
+  const hits = bytes.length > 0 ? decodeKnn(bytes) : decodeKnn(runKnnTask(knn.iv.field.engine, task, inlineResults));
+  writeSearchReply(w, c.server.keyspace, plan, settle(plan, current, knnHits(plan, hits)) ?? []);
 }
 
 const doc = (summary: string, since: string) => ({ summary, since, group: G, module: M, complexity: 'O(N)' });
@@ -195,5 +227,5 @@ export const ftCommands: CommandSpec[] = [
     ...doc('Returns information and statistics on the index', '1.0.0'),
     arguments: [str('index')],
   }, ftInfo),
-  command('FT._LIST', 1, ['readonly', 'module'], NO_KEYS, ['@search', '@read', '@slow'], doc('Returns a list of all existing indexes', '2.0.0'), ftList),
+  command('FT._LIST', -1, ['readonly', 'module'], NO_KEYS, ['@search', '@read', '@slow'], doc('Returns a list of all existing indexes', '2.0.0'), ftList),
 ];

@@ -29,7 +29,7 @@ export const QueryErrorCodes = {
   ADHOC_WITH_EF_RUNTIME: ['SEARCH_ADHOC_EF_RUNTIME_IRRELEVANT', "'EF_RUNTIME' is irrelevant for the selected policy"],
   NON_RANGE: ['SEARCH_RANGE_ATTR_NON_RANGE', 'range query attributes were sent for a non-range query'],
   NUMERIC_VALUE_INVALID: ['SEARCH_NUMERIC_VALUE_INVALID', 'Invalid numeric value'],
-  ARG_UNRECOGNIZED: ['SEARCH_ARG_UNRECOGNIZED', 'Unrecognized argument'],
+  ARG_UNRECOGNIZED: ['SEARCH_ARG_UNRECOGNIZED', 'Unknown argument'],
 } as const;
 
 export type QueryErrorCode = keyof typeof QueryErrorCodes;

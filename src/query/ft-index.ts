@@ -29,6 +29,16 @@ export class FtIndex {
   private readonly idOf = new Map<string, number>();
   private keyOf: Array<string | undefined> = [];
   private freeIds: number[] = [];
+  /**
+   * Per document number, when it was last (re)indexed: RediSearch gives a document a new,
+   * larger doc id every time it is reindexed, and orders results it does not otherwise order
+   * (equal scores, equal sort keys) by that id. Document numbers here are reused, so this
+   * sequence stands in for RediSearch's doc id.
+   */
+  private seqById = new Float64Array(16);
+  private lastSeq = 0;
+  /** Bumped by every change: a search that ran on the pool compares it to decide to recheck. */
+  version = 0;
   /** Documents refused since the index was created (FT.INFO hash_indexing_failures). */
   failures = 0;
   lastFailure: { key: string; message: string } | null = null;
@@ -56,9 +66,19 @@ export class FtIndex {
     return this.secondary.size;
   }
 
-  /** The largest document number handed out + 1 (FT.INFO max_doc_id). */
+  /** The last doc id handed out, as RediSearch counts them: one per (re)indexing (FT.INFO max_doc_id). */
   get maxDocId(): number {
+    return this.lastSeq;
+  }
+
+  /** One past the largest document number in use: the size a DocSet over this index needs. */
+  get idLimit(): number {
     return this.keyOf.length;
+  }
+
+  /** RediSearch's doc id of a document (see seqById); larger means indexed later. */
+  seqOf(id: number): number {
+    return id < this.seqById.length ? this.seqById[id]! : 0;
   }
 
   follows(key: string): boolean {
@@ -76,6 +96,7 @@ export class FtIndex {
 
   /** (Re)indexes `key` from what it holds now (undefined: removed). */
   update(key: string, value: KeyValue | undefined): void {
+    this.version++;
     if (value === undefined || value.type !== 'hash') {
       this.remove(key);
       return;
@@ -93,6 +114,12 @@ export class FtIndex {
       this.idOf.set(key, id);
       this.keyOf[id] = key;
     }
+    if (id >= this.seqById.length) {
+      const bigger = new Float64Array(Math.max(this.seqById.length * 2, id + 1));
+      bigger.set(this.seqById);
+      this.seqById = bigger;
+    }
+    this.seqById[id] = ++this.lastSeq;
     const r = this.secondary.add(id, fields);
     if (!r.ok) {
       this.refuse(key, id, r.message);
@@ -135,6 +162,7 @@ export class FtIndex {
   }
 
   remove(key: string): void {
+    this.version++;
     const id = this.idOf.get(key);
     if (id !== undefined) this.removeDoc(key, id);
   }
@@ -155,6 +183,7 @@ export class FtIndex {
 
   /** Forgets every document (FLUSHDB, before a rebuild). */
   clear(): void {
+    this.version++;
     this.secondary = new SecondaryIndex(this.def);
     for (const iv of this.vectors.values()) {
       iv.field.clear();
@@ -163,6 +192,7 @@ export class FtIndex {
     this.idOf.clear();
     this.keyOf = [];
     this.freeIds = [];
+    this.seqById = new Float64Array(16);
   }
 
   /** Every key the index holds (FT.DROPINDEX DD). */
