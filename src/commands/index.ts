@@ -13,9 +13,11 @@ import { hashCommands } from './hashes.js';
 import { moduleCommands } from './modules.js';
 import { vectorSetCommands } from './vectorset.js';
 import { pubsubCommands } from './pubsub.js';
+import { aclCommands } from './acl.js';
+import { diagnosticCommands } from './diagnostics.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...moduleCommands, ...pubsubCommands, ...aclCommands, ...diagnosticCommands];
 }

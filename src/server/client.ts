@@ -18,6 +18,7 @@ import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
 import { ClientSubscriptions } from './pubsub.js';
 import type { SoftLimitState } from './output-limits.js';
+import type { User } from '../acl/user.js';
 
 /** Pause reading when this much output is waiting in the socket. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
@@ -52,7 +53,19 @@ export class Client implements KeyWatcher, SoftLimitState {
   name: Buffer | null = null;
   libName = '';
   libVer = '';
+  /** Set by AUTH / HELLO AUTH, or at connect when the default user needs no password. */
   authenticated: boolean;
+  /** The ACL user the connection runs as; null for the server's own clients (AOF replay), which may run anything. */
+  user: User | null;
+  /** In MONITOR mode: every command the server runs is copied to this connection. */
+  monitor = false;
+  /** Connected through the Unix socket (flag U); always local for protected mode. */
+  unixSocket = false;
+  /**
+   * Arguments of the command being run that must not be shown (passwords of AUTH, HELLO, ACL
+   * SETUSER): SLOWLOG and MONITOR print "(redacted)" in their place. Reset for each command.
+   */
+  redacted: Set<number> | null = null;
   /** Commands queued by MULTI, or null outside a transaction. */
   multi: QueuedCommand[] | null = null;
   /** A command was rejected while queueing: EXEC must answer EXECABORT. */
@@ -97,8 +110,9 @@ export class Client implements KeyWatcher, SoftLimitState {
   ) {
     this.reply = new ReplyWriter(2);
     this.db = server.keyspace.dbs[0]!;
-    this.authenticated = server.config.get('requirepass') === '';
-    this.reader = new RequestReader(limits, () => this.authenticated);
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultAuthenticates;
+    this.reader = new RequestReader(limits, () => !server.acl.authRequired(this));
     socket.on('drain', () => this.updateFlow());
   }
 
@@ -128,6 +142,16 @@ export class Client implements KeyWatcher, SoftLimitState {
 
   get pendingReplies(): number {
     return this.pendingDeferred;
+  }
+
+  /** Reply chunks waiting to be sent (CLIENT LIST oll). */
+  get outputChunks(): number {
+    return this.segments.length;
+  }
+
+  /** Hides argument `i` of the command being run from SLOWLOG and MONITOR. */
+  redact(i: number): void {
+    (this.redacted ??= new Set()).add(i);
   }
 
   get outputBytes(): number {
@@ -250,11 +274,14 @@ export class Client implements KeyWatcher, SoftLimitState {
   /** Flags, as CLIENT LIST shows them, in Redis's order. */
   get flagString(): string {
     let f = '';
+    if (this.monitor) f += 'O';
     if (this.replicationLink === 'replica') f += 'S';
     if (this.replicationLink === 'master') f += 'M';
     if (this.subscriptions.active) f += 'P';
     if (this.multi) f += 'x';
+    if (this.watchDirty) f += 'd';
     if (this.closing) f += 'c';
+    if (this.unixSocket) f += 'U';
     return f === '' ? 'N' : f;
   }
 

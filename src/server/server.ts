@@ -7,7 +7,7 @@
  * first, then authentication, then the loading state, then MULTI queueing, then maxmemory; a
  * command rejected while a MULTI is open also dooms the transaction (EXECABORT).
  */
-import net from 'node:net';
+import type net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -27,6 +27,11 @@ import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
 import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
 import { OutputLimiter } from './output-limits.js';
+import { Listeners, PROTECTED_MODE_DENIED, isLoopback, type ListenerKind } from './listeners.js';
+import { Acl } from '../acl/acl.js';
+import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+import { Monitors } from './monitor.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -62,7 +67,7 @@ export class Server {
   readonly runId = crypto.randomBytes(20).toString('hex');
   readonly replId = crypto.randomBytes(20).toString('hex');
   private nextClientId = 1;
-  private readonly listeners: net.Server[] = [];
+  private listeners: Listeners | null = null;
 
   // ---- statistics (INFO stats / commandstats / errorstats) ----
   totalConnections = 0;
@@ -109,11 +114,20 @@ export class Server {
   private shuttingDown = false;
   readonly outputLimiter: OutputLimiter;
   readonly pubsub = new PubSub({ afterPush: (c) => this.outputLimiter.closeIfOver(c) });
+  readonly acl: Acl;
+  readonly slowlog: SlowLog;
+  readonly latency: LatencyMonitor;
+  readonly monitors: Monitors;
 
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int('databases'));
     this.commands.register(allCommands());
+    this.acl = new Acl(this.commands, this);
+    config.onChange('requirepass', (v) => this.acl.setDefaultPassword(v));
+    this.slowlog = new SlowLog(config);
+    this.latency = new LatencyMonitor(config);
+    this.monitors = new Monitors(() => config.get('unixsocket'), (c) => this.outputLimiter.closeIfOver(c));
     // An expired key leaves the AOF as a DEL; like Redis, expiry itself is not a change (dirty).
     this.keyspace.onExpired = (db, key) => {
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
@@ -170,71 +184,40 @@ export class Server {
   // ---- listening ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
-    const port = this.config.int('port');
-    const binds = this.config.get('bind').split(' ');
-    if (port !== 0) {
-      for (const raw of binds) {
-        // A leading '-' marks an address that may be missing (redis.conf "bind -::1").
-        const optional = raw.startsWith('-');
-        const host = optional ? raw.slice(1) : raw;
-        const srv = net.createServer({ noDelay: true }, (s) => this.accept(s));
-        try {
-          await new Promise<void>((resolve, reject) => {
-            srv.once('error', reject);
-            srv.listen({ port, host: host === '*' ? undefined : host, backlog: this.config.int('tcp-backlog') }, () => {
-              srv.off('error', reject);
-              resolve();
-            });
-          });
-          this.listeners.push(srv);
-        } catch (e) {
-          if (optional) {
-            this.log.warning(`Could not bind optional address ${host}:${port}: ${(e as Error).message}`);
-            continue;
-          }
-          throw new Error(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message}`);
-        }
-      }
-    }
-    const unixPath = this.config.get('unixsocket');
-    if (unixPath !== '') {
-      try {
-        fs.unlinkSync(unixPath);
-      } catch {
-        // no stale socket to remove
-      }
-      const srv = net.createServer((s) => this.accept(s));
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(unixPath, () => resolve());
-      });
-      const perm = this.config.octal('unixsocketperm');
-      if (perm !== 0) fs.chmodSync(unixPath, perm);
-      this.listeners.push(srv);
-    }
+    this.listeners = new Listeners(this.config, this.log, (s, kind) => this.accept(s, kind));
+    await this.listeners.listen();
     this.startCron();
   }
 
   /** The TCP port actually bound (differs from the config when it was 0 … or for tests). */
   get boundPort(): number {
-    for (const l of this.listeners) {
-      const a = l.address();
-      if (a && typeof a === 'object') return a.port;
-    }
-    return this.config.int('port');
+    return this.listeners?.port('tcp') || this.config.int('port');
   }
 
-  private accept(socket: net.Socket): void {
+  /** The TLS port actually bound, 0 without TLS. */
+  get boundTlsPort(): number {
+    return this.listeners?.port('tls') ?? 0;
+  }
+
+  private accept(socket: net.Socket, kind: ListenerKind): void {
     this.totalConnections++;
     if (this.clients.size >= this.config.int('maxclients')) {
       this.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // Protected mode: with no password on the default user, only local peers get in.
+    if (kind !== 'unix' && this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+      this.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
     const keepalive = this.config.int('tcp-keepalive');
-    if (keepalive > 0 && socket.remotePort !== undefined) socket.setKeepAlive(true, keepalive * 1000);
-    socket.setNoDelay(true);
+    if (keepalive > 0 && kind !== 'unix') socket.setKeepAlive(true, keepalive * 1000);
+    if (kind !== 'unix') socket.setNoDelay(true);
     const c = new Client(this.nextClientId++, socket, this, this.readerLimits);
+    c.unixSocket = kind === 'unix';
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => {
@@ -310,6 +293,7 @@ export class Server {
     c.closing = true;
     c.unwatchAll();
     this.pubsub.dropAll(c);
+    this.monitors.delete(c);
     this.clients.delete(c.id);
     this.heldClients.delete(c);
   }
@@ -335,8 +319,23 @@ export class Server {
     }
     const spec = res.spec;
     const flags = spec.flags;
-    if (!c.authenticated && !flags.includes('no_auth')) {
+    if (!flags.includes('no_auth') && this.acl.authRequired(c)) {
       this.reject(c, 'NOAUTH Authentication required.', spec);
+      return;
+    }
+    if (c.multi && flags.includes('no_multi')) {
+      this.reject(c, 'ERR Command not allowed inside a transaction', spec);
+      return;
+    }
+    // ACLs, in Redis's place: after authentication, before anything else can refuse.
+    const denied = this.acl.checkCommand(c, spec, argv);
+    if (denied !== null) {
+      this.reject(c, denied, spec);
+      return;
+    }
+    // A MONITOR connection is a replica in Redis's eyes: it may not touch the keyspace.
+    if (c.monitor && (flags.includes('write') || flags.includes('readonly') || flags.includes('may_replicate'))) {
+      this.reject(c, "ERR Replica can't interact with the keyspace", spec);
       return;
     }
     if (c.protocol === 2 && c.subscriptions.active && !RESP2_PUBSUB_COMMANDS.has(spec.parent ? '' : spec.name)) {
@@ -348,10 +347,6 @@ export class Server {
       return;
     }
     if (c.multi && !MULTI_IMMEDIATE.has(spec.parent ? '' : spec.name)) {
-      if (flags.includes('no_multi')) {
-        this.reject(c, 'ERR Command not allowed inside a transaction', spec);
-        return;
-      }
       // As Redis: above maxmemory nothing is queued (queueing grows memory too), and the
       // refusal makes EXEC abort, so a write cannot get past maxmemory inside a transaction.
       if (this.overMaxmemory()) {
@@ -385,6 +380,7 @@ export class Server {
     const errorsBefore = c.reply.errors;
     c.propagateAs = null;
     c.forcePropagation = false;
+    c.redacted = null;
     c.lastCommand = fullName(spec).toLowerCase();
     const t0 = performance.now();
     const mark = c.reply.mark();
@@ -404,6 +400,7 @@ export class Server {
       }
     }
     const usec = (performance.now() - t0) * 1000;
+    if (!this.loading) this.observe(c, spec, argv, c.dbIndex, usec);
     const stats = this.statsFor(spec);
     stats.calls++;
     stats.usec += usec;
@@ -420,6 +417,14 @@ export class Server {
     // CLIENT REPLY SKIP silences only the command after it.
     if (c.replyMode === 'skip') c.replyMode = 'on';
     else if (c.replyMode === 'skip-next') c.replyMode = 'skip';
+  }
+
+  /** What watches commands as they run: the latency monitor, the slow log and MONITOR. */
+  private observe(c: Client, spec: CommandSpec, argv: Buffer[], db: number, usec: number): void {
+    this.latency.maybeAdd(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    if (!spec.flags.includes('skip_slowlog')) this.slowlog.maybeAdd(usec, argv, c.redacted, c.addr, c.name);
+    // Administrative commands are never shown to monitors (they may carry secrets).
+    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) this.monitors.feed(c, db, argv);
   }
 
   private reject(c: Client, message: string, spec: CommandSpec | null): void {
@@ -458,6 +463,7 @@ export class Server {
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
+    this.acl.log.resetStats();
   }
 
   // ---- memory ------------------------------------------------------------------------------
@@ -595,7 +601,7 @@ export class Server {
         }
       }
     }
-    for (const l of this.listeners) l.close();
+    this.listeners?.close();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) c.socket.destroy();
     const unixPath = this.config.get('unixsocket');
