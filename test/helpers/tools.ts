@@ -1,6 +1,6 @@
 /**
  * The outside programs some suites talk to (redis-server as a reference, redis-cli, Python's redis
- * module, nc). On a developer's machine a missing one skips those tests with a warning; under CI
+ * module, nc, openssl to make TLS certificates). On a developer's machine a missing one skips those tests with a warning; under CI
  * (`CI=true`) it fails them, so a CI run can never pass by silently testing less.
  * `scripts/test.sh` installs all of them on Debian.
  */
@@ -17,6 +17,7 @@ const PACKAGES = {
   'redis-cli': 'redis-tools',
   'python3 redis': 'python3-redis',
   nc: 'netcat-openbsd',
+  openssl: 'openssl',
 } as const;
 export type Tool = keyof typeof PACKAGES;
 
