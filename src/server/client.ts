@@ -20,10 +20,13 @@ import { ClientSubscriptions } from './pubsub.js';
 import type { SoftLimitState } from './output-limits.js';
 import type { User } from '../acl/user.js';
 
-/** Pause reading when this much output is waiting in the socket. */
+/** Pause reading, and hold further requests, when this much output is waiting in the socket. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
-/** Pause reading when this many deferred replies are unfinished. */
-const MAX_PENDING_DEFERRED = 1024;
+/**
+ * Hold further requests when this many deferred replies (searches in the pool) are unfinished:
+ * each may be a large reply, and more in flight than the pool has threads gains nothing.
+ */
+const MAX_PENDING_DEFERRED = 256;
 
 interface Segment {
   chunks: Buffer[];
@@ -113,7 +116,10 @@ export class Client implements KeyWatcher, SoftLimitState {
     this.user = server.acl.defaultUser;
     this.authenticated = server.acl.defaultAuthenticates;
     this.reader = new RequestReader(limits, () => !server.acl.authRequired(this));
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.resumeIfOutputDrained();
+      this.updateFlow();
+    });
   }
 
   get protocol(): Protocol {
@@ -142,6 +148,31 @@ export class Client implements KeyWatcher, SoftLimitState {
 
   get pendingReplies(): number {
     return this.pendingDeferred;
+  }
+
+  /**
+   * Whether the next request must wait for output to drain: the reply bytes not yet sent, or
+   * the replies still being computed, are at their bound. Pausing the socket alone is not
+   * enough: one read can hold hundreds of pipelined requests, each with a large reply.
+   */
+  get mustWaitForOutput(): boolean {
+    return this.outputBytes >= OUTPUT_HIGH_WATER || this.pendingDeferred >= MAX_PENDING_DEFERRED;
+  }
+
+  /** Set when a request was held because of mustWaitForOutput. */
+  heldForOutput = false;
+  private resumeScheduled = false;
+
+  /** Requests held because this client's output was full run again once it is below its bound. */
+  private resumeIfOutputDrained(): void {
+    if (!this.heldForOutput || this.mustWaitForOutput || this.resumeScheduled) return;
+    this.heldForOutput = false;
+    // Not from inside flush(): a resumed request flushes again.
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      if (!this.closed && this.held.length > 0) this.server.resumeClient(this);
+    });
   }
 
   /** Reply chunks waiting to be sent (CLIENT LIST oll). */
@@ -234,6 +265,7 @@ export class Client implements KeyWatcher, SoftLimitState {
       return;
     }
     if (this.server.outputLimiter.closeIfOver(this)) return;
+    this.resumeIfOutputDrained();
     this.updateFlow();
   }
 

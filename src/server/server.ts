@@ -319,6 +319,8 @@ export class Server {
     }
     const spec = res.spec;
     const flags = spec.flags;
+    // CLIENT LIST's cmd=: the command last received, queued or refused ones included (as Redis).
+    c.lastCommand = fullName(spec).toLowerCase();
     if (!flags.includes('no_auth') && this.acl.authRequired(c)) {
       this.reject(c, 'NOAUTH Authentication required.', spec);
       return;
@@ -381,7 +383,6 @@ export class Server {
     c.propagateAs = null;
     c.forcePropagation = false;
     c.redacted = null;
-    c.lastCommand = fullName(spec).toLowerCase();
     const t0 = performance.now();
     const mark = c.reply.mark();
     try {
@@ -513,14 +514,19 @@ export class Server {
   }
 
   /**
-   * Whether a request must wait. Two reasons:
+   * Whether a request must wait. Three reasons:
    * - A search of this client is still running in a worker. Like Redis, which blocks a client
    *   during its threaded VSIM, the client's next command waits, so it cannot overtake the search
    *   (a pipelined VREM must not remove what the VSIM before it was asked to find). Further VSIMs
    *   are the exception: they read only, so pipelined searches are spread over the pool.
    * - CLIENT PAUSE. CLIENT UNPAUSE itself and connection commands pass.
+   * - Its output is full (a client that sends but does not read): memory stays bounded.
    */
   private mustHold(c: Client, argv: Buffer[]): boolean {
+    if (c.mustWaitForOutput) {
+      c.heldForOutput = true;
+      return true;
+    }
     if (c.pendingReplies > 0 && !(c.multi === null && isSearchRequest(argv))) return true;
     if (!this.pause) return false;
     const res = this.commands.resolve(argv);
