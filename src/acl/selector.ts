@@ -183,6 +183,9 @@ export class Selector {
           break;
         } else throw new AclRuleError('EINVAL');
       }
+      // "%" alone grants nothing: Redis's source would keep a pattern without permissions (and
+      // then fail to describe it); its binaries answer a syntax error, as here (found by fuzzing).
+      if (flags === 0) throw new AclRuleError('EINVAL');
     } else {
       flags = KEY_READ | KEY_WRITE;
     }
@@ -207,7 +210,9 @@ export class Selector {
     const sub = name.slice(bar + 1);
     if (!cmd) throw new AclRuleError('ENOENT');
     if (cmd.parent !== undefined) throw new AclRuleError('ECHILD');
-    if (sub.length === 0) throw new AclRuleError('EINVAL');
+    // Redis accepts a first argument with spaces, but ACL LIST/SAVE then write a rule that does
+    // not read back (found by fuzzing): refused, as a key pattern with spaces is.
+    if (sub.length === 0 || hasSpaces(Buffer.from(sub, 'latin1'))) throw new AclRuleError('EINVAL');
     if (cmd.subcommands) {
       const subcmd = this.commands.lookup(name);
       if (!subcmd) throw new AclRuleError('ENOENT');
@@ -258,7 +263,11 @@ export class Selector {
 
   /** One key pattern as written in a rule: ~p, %R~p or %W~p. */
   static patternText(p: KeyPattern): string {
-    const prefix = p.flags === (KEY_READ | KEY_WRITE) ? '~' : p.flags === KEY_READ ? '%R~' : '%W~';
+    // "~*" would read back as allkeys, after which further patterns are refused: a pattern "*"
+    // (from %RW~*) is written so that it reads back as itself (Redis writes ~*; found by fuzzing).
+    const all = p.flags === (KEY_READ | KEY_WRITE);
+    if (all && p.pattern.length === 1 && p.pattern[0] === 42) return '%RW~*';
+    const prefix = all ? '~' : p.flags === KEY_READ ? '%R~' : '%W~';
     return prefix + p.pattern.toString('latin1');
   }
 

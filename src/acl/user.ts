@@ -101,7 +101,12 @@ export class User {
       const s = this.newSelector(0);
       const inner = op.subarray(1, op.length - 1);
       const words = splitInlineArgs(inner, 0, inner.length) ?? [];
-      for (const w of words) s.apply(w);
+      for (const w of words) {
+        // A rule ending with ')' would end the selector early when ACL LIST / SAVE output is read
+        // back (found by fuzzing; Redis accepts it): refused as a syntax error.
+        if (w[w.length - 1] === 41) throw new AclRuleError('EINVAL');
+        s.apply(w);
+      }
       this.selectors.push(s);
     } else if (sameWord(op, 'clearselectors')) {
       this.selectors = [this.root];

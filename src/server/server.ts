@@ -32,6 +32,7 @@ import { Acl } from '../acl/acl.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { Monitors } from './monitor.js';
+import { OpsMeter, activeExpireCycle, idleClients } from './cron.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -78,9 +79,7 @@ export class Server {
   readonly commandStats = new Map<string, CommandStats>();
   readonly errorStats = new Map<string, number>();
   totalErrorReplies = 0;
-  private opsSamples: number[] = [];
-  private lastOpsSample = { at: Date.now(), commands: 0 };
-  instantaneousOps = 0;
+  private readonly ops = new OpsMeter();
   peakMemory = 0;
 
   /** Worker threads for VSIM; null until main starts it (tests of the core run without). */
@@ -541,6 +540,10 @@ export class Server {
 
   // ---- cron --------------------------------------------------------------------------------
 
+  get instantaneousOps(): number {
+    return this.ops.value;
+  }
+
   private startCron(): void {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = setInterval(() => this.cron(), Math.max(2, Math.round(1000 / this.config.int('hz'))));
@@ -549,38 +552,12 @@ export class Server {
 
   private cron(): void {
     const now = Date.now();
-    // Active expiry: sample 20 volatile keys per db, repeat while more than a quarter expired,
-    // bounded to a few milliseconds so a burst of expiries cannot stall clients.
-    if (!this.pause || !this.pause.writesOnly) {
-      const deadline = performance.now() + 5;
-      for (const db of this.keyspace.dbs) {
-        if (db.expiresCount === 0) continue;
-        for (;;) {
-          const { sampled, expired } = db.expireCycle(20, now);
-          if (sampled === 0 || expired * 4 <= sampled || performance.now() > deadline) break;
-        }
-      }
+    if (!this.pause || !this.pause.writesOnly) activeExpireCycle(this.keyspace.dbs, now);
+    for (const c of idleClients([...this.clients.values()], this.config.int('timeout'), now)) {
+      this.log.verbose(`Closing idle client id=${c.id}`);
+      this.killClient(c);
     }
-    // Idle client timeout. As in Redis, a client in pub/sub mode is never idle: it waits for
-    // messages and may send nothing for hours (Sentinel's pubsub link, for one).
-    const timeout = this.config.int('timeout');
-    if (timeout > 0) {
-      for (const c of [...this.clients.values()]) {
-        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && now - c.lastInteraction > timeout * 1000) {
-          this.log.verbose(`Closing idle client id=${c.id}`);
-          this.killClient(c);
-        }
-      }
-    }
-    // Instantaneous ops/sec over the last second or so (16 samples, as Redis).
-    const dt = now - this.lastOpsSample.at;
-    if (dt >= 100) {
-      const ops = ((this.totalCommands - this.lastOpsSample.commands) * 1000) / dt;
-      this.opsSamples.push(ops);
-      if (this.opsSamples.length > 16) this.opsSamples.shift();
-      this.instantaneousOps = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
-      this.lastOpsSample = { at: now, commands: this.totalCommands };
-    }
+    this.ops.sample(now, this.totalCommands);
     this.usedMemory();
   }
 
