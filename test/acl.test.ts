@@ -124,6 +124,14 @@ describe('users and their rules', () => {
     await admin('ACL', 'SETUSER', 'p', '%RW~*', '%W~w*');
     expect(await admin('ACL', 'LIST')).toContain('user p off sanitize-payload %RW~* %W~w* resetchannels -@all');
     await admin('ACL', 'SETUSER', 'p2', 'reset', '%RW~*', '%W~w*');
+    // acl-pubsub-default: the channel permission a new user (or a reset one) starts with.
+    await admin('CONFIG', 'SET', 'acl-pubsub-default', 'allchannels');
+    try {
+      await admin('ACL', 'SETUSER', 'chan');
+      expect(await admin('ACL', 'LIST')).toContain('user chan off sanitize-payload &* -@all');
+    } finally {
+      await admin('CONFIG', 'SET', 'acl-pubsub-default', 'resetchannels');
+    }
     await admin('ACL', 'SETUSER', 'h', 'reset');
     expect(await admin('ACL', 'LIST')).toContain('user h off sanitize-payload resetchannels -@all');
   });

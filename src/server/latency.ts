@@ -15,13 +15,16 @@ interface Series {
 
 export class LatencyMonitor {
   private readonly events = new Map<string, Series>();
+  private threshold: number;
 
-  constructor(private readonly config: { int(name: string): number }) {}
+  constructor(config: { int(name: string): number; onChange(name: string, listener: () => void): void }) {
+    this.threshold = config.int('latency-monitor-threshold');
+    config.onChange('latency-monitor-threshold', () => (this.threshold = config.int('latency-monitor-threshold')));
+  }
 
   /** latencyAddSampleIfNeeded: `ms` is the duration in whole milliseconds. */
   maybeAdd(event: string, ms: number): void {
-    const threshold = this.config.int('latency-monitor-threshold');
-    if (threshold > 0 && ms >= threshold) this.add(event, ms);
+    if (this.threshold > 0 && ms >= this.threshold) this.add(event, ms);
   }
 
   add(event: string, ms: number): void {

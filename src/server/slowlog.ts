@@ -40,16 +40,29 @@ export function loggedArgs(argv: readonly Buffer[], redacted: ReadonlySet<number
   return out;
 }
 
+/** The options a slow log reads, kept current without a lookup per command. */
+interface SlowLogConfig {
+  int(name: string): number;
+  onChange(name: string, listener: () => void): void;
+}
+
 export class SlowLog {
   private entries: Entry[] = [];
   private nextId = 0;
+  private threshold: number;
+  private max: number;
 
-  constructor(private readonly config: { int(name: string): number }) {}
+  constructor(config: SlowLogConfig) {
+    this.threshold = config.int('slowlog-log-slower-than');
+    this.max = config.int('slowlog-max-len');
+    config.onChange('slowlog-log-slower-than', () => (this.threshold = config.int('slowlog-log-slower-than')));
+    config.onChange('slowlog-max-len', () => (this.max = config.int('slowlog-max-len')));
+  }
 
   /** Records a command if it was slow enough (slowlogPushEntryIfNeeded). */
   maybeAdd(durationUs: number, argv: readonly Buffer[], redacted: ReadonlySet<number> | null, peer: string, name: Buffer | null): void {
-    const threshold = this.config.int('slowlog-log-slower-than');
-    const max = this.config.int('slowlog-max-len');
+    const threshold = this.threshold;
+    const max = this.max;
     if (threshold < 0 || max === 0) return;
     if (durationUs >= threshold) {
       this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), durationUs: Math.floor(durationUs), argv: loggedArgs(argv, redacted), peer, name: name ? Buffer.from(name) : Buffer.alloc(0) });
