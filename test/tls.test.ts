@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Redis } from 'ioredis';
-import { MAIN, freePort, startServer, type RunningServer } from './helpers/server.js';
+import { MAIN, freePort, startServer, waitForPort, type RunningServer } from './helpers/server.js';
 import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { requireTool, skipWithout } from './helpers/tools.js';
 
@@ -36,6 +36,8 @@ async function tlsServer(extra: string[] = [], tlsOnly = false): Promise<{ s: Ru
   const base = ['--tls-port', String(tlsPort), '--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey, '--tls-ca-cert-file', certs.ca];
   const s = tlsOnly ? await startServer({ port: tlsPort, args: [...base, '--port', '0', ...extra] }) : await startServer({ args: [...base, ...extra] });
   servers.push(s);
+  // The plain port opens first: wait for the TLS one too.
+  await waitForPort(tlsPort, 20_000, s.proc);
   return { s, tlsPort };
 }
 
