@@ -21,7 +21,11 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 6379
-# Listen on every interface inside the container; publish the port only where you need it and set
-# --requirepass when the network is shared.
+# Listen on every interface inside the container. Clients reach it through Docker's network, never
+# its loopback interface, so protected mode (on by default, as in Redis) would refuse them all while
+# the default user has no password: this CMD turns it off. On a shared network give a password
+# instead, which keeps protected mode on and lets authenticated clients in (arguments replace CMD):
+#   docker run -p 6379:6379 vsetd --bind 0.0.0.0 --dir /data --requirepass secret
+# or mount a config file with ACL users (see README, Security).
 ENTRYPOINT ["node", "dist/src/main.js"]
-CMD ["--bind", "0.0.0.0", "--dir", "/data"]
+CMD ["--bind", "0.0.0.0", "--dir", "/data", "--protected-mode", "no"]

@@ -13,6 +13,7 @@ command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 /usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || need+=(python3-redis)
 /usr/bin/python3 -c 'import faiss' >/dev/null 2>&1 || need+=(python3-faiss)
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     SUDO=()

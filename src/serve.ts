@@ -12,10 +12,17 @@ import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
 import { onVectorSetReleased } from './vset/vector-set-value.js';
 import { CheckHelper } from './image/check-helper.js';
 import { SEARCH_WORKER_FILE } from './worker-files.js';
+import { loadUsersAtStartup } from './acl/file.js';
 
 export async function serve(config: Config): Promise<void> {
   const server = new Server(config);
   log.notice(`vsetd ${VSETD_VERSION} (Node ${process.version}) starting, pid=${process.pid}`);
+  // Users of the config file, then the aclfile (Redis's ACLLoadUsersAtStartup).
+  const aclFatal = loadUsersAtStartup(server.acl, config.userDirectives, config.get('aclfile'), (line) => log.notice(line));
+  if (aclFatal !== null) {
+    for (const line of aclFatal) log.warning(line);
+    process.exit(1);
+  }
   server.persistence = new Persistence(server);
   try {
     server.persistence.loadAtStartup();
@@ -46,7 +53,8 @@ export async function serve(config: Config): Promise<void> {
   }
   const pidfile = config.get('pidfile');
   if (pidfile !== '') fs.writeFileSync(pidfile, `${process.pid}\n`);
-  log.notice(`Ready to accept connections tcp on port ${server.boundPort}`);
+  if (config.int('port') !== 0) log.notice(`Ready to accept connections tcp on port ${server.boundPort}`);
+  if (server.boundTlsPort !== 0) log.notice(`Ready to accept connections tls on port ${server.boundTlsPort}`);
   server.replication.start();
 
   const onSignal = (sig: string): void => {

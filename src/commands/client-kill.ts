@@ -8,6 +8,7 @@
  */
 import { isWord, parseInteger, ERR_SYNTAX } from './args.js';
 import type { Client, ClientType } from '../server/client.js';
+import type { User } from '../acl/user.js';
 
 const TYPE_NAMES: ReadonlyMap<string, ClientType> = new Map([
   ['normal', 'normal'],
@@ -29,11 +30,12 @@ interface KillFilter {
   id: number;
   maxAge: number;
   skipMe: boolean;
+  user: User | null;
 }
 
 /** Parses the filters in order, replying the first error as Redis does; null after an error. */
 function parseFilters(c: Client, argv: Buffer[]): KillFilter | null {
-  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, maxAge: 0, skipMe: true };
+  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, maxAge: 0, skipMe: true, user: null };
   if (argv.length === 3) {
     // The old form names an address and may kill the calling connection itself.
     f.addr = argv[2]!.toString('latin1');
@@ -76,8 +78,8 @@ function parseFilters(c: Client, argv: Buffer[]): KillFilter | null {
     } else if (isWord(opt, 'LADDR')) {
       f.laddr = val.toString('latin1');
     } else if (isWord(opt, 'USER')) {
-      // vsetd has one user, "default", which every connection is authenticated as.
-      if (val.toString('latin1') !== 'default') {
+      f.user = c.server.acl.users.get(val.toString('latin1')) ?? null;
+      if (f.user === null) {
         c.reply.error(`ERR No such user '${val.toString('latin1')}'`);
         return null;
       }
@@ -100,6 +102,7 @@ function matches(f: KillFilter, caller: Client, other: Client, nowSec: number): 
   if (f.addr !== null && other.addr !== f.addr) return false;
   if (f.laddr !== null && other.laddr !== f.laddr) return false;
   if (f.type !== null && other.type !== f.type) return false;
+  if (f.user !== null && other.user !== f.user) return false;
   if (f.id !== 0 && other.id !== f.id) return false;
   if (other === caller && f.skipMe) return false;
   // Whole seconds, as Redis compares its clock in seconds with the client's creation second.

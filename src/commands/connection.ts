@@ -11,6 +11,7 @@ import type { Client, ClientType } from '../server/client.js';
 import type { ReplyWriter } from '../server/reply.js';
 import { clientKill, clientTypeByName } from './client-kill.js';
 import { replyLoadedModules } from '../server/loaded-modules.js';
+import { clientInfoLine } from '../server/client-info.js';
 
 const G = 'connection';
 
@@ -24,13 +25,6 @@ export function replyHelp(r: ReplyWriter, name: string, lines: string[]): void {
   ];
   r.array(all.length);
   for (const l of all) r.simple(l);
-}
-
-/** Checks the credentials for the single "default" user (requirepass). */
-function checkPassword(c: Client, user: Buffer, pass: Buffer): boolean {
-  if (user.toString() !== 'default') return false;
-  const required = c.server.config.get('requirepass');
-  return required === '' || pass.toString() === required;
 }
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
@@ -50,7 +44,9 @@ export function resetClient(c: Client): void {
   c.protocol = 2;
   c.name = null;
   c.replyMode = 'on';
-  c.authenticated = c.server.config.get('requirepass') === '';
+  c.server.monitors.delete(c);
+  c.monitor = false;
+  c.server.acl.resetClient(c);
 }
 
 function helloReply(c: Client): void {
@@ -70,45 +66,6 @@ function helloReply(c: Client): void {
   r.bulk(c.server.replication.isReplica ? 'replica' : 'master');
   r.bulk('modules');
   replyLoadedModules(r);
-}
-
-/** One CLIENT LIST / CLIENT INFO line. */
-export function clientInfoLine(c: Client): string {
-  const now = Date.now();
-  const fields: Array<[string, string | number]> = [
-    ['id', c.id],
-    ['addr', c.addr],
-    ['laddr', c.laddr],
-    ['fd', (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1],
-    ['name', c.name ? c.name.toString('latin1') : ''],
-    ['age', Math.floor((now - c.createdAt) / 1000)],
-    ['idle', Math.floor((now - c.lastInteraction) / 1000)],
-    ['flags', c.flagString],
-    ['db', c.dbIndex],
-    ['sub', c.subscriptions.channels.size],
-    ['psub', c.subscriptions.patterns.size],
-    ['ssub', c.subscriptions.shard.size],
-    ['multi', c.multi ? c.multi.length : -1],
-    ['watch', c.watchedKeys.size],
-    ['qbuf', c.reader.bufferedBytes],
-    ['qbuf-free', 0],
-    ['argv-mem', 0],
-    ['multi-mem', 0],
-    ['rbs', 16384],
-    ['rbp', 0],
-    ['obl', 0],
-    ['oll', 0],
-    ['omem', c.outputBytes],
-    ['tot-mem', c.outputBytes + c.reader.bufferedBytes],
-    ['events', 'r'],
-    ['cmd', c.lastCommand],
-    ['user', 'default'],
-    ['redir', -1],
-    ['resp', c.protocol],
-    ['lib-name', c.libName],
-    ['lib-ver', c.libVer],
-  ];
-  return fields.map(([k, v]) => `${k}=${v}`).join(' ') + '\n';
 }
 
 const CLIENT_HELP = [
@@ -376,6 +333,8 @@ export const connectionCommands: CommandSpec[] = [
     for (let j = 2; j < argv.length; j++) {
       const more = argv.length - 1 - j;
       if (isWord(argv[j], 'AUTH') && more >= 2) {
+        c.redact(j + 1);
+        c.redact(j + 2);
         user = argv[j + 1]!;
         pass = argv[j + 2]!;
         j += 2;
@@ -391,12 +350,9 @@ export const connectionCommands: CommandSpec[] = [
         return;
       }
     }
-    if (user && pass) {
-      if (!checkPassword(c, user, pass)) {
-        c.reply.error(WRONGPASS);
-        return;
-      }
-      c.authenticated = true;
+    if (user && pass && !c.server.acl.authenticate(c, user, pass, argv[0]!)) {
+      c.reply.error(WRONGPASS);
+      return;
     }
     if (!c.authenticated) {
       c.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
@@ -415,25 +371,23 @@ export const connectionCommands: CommandSpec[] = [
       c.reply.error(ERR_SYNTAX);
       return;
     }
+    c.redact(1);
     let user: Buffer;
     let pass: Buffer;
     if (argv.length === 2) {
-      if (c.server.config.get('requirepass') === '') {
+      if (c.server.acl.defaultUser.nopass) {
         c.reply.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
         return;
       }
       user = Buffer.from('default');
       pass = argv[1]!;
     } else {
+      c.redact(2);
       user = argv[1]!;
       pass = argv[2]!;
     }
-    if (checkPassword(c, user, pass)) {
-      c.authenticated = true;
-      c.reply.ok();
-    } else {
-      c.reply.error(WRONGPASS);
-    }
+    if (c.server.acl.authenticate(c, user, pass, argv[0]!)) c.reply.ok();
+    else c.reply.error(WRONGPASS);
   }),
   command('select', 2, ['loading', 'stale', 'fast'], NO_KEYS, ['@fast', '@connection'], { summary: 'Changes the selected database.', since: '1.0.0', group: G, complexity: 'O(1)', arguments: [int('index')] }, (c, argv) => {
     const n = parseInteger(argv[1]!);

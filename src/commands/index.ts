@@ -16,9 +16,11 @@ import { vaddrawCommands } from './vaddraw.js';
 import { pubsubCommands } from './pubsub.js';
 import { ftCommands } from './ft.js';
 import { replicationCommands } from '../replication/commands.js';
+import { aclCommands } from './acl.js';
+import { diagnosticCommands } from './diagnostics.js';
 // Registers the vector-set snapshot/DUMP codec next to the commands that create vector sets.
 import '../vset/codec.js';
 
 export function allCommands(): CommandSpec[] {
-  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...vaddrawCommands, ...moduleCommands, ...pubsubCommands, ...replicationCommands, ...ftCommands];
+  return [...connectionCommands, ...serverCommands, ...transactionCommands, ...persistenceCommands, ...keyCommands, ...stringCommands, ...hashCommands, ...vectorSetCommands, ...vaddrawCommands, ...moduleCommands, ...pubsubCommands, ...replicationCommands, ...ftCommands, ...aclCommands, ...diagnosticCommands];
 }

@@ -6,19 +6,19 @@
 import { command, container, NO_KEYS, type ArgDoc, type CommandSpec } from './types.js';
 import { fullName, arityOk, type CommandTable } from './table.js';
 import { isWord, keyOf } from './args.js';
-import { globMatch } from '../server/config.js';
+import { globMatch } from '../server/glob.js';
 import { replyHelp } from './connection.js';
 import { str, optional, oneof, block, tokenArg, pattern } from './doc-args.js';
 import type { ReplyWriter } from '../server/reply.js';
+import { keyFlagsAt, keyPositions } from './key-specs.js';
+import { commandCategories } from '../acl/commands.js';
 
 const G = 'server';
 
+/** How many key specs COMMAND INFO lists: one, or one per key when the keys differ (RENAME). */
 function keySpecs(spec: CommandSpec): number {
-  return spec.firstKey > 0 ? 1 : 0;
-}
-
-function keySpecFlags(spec: CommandSpec): string[] {
-  return spec.keyFlags ?? (spec.flags.includes('write') ? ['RW', 'UPDATE'] : ['RO', 'ACCESS']);
+  if (spec.firstKey <= 0) return 0;
+  return spec.keyFlagsByKey ? spec.keyFlagsByKey.length : 1;
 }
 
 /** One COMMAND INFO entry (an array of 10). */
@@ -32,13 +32,16 @@ export function writeCommandInfo(r: ReplyWriter, spec: CommandSpec): void {
   r.integer(spec.firstKey);
   r.integer(spec.lastKey);
   r.integer(spec.step);
-  r.set(spec.categories.length);
-  for (const cat of spec.categories) r.simple(cat);
+  const categories = commandCategories(spec);
+  r.set(categories.length);
+  for (const cat of categories) r.simple(`@${cat}`);
   r.array(0); // tips
   const n = keySpecs(spec);
   r.array(n);
-  if (n === 1) {
-    const keyFlags = keySpecFlags(spec);
+  for (let i = 0; i < n; i++) {
+    const keyFlags = keyFlagsAt(spec, i);
+    // Several specs: one key each, at first + i * step.
+    const perKey = n > 1;
     r.map(3);
     r.bulk('flags');
     r.set(keyFlags.length);
@@ -50,7 +53,7 @@ export function writeCommandInfo(r: ReplyWriter, spec: CommandSpec): void {
     r.bulk('spec');
     r.map(1);
     r.bulk('index');
-    r.integer(spec.firstKey);
+    r.integer(spec.firstKey + i * spec.step);
     r.bulk('find_keys');
     r.map(2);
     r.bulk('type');
@@ -58,7 +61,7 @@ export function writeCommandInfo(r: ReplyWriter, spec: CommandSpec): void {
     r.bulk('spec');
     r.map(3);
     r.bulk('lastkey');
-    r.integer(spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
+    r.integer(perKey ? 0 : spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey);
     r.bulk('keystep');
     r.integer(spec.step);
     r.bulk('limit');
@@ -164,15 +167,6 @@ function* everyCommand(table: CommandTable): IterableIterator<CommandSpec> {
   }
 }
 
-/** Key names of a command invocation, from its declared key positions (COMMAND GETKEYS). */
-export function commandKeys(spec: CommandSpec, argv: Buffer[]): Buffer[] {
-  if (spec.firstKey <= 0) return [];
-  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
-  const out: Buffer[] = [];
-  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step) out.push(argv[i]!);
-  return out;
-}
-
 const COMMAND_HELP = [
   '(no subcommand)',
   '    Return details about all Redis commands.',
@@ -207,17 +201,18 @@ function getKeys(c: Parameters<NonNullable<CommandSpec['handler']>>[0], argv: Bu
     c.reply.error('ERR Invalid number of arguments specified for command');
     return;
   }
-  const keys = commandKeys(target, args);
+  const keys = keyPositions(target, args.length);
   if (keys.length === 0) {
     c.reply.error('ERR The command has no key arguments');
     return;
   }
   c.reply.array(keys.length);
-  for (const k of keys) {
+  for (const [i, pos] of keys.entries()) {
+    const k = args[pos]!;
     if (withFlags) {
       c.reply.array(2);
       c.reply.bulk(k);
-      const f = keySpecFlags(target);
+      const f = keyFlagsAt(target, i);
       c.reply.set(f.length);
       for (const x of f) c.reply.simple(x);
     } else {
@@ -266,7 +261,7 @@ export const introspectionCommands: CommandSpec[] = [
       if (argv.length === 5 && isWord(argv[2], 'FILTERBY')) {
         const value = argv[4]!;
         if (isWord(argv[3], 'MODULE')) filter = (s) => s.docs.module === value.toString();
-        else if (isWord(argv[3], 'ACLCAT')) filter = (s) => s.categories.includes('@' + value.toString().toLowerCase());
+        else if (isWord(argv[3], 'ACLCAT')) filter = (s) => commandCategories(s).includes(value.toString().toLowerCase());
         else if (isWord(argv[3], 'PATTERN')) filter = (s) => globMatch(value, Buffer.from(fullName(s)), true);
       }
       if (argv.length !== 2 && filter === null) {

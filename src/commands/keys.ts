@@ -23,6 +23,7 @@ import { int, key, oneof, optional, pattern, str, token, tokenArg, unixTime } fr
 import { replyHelp } from './connection.js';
 import { globMatch } from '../server/config.js';
 import type { Client } from '../server/client.js';
+import { declareKeyFlags } from './key-specs.js';
 import type { Entry } from '../keyspace/database.js';
 import type { KeyTypeName, KeyValue } from '../keyspace/value.js';
 
@@ -588,3 +589,18 @@ export const keyCommands: CommandSpec[] = [
   command('persist', 2, ['write', 'fast'], ONE_KEY, W_FAST, { summary: 'Removes the expiration time of a key.', since: '2.2.0', group: G, complexity: 'O(1)', arguments: KEYS_ONE }, persistCommand),
   objectCommand,
 ];
+
+// Redis's key specs where they differ from the defaults (RW UPDATE for writes, RO ACCESS for
+// reads): COMMAND INFO shows them and ACL key permissions follow them.
+declareKeyFlags(keyCommands, {
+  del: ['RM', 'DELETE'],
+  unlink: ['RM', 'DELETE'],
+  exists: ['RO'],
+  type: ['RO'],
+  touch: ['RO'],
+  rename: [['RW', 'ACCESS', 'DELETE'], ['OW', 'UPDATE']],
+  renamenx: [['RW', 'ACCESS', 'DELETE'], ['OW', 'INSERT']],
+  move: ['RW', 'ACCESS', 'UPDATE'],
+  copy: [['RO', 'ACCESS'], ['OW', 'UPDATE']],
+});
+declareKeyFlags(objectCommand.subcommands!, { encoding: ['RO'], refcount: ['RO'], idletime: ['RO'], freq: ['RO'] });

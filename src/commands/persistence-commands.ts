@@ -10,6 +10,7 @@ import { debugSubcommands } from './server-commands.js';
 import { codecForType } from '../persistence/codecs.js';
 import { decodeDump, DumpPayloadError, encodeDump, installSnapshot, loadSnapshotFile } from '../persistence/snapshot.js';
 import type { Client } from '../server/client.js';
+import { declareKeyFlags } from './key-specs.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { KeyValue } from '../keyspace/value.js';
 
@@ -259,3 +260,5 @@ export const persistenceCommands: CommandSpec[] = [
     c.reply.ok();
   }),
 ];
+
+declareKeyFlags(persistenceCommands, { restore: ['OW', 'UPDATE'] });

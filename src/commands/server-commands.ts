@@ -13,6 +13,8 @@ import { infoText } from '../server/info.js';
 import { Config, ConfigError } from '../server/config.js';
 import { rewriteConfigFile } from '../server/config-rewrite.js';
 import type { Client } from '../server/client.js';
+import { declareKeyFlags } from './key-specs.js';
+import { TLS_CONTEXT_OPTIONS, tlsContextOptions } from '../server/tls.js';
 
 const G = 'server';
 
@@ -61,6 +63,8 @@ function configSet(c: Client, argv: Buffer[]): void {
       return;
     }
     names.add(spec.name);
+    // As Redis's SENSITIVE_CONFIG: never shown by SLOWLOG or MONITOR.
+    if (spec.name === 'requirepass' || spec.name === 'tls-key-file-pass') c.redact(i + 1);
     pairs.push([spec.name, argv[i + 1]!.toString()]);
   }
   // Validate everything on a scratch copy first so a bad value leaves no option changed. The copy
@@ -81,6 +85,17 @@ function configSet(c: Client, argv: Buffer[]): void {
       return;
     }
   }
+  // New TLS settings must make a working context before any is applied (Redis's applyTlsCfg).
+  const tlsChange = pairs.find(([name]) => TLS_CONTEXT_OPTIONS.includes(name));
+  if (tlsChange && config.int('tls-port') !== 0) {
+    try {
+      tlsContextOptions(scratch);
+    } catch (e) {
+      c.server.log.warning((e as Error).message);
+      c.reply.error(`ERR CONFIG SET failed (possibly related to argument '${tlsChange[0]}') - Unable to update TLS configuration. Check server logs.`);
+      return;
+    }
+  }
   for (const [name] of pairs) config.set(name, [scratch.get(name)], false);
   c.reply.ok();
 }
@@ -93,7 +108,8 @@ function configRewrite(c: Client): void {
     return;
   }
   try {
-    rewriteConfigFile(config.configFile, config);
+    const users = c.server.acl.sortedUsers().map((u) => `user ${u.name} ${u.describe()}`);
+    rewriteConfigFile(config.configFile, config, users);
   } catch (e) {
     c.server.log.warning(`CONFIG REWRITE failed: ${(e as Error).message}`);
     c.reply.error(`ERR Rewriting config file: ${(e as Error).message}`);
@@ -201,6 +217,7 @@ const memoryCommand = container('memory', -2, ['@slow'], { summary: 'A container
   }),
   memorySub('help', 2, [], NO_KEYS, 'Returns helpful text about the different subcommands.', undefined, (c) => replyHelp(c.reply, 'MEMORY', MEMORY_HELP)),
 ]);
+declareKeyFlags(memoryCommand.subcommands!, { usage: ['RO'] });
 
 /**
  * A full garbage collection. `gc` exists only under --expose-gc; the flag can also be set at run

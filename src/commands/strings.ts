@@ -23,6 +23,7 @@ import { block, dbl, int, key, oneof, optional, str, token, tokenArg, unixTime }
 import { lookupRead, registerTypeHooks } from './keys.js';
 import { StringValue, WRONGTYPE, type KeyValue } from '../keyspace/value.js';
 import type { Client } from '../server/client.js';
+import { declareKeyFlags } from './key-specs.js';
 
 const G = 'string';
 
@@ -794,3 +795,24 @@ export const stringCommands: CommandSpec[] = [
     arguments: [key(), int('offset'), str('value')],
   }, setrangeCommand),
 ];
+
+// Redis's key specs where they differ from the defaults (RW UPDATE for writes): COMMAND INFO
+// shows them and ACL key permissions follow them (a write that returns the old value needs read).
+declareKeyFlags(stringCommands, {
+  set: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'],
+  setnx: ['OW', 'INSERT'],
+  setex: ['OW', 'UPDATE'],
+  psetex: ['OW', 'UPDATE'],
+  getset: ['RW', 'ACCESS', 'UPDATE'],
+  getdel: ['RW', 'ACCESS', 'DELETE'],
+  getex: ['RW', 'ACCESS', 'UPDATE'],
+  mset: ['OW', 'UPDATE'],
+  msetnx: ['OW', 'INSERT'],
+  incr: ['RW', 'ACCESS', 'UPDATE'],
+  decr: ['RW', 'ACCESS', 'UPDATE'],
+  incrby: ['RW', 'ACCESS', 'UPDATE'],
+  decrby: ['RW', 'ACCESS', 'UPDATE'],
+  incrbyfloat: ['RW', 'ACCESS', 'UPDATE'],
+  strlen: ['RO'],
+  append: ['RW', 'INSERT'],
+});

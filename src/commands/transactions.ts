@@ -11,6 +11,7 @@ import { command, ALL_KEYS, NO_KEYS, type CommandSpec } from './types.js';
 import { keyOf } from './args.js';
 import { key } from './doc-args.js';
 import type { Client } from '../server/client.js';
+import { declareKeyFlags } from './key-specs.js';
 
 const G = 'transactions';
 
@@ -49,7 +50,12 @@ function exec(c: Client): void {
   c.inExec = true;
   c.server.beginTransactionPropagation();
   try {
-    for (const q of queued) c.server.call(c, q.spec, q.argv);
+    for (const q of queued) {
+      // The ACL rules may have changed since the command was queued: check again (as Redis).
+      const denied = c.server.acl.recheckQueued(c, q.spec, q.argv);
+      if (denied !== null) c.reply.error(denied);
+      else c.server.call(c, q.spec, q.argv);
+    }
   } finally {
     c.inExec = false;
     c.server.endTransactionPropagation();
@@ -97,3 +103,5 @@ export const transactionCommands: CommandSpec[] = [
     c.reply.ok();
   }),
 ];
+
+declareKeyFlags(transactionCommands, { watch: ['RO'] });

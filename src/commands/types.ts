@@ -84,6 +84,11 @@ export interface CommandSpec {
    * for HSETNX; without them, RW UPDATE for a write and RO ACCESS otherwise.
    */
   keyFlags?: string[];
+  /**
+   * For commands whose keys are treated differently (RENAME reads and deletes its source and
+   * overwrites its target; COPY reads one and writes the other): one key spec per key, in order.
+   */
+  keyFlagsByKey?: string[][];
   docs: CommandDocs;
   /** Container commands (CLIENT, CONFIG …) route on their second word instead. */
   handler?: CommandHandler;

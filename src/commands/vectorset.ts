@@ -478,26 +478,26 @@ const vectorArg = oneof('format', [tokenArg('FP32', str('vector')), block('value
 const elementArg = str('element');
 
 export const vectorSetCommands: CommandSpec[] = [
-  command('VADD', -5, ['write', 'denyoom', 'module'], ONE_KEY, ['@write'], docs('Add one or more elements to a vector set, or update its vector if it already exists.', '8.0.0', 'O(log(N)) for each element added, where N is the number of elements in the vector set.', [
+  command('VADD', -5, ['write', 'denyoom', 'module'], ONE_KEY, ['@write', '@vectorset'], docs('Add one or more elements to a vector set, or update its vector if it already exists.', '8.0.0', 'O(log(N)) for each element added, where N is the number of elements in the vector set.', [
     key(), optional(block('reduce', [int('dim')], { token: 'REDUCE' })), vectorArg, elementArg, optional(token('CAS')),
     optional(oneof('quant_type', [token('NOQUANT'), token('BIN'), token('Q8')])), optional(tokenArg('EF', int('build-exploration-factor'))),
     optional(tokenArg('SETATTR', str('attributes'))), optional(tokenArg('M', int('numlinks'))),
   ]), vadd),
-  command('VREM', 3, ['write', 'module'], ONE_KEY, ['@write'], docs('Remove an element from a vector set.', '8.0.0', 'O(log(N)) for each element removed, where N is the number of elements in the vector set.', [key(), elementArg]), vrem),
-  command('VSIM', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements by vector similarity.', '8.0.0', 'O(log(N)) where N is the number of elements in the vector set.', [
+  command('VREM', 3, ['write', 'module'], ONE_KEY, ['@write', '@vectorset'], docs('Remove an element from a vector set.', '8.0.0', 'O(log(N)) for each element removed, where N is the number of elements in the vector set.', [key(), elementArg]), vrem),
+  command('VSIM', -4, ['readonly', 'module'], ONE_KEY, ['@read', '@vectorset'], docs('Return elements by vector similarity.', '8.0.0', 'O(log(N)) where N is the number of elements in the vector set.', [
     key(), oneof('query', [tokenArg('ELE', str('element')), tokenArg('FP32', str('vector')), block('values', [int('num'), str('vector', { multiple: true })], { token: 'VALUES' })]),
     optional(token('WITHSCORES')), optional(token('WITHATTRIBS', { since: '8.2.0' })), optional(tokenArg('COUNT', int('num'))), optional(tokenArg('EPSILON', dbl('delta'))),
     optional(tokenArg('EF', int('search-exploration-factor'))), optional(tokenArg('FILTER', str('expression'))), optional(tokenArg('FILTER-EF', int('max-filtering-effort'))),
     optional(token('TRUTH')), optional(token('NOTHREAD')),
   ]), vsim),
-  command('VDIM', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the dimension of vectors in the vector set.', '8.0.0', 'O(1)', [key()]), vdim),
-  command('VCARD', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the number of elements in a vector set.', '8.0.0', 'O(1)', [key()]), vcard),
-  command('VEMB', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the vector associated with an element.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('RAW'))]), vemb),
-  command('VLINKS', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return the neighbors of an element at each layer in the HNSW graph.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('WITHSCORES'))]), vlinks),
-  command('VINFO', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Return information about a vector set.', '8.0.0', 'O(1)', [key()]), vinfo),
-  command('VSETATTR', 4, ['write', 'fast', 'module'], ONE_KEY, ['@write', '@fast'], docs('Associate or remove the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg, str('json')]), vsetattr),
-  command('VGETATTR', 3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast'], docs('Retrieve the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg]), vgetattr),
-  command('VRANDMEMBER', -2, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return one or multiple random members from a vector set.', '8.0.0', 'O(N) where N is the absolute value of the count argument.', [key(), optional(int('count'))]), vrandmember),
-  command('VISMEMBER', 3, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Check if an element exists in a vector set.', '8.2.0', 'O(1)', [key(), elementArg]), vismember),
-  command('VRANGE', -4, ['readonly', 'module'], ONE_KEY, ['@read'], docs('Return elements in a lexicographical range.', '8.4.0', 'O(log(N)+M) where M is the number of elements returned.', [key(), str('start'), str('end'), optional(int('count'))]), vrange),
+  command('VDIM', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Return the dimension of vectors in the vector set.', '8.0.0', 'O(1)', [key()]), vdim),
+  command('VCARD', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Return the number of elements in a vector set.', '8.0.0', 'O(1)', [key()]), vcard),
+  command('VEMB', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Return the vector associated with an element.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('RAW'))]), vemb),
+  command('VLINKS', -3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Return the neighbors of an element at each layer in the HNSW graph.', '8.0.0', 'O(1)', [key(), elementArg, optional(token('WITHSCORES'))]), vlinks),
+  command('VINFO', 2, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Return information about a vector set.', '8.0.0', 'O(1)', [key()]), vinfo),
+  command('VSETATTR', 4, ['write', 'fast', 'module'], ONE_KEY, ['@write', '@fast', '@vectorset'], docs('Associate or remove the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg, str('json')]), vsetattr),
+  command('VGETATTR', 3, ['readonly', 'fast', 'module'], ONE_KEY, ['@read', '@fast', '@vectorset'], docs('Retrieve the JSON attributes of elements.', '8.0.0', 'O(1)', [key(), elementArg]), vgetattr),
+  command('VRANDMEMBER', -2, ['readonly', 'module'], ONE_KEY, ['@read', '@vectorset'], docs('Return one or multiple random members from a vector set.', '8.0.0', 'O(N) where N is the absolute value of the count argument.', [key(), optional(int('count'))]), vrandmember),
+  command('VISMEMBER', 3, ['readonly', 'module'], ONE_KEY, ['@read', '@vectorset'], docs('Check if an element exists in a vector set.', '8.2.0', 'O(1)', [key(), elementArg]), vismember),
+  command('VRANGE', -4, ['readonly', 'module'], ONE_KEY, ['@read', '@vectorset'], docs('Return elements in a lexicographical range.', '8.4.0', 'O(log(N)+M) where M is the number of elements returned.', [key(), str('start'), str('end'), optional(int('count'))]), vrange),
 ];

@@ -6,7 +6,7 @@
 import { command, NO_KEYS, type CommandSpec } from '../commands/types.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, parseInteger, word } from '../commands/args.js';
 import { int, oneof, block, str, token } from '../commands/doc-args.js';
-import { clientInfoLine } from '../commands/connection.js';
+import { clientInfoLine } from '../server/client-info.js';
 import type { Client } from '../server/client.js';
 
 const G = 'server';

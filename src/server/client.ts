@@ -18,11 +18,15 @@ import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
 import { ClientSubscriptions } from './pubsub.js';
 import type { SoftLimitState } from './output-limits.js';
+import type { User } from '../acl/user.js';
 
-/** Pause reading when this much output is waiting in the socket. */
+/** Pause reading, and hold further requests, when this much output is waiting in the socket. */
 const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
-/** Pause reading when this many deferred replies are unfinished. */
-const MAX_PENDING_DEFERRED = 1024;
+/**
+ * Hold further requests when this many deferred replies (searches in the pool) are unfinished:
+ * each may be a large reply, and more in flight than the pool has threads gains nothing.
+ */
+const MAX_PENDING_DEFERRED = 256;
 
 interface Segment {
   chunks: Buffer[];
@@ -52,7 +56,19 @@ export class Client implements KeyWatcher, SoftLimitState {
   name: Buffer | null = null;
   libName = '';
   libVer = '';
+  /** Set by AUTH / HELLO AUTH, or at connect when the default user needs no password. */
   authenticated: boolean;
+  /** The ACL user the connection runs as; null for the server's own clients (AOF replay), which may run anything. */
+  user: User | null;
+  /** In MONITOR mode: every command the server runs is copied to this connection. */
+  monitor = false;
+  /** Connected through the Unix socket (flag U); always local for protected mode. */
+  unixSocket = false;
+  /**
+   * Arguments of the command being run that must not be shown (passwords of AUTH, HELLO, ACL
+   * SETUSER): SLOWLOG and MONITOR print "(redacted)" in their place. Reset for each command.
+   */
+  redacted: Set<number> | null = null;
   /** Commands queued by MULTI, or null outside a transaction. */
   multi: QueuedCommand[] | null = null;
   /** A command was rejected while queueing: EXEC must answer EXECABORT. */
@@ -101,9 +117,13 @@ export class Client implements KeyWatcher, SoftLimitState {
   ) {
     this.reply = new ReplyWriter(2);
     this.db = server.keyspace.dbs[0]!;
-    this.authenticated = server.config.get('requirepass') === '';
-    this.reader = new RequestReader(limits, () => this.authenticated);
-    socket.on('drain', () => this.updateFlow());
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultAuthenticates;
+    this.reader = new RequestReader(limits, () => !server.acl.authRequired(this));
+    socket.on('drain', () => {
+      this.resumeIfOutputDrained();
+      this.updateFlow();
+    });
   }
 
   get protocol(): Protocol {
@@ -132,6 +152,41 @@ export class Client implements KeyWatcher, SoftLimitState {
 
   get pendingReplies(): number {
     return this.pendingDeferred;
+  }
+
+  /**
+   * Whether the next request must wait for output to drain: the reply bytes not yet sent, or
+   * the replies still being computed, are at their bound. Pausing the socket alone is not
+   * enough: one read can hold hundreds of pipelined requests, each with a large reply.
+   */
+  get mustWaitForOutput(): boolean {
+    return this.outputBytes >= OUTPUT_HIGH_WATER || this.pendingDeferred >= MAX_PENDING_DEFERRED;
+  }
+
+  /** Set when a request was held because of mustWaitForOutput. */
+  heldForOutput = false;
+  private resumeScheduled = false;
+
+  /** Requests held because this client's output was full run again once it is below its bound. */
+  private resumeIfOutputDrained(): void {
+    if (!this.heldForOutput || this.mustWaitForOutput || this.resumeScheduled) return;
+    this.heldForOutput = false;
+    // Not from inside flush(): a resumed request flushes again.
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      if (!this.closed && this.held.length > 0) this.server.resumeClient(this);
+    });
+  }
+
+  /** Reply chunks waiting to be sent (CLIENT LIST oll). */
+  get outputChunks(): number {
+    return this.segments.length;
+  }
+
+  /** Hides argument `i` of the command being run from SLOWLOG and MONITOR. */
+  redact(i: number): void {
+    (this.redacted ??= new Set()).add(i);
   }
 
   get outputBytes(): number {
@@ -218,6 +273,7 @@ export class Client implements KeyWatcher, SoftLimitState {
       return;
     }
     if (this.server.outputLimiter.closeIfOver(this)) return;
+    this.resumeIfOutputDrained();
     this.updateFlow();
   }
 
@@ -274,11 +330,14 @@ export class Client implements KeyWatcher, SoftLimitState {
   /** Flags, as CLIENT LIST shows them, in Redis's order. */
   get flagString(): string {
     let f = '';
+    if (this.monitor) f += 'O';
     if (this.replicationLink === 'replica') f += 'S';
     if (this.replicationLink === 'master') f += 'M';
     if (this.subscriptions.active) f += 'P';
     if (this.multi) f += 'x';
+    if (this.watchDirty) f += 'd';
     if (this.closing) f += 'c';
+    if (this.unixSocket) f += 'U';
     return f === '' ? 'N' : f;
   }
 

@@ -150,12 +150,21 @@ class RewriteState {
   }
 }
 
-/** The new text of the config file `oldText` for the configuration `config`. */
-export function rewriteConfigText(oldText: string, config: Config): string {
+/**
+ * The new text of the config file `oldText` for the configuration `config`. `users` are the ACL
+ * users as `user` lines (Redis's rewriteConfigUserOption): they replace the file's user lines,
+ * unless an aclfile holds the users, in which case the file's user lines are dropped. Without
+ * `users` the user lines are left alone.
+ */
+export function rewriteConfigText(oldText: string, config: Config, users?: readonly string[]): string {
   const state = new RewriteState(oldText);
   for (const spec of OPTIONS) {
     state.markProcessed(spec.name);
     for (const line of linesFor(spec, config.get(spec.name))) state.rewrite(spec.name, line);
+  }
+  if (users !== undefined) {
+    state.markProcessed('user');
+    if (config.get('aclfile') === '') for (const u of users) state.rewrite('user', { line: u, force: true });
   }
   return state.content();
 }
@@ -172,7 +181,7 @@ function strerror(e: unknown): string {
  * Rewrites the file in place and atomically. Throws an Error whose message is the strerror text
  * of the system call that failed, which CONFIG REWRITE reports.
  */
-export function rewriteConfigFile(file: string, config: Config): void {
+export function rewriteConfigFile(file: string, config: Config, users?: readonly string[]): void {
   let oldText = '';
   let tmp = '';
   let fd = -1;
@@ -183,7 +192,7 @@ export function rewriteConfigFile(file: string, config: Config): void {
       // A missing file is written from scratch, as Redis does.
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    const text = rewriteConfigText(oldText, config);
+    const text = rewriteConfigText(oldText, config, users);
     tmp = `${file}.${crypto.randomBytes(4).toString('hex')}`;
     fd = fs.openSync(tmp, 'wx', 0o644);
     fs.writeSync(fd, text);

@@ -12,6 +12,10 @@ import path from 'node:path';
 import { splitInlineArgs } from './resp-reader.js';
 import { ConfigError, parseMemory } from './config-values.js';
 import { DEFAULT_OUTPUT_LIMITS, updateOutputLimits } from './output-limits.js';
+import { globMatch } from './glob.js';
+import { checkUserDirective, type UserDirective } from '../acl/file.js';
+
+export { globMatch };
 
 export { ConfigError, parseMemory };
 
@@ -39,6 +43,17 @@ function defaultSearchThreads(): number {
   return Math.max(1, n);
 }
 
+/** tls-protocols: a space-separated choice of TLSv1 … TLSv1.3 (Redis's parseProtocolsConfig). */
+function checkTlsProtocols(v: string): string | null {
+  const words = v.split(' ').filter((w) => w !== '');
+  for (const w of words) {
+    if (!['tlsv1', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'].includes(w.toLowerCase())) {
+      return "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.";
+    }
+  }
+  return null;
+}
+
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'port', kind: 'int', default: '6379', mutable: false, min: 0, max: 65535 },
   { name: 'bind', kind: 'bind', default: '127.0.0.1', mutable: false },
@@ -49,6 +64,28 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'dir', kind: 'string', default: '.', mutable: true },
   { name: 'dbfilename', kind: 'string', default: 'dump.vsdb', mutable: true, check: (v) => (v.includes('/') ? 'dbfilename can\'t be a path, just a filename' : v === '' ? 'dbfilename can\'t be empty' : null) },
   { name: 'requirepass', kind: 'string', default: '', mutable: true },
+  // ACLs (src/acl/): a file of users for ACL LOAD/SAVE, the ACL LOG's length, and the channel
+  // permission new users start with (Redis 7+: none).
+  { name: 'aclfile', kind: 'string', default: '', mutable: false },
+  { name: 'acllog-max-len', kind: 'int', default: '128', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  { name: 'acl-pubsub-default', kind: 'enum', default: 'resetchannels', mutable: true, values: ['allchannels', 'resetchannels'] },
+  // TLS (tls.ts). The port is fixed at start; certificates, CA, client authentication,
+  // protocols and ciphers apply to new connections when changed.
+  { name: 'tls-port', kind: 'int', default: '0', mutable: false, min: 0, max: 65535 },
+  { name: 'tls-cert-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-key-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-key-file-pass', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-dir', kind: 'string', default: '', mutable: true },
+  { name: 'tls-auth-clients', kind: 'enum', default: 'yes', mutable: true, values: ['no', 'yes', 'optional'] },
+  { name: 'tls-protocols', kind: 'string', default: '', mutable: true, check: checkTlsProtocols },
+  { name: 'tls-ciphers', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ciphersuites', kind: 'string', default: '', mutable: true },
+  { name: 'tls-prefer-server-ciphers', kind: 'bool', default: 'no', mutable: true },
+  // SLOWLOG and LATENCY (slowlog.ts, latency.ts), with Redis's defaults.
+  { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -1, max: LLONG_MAX_SAFE },
+  { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0, max: LLONG_MAX_SAFE },
+  { name: 'latency-monitor-threshold', kind: 'int', default: '0', mutable: true, min: 0, max: LLONG_MAX_SAFE },
   { name: 'databases', kind: 'int', default: '16', mutable: false, min: 1, max: INT_MAX },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1, max: INT_MAX },
   { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0, max: INT_MAX },
@@ -182,91 +219,6 @@ function canonicalise(spec: OptionSpec, words: string[], current: string): strin
   }
 }
 
-/** Glob matching as Redis's stringmatchlen: * ? [set] [^set] [a-z] and \ escapes. */
-export function globMatch(pattern: Uint8Array, text: Uint8Array, nocase = false): boolean {
-  return globAt(pattern, 0, text, 0, nocase, 0) === MATCH;
-}
-
-const MATCH = 1;
-const NO_MATCH = 0;
-/** The text ran out before the pattern: a later start for a '*' can only leave less text. */
-const NO_MATCH_EXHAUSTED = -1;
-
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
-}
-
-/**
- * Returns MATCH, NO_MATCH, or NO_MATCH_EXHAUSTED when the text ended first. As in Redis's
- * stringmatchlen (skipLongerMatches), a '*' stops trying later starts once the rest of the pattern
- * ran out of text, which keeps patterns like "*a*a*a*a*b" linear instead of exponential.
- */
-function globAt(p: Uint8Array, pi: number, s: Uint8Array, si: number, nocase: boolean, depth: number): number {
-  // Redis caps the recursion to avoid stack exhaustion on patterns like "*a*a*a…".
-  if (depth > 1000) return NO_MATCH;
-  while (pi < p.length) {
-    const pc = p[pi]!;
-    if (pc === 42 /* * */) {
-      while (pi + 1 < p.length && p[pi + 1] === 42) pi++;
-      if (pi + 1 === p.length) return MATCH;
-      for (let k = si; k <= s.length; k++) {
-        const r = globAt(p, pi + 1, s, k, nocase, depth + 1);
-        if (r === MATCH) return MATCH;
-        if (r === NO_MATCH_EXHAUSTED) return NO_MATCH_EXHAUSTED;
-      }
-      return NO_MATCH_EXHAUSTED;
-    }
-    if (si >= s.length) return NO_MATCH_EXHAUSTED;
-    const sc = s[si]!;
-    if (pc === 63 /* ? */) {
-      pi++;
-      si++;
-      continue;
-    }
-    if (pc === 91 /* [ */) {
-      pi++;
-      const negate = p[pi] === 94; /* ^ */
-      if (negate) pi++;
-      let match = false;
-      while (pi < p.length && p[pi] !== 93 /* ] */) {
-        if (p[pi] === 92 && pi + 1 < p.length) {
-          pi++;
-          if (p[pi] === sc) match = true;
-        } else if (pi + 2 < p.length && p[pi + 1] === 45 /* - */ && p[pi + 2] !== 93) {
-          let a = p[pi]!;
-          let b = p[pi + 2]!;
-          if (a > b) [a, b] = [b, a];
-          const c = nocase ? lower(sc) : sc;
-          if (nocase) {
-            a = lower(a);
-            b = lower(b);
-          }
-          if (c >= a && c <= b) match = true;
-          pi += 2;
-        } else if (nocase ? lower(p[pi]!) === lower(sc) : p[pi] === sc) {
-          match = true;
-        }
-        pi++;
-      }
-      if (pi >= p.length) pi--; // unterminated set: Redis treats the end as the closing bracket
-      if (negate) match = !match;
-      if (!match) return NO_MATCH;
-      pi++;
-      si++;
-      continue;
-    }
-    let lit = pc;
-    if (pc === 92 /* \ */ && pi + 1 < p.length) {
-      pi++;
-      lit = p[pi]!;
-    }
-    if (nocase ? lower(lit) !== lower(sc) : lit !== sc) return NO_MATCH;
-    pi++;
-    si++;
-  }
-  return si === s.length ? MATCH : NO_MATCH;
-}
-
 type Listener = (value: string) => void;
 
 export class Config {
@@ -274,6 +226,8 @@ export class Config {
   private readonly listeners = new Map<string, Listener[]>();
   /** Absolute path of the config file the server was started with, if any. */
   configFile = '';
+  /** `user` lines of the config file, loaded once the command table is (src/acl/file.ts). */
+  userDirectives: UserDirective[] = [];
 
   constructor() {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
@@ -303,6 +257,7 @@ export class Config {
     const c = new Config();
     for (const [k, v] of this.values) c.values.set(k, v);
     c.configFile = this.configFile;
+    c.userDirectives = this.userDirectives;
     return c;
   }
 
@@ -468,7 +423,17 @@ export function applyStartupOptions(config: Config, opts: StartupOptions): void 
   config.configFile = opts.configFile;
   const saveLines: string[][] = [];
   let sawSave = false;
+  const users = new Set<string>();
   for (const d of opts.directives) {
+    if (d.name === 'user') {
+      // Checked for syntax now (as Redis's ACLAppendUserForLoading); unknown commands can only
+      // be told once the command table is loaded.
+      const problem = checkUserDirective(d.words, users);
+      if (problem !== null) throw new ConfigError(`${d.origin}: ${problem}`);
+      users.add(d.words[0]!);
+      config.userDirectives.push({ words: d.words, origin: d.origin });
+      continue;
+    }
     const spec = Config.spec(d.name);
     if (!spec) throw new ConfigError(`${d.origin}: Bad directive or wrong number of arguments ('${d.name}' is not a vsetd option)`);
     try {

@@ -176,6 +176,10 @@ function sectionLines(server: Server, name: string): Lines | null {
         ['unexpected_error_replies', 0],
         ['client_query_buffer_limit_disconnections', 0],
         ['client_output_buffer_limit_disconnections', server.outputLimiter.disconnections],
+        ['acl_access_denied_auth', server.acl.log.denied.auth],
+        ['acl_access_denied_cmd', server.acl.log.denied.command],
+        ['acl_access_denied_key', server.acl.log.denied.key],
+        ['acl_access_denied_channel', server.acl.log.denied.channel],
       ];
     }
     case 'replication':

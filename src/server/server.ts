@@ -8,7 +8,7 @@
  * command rejected while a MULTI is open also dooms the transaction (EXECABORT).
  */
 import { ftRegistry } from '../query/registry.js';
-import net from 'node:net';
+import type net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -29,10 +29,15 @@ import { ownMemory } from '../hnsw/layout.js';
 import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
 import { OutputLimiter } from './output-limits.js';
 import { ClientPause } from './client-pause.js';
-import { openListeners } from './listeners.js';
 import { Propagator, TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener } from './propagation.js';
 import { Replication } from '../replication/replication.js';
 import type { ExpiryMode } from '../keyspace/keyspace.js';
+import { Listeners, PROTECTED_MODE_DENIED, isLoopback, type ListenerKind } from './listeners.js';
+import { Acl } from '../acl/acl.js';
+import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+import { Monitors } from './monitor.js';
+import { OpsMeter, activeExpireCycle, idleClients } from './cron.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -63,7 +68,7 @@ export class Server {
   readonly startedAt = Date.now();
   readonly runId = crypto.randomBytes(20).toString('hex');
   private nextClientId = 1;
-  private readonly listeners: net.Server[] = [];
+  private listeners: Listeners | null = null;
 
   // ---- statistics (INFO stats / commandstats / errorstats) ----
   totalConnections = 0;
@@ -74,9 +79,7 @@ export class Server {
   readonly commandStats = new Map<string, CommandStats>();
   readonly errorStats = new Map<string, number>();
   totalErrorReplies = 0;
-  private opsSamples: number[] = [];
-  private lastOpsSample = { at: Date.now(), commands: 0 };
-  instantaneousOps = 0;
+  private readonly ops = new OpsMeter();
   peakMemory = 0;
 
   /** Worker threads for VSIM; null until main starts it (tests of the core run without). */
@@ -109,11 +112,20 @@ export class Server {
   readonly pubsub = new PubSub({ afterPush: (c) => this.outputLimiter.closeIfOver(c) });
   /** Both sides of replication: this server's replicas, and its link to its primary. */
   readonly replication: Replication;
+  readonly acl: Acl;
+  readonly slowlog: SlowLog;
+  readonly latency: LatencyMonitor;
+  readonly monitors: Monitors;
 
   constructor(config: Config) {
     this.config = config;
     this.keyspace = new Keyspace(config.int('databases'));
     this.commands.register(allCommands());
+    this.acl = new Acl(this.commands, this);
+    config.onChange('requirepass', (v) => this.acl.setDefaultPassword(v));
+    this.slowlog = new SlowLog(config);
+    this.latency = new LatencyMonitor(config);
+    this.monitors = new Monitors(() => config.get('unixsocket'), (c) => this.outputLimiter.closeIfOver(c));
     // An expired key leaves the AOF as a DEL; like Redis, expiry itself is not a change (dirty).
     this.keyspace.onExpired = (db, key) => {
       this.propagate(db, [Buffer.from('DEL'), Buffer.from(key, 'latin1')]);
@@ -166,30 +178,40 @@ export class Server {
   // ---- listening ---------------------------------------------------------------------------
 
   async listen(): Promise<void> {
-    this.listeners.push(...(await openListeners(this.config, this.log, (s) => this.accept(s))));
+    this.listeners = new Listeners(this.config, this.log, (s, kind) => this.accept(s, kind));
+    await this.listeners.listen();
     this.startCron();
   }
 
   /** The TCP port actually bound (differs from the config when it was 0 … or for tests). */
   get boundPort(): number {
-    for (const l of this.listeners) {
-      const a = l.address();
-      if (a && typeof a === 'object') return a.port;
-    }
-    return this.config.int('port');
+    return this.listeners?.port('tcp') || this.config.int('port');
   }
 
-  private accept(socket: net.Socket): void {
+  /** The TLS port actually bound, 0 without TLS. */
+  get boundTlsPort(): number {
+    return this.listeners?.port('tls') ?? 0;
+  }
+
+  private accept(socket: net.Socket, kind: ListenerKind): void {
     this.totalConnections++;
     if (this.clients.size >= this.config.int('maxclients')) {
       this.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // Protected mode: with no password on the default user, only local peers get in.
+    if (kind !== 'unix' && this.config.bool('protected-mode') && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+      this.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
     const keepalive = this.config.int('tcp-keepalive');
-    if (keepalive > 0 && socket.remotePort !== undefined) socket.setKeepAlive(true, keepalive * 1000);
-    socket.setNoDelay(true);
+    if (keepalive > 0 && kind !== 'unix') socket.setKeepAlive(true, keepalive * 1000);
+    if (kind !== 'unix') socket.setNoDelay(true);
     const c = this.attachClient(socket);
+    c.unixSocket = kind === 'unix';
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => {
       // ECONNRESET and friends: the close handler cleans up.
@@ -274,6 +296,7 @@ export class Server {
     c.closing = true;
     c.unwatchAll();
     this.pubsub.dropAll(c);
+    this.monitors.delete(c);
     this.clients.delete(c.id);
     this.heldClients.delete(c);
     if (c.replicationLink !== null) this.replication.onClientReleased(c);
@@ -300,8 +323,25 @@ export class Server {
     }
     const spec = res.spec;
     const flags = spec.flags;
-    if (!c.authenticated && !flags.includes('no_auth')) {
+    // CLIENT LIST's cmd=: the command last received, queued or refused ones included (as Redis).
+    c.lastCommand = fullName(spec).toLowerCase();
+    if (!flags.includes('no_auth') && this.acl.authRequired(c)) {
       this.reject(c, 'NOAUTH Authentication required.', spec);
+      return;
+    }
+    if (c.multi && flags.includes('no_multi')) {
+      this.reject(c, 'ERR Command not allowed inside a transaction', spec);
+      return;
+    }
+    // ACLs, in Redis's place: after authentication, before anything else can refuse.
+    const denied = this.acl.checkCommand(c, spec, argv);
+    if (denied !== null) {
+      this.reject(c, denied, spec);
+      return;
+    }
+    // A MONITOR connection is a replica in Redis's eyes: it may not touch the keyspace.
+    if (c.monitor && (flags.includes('write') || flags.includes('readonly') || flags.includes('may_replicate'))) {
+      this.reject(c, "ERR Replica can't interact with the keyspace", spec);
       return;
     }
     // Replication's refusals, in Redis's order around the pub/sub and loading checks; this
@@ -329,10 +369,6 @@ export class Server {
       return;
     }
     if (c.multi && !MULTI_IMMEDIATE.has(spec.parent ? '' : spec.name)) {
-      if (flags.includes('no_multi')) {
-        this.reject(c, 'ERR Command not allowed inside a transaction', spec);
-        return;
-      }
       // As Redis: above maxmemory nothing is queued (queueing grows memory too), and the
       // refusal makes EXEC abort, so a write cannot get past maxmemory inside a transaction.
       if (!obey && this.overMaxmemory()) {
@@ -371,6 +407,7 @@ export class Server {
     const offsetBefore = this.replication.offset;
     const expiryBefore = this.keyspace.expiry.mode;
     this.keyspace.expiry.mode = this.expiryModeFor(c, spec);
+    c.redacted = null;
     const t0 = performance.now();
     const mark = c.reply.mark();
     try {
@@ -389,6 +426,7 @@ export class Server {
       }
     }
     const usec = (performance.now() - t0) * 1000;
+    if (!this.loading) this.observe(c, spec, argv, c.dbIndex, usec);
     const stats = this.statsFor(spec);
     stats.calls++;
     stats.usec += usec;
@@ -434,6 +472,14 @@ export class Server {
     this.reject(c, message, spec);
   }
 
+  /** What watches commands as they run: the latency monitor, the slow log and MONITOR. */
+  private observe(c: Client, spec: CommandSpec, argv: Buffer[], db: number, usec: number): void {
+    this.latency.maybeAdd(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
+    if (!spec.flags.includes('skip_slowlog')) this.slowlog.maybeAdd(usec, argv, c.redacted, c.addr, c.name);
+    // Administrative commands are never shown to monitors (they may carry secrets).
+    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) this.monitors.feed(c, db, argv);
+  }
+
   private reject(c: Client, message: string, spec: CommandSpec | null): void {
     if (c.multi) c.multiError = true;
     if (spec) this.statsFor(spec).rejected++;
@@ -470,6 +516,7 @@ export class Server {
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
+    this.acl.log.resetStats();
   }
 
   // ---- memory ------------------------------------------------------------------------------
@@ -510,14 +557,20 @@ export class Server {
   }
 
   /**
-   * Whether a request must wait. Two reasons:
+   * Whether a request must wait. Three reasons:
    * - A search of this client is still running in a worker. Like Redis, which blocks a client
    *   during its threaded VSIM, the client's next command waits, so it cannot overtake the search
    *   (a pipelined VREM must not remove what the VSIM before it was asked to find). Further VSIMs
    *   are the exception: they read only, so pipelined searches are spread over the pool.
-   * - CLIENT PAUSE (client-pause.ts), which never holds replication links.
+   * - CLIENT PAUSE (client-pause.ts), which never holds replication links. CLIENT UNPAUSE itself
+   *   and connection commands pass.
+   * - Its output is full (a client that sends but does not read): memory stays bounded.
    */
   private mustHold(c: Client, argv: Buffer[]): boolean {
+    if (c.mustWaitForOutput) {
+      c.heldForOutput = true;
+      return true;
+    }
     if (c.pendingReplies > 0 && !(c.multi === null && isSearchRequest(argv))) return true;
     if (!this.clientPause.active || c.replicationLink !== null) return false;
     const res = this.commands.resolve(argv);
@@ -525,6 +578,10 @@ export class Server {
   }
 
   // ---- cron --------------------------------------------------------------------------------
+
+  get instantaneousOps(): number {
+    return this.ops.value;
+  }
 
   private startCron(): void {
     if (this.cronTimer) clearInterval(this.cronTimer);
@@ -534,39 +591,14 @@ export class Server {
 
   private cron(): void {
     const now = Date.now();
-    // Active expiry: sample 20 volatile keys per db, repeat while more than a quarter expired,
-    // bounded to a few milliseconds so a burst of expiries cannot stall clients.
     // A replica never expires keys itself: its primary's DELs do (see expiryModeFor).
-    if (!this.clientPause.writesOnly && !this.replication.isReplica) {
-      const deadline = performance.now() + 5;
-      for (const db of this.keyspace.dbs) {
-        if (db.expiresCount === 0) continue;
-        for (;;) {
-          const { sampled, expired } = db.expireCycle(20, now);
-          if (sampled === 0 || expired * 4 <= sampled || performance.now() > deadline) break;
-        }
-      }
+    if (!this.clientPause.writesOnly && !this.replication.isReplica) activeExpireCycle(this.keyspace.dbs, now);
+    for (const c of idleClients([...this.clients.values()], this.config.int('timeout'), now)) {
+      if (c.replicationLink !== null) continue;
+      this.log.verbose(`Closing idle client id=${c.id}`);
+      this.killClient(c);
     }
-    // Idle client timeout. As in Redis, a client in pub/sub mode is never idle: it waits for
-    // messages and may send nothing for hours (Sentinel's pubsub link, for one).
-    const timeout = this.config.int('timeout');
-    if (timeout > 0) {
-      for (const c of [...this.clients.values()]) {
-        if (!c.multi && c.pendingReplies === 0 && !c.subscriptions.active && c.replicationLink === null && now - c.lastInteraction > timeout * 1000) {
-          this.log.verbose(`Closing idle client id=${c.id}`);
-          this.killClient(c);
-        }
-      }
-    }
-    // Instantaneous ops/sec over the last second or so (16 samples, as Redis).
-    const dt = now - this.lastOpsSample.at;
-    if (dt >= 100) {
-      const ops = ((this.totalCommands - this.lastOpsSample.commands) * 1000) / dt;
-      this.opsSamples.push(ops);
-      if (this.opsSamples.length > 16) this.opsSamples.shift();
-      this.instantaneousOps = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
-      this.lastOpsSample = { at: now, commands: this.totalCommands };
-    }
+    this.ops.sample(now, this.totalCommands);
     this.usedMemory();
   }
 
@@ -593,7 +625,7 @@ export class Server {
         }
       }
     }
-    for (const l of this.listeners) l.close();
+    this.listeners?.close();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) c.socket.destroy();
     const unixPath = this.config.get('unixsocket');

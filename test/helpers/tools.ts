@@ -19,6 +19,7 @@ const PACKAGES = {
   'python3 redis': 'python3-redis',
   'python3 faiss': 'python3-faiss',
   nc: 'netcat-openbsd',
+  openssl: 'openssl',
 } as const;
 export type Tool = keyof typeof PACKAGES;
 
