@@ -271,6 +271,8 @@ export class PrimaryLink {
     const c = this.server.attachClient(this.socket);
     c.replicationLink = 'master';
     c.authenticated = true;
+    // The primary's stream runs whatever its user could (Redis's master client has no ACL user).
+    c.user = null;
     c.db = this.server.keyspace.dbs[db] ?? this.server.keyspace.dbs[0]!;
     this.client = c;
     this.state = 'connected';
