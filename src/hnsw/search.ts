@@ -440,7 +440,49 @@ export class Searcher {
     res.reserve(k + 1);
     const highWater = Math.min(Atomics.load(i32, H.HIGH_WATER), v.visibleSlots);
     const dist = this.dist;
+    if (among !== undefined && this.listOff >= 0) {
+      // In batches, as the level-0 walk does: list the slots in the batch area while touching
+      // their records (the CPU overlaps those cache misses: the matching documents of one tenant
+      // lie scattered across the records), then one kernel call for all their distances.
+      const size = 2 * v.M;
+      const batch = this.batchIds(size);
+      const f32 = v.sf32;
+      const si32 = v.si32;
+      const u8 = v.u8;
+      const listWord = this.listOff >>> 2;
+      const listRel = (this.listOff - v.base) | 0;
+      const vecLast = R.VEC + Math.min(v.vecBytes, 128) - 1;
+      const batchDist = this.batchDist;
+      let touched = 0;
+      for (let i = 0; i < among.length; ) {
+        let m = 0;
+        for (; i < among.length && m < size; i++) {
+          const s = among[i];
+          if (!(s >= 0 && s < highWater)) continue;
+          const rec = v.recOff(s);
+          if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
+          if (filter && !filter(s)) continue;
+          batch[m] = s;
+          si32[listWord + m] = s;
+          m++;
+          touched ^= u8[rec + R.RANGE] ^ u8[rec + R.VEC + 64] ^ u8[rec + vecLast];
+        }
+        if (m > 0) batchDist(q, listRel, m);
+        for (let j = 0; j < m; j++) {
+          const d = f32[listWord + j];
+          if (res.size < k || d < res.dists[0]) {
+            res.push(batch[j], d);
+            if (res.size > k) res.pop();
+          }
+        }
+      }
+      this.sink ^= touched;
+      this.distanceCount += among.length;
+      this.reserveOut(res.size);
+      return res.drainAscending(this.outIds, this.outDists);
+    }
     if (among !== undefined) {
+      // Outside a read section (no batch area): one distance at a time.
       for (let i = 0; i < among.length; i++) {
         const s = among[i];
         if (!(s >= 0 && s < highWater)) continue;
