@@ -33,6 +33,7 @@ import { openListeners } from './listeners.js';
 import { Propagator, TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener } from './propagation.js';
 import { Replication } from '../replication/replication.js';
 import type { ExpiryMode } from '../keyspace/keyspace.js';
+import { LatencyHistogram } from './latency.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -41,6 +42,8 @@ export interface CommandStats {
   usec: number;
   rejected: number;
   failed: number;
+  /** Made at the first call that completes (INFO latencystats, metrics). */
+  latency?: LatencyHistogram;
 }
 
 export { TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener };
@@ -65,7 +68,7 @@ export class Server {
   private nextClientId = 1;
   private readonly listeners: net.Server[] = [];
 
-  // ---- statistics (INFO stats / commandstats / errorstats) ----
+  // ---- statistics (INFO stats / commandstats / errorstats / latencystats) ----
   totalConnections = 0;
   rejectedConnections = 0;
   totalCommands = 0;
@@ -96,7 +99,7 @@ export class Server {
    * Work to run before the process exits (saving a snapshot, flushing the AOF). A hook that throws
    * aborts a SHUTDOWN command (Redis refuses to exit when the final save fails) unless forced.
    */
-  readonly shutdownHooks: Array<(opts: { save: boolean | null }) => Promise<void> | void> = [];
+  readonly shutdownHooks: Array<(opts: { save: boolean | null; background: boolean }) => Promise<void> | void> = [];
   /** Runs before any reply bytes leave the server: the AOF writes (and maybe fsyncs) here. */
   beforeReply: () => void = () => {};
   /** Reason write commands are refused right now (e.g. MISCONF after a failed save), or null. */
@@ -168,6 +171,11 @@ export class Server {
   async listen(): Promise<void> {
     this.listeners.push(...(await openListeners(this.config, this.log, (s) => this.accept(s))));
     this.startCron();
+  }
+
+  /** Stops accepting connections (a signal's shutdown begins here); listen() opens them again. */
+  closeListeners(): void {
+    for (const l of this.listeners.splice(0)) l.close();
   }
 
   /** The TCP port actually bound (differs from the config when it was 0 … or for tests). */
@@ -390,6 +398,7 @@ export class Server {
     }
     const usec = (performance.now() - t0) * 1000;
     const stats = this.statsFor(spec);
+    (stats.latency ??= new LatencyHistogram()).record(usec);
     stats.calls++;
     stats.usec += usec;
     this.totalCommands++;
@@ -537,7 +546,7 @@ export class Server {
     // Active expiry: sample 20 volatile keys per db, repeat while more than a quarter expired,
     // bounded to a few milliseconds so a burst of expiries cannot stall clients.
     // A replica never expires keys itself: its primary's DELs do (see expiryModeFor).
-    if (!this.clientPause.writesOnly && !this.replication.isReplica) {
+    if (!this.clientPause.writesOnly && !this.replication.isReplica && !this.loading) {
       const deadline = performance.now() + 5;
       for (const db of this.keyspace.dbs) {
         if (db.expiresCount === 0) continue;
@@ -576,14 +585,14 @@ export class Server {
    * Stops accepting connections, runs shutdown hooks (saving as configured or as SHUTDOWN asked),
    * closes clients and exits. `save`: true = SHUTDOWN SAVE, false = NOSAVE, null = as configured.
    */
-  async shutdown(save: boolean | null, opts: { exit?: boolean; force?: boolean } = {}): Promise<string | null> {
+  async shutdown(save: boolean | null, opts: { exit?: boolean; force?: boolean; background?: boolean } = {}): Promise<string | null> {
     const exit = opts.exit ?? true;
     if (this.shuttingDown) return null;
     this.shuttingDown = true;
     this.log.warning('User requested shutdown...');
     for (const hook of this.shutdownHooks) {
       try {
-        await hook({ save });
+        await hook({ save, background: opts.background ?? false });
       } catch (e) {
         this.log.warning(`Error during shutdown: ${(e as Error).message}`);
         if (!opts.force) {
@@ -593,7 +602,7 @@ export class Server {
         }
       }
     }
-    for (const l of this.listeners) l.close();
+    this.closeListeners();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) c.socket.destroy();
     const unixPath = this.config.get('unixsocket');
