@@ -27,9 +27,9 @@ describe('bundled server', () => {
     const local = specs.filter((s) => !s.startsWith('node:'));
     expect(local.length).toBeGreaterThan(0);
     for (const s of local) {
-      expect(s).toMatch(/^\.\/(chunk|serve)-[A-Z0-9]+\.js$/);
+      expect(s).toMatch(/^\.\/(chunk|serve|metrics)-[A-Z0-9]+\.js$/);
       expect(fs.existsSync(path.join(dist, 'src', s))).toBe(true);
-      for (const inner of imports(path.join(dist, 'src', s))) expect(inner).toMatch(/^(node:|\.\/(chunk|serve)-[A-Z0-9]+\.js$)/);
+      for (const inner of imports(path.join(dist, 'src', s))) expect(inner).toMatch(/^(node:|\.\/(chunk|serve|metrics)-[A-Z0-9]+\.js$)/);
     }
   });
 
