@@ -71,6 +71,8 @@ export interface StartOptions {
   /** Fixed port (to restart on the same one). */
   port?: number;
   env?: NodeJS.ProcessEnv;
+  /** false: return once the port is open, while the dataset may still be loading. */
+  waitReady?: boolean;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     // command expects a loaded server, which the log announces, unless the log goes elsewhere.
     const args = opts.args ?? [];
     const level = args[args.indexOf('--loglevel') + 1];
-    if (!args.includes('--logfile') && (!args.includes('--loglevel') || level === 'notice' || level === 'verbose' || level === 'debug')) {
+    if (opts.waitReady !== false && !args.includes('--logfile') && (!args.includes('--loglevel') || level === 'notice' || level === 'verbose' || level === 'debug')) {
       await waitForReadyLine(() => out, proc, 20_000);
     }
   } catch (e) {
