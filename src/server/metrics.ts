@@ -200,7 +200,7 @@ export function buildRegistry(server: Server, now: () => Snapshot): Registry {
   counter('vsetd_aof_rewrites_total', 'AOF rewrites completed', (s) => s.num('persistence', 'aof_rewrites'));
   gauge('vsetd_aof_last_write_ok', '1 if the last AOF write succeeded', (s) => (s.str('persistence', 'aof_last_write_status') === 'ok' ? 1 : 0));
   gauge('vsetd_save_keys_processed', 'Keys written by the save or rewrite under way', (s) => s.num('persistence', 'current_save_keys_processed'));
-  gauge('vsetd_save_keys_total', 'Keys the save or rewrite under way writes', (s) => s.num('persistence', 'current_save_keys_total'));
+  gauge('vsetd_save_keys_in_dataset', 'Keys the save or rewrite under way writes in all', (s) => s.num('persistence', 'current_save_keys_total'));
 
   // ---- replication ----
   gauge('vsetd_connected_replicas', 'Replicas attached to this server (INFO connected_slaves)', (s) => s.num('replication', 'connected_slaves'));
