@@ -71,6 +71,8 @@ export interface StartOptions {
   /** Fixed port (to restart on the same one). */
   port?: number;
   env?: NodeJS.ProcessEnv;
+  /** A config file, given first as the server takes it (before --port and the other arguments). */
+  configFile?: string;
   /** false: return once the port is open, while the dataset may still be loading. */
   waitReady?: boolean;
 }
@@ -97,7 +99,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-test-'));
   let out = '';
-  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [MAIN, ...(opts.configFile !== undefined ? [opts.configFile] : []), '--port', String(port), '--dir', dir, '--save', '', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
