@@ -1,4 +1,9 @@
-# vsetd as a sidecar container: `docker build -t vsetd . && docker run -p 6379:6379 -v vsetd-data:/data vsetd`
+# vsetd as a sidecar container:
+#   docker build -t vsetd . && docker run -p 6379:6379 -v vsetd-data:/data vsetd
+# Options: arguments after the image name (`vsetd --requirepass secret`), a mounted config file
+# as the first argument (`vsetd /conf/vsetd.conf`), or VSETD_<OPTION> environment variables
+# (`-e VSETD_APPENDONLY=yes`); arguments win over the file, the file over the environment.
+
 # Build stage: the full image has the compilers that dev dependencies with native code need.
 FROM node:20-bookworm AS build
 WORKDIR /app
@@ -17,15 +22,28 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /data && chown node:node /data
-USER node
+# The image's defaults, as environment variables: the weakest source, so a mounted config file
+# or an argument overrides them. Listen on every interface inside the container (publish the
+# port only where you need it); data in /data. Clients reach the server through Docker's network,
+# never its loopback interface, so protected mode (on by default, as in Redis) would refuse them
+# all while the default user has no password: the image turns it off. On a shared network give a
+# password (`docker run … vsetd --requirepass secret`) or mount a config file with ACL users
+# (README, Security); `-e VSETD_PROTECTED_MODE=yes` turns it back on.
+ENV VSETD_BIND=0.0.0.0 \
+    VSETD_DIR=/data \
+    VSETD_PROTECTED_MODE=no
+# The node image's unprivileged user, by number: Kubernetes' runAsNonRoot can only verify a
+# numeric user. /data is its own so that snapshots, the AOF and CONFIG REWRITE can write.
+RUN mkdir -p /data && chown 1000:1000 /data
+USER 1000:1000
 VOLUME /data
 EXPOSE 6379
-# Listen on every interface inside the container. Clients reach it through Docker's network, never
-# its loopback interface, so protected mode (on by default, as in Redis) would refuse them all while
-# the default user has no password: this CMD turns it off. On a shared network give a password
-# instead, which keeps protected mode on and lets authenticated clients in (arguments replace CMD):
-#   docker run -p 6379:6379 vsetd --bind 0.0.0.0 --dir /data --requirepass secret
-# or mount a config file with ACL users (see README, Security).
+# vsetd saves (when save points are set) and exits 0 on SIGTERM, within shutdown-timeout plus the
+# save; a second signal exits at once. Give `docker stop -t` that long.
+STOPSIGNAL SIGTERM
+# PING with the server's own options (found from its command line and environment), AUTH and
+# TLS included; -LOADING while a large dataset loads counts as not yet healthy, which the start
+# period allows for. No extra tool: the check is a small Node script.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["node", "dist/src/healthcheck.js"]
 ENTRYPOINT ["node", "dist/src/main.js"]
-CMD ["--bind", "0.0.0.0", "--dir", "/data", "--protected-mode", "no"]

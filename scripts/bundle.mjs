@@ -5,7 +5,9 @@
 //
 // What it writes, over tsc's output in dist/:
 //  - dist/src/main.js: the entry, with the server proper (serve.ts, loaded with a dynamic import
-//    so that a load's helper thread boots first, see main.ts) split into a chunk beside it;
+//    so that a load's helper thread boots first, see main.ts) split into a chunk beside it, and
+//    the metrics endpoint with prom-client (server/metrics.ts, imported only with metrics-port)
+//    in a chunk of its own;
 //  - dist/workers/search-worker.js and check-worker.js: each worker thread as one file.
 // Everything else tsc wrote stays as it was (unit tests and worker tests import those modules).
 // Worker files are named from src/worker-files.ts relative to dist/src/, which is where both the
@@ -26,7 +28,7 @@ const bundled = (file) => readFileSync(path.join(dist, file), 'utf8').includes(B
 if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every(bundled)) process.exit(0);
 
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
-for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
+for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli|metrics)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
 // Runtime dependencies stay in node_modules (npm ci installs them): msgpackr loads its optional
 // native accelerator there when present, which a bundle would cut it off from. redis-parser (the

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * vsetd entry point: `vsetd [configfile] [--name value …]`, like redis-server. Only the config's
- * modules load before the arguments are read: when a large dataset is to be loaded, its helper
- * thread boots first, while the rest of the server's modules load (serve.ts).
+ * vsetd entry point: `vsetd [configfile] [--name value …]`, like redis-server, plus `VSETD_<OPTION>`
+ * environment variables (server/config-env.ts; arguments > config file > environment). Only the
+ * config's modules load before the arguments are read: when a large dataset is to be loaded, its
+ * helper thread boots first, while the rest of the server's modules load (serve.ts).
  */
 import fs from 'node:fs';
 import { Config, ConfigError, applyStartupOptions, parseCommandLine } from './server/config.js';
@@ -10,6 +11,8 @@ import { log } from './server/log.js';
 import { VSETD_VERSION } from './server/version.js';
 import { CheckHelper, helperWorthStarting } from './image/check-helper.js';
 import { startupImage } from './persistence/startup-image.js';
+import { environmentDirectives } from './server/config-env.js';
+import { lifecycle } from './server/lifecycle.js';
 
 function fatal(message: string): never {
   process.stderr.write(`\n*** FATAL CONFIG ERROR (vsetd ${VSETD_VERSION}) ***\n${message}\n`);
@@ -37,8 +40,16 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // First, so that no signal is ignored during start-up (a container's process 1 has no default
+  // action for SIGTERM).
+  lifecycle.install();
   const config = new Config();
+  let skipped: string[] = [];
   try {
+    // The environment first: the config file and the arguments override it (config-env.ts).
+    const env = environmentDirectives(process.env);
+    skipped = env.skipped;
+    applyStartupOptions(config, { configFile: '', directives: env.directives });
     applyStartupOptions(config, parseCommandLine(args, (p) => fs.readFileSync(p, 'utf8')));
   } catch (e) {
     if (e instanceof ConfigError) fatal(e.message);
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
   }
   log.level = config.get('loglevel') as typeof log.level;
   log.setFile(config.get('logfile'));
+  for (const s of skipped) log.warning(s);
 
   const dir = config.get('dir');
   try {

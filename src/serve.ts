@@ -1,7 +1,13 @@
 /**
- * The server proper, once main.ts has the config: load the dataset, start the search pool,
- * listen. Loaded by main.ts after it may have booted the load's helper thread, so that thread
+ * The server proper, once main.ts has the config: listen, load the dataset, start the search
+ * pool. Loaded by main.ts after it may have booted the load's helper thread, so that thread
  * boots while these modules load.
+ *
+ * The port opens before the load, as in Redis: while the dataset loads, commands answer
+ * `-LOADING Redis is loading the dataset in memory` (INFO, AUTH, HELLO, CONFIG … still run) and
+ * INFO persistence shows `loading:1` and the progress, so that an orchestrator sees a live
+ * process at once and a ready one when the load is done (persistence/load-steps.ts). The line
+ * "Ready to accept connections" is logged when the load is done, as Redis logs it.
  */
 import fs from 'node:fs';
 import type { Config } from './server/config.js';
@@ -13,6 +19,7 @@ import { onVectorSetReleased } from './vset/vector-set-value.js';
 import { CheckHelper } from './image/check-helper.js';
 import { SEARCH_WORKER_FILE } from './worker-files.js';
 import { loadUsersAtStartup } from './acl/file.js';
+import { lifecycle } from './server/lifecycle.js';
 
 export async function serve(config: Config): Promise<void> {
   const server = new Server(config);
@@ -24,8 +31,25 @@ export async function serve(config: Config): Promise<void> {
     process.exit(1);
   }
   server.persistence = new Persistence(server);
+  lifecycle.attach(server);
+  // Loading from here on: what connects now is answered -LOADING until the dataset is in.
+  server.loading = true;
   try {
-    server.persistence.loadAtStartup();
+    await server.listen();
+    // prom-client loads only when the endpoint is wanted.
+    if (config.int('metrics-port') > 0) {
+      const { startMetrics } = await import('./server/metrics.js');
+      await startMetrics(server);
+      log.notice(`Metrics on port ${config.int('metrics-port')} (/metrics, /livez, /readyz)`);
+    }
+  } catch (e) {
+    log.warning((e as Error).message);
+    process.exit(1);
+  }
+  const pidfile = config.get('pidfile');
+  if (pidfile !== '') fs.writeFileSync(pidfile, `${process.pid}\n`);
+  try {
+    await server.persistence.loadAtStartup();
   } catch (e) {
     if (!(e instanceof StartupLoadError)) throw e;
     log.warning(`Fatal error loading the dataset: ${e.message}`);
@@ -45,22 +69,7 @@ export async function serve(config: Config): Promise<void> {
   server.shutdownHooks.push(() => pool.close());
   onVectorSetReleased((uid) => pool.release(uid));
   log.notice(`Search pool: ${pool.size} worker thread${pool.size === 1 ? '' : 's'}`);
-  try {
-    await server.listen();
-  } catch (e) {
-    log.warning((e as Error).message);
-    process.exit(1);
-  }
-  const pidfile = config.get('pidfile');
-  if (pidfile !== '') fs.writeFileSync(pidfile, `${process.pid}\n`);
   if (config.int('port') !== 0) log.notice(`Ready to accept connections tcp on port ${server.boundPort}`);
   if (server.boundTlsPort !== 0) log.notice(`Ready to accept connections tls on port ${server.boundTlsPort}`);
   server.replication.start();
-
-  const onSignal = (sig: string): void => {
-    log.warning(`Received ${sig} scheduling shutdown...`);
-    void server.shutdown(null);
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
 }

@@ -30,12 +30,12 @@ describe('bundled server', () => {
     const local = specs.filter((s) => !s.startsWith('node:'));
     expect(local.length).toBeGreaterThan(0);
     for (const s of local) {
-      expect(s).toMatch(/^\.\/(chunk|serve|cli)-[A-Z0-9]+\.js$/);
+      expect(s).toMatch(/^\.\/(chunk|serve|cli|metrics)-[A-Z0-9]+\.js$/);
       expect(fs.existsSync(path.join(dist, 'src', s))).toBe(true);
       const tools = s.startsWith('./cli-');
       for (const inner of imports(path.join(dist, 'src', s))) {
         if (tools && runtimeDeps.includes(inner)) continue;
-        expect(inner).toMatch(/^(node:|\.\/(chunk|serve|cli)-[A-Z0-9]+\.js$)/);
+        expect(inner).toMatch(/^(node:|\.\/(chunk|serve|cli|metrics)-[A-Z0-9]+\.js$)/);
       }
     }
   });

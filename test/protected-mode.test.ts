@@ -99,11 +99,16 @@ describe.skipIf(remote === null)('protected-mode', () => {
     });
   });
 
-  it('the container image\'s CMD serves clients from outside (it binds every interface)', async () => {
+  it('the container image\'s defaults serve clients from outside (it binds every interface)', async () => {
+    // The image sets its defaults as VSETD_* environment variables (Dockerfile ENV), and may add CMD arguments.
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-docker-'));
-    const image = await startServer({ args: cmd.map((a) => (a === '/data' ? dir : a)) });
+    const env: Record<string, string> = {};
+    for (const m of dockerfile.matchAll(/(VSETD_[A-Z_]+)=(\S+)/g)) env[m[1]!] = m[2] === '/data' ? dir : m[2]!;
+    expect(env.VSETD_BIND).toBe('0.0.0.0');
+    const cmdLine = /^CMD (\[.*\])$/m.exec(dockerfile);
+    const cmd = cmdLine ? (JSON.parse(cmdLine[1]!) as string[]) : [];
+    const image = await startServer({ env, args: cmd.map((a) => (a === '/data' ? dir : a)) });
     try {
       expect(await remotePing(image.port)).toEqual({ text: '+PONG\r\n', closed: false });
     } finally {

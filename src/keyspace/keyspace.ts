@@ -113,6 +113,16 @@ export class Keyspace {
     }
   }
 
+  /** load() for a load written as steps (persistence/load-steps.ts), which may yield between them. */
+  *loadSteps<T>(steps: Generator<void, T, void>): Generator<void, T, void> {
+    this.loadDepth++;
+    try {
+      return yield* steps;
+    } finally {
+      if (--this.loadDepth === 0) this.notify((o) => o.loaded());
+    }
+  }
+
   private notify(event: (o: KeyspaceObserver) => void): void {
     if (this.loadDepth > 0) return;
     for (const o of this.observers) {

@@ -16,13 +16,18 @@ import path from 'node:path';
 import { RequestReader, ProtocolError } from '../server/resp-reader.js';
 import { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
+import { captureDataset, installSnapshot, loadSnapshotSteps, writeSnapshotAsync, writeSnapshotSync, type SaveHooks } from './snapshot.js';
+import { runSteps } from './load-steps.js';
+import { Progress } from './progress.js';
 import { CorruptDataError, fsyncDir } from './binary.js';
 import { AofLoadError, aofDir, manifestPath, parseManifest, type ManifestEntry } from './aof-manifest.js';
 
 export { AofLoadError, parseManifest, type ManifestEntry };
 
 /** Encodes one command as a RESP array of bulk strings. */
+/** Bytes of an increment file replayed between two steps of a load (see load-steps.ts). */
+const REPLAY_SLICE = 64 * 1024;
+
 export function encodeCommand(argv: readonly Uint8Array[]): Buffer {
   let size = 1 + String(argv.length).length + 2;
   for (const a of argv) size += 1 + String(a.length).length + 2 + a.length + 2;
@@ -61,6 +66,8 @@ export class AppendOnlyFile {
   lastRewriteSeconds = -1;
   rewriteStartedAt = 0;
   rewrites = 0;
+  /** The rewrite under way: keys written of the dataset's (INFO, metrics, the log). */
+  rewriteProgress: Progress | null = null;
   lastWriteStatus: 'ok' | 'err' = 'ok';
   /** Set while replaying: nothing is appended. */
   private replaying = false;
@@ -206,19 +213,29 @@ export class AppendOnlyFile {
    * one `loaded` event at the end, not the replayed commands' changes.
    */
   load(): { keys: number; commands: number } {
-    return this.server.keyspace.load(() => this.loadFiles());
+    return runSteps(this.loadSteps(null));
   }
 
-  private loadFiles(): { keys: number; commands: number } {
+  /**
+   * load() in steps (persistence/load-steps.ts): the start-up load yields between them.
+   * `progress` counts the bytes of the base file and the increments.
+   */
+  loadSteps(progress: Progress | null): Generator<void, { keys: number; commands: number }, void> {
+    return this.server.keyspace.loadSteps(this.loadFiles(progress));
+  }
+
+  private *loadFiles(progress: Progress | null): Generator<void, { keys: number; commands: number }, void> {
     this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'utf8'));
     let commands = 0;
     const incrs = this.manifest.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq);
     const base = this.manifest.find((e) => e.type === 'b');
+    if (progress !== null) progress.total = this.measure();
+    let doneBefore = 0;
     if (base) {
       const file = path.join(this.dir, base.file);
       let loaded;
       try {
-        loaded = loadSnapshotFile(file, this.server.keyspace.dbs.length);
+        loaded = yield* loadSnapshotSteps(file, this.server.keyspace.dbs.length, progress);
       } catch (e) {
         if (e instanceof CorruptDataError) throw new AofLoadError(`Bad AOF base file ${base.file}: ${e.message}`);
         if ((e as NodeJS.ErrnoException).code !== undefined) {
@@ -227,20 +244,29 @@ export class AppendOnlyFile {
         throw e;
       }
       installSnapshot(this.server.keyspace, loaded);
+      doneBefore = loaded.bytes;
     }
-    for (let i = 0; i < incrs.length; i++) commands += this.replay(incrs[i]!, i === incrs.length - 1);
+    for (let i = 0; i < incrs.length; i++) {
+      const replayed = yield* this.replay(incrs[i]!, i === incrs.length - 1, progress, doneBefore);
+      commands += replayed.commands;
+      doneBefore += replayed.bytes;
+    }
     this.baseSize = this.measure();
     this.currentSize = this.baseSize;
     return { keys: this.server.keyspace.totalKeys(), commands };
   }
 
-  private replay(entry: ManifestEntry, isLast: boolean): number {
+  /**
+   * Replays one increment file, fed to the reader in slices of REPLAY_SLICE bytes with a step
+   * between them. Returns the commands replayed and the file's size.
+   */
+  private *replay(entry: ManifestEntry, isLast: boolean, progress: Progress | null, doneBefore: number): Generator<void, { commands: number; bytes: number }, void> {
     const file = path.join(this.dir, entry.file);
     let data: Buffer;
     try {
       data = fs.readFileSync(file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && isLast) return 0;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && isLast) return { commands: 0, bytes: 0 };
       throw new AofLoadError(`Can't open the append-only file ${entry.file}: ${(e as Error).message}`);
     }
     const client = new Client(0, new net.Socket(), this.server, this.server.readerLimits);
@@ -253,26 +279,33 @@ export class AppendOnlyFile {
     let lastEnd = 0;
     const queue: Array<{ argv: Buffer[] }> = [];
     this.replaying = true;
+    const sink = (argv: Buffer[]): void => {
+      const name = argv[0]!.toString('latin1').toLowerCase();
+      const end = reader.requestEnd;
+      if (name === 'multi') {
+        multiStart = lastEnd;
+        queue.length = 0;
+      } else if (name === 'exec') {
+        for (const q of queue) this.execute(client, q.argv, entry.file);
+        queue.length = 0;
+        multiStart = -1;
+      } else if (multiStart >= 0) {
+        queue.push({ argv });
+      } else {
+        this.execute(client, argv, entry.file);
+      }
+      lastEnd = end;
+      count++;
+      client.reply.take();
+    };
     try {
-      reader.feed(data, (argv) => {
-        const name = argv[0]!.toString('latin1').toLowerCase();
-        const end = reader.requestEnd;
-        if (name === 'multi') {
-          multiStart = lastEnd;
-          queue.length = 0;
-        } else if (name === 'exec') {
-          for (const q of queue) this.execute(client, q.argv, entry.file);
-          queue.length = 0;
-          multiStart = -1;
-        } else if (multiStart >= 0) {
-          queue.push({ argv });
-        } else {
-          this.execute(client, argv, entry.file);
-        }
-        lastEnd = end;
-        count++;
-        client.reply.take();
-      });
+      // Arguments queued inside MULTI stay views into what was fed: the reader never reuses it.
+      for (let off = 0; off < data.length; off += REPLAY_SLICE) {
+        const end = Math.min(off + REPLAY_SLICE, data.length);
+        reader.feed(data.subarray(off, end), sink);
+        if (progress !== null) progress.done = doneBefore + end;
+        yield;
+      }
     } catch (e) {
       if (e instanceof ProtocolError) {
         throw new AofLoadError(`Bad file format reading the append only file ${entry.file} at offset ${reader.requestEnd}: ${e.reason}`);
@@ -294,7 +327,7 @@ export class AppendOnlyFile {
       );
       fs.truncateSync(file, cut);
     }
-    return count;
+    return { commands: count, bytes: data.length };
   }
 
   private execute(client: Client, argv: Buffer[], file: string): void {
@@ -373,7 +406,8 @@ export class AppendOnlyFile {
       this.writeManifest([...this.manifest, incr]);
       this.openIncr(incr);
       const base: ManifestEntry = { file: `${this.baseName}.${baseSeq}.base.vsdb`, seq: baseSeq, type: 'b' };
-      await writeSnapshotAsync(path.join(this.dir, base.file), dataset);
+      this.rewriteProgress = new Progress('AOF rewrite', dataset.keys.length, 'keys').logTo(this.server.log);
+      await writeSnapshotAsync(path.join(this.dir, base.file), dataset, this.saveHooks(this.rewriteProgress));
       const old = this.manifest.filter((e) => e.file !== incr.file);
       this.writeManifest([base, incr]);
       for (const e of old) fs.rmSync(path.join(this.dir, e.file), { force: true });
@@ -389,7 +423,14 @@ export class AppendOnlyFile {
     } finally {
       this.lastRewriteSeconds = Math.round((Date.now() - this.rewriteStartedAt) / 1000);
       this.rewriteInProgress = false;
+      this.rewriteProgress?.stop();
+      this.rewriteProgress = null;
     }
+  }
+
+  /** What an asynchronous snapshot write (a rewrite's base, BGSAVE) reports and waits for. */
+  saveHooks(progress: Progress): SaveHooks {
+    return { progress, keyDelayUs: () => this.server.config.int('rdb-key-save-delay') };
   }
 
   /** auto-aof-rewrite-percentage / -min-size: grows past the threshold → rewrite. */

@@ -10,7 +10,9 @@
 import fs from 'node:fs';
 import type { Server } from '../server/server.js';
 import { AppendOnlyFile, AofLoadError } from './aof.js';
-import { captureDataset, installSnapshot, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
+import { captureDataset, installSnapshot, loadSnapshotSteps, writeSnapshotAsync, writeSnapshotSync } from './snapshot.js';
+import { runStepsYielding } from './load-steps.js';
+import { Progress } from './progress.js';
 import { CorruptDataError } from './binary.js';
 import { VSETD_VERSION } from '../server/server.js';
 import { loadTraceTake } from './load-trace.js';
@@ -29,6 +31,9 @@ export class Persistence {
   private lastBgsaveTry = 0;
   private bgsaveScheduled = false;
   private cron: NodeJS.Timeout | null = null;
+  /** The start-up load under way (INFO loading_* fields, the log), and a save's. */
+  loadProgress: Progress | null = null;
+  saveProgress: Progress | null = null;
   /** Skip checksum checks on RESTORE payloads (DEBUG SET-SKIP-CHECKSUM-VALIDATION). */
   skipChecksum = false;
 
@@ -37,7 +42,7 @@ export class Persistence {
     server.onPropagate((db, argv) => this.aof.feed(db, argv));
     server.beforeReply = () => this.aof.flush();
     server.denyWrites = () => this.misconf();
-    server.shutdownHooks.push((opts) => this.onShutdown(opts.save));
+    server.shutdownHooks.push((opts) => this.onShutdown(opts.save, opts.background));
     server.infoProviders.set('persistence', () => this.infoLines());
     server.config.onChange('appendonly', (v) => this.onAppendonlyChange(v === 'yes'));
   }
@@ -53,18 +58,25 @@ export class Persistence {
     return out;
   }
 
-  /** Loads the dataset before the server accepts connections. Throws StartupLoadError. */
-  loadAtStartup(): void {
+  /**
+   * Loads the dataset at start-up, with the port already open: until it is loaded, commands
+   * without the `loading` flag answer -LOADING, and INFO persistence shows the progress. The
+   * load yields to the event loop between keys (load-steps.ts). Throws StartupLoadError.
+   */
+  async loadAtStartup(): Promise<void> {
     const log = this.server.log;
     const t0 = performance.now();
     this.server.loading = true;
+    const delay = (): number => this.server.config.int('key-load-delay');
     try {
       if (this.server.config.bool('appendonly') && this.aof.manifestExists()) {
-        const r = this.aof.load();
+        const progress = this.beginLoadProgress(0);
+        const r = await runStepsYielding(this.aof.loadSteps(progress), delay);
         const ms = performance.now() - t0;
         log.notice(`DB loaded from append only file: ${(ms / 1000).toFixed(3)} seconds (${r.keys} keys, ${r.commands} commands replayed)`);
       } else if (fs.existsSync(this.snapshotPath)) {
-        const loaded = loadSnapshotFile(this.snapshotPath, this.server.keyspace.dbs.length);
+        const progress = this.beginLoadProgress(fs.statSync(this.snapshotPath).size);
+        const loaded = await runStepsYielding(loadSnapshotSteps(this.snapshotPath, this.server.keyspace.dbs.length, progress), delay);
         let elements = 0;
         for (const k of loaded.keys) elements += k.value.elementCount?.() ?? 0;
         const keys = installSnapshot(this.server.keyspace, loaded);
@@ -86,12 +98,19 @@ export class Persistence {
       }
       throw e;
     } finally {
+      this.loadProgress?.stop();
+      this.loadProgress = null;
       this.server.loading = false;
     }
     this.server.dirty = 0;
     if (this.server.config.bool('appendonly')) this.aof.start();
     this.cron = setInterval(() => this.tick(), 1000);
     this.cron.unref();
+  }
+
+  private beginLoadProgress(total: number): Progress {
+    this.loadProgress = new Progress('Loading the dataset', total, 'bytes').logTo(this.server.log);
+    return this.loadProgress;
   }
 
   /** SAVE: synchronous snapshot. */
@@ -115,7 +134,8 @@ export class Persistence {
     const dirtyBefore = this.server.dirty;
     const ds = captureDataset(this.server.keyspace, this.aux());
     this.server.log.notice('Background saving started');
-    return writeSnapshotAsync(this.snapshotPath, ds).then(
+    this.saveProgress = new Progress('Background saving', ds.keys.length, 'keys').logTo(this.server.log);
+    return writeSnapshotAsync(this.snapshotPath, ds, this.aof.saveHooks(this.saveProgress)).then(
       (size) => {
         this.server.dirty -= dirtyBefore;
         this.server.lastSaveTime = Math.floor(Date.now() / 1000);
@@ -127,6 +147,8 @@ export class Persistence {
         this.server.log.warning(`Background saving error: ${(e as Error).message}`);
       },
     ).finally(() => {
+      this.saveProgress?.stop();
+      this.saveProgress = null;
       this.lastBgsaveSeconds = Math.round((Date.now() - this.bgsaveStartedAt) / 1000);
       this.bgsaveInProgress = false;
       if (this.aof.rewriteScheduled && !this.aof.rewriteInProgress) void this.startRewrite();
@@ -190,6 +212,8 @@ export class Persistence {
   }
 
   private onAppendonlyChange(on: boolean): void {
+    // The end of the start-up load starts the AOF if the option says so by then.
+    if (this.server.loading) return;
     try {
       if (on && !this.aof.enabled) {
         // Redis rewrites on enable so the AOF starts from the full current dataset.
@@ -203,19 +227,59 @@ export class Persistence {
     }
   }
 
-  private async onShutdown(save: boolean | null): Promise<void> {
+  /**
+   * The final save. `background`: clients are held (a signal's shutdown, lifecycle.ts), so the
+   * snapshot is written with asynchronous I/O and the event loop stays free for a second signal,
+   * which exits at once. As in Redis, nothing is saved while the dataset is still loading: that
+   * would replace a good file with part of it.
+   */
+  private async onShutdown(save: boolean | null, background: boolean): Promise<void> {
     if (this.aof.enabled) this.aof.sync();
-    const wantSave = save === true || (save === null && this.savePoints.length > 0);
+    const wantSave = !this.server.loading && (save === true || (save === null && this.savePoints.length > 0));
     if (wantSave) {
       this.server.log.notice('Saving the final snapshot before exiting.');
-      this.saveSync();
+      if (background) await this.saveInBackground();
+      else this.saveSync();
     }
     this.aof.stop();
   }
 
+  private async saveInBackground(): Promise<void> {
+    const t0 = performance.now();
+    const ds = captureDataset(this.server.keyspace, this.aux());
+    this.saveProgress = new Progress('Saving the final snapshot', ds.keys.length, 'keys').logTo(this.server.log);
+    try {
+      const size = await writeSnapshotAsync(this.snapshotPath, ds, this.aof.saveHooks(this.saveProgress));
+      this.server.dirty = 0;
+      this.server.lastSaveTime = Math.floor(Date.now() / 1000);
+      this.server.log.notice(`DB saved on disk (${size} bytes in ${(performance.now() - t0).toFixed(0)} ms)`);
+    } finally {
+      this.saveProgress.stop();
+      this.saveProgress = null;
+    }
+  }
+
+  /** INFO persistence's loading fields, as Redis prints them while it loads. */
+  private loadingLines(): Array<[string, string | number]> {
+    const p = this.loadProgress;
+    if (p === null) return [];
+    return [
+      ['loading_start_time', Math.floor(p.startedAt / 1000)],
+      ['loading_total_bytes', p.total],
+      ['loading_rdb_used_mem', 0],
+      ['loading_loaded_bytes', p.done],
+      ['loading_loaded_perc', p.percent.toFixed(2)],
+      ['loading_eta_seconds', p.etaSeconds],
+    ];
+  }
+
   private infoLines(): Array<[string, string | number]> {
     const now = Date.now();
+    const saving = this.saveProgress ?? this.aof.rewriteProgress;
     return [
+      ['loading', this.server.loading ? 1 : 0],
+      ['current_save_keys_processed', saving?.done ?? 0],
+      ['current_save_keys_total', saving?.total ?? 0],
       ['rdb_changes_since_last_save', this.server.dirty],
       ['rdb_bgsave_in_progress', this.bgsaveInProgress ? 1 : 0],
       ['rdb_last_save_time', this.server.lastSaveTime],
@@ -236,6 +300,7 @@ export class Persistence {
             ['aof_base_size', this.aof.baseSize],
           ] as Array<[string, number]>)
         : []),
+      ...this.loadingLines(),
     ];
   }
 }

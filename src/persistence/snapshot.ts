@@ -26,6 +26,9 @@ import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
 import type { KeyValue } from '../keyspace/value.js';
 import { loadTraceStart } from './load-trace.js';
+import { keyDelay, runSteps } from './load-steps.js';
+import { tempPrefix } from './temp-files.js';
+import type { Progress } from './progress.js';
 
 const MAGIC = Buffer.from('VSETDSNP');
 export const SNAPSHOT_VERSION = 2;
@@ -83,7 +86,7 @@ export function captureDataset(keyspace: Keyspace, aux: Array<[string, string]> 
 }
 
 /** Encodes the dataset as a sequence of chunks, with CRCs filled in (a file, or a full sync's payload). */
-export function* encodeDataset(ds: CapturedDataset): Generator<Uint8Array> {
+export function* encodeDataset(ds: CapturedDataset, onKey: () => void = () => {}): Generator<Uint8Array> {
   let fileCrc = 0;
   const emit = function* (chunks: Uint8Array[], digested: Uint8Array[] = []): Generator<Uint8Array> {
     for (const c of chunks) {
@@ -115,6 +118,7 @@ export function* encodeDataset(ds: CapturedDataset): Generator<Uint8Array> {
     for (const c of checked) recCrc = crc32(c, recCrc);
     yield* emit([head, ...checked], digested);
     yield* emit([new BinaryWriter().u32(recCrc).toBuffer()]);
+    onKey();
   }
   const trailer = new BinaryWriter().u8(OP_EOF).u64(ds.keys.length).toBuffer();
   yield* emit([trailer]);
@@ -122,7 +126,7 @@ export function* encodeDataset(ds: CapturedDataset): Generator<Uint8Array> {
 }
 
 function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}-${path.basename(target)}`);
+  return path.join(path.dirname(target), `${tempPrefix()}${Date.now()}-${path.basename(target)}`);
 }
 
 
@@ -149,14 +153,27 @@ export function writeSnapshotSync(target: string, ds: CapturedDataset): number {
   return size;
 }
 
+/** What an asynchronous save reports and waits for between keys. */
+export interface SaveHooks {
+  /** Keys written (done) of the dataset's (total), and bytes. */
+  progress?: Progress;
+  /** Microseconds to wait after each key (rdb-key-save-delay): tests hold a save with it. */
+  keyDelayUs?: () => number;
+}
+
 /**
- * Writes the snapshot with asynchronous I/O (BGSAVE): the event loop keeps serving clients while
- * the bytes go to disk. Encoding happens in slices between writes.
+ * Writes the snapshot with asynchronous I/O (BGSAVE, AOF rewrite, the save at a signal's
+ * shutdown): the event loop keeps serving clients — and signals — while the bytes go to disk.
+ * Encoding happens in slices between writes.
  */
-export async function writeSnapshotAsync(target: string, ds: CapturedDataset): Promise<number> {
+export async function writeSnapshotAsync(target: string, ds: CapturedDataset, hooks: SaveHooks = {}): Promise<number> {
   const tmp = tempPathFor(target);
   const fh = await fs.promises.open(tmp, 'w');
   let size = 0;
+  let keysDone = 0;
+  let keysSeen = 0;
+  const progress = hooks.progress;
+  if (progress) progress.total = ds.keys.length;
   try {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
@@ -166,11 +183,26 @@ export async function writeSnapshotAsync(target: string, ds: CapturedDataset): P
       pending = [];
       pendingBytes = 0;
     };
-    for (const chunk of encodeDataset(ds)) {
+    for (const chunk of encodeDataset(ds, () => keysDone++)) {
       pending.push(chunk);
       pendingBytes += chunk.length;
       size += chunk.length;
       if (pendingBytes >= 4 * 1024 * 1024 || pending.length >= 512) await flush();
+      if (keysDone !== keysSeen) {
+        keysSeen = keysDone;
+        if (progress) {
+          progress.done = keysDone;
+          progress.bytes = size;
+        }
+        if (hooks.keyDelayUs && hooks.keyDelayUs() > 0) {
+          await flush();
+          await keyDelay(hooks.keyDelayUs);
+        }
+      }
+    }
+    if (progress) {
+      progress.done = ds.keys.length;
+      progress.bytes = size;
     }
     await flush();
     await fh.sync();
@@ -211,13 +243,22 @@ export interface LoadResult {
  * offset, key and fault; values created before the fault are released.
  */
 export function loadSnapshotFile(file: string, databases: number): LoadResult {
+  return runSteps(loadSnapshotSteps(file, databases));
+}
+
+/**
+ * loadSnapshotFile in steps: the generator pauses after each key, so that a start-up load can
+ * let the event loop answer clients (-LOADING, INFO) between keys (persistence/load-steps.ts).
+ * `progress.done` follows the bytes read.
+ */
+export function* loadSnapshotSteps(file: string, databases: number, progress: Progress | null = null): Generator<void, LoadResult, void> {
   loadTraceStart();
   const r = FileReader.open(file);
   // A helper thread for the image checks boots while the file is read (see image/check-helper.ts).
   const helper = helperWorthStarting(r.end) ? CheckHelper.start() : null;
   useCheckHelper(helper);
   try {
-    const loaded = parseSnapshotFrom(r, databases, () => fileChecksumMatchesOnDisk(file));
+    const loaded = yield* parseSnapshotFrom(r, databases, () => fileChecksumMatchesOnDisk(file), progress);
     loaded.helperChecks = helper?.delivered ?? 0;
     loaded.helperStreamed = helper?.streamed ?? 0;
     loaded.helperSets = helper?.setsDelivered ?? 0;
@@ -290,7 +331,7 @@ const checksumMismatch = (where: string, offset = -1): CorruptDataError => new C
  * from the records' ones (crc32Combine) and is compared at the end. When a record cannot even be
  * walked (a damaged length, say), `wholeFileIntact` decides whether to report it as damage.
  */
-function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: () => boolean): LoadResult {
+function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: () => boolean, progress: Progress | null): Generator<void, LoadResult, void> {
   const keys: LoadedKey[] = [];
   const aux = new Map<string, string>();
   const seen = new Set<string>();
@@ -364,6 +405,8 @@ function parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: 
       const id = `${db}\0${key}`;
       if (seen.has(id)) r.fail(`${keyLabel} appears twice`);
       seen.add(id);
+      if (progress !== null) progress.done = r.pos;
+      yield;
     }
     // Values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts).
     for (const p of pending) {

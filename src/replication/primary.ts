@@ -229,7 +229,8 @@ export class PrimarySide {
     this.requestAcks();
   }
 
-  private requestAcks(): void {
+  /** Asks the replicas for an ACK (REPLCONF GETACK) at the end of this turn of the event loop. */
+  requestAcks(): void {
     if (this.ackRequested) return;
     this.ackRequested = true;
     setImmediate(() => {

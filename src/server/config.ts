@@ -145,6 +145,17 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'repl-diskless-sync-delay', kind: 'int', default: '5', mutable: true, min: 0, max: INT_MAX },
   { name: 'repl-diskless-sync-max-replicas', kind: 'int', default: '0', mutable: true, min: 0, max: INT_MAX },
   { name: 'repl-disable-tcp-nodelay', kind: 'bool', default: 'no', mutable: true },
+  // Running as a sidecar (src/server/lifecycle.ts, src/server/metrics.ts). shutdown-timeout is
+  // Redis's: how long SIGTERM/SIGINT wait for in-flight commands and lagging replicas.
+  { name: 'shutdown-timeout', kind: 'int', default: '10', mutable: true, min: 0, max: INT_MAX },
+  { name: 'metrics-port', kind: 'int', default: '0', mutable: false, min: 0, max: 65535 },
+  // Empty: the addresses of `bind`.
+  { name: 'metrics-bind', kind: 'string', default: '', mutable: false },
+  // Redis's hidden test options, with its units: microseconds to wait after each key loaded or
+  // saved (positive values only). Tests hold a load or a save with them to watch what happens
+  // meanwhile; CONFIG SET 0 lets a held load or save go on at once.
+  { name: 'key-load-delay', kind: 'int', default: '0', mutable: true, min: -INT_MAX - 1, max: INT_MAX },
+  { name: 'rdb-key-save-delay', kind: 'int', default: '0', mutable: true, min: -INT_MAX - 1, max: INT_MAX },
 ];
 
 const OPTION_BY_NAME = new Map<string, OptionSpec>();
@@ -355,7 +366,7 @@ export function parseCommandLine(argv: string[], readFile: (path: string) => str
   return out;
 }
 
-type Directive = { name: string; words: string[]; origin: string };
+export type Directive = { name: string; words: string[]; origin: string };
 
 /** Include files nested deeper than this are refused: a file including itself would never end. */
 const MAX_INCLUDE_DEPTH = 16;

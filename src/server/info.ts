@@ -10,11 +10,14 @@ import fs from 'node:fs';
 import type { Server } from './server.js';
 import { VERSION, VSETD_VERSION } from './server.js';
 import { LOADED_MODULES } from './loaded-modules.js';
+import { latencyLines } from './latency-stats.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
 
 type Lines = Array<[string, string | number]>;
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'searchpool', 'modules', 'errorstats', 'cluster', 'keyspace'];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, -1), 'commandstats', 'keyspace'];
+// INFO ALL adds what Redis adds (commandstats, latencystats) and the vector sets per database.
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, -1), 'commandstats', 'latencystats', 'vectorsets', 'keyspace'];
 
 export function humanBytes(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -42,6 +45,27 @@ function mainThreadCpu(): { user: number; sys: number } | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Vector sets and their elements per database (INFO vectorsets, the metrics endpoint): what
+ * sizes memory (README, "Memory: what a set costs"). A walk over the keys, so only INFO ALL and
+ * scrapes pay for it.
+ */
+export function vectorSetsPerDb(keyspace: Keyspace): Array<{ db: number; sets: number; elements: number }> {
+  const out: Array<{ db: number; sets: number; elements: number }> = [];
+  for (const db of keyspace.dbs) {
+    if (db.size === 0) continue;
+    let sets = 0;
+    let elements = 0;
+    for (const [, e] of db.entries()) {
+      if (e.value.type !== 'vectorset') continue;
+      sets++;
+      elements += e.value.elementCount?.() ?? 0;
+    }
+    if (sets > 0) out.push({ db: db.index, sets, elements });
+  }
+  return out;
 }
 
 function sectionLines(server: Server, name: string): Lines | null {
@@ -216,6 +240,10 @@ function sectionLines(server: Server, name: string): Lines | null {
       }
       return lines;
     }
+    case 'latencystats':
+      return latencyLines(server.commandStats);
+    case 'vectorsets':
+      return vectorSetsPerDb(server.keyspace).map((d): [string, string] => [`db${d.db}`, `sets=${d.sets},elements=${d.elements}`]);
     case 'keyspace': {
       const lines: Lines = [];
       for (const db of server.keyspace.dbs) {
@@ -232,8 +260,23 @@ function sectionLines(server: Server, name: string): Lines | null {
 const TITLES: Record<string, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats',
   replication: 'Replication', cpu: 'CPU', modules: 'Modules', errorstats: 'Errorstats', cluster: 'Cluster',
-  keyspace: 'Keyspace', commandstats: 'Commandstats', searchpool: 'Searchpool',
+  keyspace: 'Keyspace', commandstats: 'Commandstats', searchpool: 'Searchpool', latencystats: 'Latencystats', vectorsets: 'Vectorsets',
 };
+
+/**
+ * One INFO section's fields as INFO prints them, with what subsystems add (null: no such
+ * section). The metrics endpoint reads its figures here, so that INFO and a scrape agree.
+ */
+export function infoSection(server: Server, name: string): Lines | null {
+  let lines = sectionLines(server, name);
+  const extra = server.infoProviders.get(name);
+  if (extra) {
+    const merged = new Map<string, string | number>(lines ?? []);
+    for (const [k, v] of extra()) merged.set(k, v);
+    lines = [...merged.entries()];
+  }
+  return lines;
+}
 
 /** Builds the INFO text for the requested section names (none = default). */
 export function infoText(server: Server, requested: string[]): string {
@@ -251,13 +294,7 @@ export function infoText(server: Server, requested: string[]): string {
   }
   const parts: string[] = [];
   for (const name of names) {
-    let lines = sectionLines(server, name);
-    const extra = server.infoProviders.get(name);
-    if (extra) {
-      const merged = new Map<string, string | number>(lines ?? []);
-      for (const [k, v] of extra()) merged.set(k, v);
-      lines = [...merged.entries()];
-    }
+    const lines = infoSection(server, name);
     if (lines === null) continue;
     const title = TITLES[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
     parts.push(`# ${title}\r\n` + lines.map(([k, v]) => `${k}:${v}\r\n`).join(''));

@@ -38,6 +38,7 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { Monitors } from './monitor.js';
 import { OpsMeter, activeExpireCycle, idleClients } from './cron.js';
+import { LatencyHistogram } from './latency-stats.js';
 
 export { VERSION, VSETD_VERSION } from './version.js';
 
@@ -46,6 +47,8 @@ export interface CommandStats {
   usec: number;
   rejected: number;
   failed: number;
+  /** Made at the first call that completes (INFO latencystats, metrics). */
+  latency?: LatencyHistogram;
 }
 
 export { TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener };
@@ -70,7 +73,7 @@ export class Server {
   private nextClientId = 1;
   private listeners: Listeners | null = null;
 
-  // ---- statistics (INFO stats / commandstats / errorstats) ----
+  // ---- statistics (INFO stats / commandstats / errorstats / latencystats) ----
   totalConnections = 0;
   rejectedConnections = 0;
   totalCommands = 0;
@@ -99,7 +102,7 @@ export class Server {
    * Work to run before the process exits (saving a snapshot, flushing the AOF). A hook that throws
    * aborts a SHUTDOWN command (Redis refuses to exit when the final save fails) unless forced.
    */
-  readonly shutdownHooks: Array<(opts: { save: boolean | null }) => Promise<void> | void> = [];
+  readonly shutdownHooks: Array<(opts: { save: boolean | null; background: boolean }) => Promise<void> | void> = [];
   /** Runs before any reply bytes leave the server: the AOF writes (and maybe fsyncs) here. */
   beforeReply: () => void = () => {};
   /** Reason write commands are refused right now (e.g. MISCONF after a failed save), or null. */
@@ -181,6 +184,12 @@ export class Server {
     this.listeners = new Listeners(this.config, this.log, (s, kind) => this.accept(s, kind));
     await this.listeners.listen();
     this.startCron();
+  }
+
+  /** Stops accepting connections (a signal's shutdown begins here); listen() opens them again. */
+  /** Stops accepting connections (shutdown, and SIGTERM's first step in lifecycle.ts). */
+  closeListeners(): void {
+    this.listeners?.close();
   }
 
   /** The TCP port actually bound (differs from the config when it was 0 … or for tests). */
@@ -428,6 +437,7 @@ export class Server {
     const usec = (performance.now() - t0) * 1000;
     if (!this.loading) this.observe(c, spec, argv, c.dbIndex, usec);
     const stats = this.statsFor(spec);
+    (stats.latency ??= new LatencyHistogram()).record(usec);
     stats.calls++;
     stats.usec += usec;
     this.totalCommands++;
@@ -592,7 +602,7 @@ export class Server {
   private cron(): void {
     const now = Date.now();
     // A replica never expires keys itself: its primary's DELs do (see expiryModeFor).
-    if (!this.clientPause.writesOnly && !this.replication.isReplica) activeExpireCycle(this.keyspace.dbs, now);
+    if (!this.clientPause.writesOnly && !this.replication.isReplica && !this.loading) activeExpireCycle(this.keyspace.dbs, now);
     for (const c of idleClients([...this.clients.values()], this.config.int('timeout'), now)) {
       if (c.replicationLink !== null) continue;
       this.log.verbose(`Closing idle client id=${c.id}`);
@@ -608,14 +618,14 @@ export class Server {
    * Stops accepting connections, runs shutdown hooks (saving as configured or as SHUTDOWN asked),
    * closes clients and exits. `save`: true = SHUTDOWN SAVE, false = NOSAVE, null = as configured.
    */
-  async shutdown(save: boolean | null, opts: { exit?: boolean; force?: boolean } = {}): Promise<string | null> {
+  async shutdown(save: boolean | null, opts: { exit?: boolean; force?: boolean; background?: boolean } = {}): Promise<string | null> {
     const exit = opts.exit ?? true;
     if (this.shuttingDown) return null;
     this.shuttingDown = true;
     this.log.warning('User requested shutdown...');
     for (const hook of this.shutdownHooks) {
       try {
-        await hook({ save });
+        await hook({ save, background: opts.background ?? false });
       } catch (e) {
         this.log.warning(`Error during shutdown: ${(e as Error).message}`);
         if (!opts.force) {
@@ -625,7 +635,7 @@ export class Server {
         }
       }
     }
-    this.listeners?.close();
+    this.closeListeners();
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const c of this.clients.values()) c.socket.destroy();
     const unixPath = this.config.get('unixsocket');

@@ -53,6 +53,16 @@ export async function waitForPort(port: number, timeoutMs = 20_000, proc?: Child
   }
 }
 
+/** Waits for the log line a server writes once its dataset is loaded. */
+async function waitForReadyLine(output: () => string, proc: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes('Ready to accept connections')) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`server did not finish loading within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export interface StartOptions {
   /** Extra command-line arguments (after --port and --dir). */
   args?: string[];
@@ -61,6 +71,10 @@ export interface StartOptions {
   /** Fixed port (to restart on the same one). */
   port?: number;
   env?: NodeJS.ProcessEnv;
+  /** A config file, given first as the server takes it (before --port and the other arguments). */
+  configFile?: string;
+  /** false: return once the port is open, while the dataset may still be loading. */
+  waitReady?: boolean;
 }
 
 /**
@@ -85,7 +99,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-test-'));
   let out = '';
-  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [MAIN, ...(opts.configFile !== undefined ? [opts.configFile] : []), '--port', String(port), '--dir', dir, '--save', '', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
@@ -93,6 +107,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   try {
     await waitForPort(port, 20_000, proc);
+    // The port opens before the dataset loads (answering -LOADING meanwhile); a test's first
+    // command expects a loaded server, which the log announces, unless the log goes elsewhere.
+    const args = opts.args ?? [];
+    const level = args[args.indexOf('--loglevel') + 1];
+    if (opts.waitReady !== false && !args.includes('--logfile') && (!args.includes('--loglevel') || level === 'notice' || level === 'verbose' || level === 'debug')) {
+      await waitForReadyLine(() => out, proc, 20_000);
+    }
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${out}`);
