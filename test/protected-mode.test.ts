@@ -104,7 +104,8 @@ describe.skipIf(remote === null)('protected-mode', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-docker-'));
     const env: Record<string, string> = {};
-    for (const m of dockerfile.matchAll(/(VSETD_[A-Z_]+)=(\S+)/g)) env[m[1]!] = m[2] === '/data' ? dir : m[2]!;
+    const instructions = dockerfile.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+    for (const m of instructions.matchAll(/(VSETD_[A-Z_]+)=(\S+)/g)) env[m[1]!] = m[2] === '/data' ? dir : m[2]!;
     expect(env.VSETD_BIND).toBe('0.0.0.0');
     const cmdLine = /^CMD (\[.*\])$/m.exec(dockerfile);
     const cmd = cmdLine ? (JSON.parse(cmdLine[1]!) as string[]) : [];

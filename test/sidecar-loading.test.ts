@@ -70,7 +70,11 @@ describe('while the dataset loads', () => {
       expect(await c.call('AUTH', 'sesame')).toBe('+OK\r\n');
       expect(await c.call('PING')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
       expect(await c.call('GET', 'str:0')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
-      const info = String(await c.value('INFO', 'persistence'));
+      // The load may not have read its first key yet when this connection comes in.
+      const info = await waitFor('the load to have read something', async () => {
+        const text = String(await c.value('INFO', 'persistence'));
+        return Number(infoField(text, 'loading_loaded_bytes')) > 0 ? text : undefined;
+      });
       expect(infoField(info, 'loading')).toBe('1');
       expect(Number(infoField(info, 'loading_total_bytes'))).toBe(dumpBytes.length);
       const loaded = Number(infoField(info, 'loading_loaded_bytes'));
