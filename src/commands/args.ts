@@ -4,6 +4,15 @@
  */
 import { parseStrictInt } from '../server/resp-reader.js';
 
+/** The long long range Redis's integer commands work in. */
+export const LLONG_MAX = 9223372036854775807n;
+export const LLONG_MIN = -9223372036854775808n;
+
+/** Whether value + incr leaves the long long range (INCRBY, HINCRBY: "increment or decrement would overflow"). */
+export function addOverflows(value: bigint, incr: bigint): boolean {
+  return (incr < 0n && value < 0n && incr < LLONG_MIN - value) || (incr > 0n && value > 0n && incr > LLONG_MAX - value);
+}
+
 export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
 export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
 export const ERR_SYNTAX = 'ERR syntax error';

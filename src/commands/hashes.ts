@@ -15,7 +15,7 @@
  *    arrays in RESP3 and flat in RESP2; HSCAN is flat in both.
  */
 import { command, ONE_KEY, type CommandSpec } from './types.js';
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, parseInt64 } from './args.js';
+import { addOverflows, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, LLONG_MAX, parseInt64 } from './args.js';
 import { block, dbl, int, key, optional, pattern, str, token, tokenArg } from './doc-args.js';
 import { lookupRead, parseScanCursor, registerTypeHooks } from './keys.js';
 import { LongDouble } from './long-double.js';
@@ -27,8 +27,6 @@ import type { Client } from '../server/client.js';
 
 const G = 'hash';
 
-const LLONG_MAX = 9223372036854775807n;
-const LLONG_MIN = -9223372036854775808n;
 /** HRANDFIELD's count bounds: -LONG_MAX … LONG_MAX, and half of that with WITHVALUES. */
 const LONG_MAX = LLONG_MAX;
 /** string2ld refuses strings this long or longer (MAX_LONG_DOUBLE_CHARS). */
@@ -167,7 +165,7 @@ function hincrbyCommand(c: Client, argv: Buffer[]): void {
     }
     value = n;
   }
-  if ((incr < 0n && value < 0n && incr < LLONG_MIN - value) || (incr > 0n && value > 0n && incr > LLONG_MAX - value)) {
+  if (addOverflows(value, incr)) {
     c.reply.error('ERR increment or decrement would overflow');
     return;
   }

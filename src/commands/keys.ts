@@ -18,7 +18,7 @@
  *    gives the same expiry.
  */
 import { command, container, NO_KEYS, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, parseInt64, parseInteger } from './args.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, LLONG_MAX, LLONG_MIN, parseInt64, parseInteger } from './args.js';
 import { int, key, oneof, optional, pattern, str, token, tokenArg, unixTime } from './doc-args.js';
 import { replyHelp } from './connection.js';
 import { globMatch } from '../server/config.js';
@@ -29,8 +29,6 @@ import type { KeyTypeName, KeyValue } from '../keyspace/value.js';
 
 const G = 'generic';
 
-const LLONG_MAX = 9223372036854775807n;
-const LLONG_MIN = -9223372036854775808n;
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
 

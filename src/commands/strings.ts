@@ -18,7 +18,7 @@
  *    first, and APPEND only ever writes past the bytes already handed out.
  */
 import { command, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyOf, parseInt64, parseInteger } from './args.js';
+import { addOverflows, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyOf, LLONG_MAX, LLONG_MIN, parseInt64, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg, unixTime } from './doc-args.js';
 import { lookupRead, registerTypeHooks } from './keys.js';
 import { StringValue, WRONGTYPE, type KeyValue } from '../keyspace/value.js';
@@ -31,8 +31,6 @@ export { LongDouble };
 
 const G = 'string';
 
-const LLONG_MAX = 9223372036854775807n;
-const LLONG_MIN = -9223372036854775808n;
 
 // ---- string objects -------------------------------------------------------------------------
 
@@ -394,7 +392,7 @@ function incrDecr(c: Client, keyArg: Buffer, incr: bigint): void {
     }
     value = n;
   }
-  if ((incr < 0n && value < 0n && incr < LLONG_MIN - value) || (incr > 0n && value > 0n && incr > LLONG_MAX - value)) {
+  if (addOverflows(value, incr)) {
     c.reply.error('ERR increment or decrement would overflow');
     return;
   }

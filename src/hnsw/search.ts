@@ -481,25 +481,11 @@ export class Searcher {
       this.reserveOut(res.size);
       return res.drainAscending(this.outIds, this.outDists);
     }
-    if (among !== undefined) {
-      // Outside a read section (no batch area): one distance at a time.
-      for (let i = 0; i < among.length; i++) {
-        const s = among[i];
-        if (!(s >= 0 && s < highWater)) continue;
-        const rec = v.recOff(s);
-        if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
-        if (filter && !filter(s)) continue;
-        const d = dist(q, rec);
-        if (res.size < k || d < res.dists[0]) {
-          res.push(s, d);
-          if (res.size > k) res.pop();
-        }
-      }
-      this.distanceCount += among.length;
-      this.reserveOut(res.size);
-      return res.drainAscending(this.outIds, this.outDists);
-    }
-    for (let s = 0; s < highWater; s++) {
+    // Every slot, or (outside a read section: no batch area) the chosen ones, a distance at a time.
+    const n = among !== undefined ? among.length : highWater;
+    for (let i = 0; i < n; i++) {
+      const s = among !== undefined ? among[i] : i;
+      if (!(s >= 0 && s < highWater)) continue;
       const rec = v.recOff(s);
       if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
       if (filter && !filter(s)) continue;
@@ -509,7 +495,7 @@ export class Searcher {
         if (res.size > k) res.pop();
       }
     }
-    this.distanceCount += highWater;
+    this.distanceCount += n;
     this.reserveOut(res.size);
     return res.drainAscending(this.outIds, this.outDists);
   }
