@@ -202,8 +202,10 @@ function findWorstLink(w: GraphWriter, c: number, level: number): void {
   const base = listBase(v, c, level);
   let worst = -1;
   let worstDist = -Infinity;
+  const at = w.s.distancesTo(v.recOff(c), words, base, count);
+  const f32 = v.sf32;
   for (let j = 0; j < count; j++) {
-    const d = w.distance(c, words[base + j]);
+    const d = f32[at + j];
     if (d > worstDist) {
       worstDist = d;
       worst = j;

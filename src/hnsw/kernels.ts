@@ -42,7 +42,19 @@ export interface Kernel {
    * thread), so a searcher binds before each use; the JS kernels read the set's own views.
    */
   bind(base: number): void;
+  /** The writer's level-0 walk (kernels.wat walk0; writer-zone.ts): WebAssembly kernels only. */
+  walk0?: Walk0Fn;
 }
+
+/**
+ * kernels.wat walk0: (quant kind 0 Q8 / 1 BIN / 2 F32 / 3 L2, query, entry, its distance, ef,
+ * slot limit, link offset, zone, visited bits, batch, result queue, candidate queue, its
+ * capacity, Q8 query widened) → results written ascending at the candidate queue, or -1 when it would overflow.
+ */
+export type Walk0Fn = (
+  kind: number, q: number, ep: number, dEp: number, ef: number, limit: number, linkOff: number,
+  zone: number, bits: number, batch: number, res: number, cand: number, candCap: number, qw: number,
+) => number;
 
 let compiled: object | null = null;
 function kernelModule(): object {
@@ -81,6 +93,7 @@ export function wasmKernel(v: SetViews): Kernel {
     kind: 'wasm',
     dist: ex[`dist${name}`] as DistanceFn,
     batch: ex[`batch${name}`] as BatchFn,
+    walk0: ex.walk0 as Walk0Fn,
     bind(b: number): void {
       if (b !== bound) base.value = bound = b;
     },

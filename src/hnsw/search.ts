@@ -19,54 +19,10 @@ import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type K
 import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, R, READER_SLOTS, type SetViews } from './layout.js';
 import { enterRead, exitRead } from './epoch.js';
 import { MaxQueue, MinQueue } from './pqueue.js';
+import { newZonePlan, walkInZone, type ZonePlan } from './writer-zone.js';
 
-/** A query in the set's own stored form (after projection, normalisation, quantisation). */
-export interface PreparedQuery {
-  /** The stored vector bytes, `vecBytes` long (zero padded). */
-  readonly bytes: Uint8Array;
-  /** Q8 range of the normalised query (0 for other quantisations or a zero vector). */
-  readonly range: number;
-}
-
-export interface SearchOptions {
-  /** How many results to return (VSIM COUNT, default 10). */
-  count: number;
-  /** Search effort (VSIM EF, default 100); the effective value is max(ef, count) ≤ cardinality. */
-  ef?: number;
-  /** Keep a result iff d/2 ≤ epsilon, compared in float (VSIM EPSILON). */
-  epsilon?: number;
-  /** Called once per visited node on level 0; only nodes it accepts are returned. */
-  filter?: (slot: number) => boolean;
-  /** Maximum candidates expanded on level 0 when filtering (FILTER-EF, default count·100). */
-  filterEf?: number;
-  /** Exact linear scan with the same distance (VSIM TRUTH). */
-  truth?: boolean;
-  /**
-   * An exact scan of these slots only (the query engine's plan for a selective filter: the
-   * matching documents' vectors, src/query). Slots not live (any more) are skipped.
-   */
-  among?: Int32Array;
-}
-
-/** Result buffers, reused across queries: slots and float distances, ascending by distance. */
-export class SearchResults {
-  ids: Int32Array;
-  dists: Float64Array;
-  count = 0;
-  constructor(capacity = 16) {
-    this.ids = new Int32Array(capacity);
-    this.dists = new Float64Array(capacity);
-  }
-  reserve(n: number): void {
-    if (n <= this.ids.length) return;
-    this.ids = new Int32Array(n);
-    this.dists = new Float64Array(n);
-  }
-  /** Score as replied by VSIM WITHSCORES: 1 − d/2 in double from the float distance. */
-  score(i: number): number {
-    return 1 - this.dists[i] / 2;
-  }
-}
+export { SearchResults, type PreparedQuery, type SearchOptions } from './search-types.js';
+import { SearchResults, type PreparedQuery, type SearchOptions } from './search-types.js';
 
 export const DEFAULT_EF = 100;
 
@@ -145,10 +101,13 @@ export class Searcher {
 
   /** For the writer's searcher: use the writer's scratch record for batches. */
   useWriterScratch(): void {
+    this.zone ??= newZonePlan();
     this.writerListOff = this.v.scratchAt(READER_SLOTS) + this.v.linkOff;
     this.listOff = this.writerListOff;
   }
   private writerListOff = -1;
+  /** The writer's searcher only: its level-0 walks run in WebAssembly where the set allows (writer-zone.ts). */
+  private zone: ZonePlan | null = null;
 
   /** Start a new visited generation, sized for every slot the views can see. */
   private newGeneration(): void {
@@ -245,6 +204,14 @@ export class Searcher {
    * outIds/outDists in ascending order and returns how many.
    */
   searchLayer(q: number, ep: number, dEp: number, ef: number, level: number): number {
+    if (level === 0 && this.zone !== null && this.k.walk0 !== undefined) {
+      this.reserveOut(ef + 1);
+      const n = walkInZone(this.v, this.k.walk0, this.zone, q, ep, dEp, ef, this.outIds, this.outDists);
+      if (n >= 0) {
+        this.distanceCount += this.zone.computed;
+        return n;
+      }
+    }
     this.newGeneration();
     const cand = this.cand;
     const res = this.res;
@@ -257,7 +224,6 @@ export class Searcher {
     const recBase = v.recBase;
     const stride = v.stride;
     const limit = v.visibleSlots;
-    const dist = this.dist;
     visited[ep] = gen;
     cand.push(ep, dEp);
     res.push(ep, dEp);
@@ -316,9 +282,19 @@ export class Searcher {
       }
       this.sink ^= touched;
     } else {
+      // Upper levels (inserts only): the same two passes over the heap's link lists, one
+      // kernel call per list instead of one per neighbour.
       const i32 = v.i32;
       const hi32 = v.hi32;
       const M = v.M;
+      const batch = this.batchIds(M);
+      const f32 = v.sf32;
+      const si32 = v.si32;
+      const listOff = this.listOff;
+      const listWord = listOff >>> 2;
+      const listRel = (listOff - v.base) | 0;
+      const batchDist = this.batchDist;
+      if (listOff < 0) throw new Error('upper-level search outside a read section');
       while (cand.size > 0) {
         const dc = cand.topDist();
         if (res.size >= ef && dc > res.dists[0]) break;
@@ -327,14 +303,22 @@ export class Searcher {
         const upper = i32[(recBase + c * stride + R.UPPER) >>> 2];
         if (upper === 0) continue;
         const base = (upper >>> 2) + (level - 1) * M;
+        let m = 0;
         for (let j = 0; j < M; j++) {
           const nb = hi32[base + j];
           if (nb === EMPTY_LINK) break;
           if (nb >>> 0 >= limit || visited[nb] === gen) continue;
           visited[nb] = gen;
-          const d = dist(q, recBase + nb * stride);
-          computed++;
+          batch[m] = nb;
+          si32[listWord + m] = nb;
+          m++;
+        }
+        if (m > 0) batchDist(q, listRel, m);
+        computed += m;
+        for (let j = 0; j < m; j++) {
+          const d = f32[listWord + j];
           if (res.size < ef || d < res.dists[0]) {
+            const nb = batch[j];
             cand.push(nb, d);
             res.push(nb, d);
             if (res.size > ef) res.pop();
@@ -350,6 +334,19 @@ export class Searcher {
   private batch = new Int32Array(64);
   /** Keeps the prefetching loads observable, so the compiler cannot drop them. */
   sink = 0;
+
+  /**
+   * Distances from the record at `q` to the `n` slots words[from…from+n), in one kernel call
+   * (the writer's link checks: one call per list instead of one per link). Returns the word
+   * index in v.sf32 where the distances lie, in order; valid until the next search.
+   */
+  distancesTo(q: number, words: Int32Array, from: number, n: number): number {
+    const listWord = this.listOff >>> 2;
+    const si32 = this.v.si32;
+    for (let j = 0; j < n; j++) si32[listWord + j] = words[from + j];
+    if (n > 0) this.batchDist(q, (this.listOff - this.v.base) | 0, n);
+    return listWord;
+  }
 
   private batchIds(n: number): Int32Array {
     if (this.batch.length < n) this.batch = new Int32Array(n);

@@ -175,7 +175,10 @@ export class VectorSet extends SetReader implements WriterState {
     } else if (owner) {
       this.ownWriter = new GraphWriter(v, kernel, this);
     }
-    if (owner) v.account(true);
+    if (owner) {
+      v.account(true);
+      v.ownHeapViews();
+    }
   }
 
   /** The writer: the set's own, or the thread's shared one pointed at this set. */

@@ -1,0 +1,112 @@
+// The writer's zone: scratch memory for the WebAssembly level-0 walk (kernels.wat walk0).
+//
+// An insert spends most of its time in one beam search at level 0 with EF construction (200 by
+// default). In JavaScript, the visited checks and the two priority queues of that search cost
+// more than its distances (profile of 20k × 128 Q8 inserts: 46 % in searchLayer's own code, 22 %
+// in the distance kernel). walk0 runs the same search inside WebAssembly, which needs its
+// visited set and queues in the memory the kernels see — the set's records memory.
+//
+// Where: right after the last node record the memory can hold (NODE_CAPACITY), in a set with
+// memories of its own. Only the writer (the main thread) uses it, only during an insert, so it
+// needs no lock; readers never look past the high-water mark. It is not part of the set: images
+// (snapshots, DUMP, replication) stop at the high-water mark, and when the records grow over it
+// (SetViews.ensureSlots) its bytes are zeroed first, so a new record finds memory as fresh as
+// before. Size: one visited bit per slot (125 KiB for a million slots) plus the queues (8 bytes
+// an entry); the memory grows by at least a page when the zone first needs room.
+//
+// Arena sets (small, src/hnsw/arena.ts) keep the JavaScript path: their memory is shared by many
+// sets and their searches are short.
+//
+// The walk gives the same results as the JavaScript path, ties included (test/hnsw-walk.test.ts
+// builds the same set both ways and compares every link), so which path ran never changes a graph.
+
+import { H, Quant, type SetViews } from './layout.js';
+import type { Walk0Fn } from './kernels.js';
+
+/** Turned off by tests and benchmarks that compare against the JavaScript path. */
+let enabled = process.env.VSETD_WASM_WALK !== '0';
+export function setWasmWalk(on: boolean): void {
+  enabled = on;
+}
+export function wasmWalkEnabled(): boolean {
+  return enabled;
+}
+
+/** The walk's quantisation argument (kernels.wat $dist). */
+export function walkKind(quant: Quant): number {
+  return quant === Quant.Q8 ? 0 : quant === Quant.Bin ? 1 : quant === Quant.RawL2 ? 3 : 2;
+}
+
+export interface ZonePlan {
+  /** Distances the last walk computed. */
+  computed: number;
+  /** Zone start: word 0 receives the distances computed, word 1 the prefetch sink. */
+  start: number;
+  /** The query's Q8 quants widened to i16 (2 · vecBytes). */
+  qw: number;
+  bits: number;
+  batch: number;
+  res: number;
+  cand: number;
+  candCap: number;
+  /** Slots the walk may visit (the records memory's capacity). */
+  limit: number;
+}
+
+const align16 = (x: number): number => (x + 15) & ~15;
+
+export function newZonePlan(): ZonePlan {
+  return { computed: 0, start: 0, qw: 0, bits: 0, batch: 0, res: 0, cand: 0, candCap: 0, limit: 0 };
+}
+
+/**
+ * searchLayer at level 0 for the writer, in WebAssembly: results ascending into outIds/outDists
+ * (which hold at least ef + 1 entries). Returns their count, or -1 when the JavaScript path must
+ * run instead (no zone for this set, or the candidate queue would overflow).
+ */
+export function walkInZone(
+  v: SetViews, walk: Walk0Fn, z: ZonePlan, q: number, ep: number, dEp: number, ef: number,
+  outIds: Int32Array, outDists: Float64Array,
+): number {
+  if (!planZone(v, ef, z)) return -1;
+  const n = walk(walkKind(v.quant), q, ep, dEp, ef, z.limit, v.linkOff, z.start, z.bits, z.batch, z.res, z.cand, z.candCap, z.qw);
+  if (n < 0) return -1;
+  // planZone may have grown the memory: read through the views as they are now.
+  const i32 = v.i32;
+  const f32 = v.f32;
+  const w = z.cand >>> 2;
+  for (let i = 0; i < n; i++) {
+    outDists[i] = f32[w + 2 * i];
+    outIds[i] = i32[w + 2 * i + 1];
+  }
+  z.computed = i32[z.start >>> 2];
+  return n;
+}
+
+/**
+ * Lay out (and make room for) the zone for a walk with `ef`; false when this set has none
+ * (arena set, JS kernels, or turned off).
+ */
+function planZone(v: SetViews, ef: number, plan: ZonePlan): boolean {
+  if (!enabled || v.place !== null || !v.wasm) return false;
+  const limit = v.i32[H.NODE_CAPACITY];
+  const start = align16(v.recBase + limit * v.stride);
+  const qw = start + 16;
+  const bits = qw + 2 * v.vecBytes;
+  const batch = bits + align16((limit + 7) >>> 3);
+  const res = batch + align16(8 * v.M);
+  // A candidate enters the queue only when it enters the results, so 4·ef entries is rarely
+  // reached; when it is, the walk says so and the JavaScript path (unbounded) runs instead.
+  const candCap = Math.max(512, 4 * ef);
+  const cand = res + 8 * (ef + 2);
+  v.ensureZone(start, cand + 8 * candCap);
+  plan.start = start;
+  plan.qw = qw;
+  plan.bits = bits;
+  plan.batch = batch;
+  plan.res = res;
+  plan.cand = cand;
+  plan.candCap = candCap;
+  plan.limit = limit;
+  return true;
+}
