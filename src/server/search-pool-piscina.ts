@@ -118,7 +118,7 @@ export class PiscinaSearchPool extends PoolFront {
       atomics: this.atomics,
       workerData: this.boot,
     });
-    pool.on('workerDestroy', (w: { id: number }) => this.onWorkerGone(pool, w.id));
+    pool.on('workerDestroy', () => this.onWorkerGone(pool));
     // A worker that fails with no task on it; without a listener piscina's 'error' would throw.
     pool.on('error', (e: Error) => this.log.warning(`Search pool (piscina): ${e.message}`));
     return pool;
@@ -212,22 +212,27 @@ export class PiscinaSearchPool extends PoolFront {
    * A worker ended (died, or its pool closed). Piscina says so before it rejects the dead
    * worker's tasks, so the batches it held are still in `out`, where releaseDeadReader finds the
    * memory of the set it was reading; then its scratch slot and reader record are free again.
+   * The event's thread id is already -1 (the thread is gone): the dead are the holders of a slot
+   * that no live worker of any of this pool's piscinas has.
    */
-  private onWorkerGone(pool: Piscina, thread: number): void {
+  private onWorkerGone(pool: Piscina): void {
     const { claims, readers } = this.boot;
-    const k = claims.indexOf(thread);
-    if (k > 0) {
+    const pools = [...(this.pool ? [this.pool] : []), ...this.leaving];
+    const alive = new Set(pools.flatMap((x) => x.threads.map((w) => w.threadId)).filter((t) => t > 0));
+    for (let k = 1; k < claims.length; k++) {
+      const thread = Atomics.load(claims, k);
+      if (thread === 0 || alive.has(thread)) continue;
       const record = readers.subarray(2 * k, 2 * k + 2);
       releaseDeadReader(record, this.out);
       Atomics.store(record, 0, 0);
       Atomics.store(record, 1, 0);
       Atomics.store(claims, k, 0);
+      this.attached.delete(thread);
+      this.arenasOf.delete(thread);
+      this.retiredServed += this.servedBy.get(thread) ?? 0;
+      this.servedBy.delete(thread);
+      if (!this.closed && !this.leaving.has(pool)) this.log.warning(`Search worker ${thread} failed: it exited; piscina starts another`);
     }
-    this.attached.delete(thread);
-    this.arenasOf.delete(thread);
-    this.retiredServed += this.servedBy.get(thread) ?? 0;
-    this.servedBy.delete(thread);
-    if (!this.closed && !this.leaving.has(pool)) this.log.warning(`Search worker ${thread} failed: it exited; piscina starts another`);
   }
 
   override async close(): Promise<void> {

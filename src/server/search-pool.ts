@@ -2,12 +2,19 @@
  * The search pool: worker threads that run VSIM against vector sets they attach to once, reading
  * the graph straight from shared memory, and hand back the finished reply bytes.
  *
- * Why not piscina (which the design names): its per-task hand-off measured 33–60 µs of CPU for a
- * no-op task on our 2-core machines, above the 30 µs budget of issue 5. This pool does what a
+ * Why not piscina (which the design names): the same batched protocol on piscina 5.3.2
+ * (search-pool-piscina.ts, `search-pool piscina`, kept as an experimental option) measured worse
+ * in every atomics mode (bench:pool, bench/results/pool.md: 2 shared cores, Node 20, 2 search
+ * threads, 20k × 128, 4 shuffled interleaved rounds, per-round ratios against this pool). At
+ * 8/32/128 connections this pool served 4083/4887/4825 q/s at 279/232/212 µs of server CPU per
+ * query; piscina's best mode per cell reached 0.92×/1.02×/0.85× the rate with 1.06–1.24× the CPU,
+ * and its worst 0.72–0.77× the rate. Hand-off on a 200-element set, above the main thread alone:
+ * 26/12/3 µs per query here, 50–57/24–31/11–14 µs on piscina (its task bookkeeping, a promise per
+ * task, and no way to address a worker: handles and deletes go by rounds of its choosing). The
+ * rule of issue 20 was to keep piscina within 5 % on both; it was not. This pool does what a
  * search needs and nothing else — one message each way per *batch*: when requests queue up, an
  * idle worker takes a share of the queue in one message and answers with one message holding all
  * the replies in a single transferred buffer; a busy worker may hold one more batch in waiting.
- * Measured the same way: 24 µs per request at one client, 7.5 µs at 32 concurrent, 4 µs at 128.
  *
  * A worker attaches a set of its own the first time it gets a request for it (the handle travels
  * with that request only) and forgets it when the set is deleted (`release`); a search already
