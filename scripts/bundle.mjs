@@ -8,7 +8,9 @@
 //    so that a load's helper thread boots first, see main.ts) split into a chunk beside it, and
 //    the metrics endpoint with prom-client (server/metrics.ts, imported only with metrics-port)
 //    in a chunk of its own;
-//  - dist/workers/search-worker.js and check-worker.js: each worker thread as one file.
+//  - dist/workers/search-worker.js and check-worker.js: each worker thread as one file;
+//    search-worker-piscina.js too, with piscina left in node_modules (its worker loop loads it
+//    from there, and move() must mark the reply with that instance's symbol).
 // Everything else tsc wrote stays as it was (unit tests and worker tests import those modules).
 // Worker files are named from src/worker-files.ts relative to dist/src/, which is where both the
 // unbundled module and the bundle's chunks live, so the same URLs hold in both.
@@ -25,10 +27,10 @@ const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20'
 // The bundles overwrite their own inputs: run again without tsc in between, there is nothing to
 // do (and the chunks the entry imports must not be deleted).
 const bundled = (file) => readFileSync(path.join(dist, file), 'utf8').includes(BANNER);
-if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js'].every(bundled)) process.exit(0);
+if (['src/main.js', 'workers/search-worker.js', 'workers/check-worker.js', 'workers/search-worker-piscina.js'].every(bundled)) process.exit(0);
 
 // Chunks of an earlier bundle: their names carry a content hash, so they would pile up.
-for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli|metrics)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
+for (const f of readdirSync(path.join(dist, 'src'))) if (/^(chunk|serve|cli|metrics|search-pool-piscina)-[A-Z0-9]+\.js(\.map)?$/.test(f)) rmSync(path.join(dist, 'src', f));
 
 // Runtime dependencies stay in node_modules (npm ci installs them): msgpackr loads its optional
 // native accelerator there when present, which a bundle would cut it off from. redis-parser (the
@@ -45,3 +47,4 @@ await build({
   entryPoints: [path.join(dist, 'workers/search-worker.js'), path.join(dist, 'workers/check-worker.js')],
   outdir: path.join(dist, 'workers'),
 });
+await build({ ...common, entryPoints: [path.join(dist, 'workers/search-worker-piscina.js')], outdir: path.join(dist, 'workers'), external: ['piscina'] });

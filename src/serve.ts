@@ -15,9 +15,10 @@ import { log } from './server/log.js';
 import { Server, VSETD_VERSION } from './server/server.js';
 import { Persistence, StartupLoadError } from './persistence/persistence.js';
 import { SearchPool, MAX_SEARCH_THREADS } from './server/search-pool.js';
+import type { PoolFront } from './server/pool-front.js';
 import { onVectorSetReleased } from './vset/vector-set-value.js';
 import { CheckHelper } from './image/check-helper.js';
-import { SEARCH_WORKER_FILE } from './worker-files.js';
+import { PISCINA_SEARCH_WORKER_FILE, SEARCH_WORKER_FILE } from './worker-files.js';
 import { loadUsersAtStartup } from './acl/file.js';
 import { lifecycle } from './server/lifecycle.js';
 
@@ -62,13 +63,21 @@ export async function serve(config: Config): Promise<void> {
   if (config.int('search-threads') > MAX_SEARCH_THREADS) {
     log.warning(`search-threads capped at ${MAX_SEARCH_THREADS} (concurrent searches per vector set are limited)`);
   }
-  const pool = new SearchPool(SEARCH_WORKER_FILE, threads(), log);
+  let pool: PoolFront;
+  if (config.get('search-pool') === 'piscina') {
+    // Loaded only when chosen: piscina is experimental here (src/server/search-pool.ts says why).
+    const { PiscinaSearchPool } = await import('./server/search-pool-piscina.js');
+    const atomics = config.get('search-pool-piscina-atomics') as 'sync' | 'async' | 'disabled';
+    pool = new PiscinaSearchPool(PISCINA_SEARCH_WORKER_FILE, threads(), log, atomics);
+  } else {
+    pool = new SearchPool(SEARCH_WORKER_FILE, threads(), log);
+  }
   server.searchPool = pool;
   server.infoProviders.set('searchpool', () => pool.infoLines());
   config.onChange('search-threads', () => pool.resize(threads()));
   server.shutdownHooks.push(() => pool.close());
   onVectorSetReleased((uid) => pool.release(uid));
-  log.notice(`Search pool: ${pool.size} worker thread${pool.size === 1 ? '' : 's'}`);
+  log.notice(`Search pool: ${pool.size} worker thread${pool.size === 1 ? '' : 's'} (${config.get('search-pool')})`);
   if (config.int('port') !== 0) log.notice(`Ready to accept connections tcp on port ${server.boundPort}`);
   if (server.boundTlsPort !== 0) log.notice(`Ready to accept connections tls on port ${server.boundTlsPort}`);
   server.replication.start();

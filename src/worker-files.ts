@@ -4,3 +4,4 @@
 // (unit tests), the URLs name files that do not exist, and callers fall back (see their checks).
 export const SEARCH_WORKER_FILE = new URL('../workers/search-worker.js', import.meta.url);
 export const CHECK_WORKER_FILE = new URL('../workers/check-worker.js', import.meta.url);
+export const PISCINA_SEARCH_WORKER_FILE = new URL('../workers/search-worker-piscina.js', import.meta.url);

@@ -9,19 +9,12 @@
  *
  *   npm run bench:server [-- --n 50000 --seconds 5 --rounds 5 --threads 0,1,2 --conns 1,8,32,128]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
 import { arg, command, encode, freePort, pipeline } from '../net.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-const MAIN = path.join(root, 'dist/src/main.js');
-const LOAD = path.join(root, 'dist/bench/server/load.js');
+import { loadSnapshot, measureCell, median, root, startServer, stopServer, waitPort, warm } from './common.js';
 
 const N = Number(arg('n', '50000'));
 const DIM = 128;
@@ -41,103 +34,13 @@ const PROBE_KEY = 'probe';
 const PROBE_N = 200;
 const PROBE_CONNS = [8, 32, 128];
 
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
-
-function infoField(info: string, field: string): number {
-  const m = new RegExp(`${field}:([\\d.]+)`).exec(info);
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Server CPU µs so far: the whole process, and its main thread alone (the rest is the pool). */
-async function serverCpu(port: number): Promise<{ total: number; main: number }> {
-  const info = await command(port, 'INFO', 'cpu');
-  return {
-    total: (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6,
-    main: (infoField(info, 'used_cpu_user_main_thread') + infoField(info, 'used_cpu_sys_main_thread')) * 1e6,
-  };
-}
-
-function startServer(dir: string, port: number, threads: number): ChildProcess {
-  return spawn(process.execPath, [MAIN, '--port', String(port), '--dir', dir, '--save', '', '--search-threads', String(threads)], { stdio: 'ignore' });
-}
-
-/** Kill a server and wait until it is gone, so the next one can bind the same port. */
-async function stopServer(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
-  proc.kill('SIGKILL');
-  await gone;
-}
-
 async function load(dir: string, port: number, data: Float32Array): Promise<number> {
-  const proc = startServer(dir, port, 0);
-  await waitPort(port);
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let acked = 0;
-    let pending = Buffer.alloc(0);
-    s.on('data', (d) => {
-      pending = Buffer.concat([pending, d]);
-      let i: number;
-      while ((i = pending.indexOf('\r\n')) >= 0) {
-        pending = pending.subarray(i + 2);
-        acked++;
-      }
-      if (acked === N) {
-        s.end();
-        resolve();
-      }
-    });
-    s.on('error', reject);
-    const batch: Buffer[] = [];
-    for (let i = 0; i < N; i++) {
-      const blob = Buffer.from(data.buffer, i * DIM * 4, DIM * 4);
-      const name = Buffer.from(`e${i}`);
-      batch.push(Buffer.from(`*5\r\n$4\r\nVADD\r\n$${KEY.length}\r\n${KEY}\r\n$4\r\nFP32\r\n$${blob.length}\r\n`), blob, Buffer.from(`\r\n$${name.length}\r\n`), name, Buffer.from('\r\n'));
-      if (batch.length >= 5000) s.write(Buffer.concat(batch.splice(0)));
-    }
-    s.write(Buffer.concat(batch));
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  for (let i = 0; i < PROBE_N; i++) await command(port, 'VADD', PROBE_KEY, 'FP32', Buffer.from(data.buffer, i * DIM * 4, DIM * 4), `p${i}`);
-  await command(port, 'SAVE');
-  await stopServer(proc);
-  return seconds;
+  return loadSnapshot({ dir, port, data, n: N, dim: DIM, key: KEY, probeKey: PROBE_KEY, probeN: PROBE_N });
 }
 
 /** One cell: `conns` closed-loop clients on `key` for `seconds`, with the server's CPU over it. */
 async function measure(port: number, threads: number, conns: number, seconds: number, queryFile: string, key: string): Promise<Row> {
-  const before = await serverCpu(port);
-  const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(seconds), String(DIM), queryFile, key, '10'], { encoding: 'utf8' });
-  const after = await serverCpu(port);
-  const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
-  return {
-    threads,
-    conns,
-    qps: Math.round(out.qps),
-    p50_us: out.p50_us,
-    p99_us: out.p99_us,
-    // Two INFO calls are included in the delta; negligible against thousands of queries.
-    server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
-    main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
-    loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
-    errors: out.errors,
-  };
+  return { threads, ...(await measureCell(port, conns, seconds, DIM, queryFile, key)) };
 }
 
 /**
@@ -200,7 +103,7 @@ async function interleavedRounds(o: {
     for (const threads of o.threads) {
       const proc = startServer(o.dir, o.port, threads);
       await waitPort(o.port);
-      for (const w of o.warmups) spawnSync(process.execPath, [LOAD, String(o.port), String(w), '1', String(DIM), o.queryFile, o.key, '10']);
+      for (const w of o.warmups) warm(o.port, w, 1, DIM, o.queryFile, o.key);
       for (const conns of o.conns) {
         const row = await measure(o.port, threads, conns, o.seconds, o.queryFile, o.key);
         const key = `${threads}/${conns}`;
@@ -239,10 +142,6 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1} ${mode === 'cas' ? 'VADD CAS' : 'VADD'}: ${Math.round(rate)} inserts/s\n`);
     }
   }
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)]!;
-  };
   const rows: Row[] = [];
   for (const threads of THREADS) {
     for (const conns of CONNS) {

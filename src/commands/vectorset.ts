@@ -15,7 +15,7 @@ import type { Client } from '../server/client.js';
 import { decodePlan } from '../vset/index.js';
 import { inlineWhenIdle, threadPool, vsim } from './vsim.js';
 import type { ReplyWriter } from '../server/reply.js';
-import type { SearchPool } from '../server/search-pool.js';
+import type { PoolFront } from '../server/pool-front.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 
 const G = 'module';
@@ -162,7 +162,7 @@ function vadd(c: Client, argv: Buffer[]): void {
  * nothing propagated); a graph that lost nodes meanwhile means the insert searches again, here.
  * This client's later commands wait for the reply, so its database and protocol cannot change.
  */
-function vaddCas(c: Client, pool: SearchPool, set: VectorSetValue, element: Buffer, vector: Float32Array, attr: Buffer | undefined, ef: number, argv: Buffer[]): void {
+function vaddCas(c: Client, pool: PoolFront, set: VectorSetValue, element: Buffer, vector: Float32Array, attr: Buffer | undefined, ef: number, argv: Buffer[]): void {
   const ticket = set.engine.casTicket();
   const db = c.db;
   const dbIndex = c.dbIndex;

@@ -11,7 +11,7 @@ import { FilterCache, ownedBytes, writeSearchReply, type SearchTask } from '../v
 import { cStringLength, tokenize } from '../filter/lexer.js';
 import type { Client } from '../server/client.js';
 import { SearchResults } from '../vset/index.js';
-import type { SearchPool } from '../server/search-pool.js';
+import type { PoolFront } from '../server/pool-front.js';
 import { debugMark } from './vset-debug.js';
 import { lookupSet, MAX_EF, strictInt } from './vectorset.js';
 
@@ -23,7 +23,7 @@ const DEFAULT_SEARCH_EF = 100;
  * null without a pool or threads, inside MULTI/EXEC and AOF replay, and with the Redis option that
  * forces single-threaded execution — there the work runs inline (spec §10).
  */
-export function threadPool(c: Client): SearchPool | null {
+export function threadPool(c: Client): PoolFront | null {
   const pool = c.server.searchPool;
   if (!pool || pool.size === 0 || c.inExec || c.server.config.bool('vset-force-single-threaded-execution')) return null;
   return pool;

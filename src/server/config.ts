@@ -124,6 +124,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   // `no` sends every VSIM and VADD CAS search to the pool, even one alone at an idle pool; tests
   // use it to make the workers answer (SearchPool.claimInline).
   { name: 'search-inline-when-idle', kind: 'bool', default: 'yes', mutable: true },
+  // Experimental: the search pool on piscina instead of the default one (src/server/
+  // search-pool-piscina.ts; bench:pool compares them), and piscina's way for an idle worker to
+  // wait for its next task. VSETD_SEARCH_POOL=piscina selects it from the environment.
+  { name: 'search-pool', kind: 'enum', default: 'native', mutable: false, values: ['native', 'piscina'] },
+  { name: 'search-pool-piscina-atomics', kind: 'enum', default: 'sync', mutable: false, values: ['sync', 'async', 'disabled'] },
   // Replication (src/replication/), with Redis's names, aliases, defaults and ranges. `replicaof`
   // holds "host port" or nothing; REPLICAOF changes it, CONFIG SET may not (as in Redis).
   { name: 'replicaof', aliases: ['slaveof'], kind: 'replicaof', default: '', mutable: false },

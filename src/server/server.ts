@@ -22,7 +22,7 @@ import { CommandTable, fullName } from '../commands/table.js';
 import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import type { Persistence } from '../persistence/persistence.js';
-import type { SearchPool } from './search-pool.js';
+import type { PoolFront } from './pool-front.js';
 import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
@@ -86,7 +86,7 @@ export class Server {
   peakMemory = 0;
 
   /** Worker threads for VSIM; null until main starts it (tests of the core run without). */
-  searchPool: SearchPool | null = null;
+  searchPool: PoolFront | null = null;
   /** Snapshot and AOF machinery, attached by main before loading. */
   persistence: Persistence | null = null;
   /** Changes since the last successful save (rdb_changes_since_last_save). */

@@ -1,0 +1,154 @@
+/**
+ * Running one batch of pool tasks in a search worker, shared by both pools' workers
+ * (search-worker.ts for the default pool, search-worker-piscina.ts for piscina): sets attached by
+ * their shared-memory handles (once per set of its own; arena sets by their arena, whose memory
+ * comes once, and their block's place), the batch's replies in one fresh buffer for the caller to
+ * transfer. The search and the reply encoding live in src/vset/search-task.ts, which the main
+ * thread runs too.
+ */
+import { setThreadScratchSlot } from '../src/hnsw/arena.js';
+import { setReaderRecord } from '../src/hnsw/epoch.js';
+import type { WasmMemory } from '../src/hnsw/platform.js';
+import { SearchResults, VectorSet } from '../src/vset/index.js';
+import { FilterCache, runKnnTask, runPlanTask, runSearchTask, type DebugMarks } from '../src/vset/search-task.js';
+import { ReplyWriter } from '../src/server/reply.js';
+import type { ArenaLocation, BatchItem, ResultMessage } from '../src/server/pool-front.js';
+
+let readerRecord: Int32Array | null = null;
+
+/**
+ * This thread's query scratch record in every arena (never two live workers alike), and where it
+ * notes the reader slot it holds, for the pool to free should this thread die.
+ */
+export function bootSearchThread(scratchSlot: number, record: Int32Array): void {
+  setThreadScratchSlot(scratchSlot);
+  setReaderRecord(record);
+  readerRecord = record;
+}
+
+const sets = new Map<number, VectorSet>();
+const arenas = new Map<number, WasmMemory>();
+/**
+ * Arena sets seen lately, by set id, with the place they were attached at. Bounded: a server may
+ * hold a million of them, and attaching one again costs a few typed-array views.
+ */
+const arenaSets = new Map<number, { loc: ArenaLocation; set: VectorSet }>();
+const ARENA_SETS_KEPT = 1024;
+
+function samePlace(a: ArenaLocation, b: ArenaLocation): boolean {
+  return a.arena === b.arena && a.block === b.block && a.heapBytes === b.heapBytes && a.recordsBytes === b.recordsBytes;
+}
+
+function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
+  const known = arenaSets.get(setId);
+  if (known !== undefined && samePlace(known.loc, loc)) {
+    // Most recently used last, so the oldest entry is the first one evicted.
+    arenaSets.delete(setId);
+    arenaSets.set(setId, known);
+    return known.set;
+  }
+  const memory = arenas.get(loc.arena);
+  if (memory === undefined) return undefined;
+  const set = VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
+  arenaSets.delete(setId);
+  arenaSets.set(setId, { loc, set });
+  if (arenaSets.size > ARENA_SETS_KEPT) arenaSets.delete(arenaSets.keys().next().value as number);
+  return set;
+}
+
+/** Drops deleted sets' attachments. */
+export function forgetSets(ids: Iterable<number>): void {
+  for (const id of ids) {
+    sets.delete(id);
+    arenaSets.delete(id);
+  }
+}
+
+/** Drops every attachment (the piscina worker, when it missed some deletes). */
+export function forgetAllSets(): void {
+  sets.clear();
+  arenaSets.clear();
+}
+
+export function addArenas(list: Iterable<[number, WasmMemory]>): void {
+  for (const [id, memory] of list) arenas.set(id, memory);
+}
+
+const filters = new FilterCache();
+const results = new SearchResults(64);
+const writer = new ReplyWriter(2);
+
+function errorReply(task: { protocol: 2 | 3 }, message: string): Uint8Array {
+  const w = new ReplyWriter(task.protocol);
+  w.error(message);
+  return Buffer.concat(w.take());
+}
+
+/**
+ * Runs a batch. An item whose set (or arena) this thread lacks is answered with an error (the
+ * default pool always sends what a worker lacks), or, with `reportMissing`, named in `missing`
+ * for the pool to send again with its handle (piscina picks the worker, so the pool may guess
+ * wrong about what it has).
+ */
+export function runBatch(items: BatchItem[], reportMissing: boolean): ResultMessage {
+  const replies: Uint8Array[] = [];
+  const ids: number[] = [];
+  const missing: number[] = [];
+  for (const item of items) {
+    if (readerRecord) Atomics.store(readerRecord, 0, item.setId + 1);
+    let set: VectorSet | undefined;
+    if (item.loc !== undefined) {
+      set = arenaSet(item.setId, item.loc);
+    } else {
+      if (item.handle) {
+        // A set of its own, new to this worker (or one that just left its arena).
+        sets.set(item.setId, VectorSet.attach(item.handle));
+        arenaSets.delete(item.setId);
+      }
+      set = sets.get(item.setId);
+    }
+    if (!set && reportMissing) {
+      missing.push(item.id);
+      continue;
+    }
+    const task = item.task;
+    const marks = task as DebugMarks;
+    if (marks.debugHold) Atomics.wait(marks.debugHold, 0, 0);
+    // Dies holding a reader slot of the set, as a crash would: nothing after this line runs.
+    if (marks.debugCrash && set) set.read(() => process.exit(70));
+    let reply: Uint8Array;
+    if ('kind' in task && task.kind === 'knn') {
+      // A query engine KNN; no bytes make the main thread run it itself.
+      try {
+        reply = set ? runKnnTask(set, task, results) : new Uint8Array(0);
+      } catch {
+        reply = new Uint8Array(0);
+      }
+    } else if ('kind' in task) {
+      // A VADD CAS plan; no bytes make the main thread insert the ordinary way.
+      reply = set ? runPlanTask(set, task) : new Uint8Array(0);
+    } else if (!set) {
+      reply = errorReply(task, 'ERR internal error: vector set not attached in search worker');
+    } else {
+      try {
+        reply = runSearchTask(set, task, filters, results, writer);
+      } catch (e) {
+        reply = errorReply(task, `ERR ${(e as Error).message}`);
+      }
+    }
+    ids.push(item.id);
+    replies.push(reply);
+  }
+  // One fresh buffer for the whole batch, to be transferred (not copied) to the main thread.
+  let total = 0;
+  for (const r of replies) total += r.length;
+  const data = new Uint8Array(new ArrayBuffer(total));
+  const ends: number[] = [];
+  let off = 0;
+  for (const r of replies) {
+    data.set(r, off);
+    off += r.length;
+    ends.push(off);
+  }
+  return { type: 'results', ids, ends, data, ...(missing.length > 0 ? { missing } : {}) };
+}
