@@ -9,7 +9,7 @@
  *
  *   npm run bench:server [-- --n 50000 --seconds 5 --rounds 5 --threads 0,1,2 --conns 1,8,32,128]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,11 +17,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered } from '../engine/datasets.js';
 import { arg, command, encode, freePort, pipeline } from '../net.js';
+import { measureCell, shuffled, warmUp } from './cells.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const MAIN = path.join(root, 'dist/src/main.js');
-const LOAD = path.join(root, 'dist/bench/server/load.js');
 
 const N = Number(arg('n', '50000'));
 const DIM = 128;
@@ -55,20 +55,6 @@ async function waitPort(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
-}
-
-function infoField(info: string, field: string): number {
-  const m = new RegExp(`${field}:([\\d.]+)`).exec(info);
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Server CPU µs so far: the whole process, and its main thread alone (the rest is the pool). */
-async function serverCpu(port: number): Promise<{ total: number; main: number }> {
-  const info = await command(port, 'INFO', 'cpu');
-  return {
-    total: (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6,
-    main: (infoField(info, 'used_cpu_user_main_thread') + infoField(info, 'used_cpu_sys_main_thread')) * 1e6,
-  };
 }
 
 function startServer(dir: string, port: number, threads: number): ChildProcess {
@@ -120,23 +106,19 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
   return seconds;
 }
 
-/** One cell: `conns` closed-loop clients on `key` for `seconds`, with the server's CPU over it. */
+/** One cell (bench/server/cells.ts), as a row of this benchmark's table. */
 async function measure(port: number, threads: number, conns: number, seconds: number, queryFile: string, key: string): Promise<Row> {
-  const before = await serverCpu(port);
-  const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(seconds), String(DIM), queryFile, key, '10'], { encoding: 'utf8' });
-  const after = await serverCpu(port);
-  const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
+  const c = await measureCell(port, { conns, seconds, dim: DIM, queryFile, key, count: 10 });
   return {
     threads,
     conns,
-    qps: Math.round(out.qps),
-    p50_us: out.p50_us,
-    p99_us: out.p99_us,
-    // Two INFO calls are included in the delta; negligible against thousands of queries.
-    server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
-    main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
-    loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
-    errors: out.errors,
+    qps: c.qps,
+    p50_us: c.p50_us,
+    p99_us: c.p99_us,
+    server_cpu_us_per_query: c.server_cpu_us_per_query,
+    main_cpu_us_per_query: c.main_cpu_us_per_query,
+    loadgen_cpu_us_per_query: c.loadgen_cpu_us_per_query,
+    errors: c.errors,
   };
 }
 
@@ -182,7 +164,9 @@ interface Row {
 /**
  * ROUNDS rounds; in each, a server per entry of `threads` (restarted from the snapshot, warmed up
  * with a second of load at each of `warmups` connections) measured at each of `conns`. Rounds are
- * interleaved so that every configuration sees each phase of the VM. Rows by "threads/conns".
+ * interleaved so that every configuration sees each phase of the VM, and each round takes the
+ * configurations in its own shuffled order (issue 20, rule d: always 0 → 1 → 2 favoured the last,
+ * warmer one). Rows by "threads/conns".
  */
 async function interleavedRounds(o: {
   dir: string;
@@ -197,10 +181,10 @@ async function interleavedRounds(o: {
 }): Promise<Map<string, Row[]>> {
   const samples = new Map<string, Row[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const threads of o.threads) {
+    for (const threads of shuffled(o.threads, 1000 + round)) {
       const proc = startServer(o.dir, o.port, threads);
       await waitPort(o.port);
-      for (const w of o.warmups) spawnSync(process.execPath, [LOAD, String(o.port), String(w), '1', String(DIM), o.queryFile, o.key, '10']);
+      for (const w of o.warmups) warmUp(o.port, { conns: w, seconds: 1, dim: DIM, queryFile: o.queryFile, key: o.key, count: 10 });
       for (const conns of o.conns) {
         const row = await measure(o.port, threads, conns, o.seconds, o.queryFile, o.key);
         const key = `${threads}/${conns}`;
@@ -289,7 +273,10 @@ async function main(): Promise<void> {
     const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
     const rr = r.threads > 0 ? roundRatios(r.threads, r.conns) : [];
     const perRound = rr.length > 0 ? `${median(rr).toFixed(2)}× (${Math.min(...rr).toFixed(2)}–${Math.max(...rr).toFixed(2)})` : '';
-    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
+    // A lone search on a pool configuration runs inline on the main thread (claimInline): such a
+    // row measures the main-thread path, not the pool (issue 20, rule d), and says so.
+    const label = r.threads === 0 ? '0 (main thread)' : r.conns === 1 ? `${r.threads} (main-thread path: a lone search runs inline)` : String(r.threads);
+    lines.push(`| ${label} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
   }
   const probeRows = PROBE_CONNS.map((conns) => {
     const cpu = (threads: number): number => median((probe.get(`${threads}/${conns}`) ?? []).map((r) => r.server_cpu_us_per_query));
