@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { arg } from '../net.js';
 import { Progress } from '../report/progress.js';
 import { allCharts } from '../report/charts.js';
-import { reportMarkdown } from '../report/markdown.js';
+import { headline, reportMarkdown } from '../report/markdown.js';
 import { insertTargets } from '../report/targets.js';
 import { runEngineSection, TARGET_EF } from './engine.js';
 import { machineInfo } from './machine.js';
@@ -90,6 +90,8 @@ async function main(): Promise<void> {
   }
   const md = reportMarkdown(results, charts, { chartsRel: 'charts', jsonRel: `bench/results/${jsonName}`, jsonCommitted: !quick });
   writeFileSync(path.join(root, 'bench', 'REPORT.md'), md);
+  // README.md's Benchmarks section shows this table: printed so it can be pasted from the full run.
+  log(`\nHeadline (README.md's Benchmarks section):\n${headline(results).join('\n')}`);
   log(`\nTargets:`);
   for (const t of results.targets) log(`  [${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}${t.note ? ` (${t.note})` : ''}`);
   for (const s of skips) log(`  skipped ${s.what}: ${s.why}`);

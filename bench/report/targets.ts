@@ -10,9 +10,10 @@ import type { EngineDataset, ServerResult, Target } from '../all/types.js';
 import { recallAtEf } from './ratio.js';
 
 const INSERT_RATIO = 1.2;
-const CPU_TARGETS: Array<[number, number]> = [
-  [128, 430],
-  [1024, 650],
+/** [dims, µs limit, the set size issue 20 measured Redis at]. */
+const CPU_TARGETS: Array<[number, number, number]> = [
+  [128, 430, 100_000],
+  [1024, 650, 20_000],
 ];
 
 function fmt(x: number, digits = 0): string {
@@ -53,7 +54,7 @@ export function insertTargets(engine: EngineDataset[], server: ServerResult | nu
       note: p.exact ? '' : `measured on ${d.name} (${fmt(d.n)} × ${d.dim}), not the target's ${size}`,
     });
   }
-  for (const [dim, limit] of CPU_TARGETS) {
+  for (const [dim, limit, size] of CPU_TARGETS) {
     const target = `server CPU per pipelined VADD ≤ ${limit} µs at ${dim} dims (0.7× Redis 8.8 in issue 20)`;
     const f = server?.inserts.find((x) => x.dim === dim);
     if (!f) {
@@ -64,7 +65,8 @@ export function insertTargets(engine: EngineDataset[], server: ServerResult | nu
       target,
       measured: `${fmt(f.cpuUsPerVadd)} µs (${fmt(f.perSec)} VADD/s)`,
       met: f.cpuUsPerVadd <= limit,
-      note: `${fmt(f.n)} VADDs into an empty set`,
+      // A VADD into a small set searches a small graph: a quick run's figure is not the target's.
+      note: f.n === size ? `${fmt(f.n)} VADDs into an empty set` : `measured with ${fmt(f.n)} VADDs into an empty set, not the target's ${fmt(size)}: CPU per VADD grows with the set`,
     });
   }
   return out;
