@@ -9,12 +9,13 @@
  *   npm run bench -- --against redis://host:port    also the other server, with ratios
  *   npm run bench -- --only engine,server,against   some sections only
  *   npm run bench -- --machine NAME    the machine label in the results file name
+ *   npm run bench -- --from-json bench/results/FILE.json   rewrite the report from a results file
  *
  * Progress goes to stderr (a bar per phase on a terminal, plain lines otherwise); the measuring
  * modules' log lines to stdout. Not a test: nothing asserts; the report states each target and
  * whether it was met.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arg } from '../net.js';
@@ -33,8 +34,33 @@ const root = [path.resolve(here, '..', '..'), path.resolve(here, '..', '..', '..
 
 const SECTIONS = ['engine', 'server', 'against'] as const;
 
+/** Charts, REPORT.md and the results JSON (unless it was read from there) of one run. */
+function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolean, log: (m: string) => void): void {
+  const resultsDir = path.join(root, 'bench', 'results');
+  const chartsDir = path.join(root, 'bench', 'charts');
+  mkdirSync(resultsDir, { recursive: true });
+  mkdirSync(chartsDir, { recursive: true });
+  if (writeJson) writeFileSync(path.join(resultsDir, jsonName), `${JSON.stringify(results, null, 2)}\n`);
+  const charts = allCharts(results);
+  for (const c of [...charts.engine.values(), charts.bytes, charts.build, charts.throughput, charts.load]) {
+    if (c) writeFileSync(path.join(chartsDir, c.file), c.svg);
+  }
+  const md = reportMarkdown(results, charts, { chartsRel: 'charts', jsonRel: `bench/results/${jsonName}`, jsonCommitted: !results.quick });
+  writeFileSync(path.join(root, 'bench', 'REPORT.md'), md);
+  // README.md's Benchmarks section shows this table: printed so it can be pasted from the full run.
+  log(`\nHeadline (README.md's Benchmarks section):\n${headline(results).join('\n')}`);
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
+  // --from-json FILE: rewrite REPORT.md and the charts from a results file, measuring nothing
+  // (e.g. after a change to the report's format; the figures stay those of that run).
+  const fromJson = arg('from-json', '');
+  if (fromJson !== '') {
+    const results = JSON.parse(readFileSync(fromJson, 'utf8')) as BenchResults;
+    writeOutputs(results, path.basename(fromJson), false, (m) => void process.stdout.write(`${m}\n`));
+    return;
+  }
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
   const against = arg('against', '');
   const only = arg('only', SECTIONS.join(',')).split(',');
@@ -77,21 +103,8 @@ async function main(): Promise<void> {
   results.targets = insertTargets(results.engine, results.server, TARGET_EF);
   results.wallSeconds = (performance.now() - t0) / 1000;
 
-  const stamp = results.date.slice(0, 10);
-  const resultsDir = path.join(root, 'bench', 'results');
-  const chartsDir = path.join(root, 'bench', 'charts');
-  mkdirSync(resultsDir, { recursive: true });
-  mkdirSync(chartsDir, { recursive: true });
-  const jsonName = `${stamp}-${machine.slug}${quick ? '-quick' : ''}.json`;
-  writeFileSync(path.join(resultsDir, jsonName), `${JSON.stringify(results, null, 2)}\n`);
-  const charts = allCharts(results);
-  for (const c of [...charts.engine.values(), charts.bytes, charts.build, charts.throughput, charts.load]) {
-    if (c) writeFileSync(path.join(chartsDir, c.file), c.svg);
-  }
-  const md = reportMarkdown(results, charts, { chartsRel: 'charts', jsonRel: `bench/results/${jsonName}`, jsonCommitted: !quick });
-  writeFileSync(path.join(root, 'bench', 'REPORT.md'), md);
-  // README.md's Benchmarks section shows this table: printed so it can be pasted from the full run.
-  log(`\nHeadline (README.md's Benchmarks section):\n${headline(results).join('\n')}`);
+  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${quick ? '-quick' : ''}.json`;
+  writeOutputs(results, jsonName, true, log);
   log(`\nTargets:`);
   for (const t of results.targets) log(`  [${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}${t.note ? ` (${t.note})` : ''}`);
   for (const s of skips) log(`  skipped ${s.what}: ${s.why}`);

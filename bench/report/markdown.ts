@@ -120,6 +120,8 @@ function engineSection(r: BenchResults, charts: Map<string, Chart>, dirRel: stri
     '',
     "vsetd's recall taken against its own exact Q8 scan (VSIM TRUTH) instead of the float truth: the quality of its graph with quantisation set aside, against hnswlib-node on float truth. It flatters vsetd by the quantisation loss, so it stays here, apart.",
     '',
+    `_${label(r.machine, 'the datasets above, 1 thread')}_`,
+    '',
     ...table(
       ['dataset', ...(r.engine[0]?.graphAlone.map((g) => `recall ${g.recall}`) ?? [])],
       r.engine.map((d) => [d.name, ...d.graphAlone.map((g) => ratioCell(g))]),
@@ -134,6 +136,8 @@ function serverSection(r: BenchResults, s: ServerResult, ch: { throughput: Chart
   L.push(`_${label(r.machine, `vsetd from dist/src/main.js; clustered data (1,000 clusters, seeds 11 and 12); load from a separate process (bench/server/load.ts)`)}_`, '');
   L.push(
     'Pipelined FP32 VADD (Q8, M 16, EF 200, window 1,024, one connection) into an empty set; server CPU from INFO cpu (used_cpu_user + used_cpu_sys) over the run:',
+    '',
+    `_${label(r.machine, 'clustered 128 and 1024 dims, seeds 11 and 12')}_`,
     '',
     ...table(['dims', 'VADDs', 'VADD/s', 'server CPU µs per VADD', 'errors'], s.inserts.map((x) => [String(x.dim), f0(x.n), f0(x.perSec), f0(x.cpuUsPerVadd), String(x.errors)])),
     '',
@@ -152,12 +156,15 @@ function serverSection(r: BenchResults, s: ServerResult, ch: { throughput: Chart
       }
     }
   }
+  L.push(`_${label(r.machine, `clustered, ${f0(s.inserts.find((x) => x.dim === 128)?.n ?? 0)} × 128 and ${f0(s.inserts.find((x) => x.dim === 1024)?.n ?? 0)} × 1024, Q8`)}_`, '');
   L.push(...table(['dims', 'configuration', 'connections', 'queries/s', 'p50 µs', 'p99 µs', 'server CPU µs/query'], rows), '');
   const order = [...new Set(s.vsim.map((x) => `${x.round}:${x.config}`))];
   L.push(`Order the configurations ran in: ${order.map((x) => `round ${Number(x.split(':')[0]) + 1} threads ${x.split(':')[1]}`).join(', ')}.`, '');
   if (s.ft) {
     L.push(
       `FT.SEARCH \`*=>[KNN 10 @v $B]\` PARAMS 2 B <blob> DIALECT 2 over ${f0(s.ft.n)} hashes (FT.CREATE … VECTOR HNSW, FLOAT32, DIM 128, COSINE, M 16, EF_CONSTRUCTION 200); ${f0(s.ft.hsetPerSec)} HSET/s pipelined:`,
+      '',
+      `_${label(r.machine, `clustered, ${f0(s.ft.n)} × 128 float32 hashes`)}_`,
       '',
       ...table(['connections', 'queries/s', 'p50 µs', 'p99 µs', 'server CPU µs/query'], s.ft.rows.map((x) => [String(x.conns), f0(x.qps), f0(x.p50_us), f0(x.p99_us), x.server_cpu_us_per_query.toFixed(1)])),
       '',
@@ -171,6 +178,8 @@ function serverSection(r: BenchResults, s: ServerResult, ch: { throughput: Chart
     if (ch.load) L.push(`![${ch.load.title}](${dirRel}/${ch.load.file})`, '');
     L.push(
       `Snapshot SAVE and restart (128-dim Q8, built with EF 40; load time from the server's log line, medians of ${r.settings.snapshotRounds} starts):`,
+      '',
+      `_${label(r.machine, 'clustered 128-dim Q8, seed 5')}_`,
       '',
       ...table(['elements', 'SAVE ms', 'file MB', 'load ms', 'load elements/s', 'load MB/s', 'spawn to ready ms'], s.snapshot.map((x) => [f0(x.n), f0(x.save_ms ?? NaN), String(x.file_mb), f0(x.load_ms), f0(x.load_elements_s), f0(x.load_mb_s), f0(x.ready_ms)])),
       '',
@@ -187,7 +196,7 @@ function againstSection(r: BenchResults): string[] {
   }
   const o = r.against.result;
   const s = r.server;
-  L.push(`Other server: ${o.server}. Same load generator, same commands, same data; its keys carried a unique prefix and were deleted afterwards. vsetd's side is its best search-thread configuration per row (named).`, '');
+  L.push(`Other server: ${o.server}. Same load generator, same commands, same data; its keys carried a unique prefix and were deleted afterwards. vsetd's side is its best search-thread configuration per row (named). The two servers ran one after the other, not interleaved: on a shared machine a ratio holds the drift between those minutes too.`, '');
   for (const k of o.skips) L.push(`- skipped ${k.what}: ${k.why}`);
   L.push('');
   if (!s) {
@@ -207,20 +216,21 @@ function againstSection(r: BenchResults): string[] {
     for (const p of medianByConns(o.vsim, 'other', dim)) {
       const b = best.get(p.conns);
       if (!b) continue;
-      rows.push([`VSIM q/s, ${dim} dims, ${p.conns} conns (${configName(b.config)})`, f0(b.qps), f0(p.qps), `${f2(b.qps / p.qps)}×`]);
-      rows.push([`VSIM p50 µs, ${dim} dims, ${p.conns} conns (lower is better)`, f0(b.p50), f0(p.p50), `${f2(b.p50 / p.p50)}×`]);
+      rows.push([`VSIM q/s, ${dim} dims, ${p.conns} conn${p.conns === 1 ? '' : 's'} (${configName(b.config)})`, f0(b.qps), f0(p.qps), `${f2(b.qps / p.qps)}×`]);
+      rows.push([`VSIM p50 µs, ${dim} dims, ${p.conns} conn${p.conns === 1 ? '' : 's'} (lower is better)`, f0(b.p50), f0(p.p50), `${f2(b.p50 / p.p50)}×`]);
     }
   }
   if (o.ft && s.ft) {
     for (const x of o.ft.rows) {
       const v = s.ft.rows.find((y) => y.conns === x.conns);
-      if (v) rows.push([`FT.SEARCH KNN q/s, ${x.conns} conns`, f0(v.qps), f0(x.qps), `${f2(v.qps / x.qps)}×`]);
+      if (v) rows.push([`FT.SEARCH KNN q/s, ${x.conns} conn${x.conns === 1 ? '' : 's'}`, f0(v.qps), f0(x.qps), `${f2(v.qps / x.qps)}×`]);
     }
   }
   if (o.smallSets && s.smallSets) {
     rows.push(['many small sets, VADD/s', f0(s.smallSets.vaddPerSec), f0(o.smallSets.vaddPerSec), `${f2(s.smallSets.vaddPerSec / o.smallSets.vaddPerSec)}×`]);
     rows.push(['many small sets, VSIM q/s', f0(s.smallSets.vsimQps), f0(o.smallSets.vsimQps), `${f2(s.smallSets.vsimQps / o.smallSets.vsimQps)}×`]);
   }
+  L.push(`_${label(r.machine, 'the server section\'s data, for both servers')}_`, '');
   L.push(...(rows.length ? table(['figure', 'vsetd', 'other', 'vsetd / other'], rows) : ['No row both servers could run.']), '');
   return L;
 }
