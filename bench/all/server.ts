@@ -257,7 +257,10 @@ export async function runVsetdServer(plan: ServerPlan, progress: Progress, log: 
 }
 
 export function parseRedisUrl(url: string): { host: string; port: number } {
-  const m = /^redis:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(url);
+  // No AUTH or TLS in the load generator: a password in the URL would be silently ignored, so it
+  // is refused instead.
+  if (/^rediss:|^redis:\/\/[^/]*@/.test(url)) throw new Error(`--against: no AUTH or TLS support; give redis://host:port of a server without a password (got ${url})`);
+  const m = /^redis:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(url);
   if (!m) throw new Error(`--against wants redis://host:port, got ${url}`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2] ?? '6379') };
 }
