@@ -4,10 +4,9 @@
  * (with --expose-gc, so MEMORY PURGE is a full collection).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './net.js';
+import { connectTo, freePort, type Endpoint } from './net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.join(path.resolve(here, '../..'), 'dist/src/main.js');
@@ -79,9 +78,9 @@ export class ReplyCounter {
  * Sends the commands `make(i)` for i < n on one connection, at most `window` unanswered, and
  * resolves with the seconds it took and the error count.
  */
-export async function pipelined(port: number, n: number, make: (i: number) => Buffer, window = 4096): Promise<{ seconds: number; errors: number; firstError: string }> {
+export async function pipelined(port: Endpoint, n: number, make: (i: number) => Buffer, window = 4096): Promise<{ seconds: number; errors: number; firstError: string }> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = connectTo(port);
     const counter = new ReplyCounter();
     let sent = 0;
     const t0 = performance.now();
@@ -103,14 +102,14 @@ export async function pipelined(port: number, n: number, make: (i: number) => Bu
 }
 
 /** Commands from `make` for `seconds`, `conns` connections each keeping `window` in flight. */
-export async function throughput(port: number, conns: number, seconds: number, make: () => Buffer, window = 16): Promise<{ qps: number; errors: number }> {
+export async function throughput(port: Endpoint, conns: number, seconds: number, make: () => Buffer, window = 16): Promise<{ qps: number; errors: number }> {
   const until = performance.now() + seconds * 1000;
   const results = await Promise.all(
     Array.from(
       { length: conns },
       () =>
         new Promise<{ n: number; errors: number }>((resolve, reject) => {
-          const s = net.connect(port, '127.0.0.1');
+          const s = connectTo(port);
           const counter = new ReplyCounter();
           let sent = 0;
           let stopping = false;

@@ -7,6 +7,16 @@ export function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
 }
 
+/**
+ * Where a benchmark sends its commands: a port on this machine (a vsetd the benchmark started) or
+ * host and port (any Redis-protocol server, `npm run bench -- --against redis://host:port`).
+ */
+export type Endpoint = number | { host: string; port: number };
+
+export function connectTo(to: Endpoint): net.Socket {
+  return typeof to === 'number' ? net.connect(to, '127.0.0.1') : net.connect(to.port, to.host);
+}
+
 /** Asks the OS for a free TCP port. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -32,9 +42,9 @@ export function encode(args: ReadonlyArray<string | Buffer>): Buffer {
  * Sends one command on a fresh connection and returns the reply text. Enough for the simple and
  * bulk replies the benchmarks read (SAVE, INFO, VCARD).
  */
-export async function command(port: number, ...args: Array<string | Buffer>): Promise<string> {
+export async function command(port: Endpoint, ...args: Array<string | Buffer>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = connectTo(port);
     let out = '';
     s.on('data', (d: Buffer) => {
       out += d.toString('latin1');

@@ -22,7 +22,18 @@ export interface Dataset {
   queries: Float32Array;
   nq: number;
   description: string;
+  /**
+   * What made the data: the generator's name and version (bumped whenever the function's output
+   * changes), its seed and parameters. The ground-truth cache is keyed by these (truth.ts
+   * truthCacheKey), so truth computed for other data is never reused.
+   */
+  source: { generator: string; seed: number | string; params: Record<string, number | string> };
 }
+
+/** Bump the version when clustered() would produce different vectors for the same arguments. */
+export const CLUSTERED_GENERATOR = 'clustered@1';
+/** Bump when fashionMnist() changes what it reads or how it converts pixels. */
+export const FASHION_GENERATOR = 'fashion-mnist-idx@1';
 
 export function clustered(
   name: string,
@@ -54,6 +65,7 @@ export function clustered(
     queries,
     nq,
     description: `synthetic, ${clusters} Gaussian clusters (centres N(0,1), spread ${spread}), seed ${seed}`,
+    source: { generator: CLUSTERED_GENERATOR, seed, params: { n, dim, clusters, spread, nq } },
   };
 }
 
@@ -91,5 +103,7 @@ export function fashionMnist(n: number, nq: number): Dataset {
     queries,
     nq,
     description: `Fashion-MNIST training images (uint8 pixels as floats) from Debian's dataset-fashion-mnist; queries: first ${nq} test images`,
+    // No seed: the files are the data; their sizes stand in for a version of the package.
+    source: { generator: FASHION_GENERATOR, seed: 'none', params: { n, nq, train: train.count, test: test.count } },
   };
 }

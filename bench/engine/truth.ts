@@ -1,6 +1,38 @@
 // Exact cosine k-NN (the ground truth recall is measured against), in double precision over
 // the original float vectors — independent of both engines' quantisation and kernels.
 
+import { createHash } from 'node:crypto';
+
+/** What identifies a cached ground truth: the data's origin and which truth over it. */
+export interface TruthKeyParts {
+  /** Dataset label (only for a readable file name; not what makes the key unique). */
+  name: string;
+  /** Generator name and version, e.g. clustered@1 (datasets.ts). */
+  generator: string;
+  seed: number | string;
+  params: Record<string, number | string>;
+  k: number;
+  /** Which truth: all elements, or the survivors of a delete phase. */
+  tag: string;
+}
+
+/**
+ * The cache file name for a ground truth. Keyed by generator AND seed AND parameters (issue 20,
+ * rule e): the old key (dataset name and query count) silently reused truth after the generator
+ * changed, which made recall figures wrong without any error.
+ */
+export function truthCacheKey(p: TruthKeyParts): string {
+  const params = Object.keys(p.params)
+    .sort()
+    .map((k) => [k, p.params[k]]);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([p.generator, String(p.seed), params, p.k, p.tag]))
+    .digest('hex')
+    .slice(0, 16);
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${safe(p.name)}-${safe(p.generator)}-${digest}-${safe(p.tag)}.truth`;
+}
+
 export function normalizedRows(data: Float32Array, n: number, dim: number): Float64Array {
   const out = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) {

@@ -1,18 +1,18 @@
 /**
  * What the server benchmarks share (run.ts, pool.ts): start a server on a snapshot, load a set
- * into it once, and measure one cell — closed-loop VSIM clients in a separate process
- * (load.ts) with the server's CPU over the cell from INFO cpu deltas.
+ * into it once, and measure one cell (cells.ts: closed-loop VSIM clients in a separate process,
+ * the server's CPU over the cell from INFO cpu deltas).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { command } from '../net.js';
+import { measureCell as measureCellAt, warmUp, type Cell } from './cells.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '../../..');
 const MAIN = path.join(root, 'dist/src/main.js');
-export const LOAD = path.join(root, 'dist/bench/server/load.js');
 
 export async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -28,20 +28,6 @@ export async function waitPort(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
-}
-
-export function infoField(info: string, field: string): number {
-  const m = new RegExp(`${field}:([\\d.]+)`).exec(info);
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Server CPU µs so far: the whole process, and its main thread alone (the rest is the pool). */
-export async function serverCpu(port: number): Promise<{ total: number; main: number }> {
-  const info = await command(port, 'INFO', 'cpu');
-  return {
-    total: (infoField(info, 'used_cpu_user') + infoField(info, 'used_cpu_sys')) * 1e6,
-    main: (infoField(info, 'used_cpu_user_main_thread') + infoField(info, 'used_cpu_sys_main_thread')) * 1e6,
-  };
 }
 
 /** A server on `dir`'s snapshot with `threads` search threads; `extra` arguments after those. */
@@ -99,42 +85,16 @@ export async function loadSnapshot(o: { dir: string; port: number; data: Float32
   return seconds;
 }
 
-export interface Cell {
-  conns: number;
-  qps: number;
-  p50_us: number;
-  p99_us: number;
-  server_cpu_us_per_query: number;
-  main_cpu_us_per_query: number;
-  loadgen_cpu_us_per_query: number;
-  errors: number;
-}
+/** The cell measurement itself lives in cells.ts (shared with bench/all); these keep pool.ts's calls short. */
+export type { Cell } from './cells.js';
+export { median } from './cells.js';
 
 /** Runs the load generator once (warm-ups), discarding what it reports. */
 export function warm(port: number, conns: number, seconds: number, dim: number, queryFile: string, key: string): void {
-  spawnSync(process.execPath, [LOAD, String(port), String(conns), String(seconds), String(dim), queryFile, key, '10']);
+  warmUp(port, { conns, seconds, dim, queryFile, key, count: 10 });
 }
 
-/** One cell: `conns` closed-loop clients on `key` for `seconds`, with the server's CPU over it. */
-export async function measureCell(port: number, conns: number, seconds: number, dim: number, queryFile: string, key: string): Promise<Cell> {
-  const before = await serverCpu(port);
-  const r = spawnSync(process.execPath, [LOAD, String(port), String(conns), String(seconds), String(dim), queryFile, key, '10'], { encoding: 'utf8' });
-  const after = await serverCpu(port);
-  const out = JSON.parse(r.stdout.trim()) as { requests: number; qps: number; p50_us: number; p99_us: number; errors: number; cpu_us: number };
-  return {
-    conns,
-    qps: Math.round(out.qps),
-    p50_us: out.p50_us,
-    p99_us: out.p99_us,
-    // Two INFO calls are included in the delta; negligible against thousands of queries.
-    server_cpu_us_per_query: Math.round(((after.total - before.total) / out.requests) * 10) / 10,
-    main_cpu_us_per_query: Math.round(((after.main - before.main) / out.requests) * 10) / 10,
-    loadgen_cpu_us_per_query: Math.round((out.cpu_us / out.requests) * 10) / 10,
-    errors: out.errors,
-  };
+/** One cell: `conns` closed-loop VSIM clients on `key` for `seconds`, with the server's CPU over it. */
+export function measureCell(port: number, conns: number, seconds: number, dim: number, queryFile: string, key: string): Promise<Cell> {
+  return measureCellAt(port, { conns, seconds, dim, queryFile, key, count: 10 });
 }
-
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};

@@ -4,11 +4,20 @@
  * random queries from a file of float32 vectors, for `seconds`; an optional last argument adds
  * arguments to every VSIM (a JSON array). Prints one JSON line:
  * { requests, seconds, qps, p50_us, p99_us, errors, cpu_us }.
+ *
+ * `port` may be HOST:PORT, to load another server (npm run bench -- --against). With the
+ * environment variable LOAD_FT_INDEX set, every request is instead
+ * FT.SEARCH <index> "*=>[KNN <count> @v $B]" PARAMS 2 B <blob> DIALECT 2 (`key` unused), so the
+ * FT.SEARCH rows go through the same closed-loop generator as VSIM.
  */
 import net from 'node:net';
 import fs from 'node:fs';
 
-const [port, conns, seconds, dim, queryFile, key, count, extra] = process.argv.slice(2);
+const [target, conns, seconds, dim, queryFile, key, count, extra] = process.argv.slice(2);
+const colon = target!.lastIndexOf(':');
+const host = colon >= 0 ? target!.slice(0, colon) : '127.0.0.1';
+const port = colon >= 0 ? target!.slice(colon + 1) : target!;
+const ftIndex = process.env.LOAD_FT_INDEX ?? '';
 /** Arguments appended to every VSIM (a JSON array of strings, e.g. a FILTER), if given. */
 const extraArgs = extra ? (JSON.parse(extra) as string[]) : [];
 const DIM = Number(dim);
@@ -19,7 +28,10 @@ const nq = Math.floor(queries.length / DIM);
 const requests: Buffer[] = [];
 for (let q = 0; q < nq; q++) {
   const blob = Buffer.from(queries.buffer, q * DIM * 4, DIM * 4);
-  const parts = ['VSIM', key!, 'FP32', blob, 'COUNT', String(count), ...extraArgs];
+  const parts =
+    ftIndex !== ''
+      ? ['FT.SEARCH', ftIndex, `*=>[KNN ${count} @v $B]`, 'PARAMS', '2', 'B', blob, 'DIALECT', '2', ...extraArgs]
+      : ['VSIM', key!, 'FP32', blob, 'COUNT', String(count), ...extraArgs];
   const chunks: Buffer[] = [Buffer.from(`*${parts.length}\r\n`)];
   for (const p of parts) {
     const b = typeof p === 'string' ? Buffer.from(p) : p;
@@ -56,7 +68,7 @@ const t0 = performance.now();
 
 function runConnection(seed: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(Number(port), '127.0.0.1');
+    const s = net.connect(Number(port), host);
     s.setNoDelay(true);
     let buf: Buffer = Buffer.alloc(0);
     let sentAt = 0;

@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { clustered } from '../engine/datasets.js';
 import { arg, command, encode, freePort, pipeline } from '../net.js';
-import { loadSnapshot, measureCell, median, root, startServer, stopServer, waitPort, warm } from './common.js';
+import { loadSnapshot, median, root, startServer, stopServer, waitPort } from './common.js';
+import { measureCell, shuffled, warmUp } from './cells.js';
 
 const N = Number(arg('n', '50000'));
 const DIM = 128;
@@ -38,9 +39,20 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
   return loadSnapshot({ dir, port, data, n: N, dim: DIM, key: KEY, probeKey: PROBE_KEY, probeN: PROBE_N });
 }
 
-/** One cell: `conns` closed-loop clients on `key` for `seconds`, with the server's CPU over it. */
+/** One cell (bench/server/cells.ts), as a row of this benchmark's table. */
 async function measure(port: number, threads: number, conns: number, seconds: number, queryFile: string, key: string): Promise<Row> {
-  return { threads, ...(await measureCell(port, conns, seconds, DIM, queryFile, key)) };
+  const c = await measureCell(port, { conns, seconds, dim: DIM, queryFile, key, count: 10 });
+  return {
+    threads,
+    conns,
+    qps: c.qps,
+    p50_us: c.p50_us,
+    p99_us: c.p99_us,
+    server_cpu_us_per_query: c.server_cpu_us_per_query,
+    main_cpu_us_per_query: c.main_cpu_us_per_query,
+    loadgen_cpu_us_per_query: c.loadgen_cpu_us_per_query,
+    errors: c.errors,
+  };
 }
 
 /**
@@ -85,7 +97,9 @@ interface Row {
 /**
  * ROUNDS rounds; in each, a server per entry of `threads` (restarted from the snapshot, warmed up
  * with a second of load at each of `warmups` connections) measured at each of `conns`. Rounds are
- * interleaved so that every configuration sees each phase of the VM. Rows by "threads/conns".
+ * interleaved so that every configuration sees each phase of the VM, and each round takes the
+ * configurations in its own shuffled order (issue 20, rule d: always 0 → 1 → 2 favoured the last,
+ * warmer one). Rows by "threads/conns".
  */
 async function interleavedRounds(o: {
   dir: string;
@@ -100,10 +114,10 @@ async function interleavedRounds(o: {
 }): Promise<Map<string, Row[]>> {
   const samples = new Map<string, Row[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const threads of o.threads) {
+    for (const threads of shuffled(o.threads, 1000 + round)) {
       const proc = startServer(o.dir, o.port, threads);
       await waitPort(o.port);
-      for (const w of o.warmups) warm(o.port, w, 1, DIM, o.queryFile, o.key);
+      for (const w of o.warmups) warmUp(o.port, { conns: w, seconds: 1, dim: DIM, queryFile: o.queryFile, key: o.key, count: 10 });
       for (const conns of o.conns) {
         const row = await measure(o.port, threads, conns, o.seconds, o.queryFile, o.key);
         const key = `${threads}/${conns}`;
@@ -188,7 +202,10 @@ async function main(): Promise<void> {
     const handoff = b && r.threads > 0 ? (r.server_cpu_us_per_query - b.server_cpu_us_per_query).toFixed(1) : '';
     const rr = r.threads > 0 ? roundRatios(r.threads, r.conns) : [];
     const perRound = rr.length > 0 ? `${median(rr).toFixed(2)}× (${Math.min(...rr).toFixed(2)}–${Math.max(...rr).toFixed(2)})` : '';
-    lines.push(`| ${r.threads === 0 ? '0 (main thread)' : r.threads} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
+    // A lone search on a pool configuration runs inline on the main thread (claimInline): such a
+    // row measures the main-thread path, not the pool (issue 20, rule d), and says so.
+    const label = r.threads === 0 ? '0 (main thread)' : r.conns === 1 ? `${r.threads} (main-thread path: a lone search runs inline)` : String(r.threads);
+    lines.push(`| ${label} | ${r.conns} | ${r.qps} | ${r.p50_us} | ${r.p99_us} | ${r.server_cpu_us_per_query} | ${r.main_cpu_us_per_query} | ${scale} | ${perRound} | ${handoff} |`);
   }
   const probeRows = PROBE_CONNS.map((conns) => {
     const cpu = (threads: number): number => median((probe.get(`${threads}/${conns}`) ?? []).map((r) => r.server_cpu_us_per_query));

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arg, command } from '../net.js';
 import { pipelined, ReplyCounter, resp, startServer, stopServer, throughput } from '../harness.js';
-import { Prng } from '../../src/hnsw/prng.js';
+import { fp32, prng, smallSetsWorkload } from './workload.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -35,12 +35,6 @@ const SMALL_SETS = Number(arg('small', QUICK ? '2000' : '10000'));
 const PER_SMALL = Number(arg('per', '50'));
 const SECONDS = Number(arg('seconds', QUICK ? '3' : '5'));
 const SMALL_DIM = 128;
-
-/** A deterministic generator (the engine's xoshiro128**), so every run inserts the same vectors. */
-function prng(seed: number): () => number {
-  const p = new Prng(seed);
-  return () => p.float();
-}
 
 async function info(port: number, field: string): Promise<number> {
   const text = await command(port, 'INFO', 'memory');
@@ -54,12 +48,6 @@ async function usedMemory(port: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 100));
   await command(port, 'MEMORY', 'PURGE');
   return info(port, 'used_memory');
-}
-
-function fp32(rng: () => number, dim: number): Buffer {
-  const b = Buffer.alloc(dim * 4);
-  for (let j = 0; j < dim; j++) b.writeFloatLE(rng() * 2 - 1, j * 4);
-  return b;
 }
 
 // ---- A: tiny sets ------------------------------------------------------------------------------
@@ -155,15 +143,11 @@ async function layoutRun(dir: string, l: Layout): Promise<Record<string, number 
   const s = await startServer(dir, ['--search-threads', '2']);
   const total = l.sets * l.per;
   let result: Record<string, number | string>;
+  let full = 0;
   try {
     const empty = await usedMemory(s.port);
-    const rng = prng(3);
     process.stdout.write(`B: ${l.label}: ${l.sets} × ${l.per} × ${SMALL_DIM} Q8 … `);
-    const ins = await pipelined(s.port, total, (i) => resp(['VADD', `kb:${Math.floor(i / l.per)}`, 'FP32', fp32(rng, SMALL_DIM), `d${i}`, 'EF', '40']), 512);
-    const full = await usedMemory(s.port);
-    const q = fp32(rng, SMALL_DIM);
-    const pick = prng(4);
-    const vsim = await throughput(s.port, 8, SECONDS, () => resp(['VSIM', `kb:${Math.floor(pick() * l.sets)}`, 'FP32', q, 'COUNT', '10', 'EF', '100']));
+    const { ins, vsim } = await smallSetsWorkload(s.port, { sets: l.sets, per: l.per, dim: SMALL_DIM, seconds: SECONDS, prefix: 'kb:', between: async () => void (full = await usedMemory(s.port)) });
     const t0 = performance.now();
     await command(s.port, 'SAVE');
     const saveMs = performance.now() - t0;

@@ -1,0 +1,29 @@
+/** What the report says about the machine: every chart and table carries it (issue 20). */
+import { cpus, hostname, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { MachineInfo } from './types.js';
+
+export function machineInfo(name?: string): MachineInfo {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1]!.trim();
+  } catch {
+    // not Linux: os.cpus() has it
+  }
+  const slug = (name ?? hostname()).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'machine';
+  return {
+    cpu,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform}-${process.arch}`,
+    slug,
+  };
+}
+
+/** The one-line label under every chart and table: machine, cores, Node, and the data. */
+export function label(m: MachineInfo, data: string): string {
+  return `${m.cpu} · ${m.cores} cores · Node ${m.node} · ${data}`;
+}
