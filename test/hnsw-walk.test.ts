@@ -13,10 +13,10 @@ const enc = (s: string): Uint8Array => Buffer.from(s);
 afterEach(() => setWasmWalk(true));
 
 /** A seeded sequence of VADD/VREM on a set of its own; returns the set. */
-function build(walk: boolean, quant: Quant, dim: number, n: number, seed: number): VectorSet {
+function build(walk: boolean, quant: Quant, dim: number, n: number, seed: number, arena = false): VectorSet {
   setWasmWalk(walk);
   const rng = new Prng(seed);
-  const set = VectorSet.create({ dim, quant, M: 8, seed: 3, nameKey: [1, 2] });
+  const set = VectorSet.create({ dim, quant, M: 8, seed: 3, nameKey: [1, 2], arena });
   const centres = Array.from({ length: 12 }, () => Float32Array.from({ length: dim }, () => rng.gauss()));
   const vec = (): Float32Array => {
     const c = centres[rng.int(centres.length)];
@@ -43,16 +43,22 @@ function graphOf(set: VectorSet): string[] {
 }
 
 describe('WebAssembly level-0 walk', () => {
-  const cases: [string, Quant, number, number][] = [
-    ['Q8 × 32', Quant.Q8, 32, 1500],
-    ['Q8 × 300 (long-vector kernel)', Quant.Q8, 300, 600],
-    ['NOQUANT × 24', Quant.NoQuant, 24, 1200],
-    ['BIN × 64', Quant.Bin, 64, 1200],
+  // Sets of their own, and sets in an arena (the arena's writer zone; the set moves from block
+  // to block as it grows).
+  const cases: [string, Quant, number, number, boolean][] = [
+    ['Q8 × 32', Quant.Q8, 32, 1500, false],
+    ['Q8 × 300 (long-vector kernel)', Quant.Q8, 300, 600, false],
+    ['NOQUANT × 24', Quant.NoQuant, 24, 1200, false],
+    ['BIN × 64', Quant.Bin, 64, 1200, false],
+    ['arena Q8 × 32', Quant.Q8, 32, 1500, true],
+    ['arena Q8 × 300', Quant.Q8, 300, 600, true],
+    ['arena NOQUANT × 24', Quant.NoQuant, 24, 800, true],
   ];
-  for (const [name, quant, dim, n] of cases) {
+  for (const [name, quant, dim, n, arena] of cases) {
     test(`${name}: same graph and answers as the JavaScript path`, () => {
-      const a = build(true, quant, dim, n, 11);
-      const b = build(false, quant, dim, n, 11);
+      const a = build(true, quant, dim, n, 11, arena);
+      const b = build(false, quant, dim, n, 11, arena);
+      expect(a.inArena).toBe(arena);
       expect(a.card).toBeGreaterThan(n / 2);
       expect(a.validate()).toEqual([]);
       const ga = graphOf(a);

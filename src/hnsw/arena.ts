@@ -11,7 +11,7 @@
 //
 // and an arena is a memory shared by every thread:
 //
-//     [ scratch: SCRATCH_SLOTS × SCRATCH_BYTES ][ blocks … ]  →  grows at the end, up to 4 GiB
+//     [ scratch: SCRATCH_SLOTS × SCRATCH_BYTES ][ writer zone ][ blocks … ]  →  grows at the end, up to 4 GiB
 //
 // Scratch: a search copies its query into a record-shaped scratch slot in the same memory as the
 // nodes (the distance kernels take two offsets in one memory). In an arena the slot belongs to
@@ -42,7 +42,14 @@ export const SCRATCH_BYTES = 8192;
 export const ARENA_MAX_STRIDE = SCRATCH_BYTES;
 /** A set whose block would be larger than this moves to memories of its own (promotion). */
 export const PROMOTE_BYTES = 8 * 1024 * 1024;
-const SCRATCH_AREA = SCRATCH_SLOTS * SCRATCH_BYTES;
+/**
+ * The main thread's writer zone (writer-zone.ts: the insert's level-0 walk keeps its visited bits
+ * and queues there), after the scratch slots: the walk needs them in the memory the kernels see.
+ * A walk that needs more (a very large EF or M) runs in JavaScript instead.
+ */
+export const WRITER_ZONE_OFFSET = SCRATCH_SLOTS * SCRATCH_BYTES;
+export const WRITER_ZONE_BYTES = 65536;
+const SCRATCH_AREA = WRITER_ZONE_OFFSET + WRITER_ZONE_BYTES;
 /** The largest arena: the 32-bit address space of a WebAssembly memory, less one page. */
 const ARENA_MAX_BYTES = (WASM_MAX_PAGES - 1) * WASM_PAGE;
 

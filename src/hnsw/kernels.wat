@@ -416,6 +416,21 @@
               (if (i32.or (f32.eq (local.get $qr) (f32.const 0)) (f32.eq (local.get $rb) (f32.const 0)))
                 (then (local.set $d (f32.const 1)))
                 (else
+                  ;; Long vectors span many cache lines, of which pass 1 touched the first
+                  ;; three: touch the rest of the *next* vector now, so its misses overlap this
+                  ;; one's arithmetic (the software pipelining of hnswlib's prefetches).
+                  (if (i32.and (i32.gt_u (global.get $vecBytes) (i32.const 128)) (i32.lt_u (local.get $j) (local.get $m)))
+                    (then
+                      (local.set $pa (i32.add (i32.add (global.get $base)
+                        (i32.add (global.get $recBase) (i32.mul
+                          (i32.load (i32.add (local.get $batch) (i32.shl (local.get $j) (i32.const 2))))
+                          (global.get $stride))))
+                        (i32.const 148)))
+                      (local.set $end (i32.add (local.get $pa) (i32.sub (global.get $vecBytes) (i32.const 128))))
+                      (loop $ahead
+                        (local.set $touched (i32.xor (local.get $touched) (i32.load8_u (local.get $pa))))
+                        (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
+                        (br_if $ahead (i32.lt_u (local.get $pa) (local.get $end))))))
                   (local.set $pa (local.get $qw))
                   (local.set $pb (i32.add (local.get $nr) (i32.const 20)))
                   (local.set $end (i32.add (local.get $pb) (global.get $vecBytes)))

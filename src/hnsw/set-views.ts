@@ -11,7 +11,7 @@ import {
   type GrowableSab,
   type WasmMemory,
 } from './platform.js';
-import { blockBytes as arenaBlockBytes, SCRATCH_BYTES, SCRATCH_SLOTS, threadScratchOffset } from './arena.js';
+import { blockBytes as arenaBlockBytes, threadScratchOffset, WRITER_ZONE_BYTES, WRITER_ZONE_OFFSET } from './arena.js';
 import {
   COMPACT_HEADER_BYTES,
   H,
@@ -511,14 +511,14 @@ export class SetViews {
   }
 }
 
-/** Per thread: views over each arena's scratch area (its first pages never move). */
+/** Per thread: views over each arena's scratch area and writer zone (its first pages never move). */
 const scratchViewCache = new WeakMap<object, { i32: Int32Array; f32: Float32Array; u8: Uint8Array }>();
 
 function arenaScratchViews(memory: WasmMemory): { i32: Int32Array; f32: Float32Array; u8: Uint8Array } {
   let s = scratchViewCache.get(memory);
   if (s === undefined) {
     const buf = memory.buffer as SharedArrayBuffer;
-    const bytes = SCRATCH_SLOTS * SCRATCH_BYTES;
+    const bytes = WRITER_ZONE_OFFSET + WRITER_ZONE_BYTES;
     s = { i32: new Int32Array(buf, 0, bytes >>> 2), f32: new Float32Array(buf, 0, bytes >>> 2), u8: new Uint8Array(buf, 0, bytes) };
     scratchViewCache.set(memory, s);
   }

@@ -14,14 +14,15 @@
 // before. Size: one visited bit per slot (125 KiB for a million slots) plus the queues (8 bytes
 // an entry); the memory grows by at least a page when the zone first needs room.
 //
-// Arena sets (small, src/hnsw/arena.ts) keep the JavaScript path: their memory is shared by many
-// sets and their searches are short.
+// A set in an arena (src/hnsw/arena.ts) uses the arena's writer zone instead, a fixed 64 KiB
+// after the threads' scratch slots: the main thread writes every arena set, one at a time.
 //
 // The walk gives the same results as the JavaScript path, ties included (test/hnsw-walk.test.ts
 // builds the same set both ways and compares every link), so which path ran never changes a graph.
 
 import { H, Quant, type SetViews } from './layout.js';
 import type { Walk0Fn } from './kernels.js';
+import { WRITER_ZONE_BYTES, WRITER_ZONE_OFFSET } from './arena.js';
 
 /** Turned off by tests and benchmarks that compare against the JavaScript path. */
 let enabled = process.env.VSETD_WASM_WALK !== '0';
@@ -71,15 +72,17 @@ export function walkInZone(
   if (!planZone(v, ef, z)) return -1;
   const n = walk(walkKind(v.quant), q, ep, dEp, ef, z.limit, v.linkOff, z.start, z.bits, z.batch, z.res, z.cand, z.candCap, z.qw);
   if (n < 0) return -1;
-  // planZone may have grown the memory: read through the views as they are now.
-  const i32 = v.i32;
-  const f32 = v.f32;
-  const w = z.cand >>> 2;
+  // The scratch views reach the zone at absolute offsets in both places (the whole memory for
+  // a set of its own, the arena's first pages otherwise); planZone may have grown the memory,
+  // so they are read as they are now.
+  const i32 = v.si32;
+  const f32 = v.sf32;
+  const w = (z.cand + v.base) >>> 2;
   for (let i = 0; i < n; i++) {
     outDists[i] = f32[w + 2 * i];
     outIds[i] = i32[w + 2 * i + 1];
   }
-  z.computed = i32[z.start >>> 2];
+  z.computed = i32[(z.start + v.base) >>> 2];
   return n;
 }
 
@@ -88,9 +91,13 @@ export function walkInZone(
  * (arena set, JS kernels, or turned off).
  */
 function planZone(v: SetViews, ef: number, plan: ZonePlan): boolean {
-  if (!enabled || v.place !== null || !v.wasm) return false;
+  if (!enabled || !v.wasm) return false;
   const limit = v.i32[H.NODE_CAPACITY];
-  const start = align16(v.recBase + limit * v.stride);
+  const arena = v.place !== null;
+  // Offsets are relative to the set's header, like every offset the kernels take: an arena's
+  // zone lies before the set's block, so its start is negative there (the kernel's i32
+  // arithmetic wraps back to the absolute offset).
+  const start = arena ? WRITER_ZONE_OFFSET - v.base : align16(v.recBase + limit * v.stride);
   const qw = start + 16;
   const bits = qw + 2 * v.vecBytes;
   const batch = bits + align16((limit + 7) >>> 3);
@@ -99,7 +106,12 @@ function planZone(v: SetViews, ef: number, plan: ZonePlan): boolean {
   // reached; when it is, the walk says so and the JavaScript path (unbounded) runs instead.
   const candCap = Math.max(512, 4 * ef);
   const cand = res + 8 * (ef + 2);
-  v.ensureZone(start, cand + 8 * candCap);
+  const end = cand + 8 * candCap;
+  if (arena) {
+    if (end - start > WRITER_ZONE_BYTES) return false;
+  } else {
+    v.ensureZone(start, end);
+  }
   plan.start = start;
   plan.qw = qw;
   plan.bits = bits;
