@@ -1,8 +1,8 @@
 // The server that tests spawn and users run (dist/src/main.js) is the bundle scripts/bundle.mjs
 // writes: its entry and worker files import only Node's built-in modules and the entry's own
-// chunks (the command-line tools' chunk also the runtime dependencies, which npm ci installs and
-// a server start never loads), and running the bundler again (without tsc in between) leaves
-// them as they are.
+// chunks (the command-line tools' chunk, and the experimental piscina pool's, also the runtime
+// dependencies, which npm ci installs and a default server start never loads), and running the
+// bundler again (without tsc in between) leaves them as they are.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,12 +30,12 @@ describe('bundled server', () => {
     const local = specs.filter((s) => !s.startsWith('node:'));
     expect(local.length).toBeGreaterThan(0);
     for (const s of local) {
-      expect(s).toMatch(/^\.\/(chunk|serve|cli|metrics)-[A-Z0-9]+\.js$/);
+      expect(s).toMatch(/^\.\/(chunk|serve|cli|metrics|search-pool-piscina)-[A-Z0-9]+\.js$/);
       expect(fs.existsSync(path.join(dist, 'src', s))).toBe(true);
-      const tools = s.startsWith('./cli-');
+      const tools = s.startsWith('./cli-') || s.startsWith('./search-pool-piscina-');
       for (const inner of imports(path.join(dist, 'src', s))) {
         if (tools && runtimeDeps.includes(inner)) continue;
-        expect(inner).toMatch(/^(node:|\.\/(chunk|serve|cli|metrics)-[A-Z0-9]+\.js$)/);
+        expect(inner).toMatch(/^(node:|\.\/(chunk|serve|cli|metrics|search-pool-piscina)-[A-Z0-9]+\.js$)/);
       }
     }
   });
