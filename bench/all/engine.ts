@@ -20,12 +20,15 @@ export const RECALL_LEVELS = [0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99];
 interface Plan {
   make: () => Dataset;
   label: string;
+  /** Elements (for --max-n). */
+  n: number;
 }
 
 /** The datasets of a mode, built lazily (a 1M × 128 set is half a gigabyte of floats). */
 export function enginePlan(quick: boolean): { plans: Plan[]; skips: Skip[] } {
   const c = (name: string, n: number, dim: number, nq: number, seed: number): Plan => ({
     label: name,
+    n,
     make: () => clustered(name, n, dim, 1000, 1.5, nq, seed),
   });
   const plans: Plan[] = quick
@@ -40,7 +43,7 @@ export function enginePlan(quick: boolean): { plans: Plan[]; skips: Skip[] } {
   const skips: Skip[] = [];
   if (fashionAvailable()) {
     const n = quick ? 10_000 : 60_000;
-    plans.push({ label: `fashion-mnist-${n / 1000}k-784`, make: () => fashionMnist(n, quick ? 200 : 1000) });
+    plans.push({ label: `fashion-mnist-${n / 1000}k-784`, n, make: () => fashionMnist(n, quick ? 200 : 1000) });
   } else {
     skips.push({
       what: 'Fashion-MNIST 60k × 784 (engine section)',
@@ -50,8 +53,28 @@ export function enginePlan(quick: boolean): { plans: Plan[]; skips: Skip[] } {
   return { plans, skips };
 }
 
-export function runEngineSection(quick: boolean, cacheDir: string, progress: Progress, log: (m: string) => void): { datasets: EngineDataset[]; skips: Skip[]; settings: Record<string, number | number[]> } {
-  const { plans, skips } = enginePlan(quick);
+export function runEngineSection(
+  quick: boolean,
+  cacheDir: string,
+  progress: Progress,
+  log: (m: string) => void,
+  only: readonly string[] = [],
+  maxN = 0,
+): { datasets: EngineDataset[]; skips: Skip[]; settings: Record<string, number | number[]> } {
+  const planned = enginePlan(quick);
+  const skips = planned.skips;
+  if (maxN > 0) {
+    for (const p of planned.plans) if (p.n > maxN) skips.push({ what: `engine dataset ${p.label}`, why: `--max-n ${maxN} leaves it out` });
+    planned.plans = planned.plans.filter((p) => p.n <= maxN);
+  }
+  // --datasets NAME,…: some of the plan's datasets (e.g. the two of the insert targets without
+  // the hours a 1M-element build takes here); the others are listed as skipped.
+  const plans = only.length === 0 ? planned.plans : planned.plans.filter((p) => only.includes(p.label));
+  if (only.length > 0) {
+    const unknown = only.filter((n) => !planned.plans.some((p) => p.label === n));
+    if (unknown.length > 0) throw new Error(`--datasets: no dataset ${unknown.join(', ')} (have ${planned.plans.map((p) => p.label).join(', ')})`);
+    for (const p of planned.plans) if (!only.includes(p.label)) skips.push({ what: `engine dataset ${p.label}`, why: '--datasets leaves it out' });
+  }
   const efs = quick ? [10, 20, 40, 100, 200] : [10, 20, 40, 50, 80, 100, 150, 200, 300, 400, 500];
   // Three passes even in quick mode: with two, one busy moment on a shared machine bends a curve.
   const repeats = quick ? 3 : 5;

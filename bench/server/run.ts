@@ -15,7 +15,7 @@ import path from 'node:path';
 import { clustered } from '../engine/datasets.js';
 import { arg, command, encode, freePort, pipeline } from '../net.js';
 import { loadSnapshot, median, root, startServer, stopServer, waitPort } from './common.js';
-import { measureCell, shuffled, warmUp } from './cells.js';
+import { measureCell, shuffled, warmUp, type Cell } from './cells.js';
 
 const N = Number(arg('n', '50000'));
 const DIM = 128;
@@ -41,18 +41,8 @@ async function load(dir: string, port: number, data: Float32Array): Promise<numb
 
 /** One cell (bench/server/cells.ts), as a row of this benchmark's table. */
 async function measure(port: number, threads: number, conns: number, seconds: number, queryFile: string, key: string): Promise<Row> {
-  const c = await measureCell(port, { conns, seconds, dim: DIM, queryFile, key, count: 10 });
-  return {
-    threads,
-    conns,
-    qps: c.qps,
-    p50_us: c.p50_us,
-    p99_us: c.p99_us,
-    server_cpu_us_per_query: c.server_cpu_us_per_query,
-    main_cpu_us_per_query: c.main_cpu_us_per_query,
-    loadgen_cpu_us_per_query: c.loadgen_cpu_us_per_query,
-    errors: c.errors,
-  };
+  const { requests: _requests, ...figures } = await measureCell(port, { conns, seconds, dim: DIM, queryFile, key, count: 10 });
+  return { threads, ...figures };
 }
 
 /**
@@ -82,17 +72,8 @@ async function insertRun(dir: string, port: number, vectors: Float32Array, cas: 
   return count / seconds;
 }
 
-interface Row {
-  threads: number;
-  conns: number;
-  qps: number;
-  p50_us: number;
-  p99_us: number;
-  server_cpu_us_per_query: number;
-  main_cpu_us_per_query: number;
-  loadgen_cpu_us_per_query: number;
-  errors: number;
-}
+/** A cell's figures (cells.ts) with the configuration that produced them. */
+type Row = Omit<Cell, 'requests'> & { threads: number };
 
 /**
  * ROUNDS rounds; in each, a server per entry of `threads` (restarted from the snapshot, warmed up

@@ -38,6 +38,7 @@ import {
 } from './links.js';
 import type { GraphWriter } from './writer.js';
 import type { InsertPlan } from './plan.js';
+import { walkKind } from './writer-zone.js';
 
 /** Default EF construction (VADD EF), also used when a delete must search for new links. */
 export const DEFAULT_EF_CONSTRUCTION = 200;
@@ -166,6 +167,9 @@ export function selectNeighbours(
   const ids = w.candIds;
   const dists = w.candDists;
   const words = listWords(v, level);
+  // Level-0 lists are in the records memory, where one kernel call checks a whole list.
+  const closer = level === 0 ? w.s.k.closer : undefined;
+  const kind = walkKind(v.quant);
   for (let i = 0; i < n; i++) {
     const c = ids[i];
     if (c === slot) continue;
@@ -177,14 +181,18 @@ export function selectNeighbours(
     if (aggressive === 0) {
       // Diversity: skip c if some accepted neighbour r is closer to c than the new node is.
       const base = listBase(v, slot, level);
-      let diverse = true;
-      for (let j = 0; j < count; j++) {
-        if (w.distance(c, words[base + j]) < d) {
-          diverse = false;
-          break;
+      if (closer !== undefined) {
+        if (closer(kind, v.recOff(c), base << 2, count, d) !== 0) continue;
+      } else {
+        let diverse = true;
+        for (let j = 0; j < count; j++) {
+          if (w.distance(c, words[base + j]) < d) {
+            diverse = false;
+            break;
+          }
         }
+        if (!diverse) continue;
       }
-      if (!diverse) continue;
     }
     tryLink(w, slot, c, d, level, aggressive);
   }

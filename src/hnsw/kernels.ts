@@ -44,6 +44,8 @@ export interface Kernel {
   bind(base: number): void;
   /** The writer's level-0 walk (kernels.wat walk0; writer-zone.ts): WebAssembly kernels only. */
   walk0?: Walk0Fn;
+  /** kernels.wat closer: (quant kind, record, level-0 list, its length, d) → 1 when one is closer than d. */
+  closer?: (kind: number, c: number, list: number, n: number, d: number) => number;
 }
 
 /**
@@ -94,6 +96,7 @@ export function wasmKernel(v: SetViews): Kernel {
     dist: ex[`dist${name}`] as DistanceFn,
     batch: ex[`batch${name}`] as BatchFn,
     walk0: ex.walk0 as Walk0Fn,
+    closer: ex.closer as Kernel['closer'],
     bind(b: number): void {
       if (b !== bound) base.value = bound = b;
     },

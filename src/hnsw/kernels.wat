@@ -508,6 +508,25 @@
       (br $drain)))
     (local.get $rs))
 
+  ;; The diversity check of an insert (insert.ts selectNeighbours): whether any of the $n nodes
+  ;; listed at $list (a level-0 link list) is closer to the record at $c than $d. One call per
+  ;; candidate instead of one per distance, stopping at the first closer one as the JS loop did.
+  (func (export "closer") (param $kind i32) (param $c i32) (param $list i32) (param $n i32) (param $d f32) (result i32)
+    (local $end i32)
+    (local.set $list (i32.add (local.get $list) (global.get $base)))
+    (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    (block $none
+      (loop $next
+        (br_if $none (i32.ge_u (local.get $list) (local.get $end)))
+        (if (f32.lt
+              (call $dist (local.get $kind) (local.get $c)
+                (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride))))
+              (local.get $d))
+          (then (return (i32.const 1))))
+        (local.set $list (i32.add (local.get $list) (i32.const 4)))
+        (br $next)))
+    (i32.const 0))
+
   ;; MaxQueue.pop on the queue at $res holding $size entries (the caller counts it down).
   (func $resPop (param $res i32) (param $size i32)
     (local $n i32) (local $lastD f32) (local $lastId i32) (local $i i32) (local $child i32)

@@ -34,7 +34,8 @@ export class Searcher {
   dist!: DistanceFn;
   batchDist!: BatchFn;
   kernel!: KernelKind;
-  private k!: Kernel;
+  /** The kernel bound now (the writer's link checks call its batch functions too). */
+  k!: Kernel;
   private readonly kernelPref: KernelKind | undefined;
   /** The set's generation the kernel was chosen for (SetViews.generation: the set moved). */
   private boundGeneration = -1;
