@@ -99,7 +99,8 @@ async function main(): Promise<void> {
   }
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const med = (m: Samples, k: string, f: (c: Cell) => number): number => median((m.get(k) ?? []).map(f));
+  // An even number of rounds gives the mean of the middle two: one decimal is plenty.
+  const med = (m: Samples, k: string, f: (c: Cell) => number): number => Math.round(median((m.get(k) ?? []).map(f)) * 10) / 10;
   /** Per-round ratios of `name` against the default pool in the same round. */
   const ratios = (m: Samples, name: string, conns: number, f: (c: Cell) => number): number[] => {
     const mine = m.get(`${name}/${conns}`) ?? [];

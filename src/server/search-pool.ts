@@ -4,13 +4,14 @@
  *
  * Why not piscina (which the design names): the same batched protocol on piscina 5.3.2
  * (search-pool-piscina.ts, `search-pool piscina`, kept as an experimental option) measured worse
- * in every atomics mode (bench:pool, bench/results/pool.md: 2 shared cores, Node 20, 2 search
- * threads, 20k × 128, 4 shuffled interleaved rounds, per-round ratios against this pool). At
- * 8/32/128 connections this pool served 4083/4887/4825 q/s at 279/232/212 µs of server CPU per
- * query; piscina's best mode per cell reached 0.92×/1.02×/0.85× the rate with 1.06–1.24× the CPU,
- * and its worst 0.72–0.77× the rate. Hand-off on a 200-element set, above the main thread alone:
- * 26/12/3 µs per query here, 50–57/24–31/11–14 µs on piscina (its task bookkeeping, a promise per
- * task, and no way to address a worker: handles and deletes go by rounds of its choosing). The
+ * in every atomics mode (bench:pool, bench/results/pool.md: 2 cores, Node 20, 2 search threads,
+ * 20k × 128, 4 shuffled interleaved rounds, per-round ratios against this pool; the run of 22:04Z
+ * on an otherwise idle machine). At 8/32/128 connections this pool served 6167/7853/8749 q/s at
+ * 246/209/203 µs of server CPU per query; piscina's modes reached 0.86–0.88× / 0.83–0.91× /
+ * 0.96–0.99× the rate with 1.07–1.13× / 1.06–1.19× / 1.01–1.04× the CPU. Hand-off on a
+ * 200-element set, above the main thread alone: 23/10/−6 µs per query here, 39–41/13–14/−1–2 µs
+ * on piscina (its task bookkeeping, a promise per task, and no way to address a worker: handles
+ * and deletes go by rounds of its choosing). The
  * rule of issue 20 was to keep piscina within 5 % on both; it was not. This pool does what a
  * search needs and nothing else — one message each way per *batch*: when requests queue up, an
  * idle worker takes a share of the queue in one message and answers with one message holding all
