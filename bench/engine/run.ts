@@ -17,12 +17,13 @@
 //
 // Not a test: nothing here asserts; the report states each target and whether it was met.
 
-import { cpus, totalmem } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clustered, fashionAvailable, fashionMnist, type Dataset } from './datasets.js';
 import { kernelBenchmark, type KernelFigure } from './kernels.js';
+import { machineInfo } from '../all/machine.js';
+import type { MachineInfo } from '../all/types.js';
 import { gc, runDataset, type DatasetResult, type EngineOptions } from './core.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,24 +51,6 @@ function log(msg: string): void {
   process.stdout.write(`${msg}\n`);
 }
 
-function machine(): Record<string, string | number> {
-  let cpu = cpus()[0]?.model ?? 'unknown';
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const m = /model name\s*:\s*(.*)/.exec(info);
-    if (m) cpu = m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return {
-    cpu,
-    cores: cpus().length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${process.platform}-${process.arch}`,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -158,7 +141,7 @@ function markdown(report: Report): string {
 interface Report {
   date: string;
   quick: boolean;
-  machine: Record<string, string | number>;
+  machine: MachineInfo;
   kernels: KernelFigure[];
   datasets: DatasetResult[];
   targets: { target: string; measured: string; met: boolean }[];
@@ -202,7 +185,7 @@ function targets(datasets: DatasetResult[]): Report['targets'] {
 }
 
 function main(): void {
-  const m = machine();
+  const m = machineInfo();
   log(`vsetd engine benchmark${quick ? ' (quick)' : ''} — ${m.cpu}, ${m.cores} cores, Node ${m.node}`);
   if (!(globalThis as { gc?: unknown }).gc) log('(run with --expose-gc for steadier memory figures)');
   const datasets: Dataset[] = quick
