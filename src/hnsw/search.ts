@@ -229,21 +229,23 @@ export class Searcher {
     cand.push(ep, dEp);
     res.push(ep, dEp);
     let computed = 0;
+    // Both levels list a node's unvisited neighbours in the batch area, then take all their
+    // distances in one kernel call. The area is in the scratch record: absolute in the s* views,
+    // relative for the kernel.
+    const i32 = v.i32;
+    const batch = this.batchIds(2 * v.M);
+    const f32 = v.sf32;
+    const si32 = v.si32;
+    const listOff = this.listOff;
+    const listWord = listOff >>> 2;
+    const listRel = (listOff - v.base) | 0;
+    const batchDist = this.batchDist;
+    if (listOff < 0) throw new Error('search outside a read section');
     if (level === 0) {
       // The hot loop: level-0 links are in the record, count in the meta word.
-      const i32 = v.i32;
       const u8 = v.u8;
       const linkOff = v.linkOff;
       const vecLast = R.VEC + Math.min(v.vecBytes, 128) - 1;
-      const batch = this.batchIds(2 * v.M);
-      // The batch area is in the scratch record: absolute in the s* views, relative for the kernel.
-      const f32 = v.sf32;
-      const si32 = v.si32;
-      const listOff = this.listOff;
-      const listWord = listOff >>> 2;
-      const listRel = (listOff - v.base) | 0;
-      const batchDist = this.batchDist;
-      if (listOff < 0) throw new Error('level-0 search outside a read section');
       let touched = 0;
       while (cand.size > 0) {
         const dc = cand.topDist();
@@ -283,19 +285,9 @@ export class Searcher {
       }
       this.sink ^= touched;
     } else {
-      // Upper levels (inserts only): the same two passes over the heap's link lists, one
-      // kernel call per list instead of one per neighbour.
-      const i32 = v.i32;
+      // Upper levels (inserts only): the same two passes over the heap's link lists.
       const hi32 = v.hi32;
       const M = v.M;
-      const batch = this.batchIds(M);
-      const f32 = v.sf32;
-      const si32 = v.si32;
-      const listOff = this.listOff;
-      const listWord = listOff >>> 2;
-      const listRel = (listOff - v.base) | 0;
-      const batchDist = this.batchDist;
-      if (listOff < 0) throw new Error('upper-level search outside a read section');
       while (cand.size > 0) {
         const dc = cand.topDist();
         if (res.size >= ef && dc > res.dists[0]) break;
