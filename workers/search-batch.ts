@@ -29,45 +29,52 @@ export function bootSearchThread(scratchSlot: number, record: Int32Array): void 
 const sets = new Map<number, VectorSet>();
 const arenas = new Map<number, WasmMemory>();
 /**
- * Arena sets seen lately, by set id, with the place they were attached at. Bounded: a server may
- * hold a million of them, and attaching one again costs a few typed-array views.
+ * Arena sets attached lately, in a direct-mapped table (a set's slot is its id modulo the size):
+ * a server may hold a million of them, and attaching one again costs a few typed-array views —
+ * less than keeping a recency order would (an LRU Map's delete and re-insert on every search ran
+ * at 0.9x of attaching every set afresh, 100k sets x 5, two workers). So a set new to this worker
+ * costs what a known one does: one attach, or one compare that finds it in its slot.
  */
-const arenaSets = new Map<number, { loc: ArenaLocation; set: VectorSet }>();
-const ARENA_SETS_KEPT = 1024;
+const ARENA_SLOTS = 1024;
+const arenaSlotIds = new Float64Array(ARENA_SLOTS).fill(-1);
+const arenaSlotSets: Array<{ loc: ArenaLocation; set: VectorSet } | undefined> = new Array<undefined>(ARENA_SLOTS).fill(undefined);
 
 function samePlace(a: ArenaLocation, b: ArenaLocation): boolean {
   return a.arena === b.arena && a.block === b.block && a.heapBytes === b.heapBytes && a.recordsBytes === b.recordsBytes;
 }
 
 function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
-  const known = arenaSets.get(setId);
-  if (known !== undefined && samePlace(known.loc, loc)) {
-    // Most recently used last, so the oldest entry is the first one evicted.
-    arenaSets.delete(setId);
-    arenaSets.set(setId, known);
-    return known.set;
-  }
+  const slot = setId % ARENA_SLOTS;
+  const known = arenaSlotSets[slot];
+  if (known !== undefined && arenaSlotIds[slot] === setId && samePlace(known.loc, loc)) return known.set;
   const memory = arenas.get(loc.arena);
   if (memory === undefined) return undefined;
   const set = VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
-  arenaSets.delete(setId);
-  arenaSets.set(setId, { loc, set });
-  if (arenaSets.size > ARENA_SETS_KEPT) arenaSets.delete(arenaSets.keys().next().value as number);
+  arenaSlotIds[slot] = setId;
+  arenaSlotSets[slot] = { loc, set };
   return set;
+}
+
+function forgetArenaSet(setId: number): void {
+  const slot = setId % ARENA_SLOTS;
+  if (arenaSlotIds[slot] !== setId) return;
+  arenaSlotIds[slot] = -1;
+  arenaSlotSets[slot] = undefined;
 }
 
 /** Drops deleted sets' attachments. */
 export function forgetSets(ids: Iterable<number>): void {
   for (const id of ids) {
     sets.delete(id);
-    arenaSets.delete(id);
+    forgetArenaSet(id);
   }
 }
 
 /** Drops every attachment (the piscina worker, when it missed some deletes). */
 export function forgetAllSets(): void {
   sets.clear();
-  arenaSets.clear();
+  arenaSlotIds.fill(-1);
+  arenaSlotSets.fill(undefined);
 }
 
 export function addArenas(list: Iterable<[number, WasmMemory]>): void {
@@ -103,7 +110,7 @@ export function runBatch(items: BatchItem[], reportMissing: boolean): ResultMess
       if (item.handle) {
         // A set of its own, new to this worker (or one that just left its arena).
         sets.set(item.setId, VectorSet.attach(item.handle));
-        arenaSets.delete(item.setId);
+        forgetArenaSet(item.setId);
       }
       set = sets.get(item.setId);
     }
