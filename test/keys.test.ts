@@ -1,5 +1,5 @@
 /**
- * The generic keyspace commands (src/commands/keys.ts).
+ * The generic keyspace commands (src/commands/keys.ts, and expire.ts for the EXPIRE/TTL family).
  *
  * Two layers:
  *  - In-process: a Server object without sockets or cron, driven through processCommand, to see

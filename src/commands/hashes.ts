@@ -17,7 +17,8 @@
 import { command, ONE_KEY, type CommandSpec } from './types.js';
 import { addOverflows, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, LLONG_MAX, parseInt64 } from './args.js';
 import { block, dbl, int, key, optional, pattern, str, token, tokenArg } from './doc-args.js';
-import { lookupRead, parseScanCursor, registerTypeHooks } from './keys.js';
+import { lookupRead } from './key-lookup.js';
+import { parseScanCursor, registerTypeHooks } from './keys.js';
 import { LongDouble } from './long-double.js';
 import { MAX_RANDOM_REPEATS } from './vectorset.js';
 import { HashValue } from '../keyspace/hash-value.js';

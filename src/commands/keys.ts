@@ -1,6 +1,6 @@
 /**
  * Generic keyspace commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX, the
- * EXPIRE/TTL family, PERSIST COPY MOVE SWAPDB TOUCH and OBJECT.
+ * EXPIRE/TTL family and PERSIST (in expire.ts), COPY MOVE SWAPDB TOUCH and OBJECT.
  *
  * These work on any value type through the KeyValue interface only, so a vector set gets them
  * without this file knowing about it. Where a command needs something type-specific (COPY needs a
@@ -12,15 +12,18 @@
  *
  * Two Redis rules recur:
  *  - Keyspace hits/misses (INFO stats) count the lookups Redis makes with lookupKeyRead*, and only
- *    those; write-path lookups (lookupKeyWrite) do not count. `lookupRead` does the counting.
+ *    those; write-path lookups (lookupKeyWrite) do not count. `lookupRead` (key-lookup.ts) does
+ *    the counting.
  *  - A write marks `server.dirty` only when it changed something, so a no-op is not propagated;
  *    relative times are propagated as absolute ones (EXPIRE → PEXPIREAT) so an AOF replayed later
  *    gives the same expiry.
  */
 import { command, container, NO_KEYS, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, LLONG_MAX, LLONG_MIN, parseInt64, parseInteger } from './args.js';
-import { int, key, oneof, optional, pattern, str, token, tokenArg, unixTime } from './doc-args.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyBytes, keyOf, parseInt64, parseInteger } from './args.js';
+import { int, key, optional, pattern, str, token, tokenArg } from './doc-args.js';
 import { replyHelp } from './connection.js';
+import { lookupRead } from './key-lookup.js';
+import { expireCommands } from './expire.js';
 import { globMatch } from '../server/config.js';
 import type { Client } from '../server/client.js';
 import { declareKeyFlags } from './key-specs.js';
@@ -46,7 +49,7 @@ export interface TypeHooks {
 
 const typeHooks = new Map<KeyTypeName, TypeHooks>();
 
-/** Called once by a value type's command module (strings.ts registers 'string'). */
+/** Called once by a value type's module (string-object.ts registers 'string'). */
 export function registerTypeHooks(type: KeyTypeName, hooks: TypeHooks): void {
   typeHooks.set(type, hooks);
 }
@@ -58,18 +61,6 @@ export function registerTypeHooks(type: KeyTypeName, hooks: TypeHooks): void {
 const TYPE_NAMES = new Set(['string', 'list', 'set', 'zset', 'hash', 'stream', 'vectorset']);
 
 // ---- shared helpers -------------------------------------------------------------------------
-
-/**
- * A read lookup as Redis's lookupKeyRead: lazy expiry, keyspace hit/miss counting and, unless
- * `touch` is false (LOOKUP_NOTOUCH), an access for OBJECT IDLETIME.
- */
-export function lookupRead(c: Client, k: string, touch = true, now = Date.now()): Entry | undefined {
-  const e = c.db.lookup(k, now, touch);
-  const stats = c.server.keyspace.stats;
-  if (e) stats.keyspaceHits++;
-  else stats.keyspaceMisses++;
-  return e;
-}
 
 /**
  * Redis's getIntFromObjectOrReply: a 32-bit signed integer, or null after an error reply. With a
@@ -102,10 +93,6 @@ export function parseScanCursor(arg: Buffer): number | null {
   if (v > 0xffffffffffffffffn) return null;
   if (m[1] === '-') v = (0x10000000000000000n - v) % 0x10000000000000000n;
   return Number(v);
-}
-
-function expireTimeError(c: Client, name: string): void {
-  c.reply.error(`ERR invalid expire time in '${name}' command`);
 }
 
 // ---- DEL UNLINK EXISTS TYPE TOUCH -----------------------------------------------------------
@@ -335,112 +322,6 @@ function swapdbCommand(c: Client, argv: Buffer[]): void {
   c.reply.ok();
 }
 
-// ---- EXPIRE family --------------------------------------------------------------------------
-
-/**
- * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (expireGenericCommand). `basetime` is now for the
- * relative forms, 0 for the absolute ones. Times are checked in exact 64-bit arithmetic so the
- * overflow errors match Redis.
- */
-function expireGeneric(c: Client, argv: Buffer[], relative: boolean, seconds: boolean, name: string): void {
-  let nx = false;
-  let xx = false;
-  let gt = false;
-  let lt = false;
-  for (let j = 3; j < argv.length; j++) {
-    const a = argv[j]!;
-    if (isWord(a, 'NX')) nx = true;
-    else if (isWord(a, 'XX')) xx = true;
-    else if (isWord(a, 'GT')) gt = true;
-    else if (isWord(a, 'LT')) lt = true;
-    else {
-      c.reply.error(`ERR Unsupported option ${a.toString('latin1')}`);
-      return;
-    }
-  }
-  if (nx && (xx || gt || lt)) {
-    c.reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
-    return;
-  }
-  if (gt && lt) {
-    c.reply.error('ERR GT and LT options at the same time are not compatible');
-    return;
-  }
-  let when = parseInt64(argv[2]!);
-  if (when === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  const now = Date.now();
-  const basetime = relative ? BigInt(now) : 0n;
-  if (seconds) {
-    // C division truncates toward zero, as BigInt division does.
-    if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) {
-      expireTimeError(c, name);
-      return;
-    }
-    when *= 1000n;
-  }
-  if (when > LLONG_MAX - basetime) {
-    expireTimeError(c, name);
-    return;
-  }
-  when += basetime;
-  const k = keyOf(argv[1]!);
-  const e = c.db.lookup(k, now);
-  if (!e) {
-    c.reply.integer(0);
-    return;
-  }
-  if (nx || xx || gt || lt) {
-    const current = e.expireAt === 0 ? -1n : BigInt(e.expireAt);
-    if (nx && current !== -1n) return c.reply.integer(0);
-    if (xx && current === -1n) return c.reply.integer(0);
-    // No TTL counts as infinite: GT never beats it, LT always does.
-    if (gt && (current === -1n || when <= current)) return c.reply.integer(0);
-    if (lt && current !== -1n && when >= current) return c.reply.integer(0);
-  }
-  if (when <= BigInt(now)) {
-    // Already in the past: delete now and propagate the delete, not the expire.
-    c.db.delete(k);
-    c.server.dirty++;
-    c.propagateAs = [Buffer.from('DEL'), argv[1]!];
-    c.reply.integer(1);
-    return;
-  }
-  c.db.setExpire(k, Number(when));
-  c.server.dirty++;
-  c.propagateAs = [Buffer.from('PEXPIREAT'), argv[1]!, Buffer.from(when.toString()), ...argv.slice(3)];
-  c.reply.integer(1);
-}
-
-function ttlGeneric(c: Client, argv: Buffer[], ms: boolean): void {
-  const now = Date.now();
-  const e = lookupRead(c, keyOf(argv[1]!), false, now);
-  if (!e) c.reply.integer(-2);
-  else if (e.expireAt === 0) c.reply.integer(-1);
-  else {
-    const ttl = Math.max(0, e.expireAt - now);
-    c.reply.integer(ms ? ttl : Math.floor((ttl + 500) / 1000));
-  }
-}
-
-function expiretimeGeneric(c: Client, argv: Buffer[], ms: boolean): void {
-  const e = lookupRead(c, keyOf(argv[1]!), false);
-  if (!e) c.reply.integer(-2);
-  else if (e.expireAt === 0) c.reply.integer(-1);
-  else c.reply.integer(ms ? e.expireAt : Math.floor(e.expireAt / 1000));
-}
-
-function persistCommand(c: Client, argv: Buffer[]): void {
-  if (c.db.persist(keyOf(argv[1]!))) {
-    c.server.dirty++;
-    c.reply.integer(1);
-  } else {
-    c.reply.integer(0);
-  }
-}
-
 // ---- OBJECT ---------------------------------------------------------------------------------
 
 const OBJECT_HELP = [
@@ -508,9 +389,6 @@ const objectCommand = container('object', -2, ['@slow'], { summary: 'A container
 
 const KEYS_ONE = [key()];
 const KEYS_MANY = [key('key', { multiple: true })];
-const EXPIRE_CONDITION = optional(oneof('condition', [token('NX'), token('XX'), token('GT'), token('LT')], { since: '7.0.0' }));
-const EXPIRE_HISTORY: Array<[string, string]> = [['7.0.0', 'Added options: `NX`, `XX`, `GT` and `LT`.']];
-const TTL_HISTORY: Array<[string, string]> = [['2.8.0', 'Added the -2 reply.']];
 
 const W_FAST = ['@keyspace', '@write', '@fast'];
 const R_FAST = ['@keyspace', '@read', '@fast'];
@@ -564,27 +442,7 @@ export const keyCommands: CommandSpec[] = [
     summary: 'Swaps two Redis databases.', since: '4.0.0', group: 'server',
     complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.', arguments: [int('index1'), int('index2')],
   }, swapdbCommand),
-  command('expire', -3, ['write', 'fast'], ONE_KEY, W_FAST, {
-    summary: 'Sets the expiration time of a key in seconds.', since: '1.0.0', group: G, complexity: 'O(1)', history: EXPIRE_HISTORY,
-    arguments: [key(), int('seconds'), EXPIRE_CONDITION],
-  }, (c, argv) => expireGeneric(c, argv, true, true, 'expire')),
-  command('pexpire', -3, ['write', 'fast'], ONE_KEY, W_FAST, {
-    summary: 'Sets the expiration time of a key in milliseconds.', since: '2.6.0', group: G, complexity: 'O(1)', history: EXPIRE_HISTORY,
-    arguments: [key(), int('milliseconds'), EXPIRE_CONDITION],
-  }, (c, argv) => expireGeneric(c, argv, true, false, 'pexpire')),
-  command('expireat', -3, ['write', 'fast'], ONE_KEY, W_FAST, {
-    summary: 'Sets the expiration time of a key to a Unix timestamp.', since: '1.2.0', group: G, complexity: 'O(1)', history: EXPIRE_HISTORY,
-    arguments: [key(), unixTime('unix-time-seconds'), EXPIRE_CONDITION],
-  }, (c, argv) => expireGeneric(c, argv, false, true, 'expireat')),
-  command('pexpireat', -3, ['write', 'fast'], ONE_KEY, W_FAST, {
-    summary: 'Sets the expiration time of a key to a Unix milliseconds timestamp.', since: '2.6.0', group: G, complexity: 'O(1)', history: EXPIRE_HISTORY,
-    arguments: [key(), unixTime('unix-time-milliseconds'), EXPIRE_CONDITION],
-  }, (c, argv) => expireGeneric(c, argv, false, false, 'pexpireat')),
-  command('ttl', 2, ['readonly', 'fast'], ONE_KEY, R_FAST, { summary: 'Returns the expiration time in seconds of a key.', since: '1.0.0', group: G, complexity: 'O(1)', history: TTL_HISTORY, arguments: KEYS_ONE }, (c, argv) => ttlGeneric(c, argv, false)),
-  command('pttl', 2, ['readonly', 'fast'], ONE_KEY, R_FAST, { summary: 'Returns the expiration time in milliseconds of a key.', since: '2.6.0', group: G, complexity: 'O(1)', history: TTL_HISTORY, arguments: KEYS_ONE }, (c, argv) => ttlGeneric(c, argv, true)),
-  command('expiretime', 2, ['readonly', 'fast'], ONE_KEY, R_FAST, { summary: 'Returns the expiration time of a key as a Unix timestamp.', since: '7.0.0', group: G, complexity: 'O(1)', arguments: KEYS_ONE }, (c, argv) => expiretimeGeneric(c, argv, false)),
-  command('pexpiretime', 2, ['readonly', 'fast'], ONE_KEY, R_FAST, { summary: 'Returns the expiration time of a key as a Unix milliseconds timestamp.', since: '7.0.0', group: G, complexity: 'O(1)', arguments: KEYS_ONE }, (c, argv) => expiretimeGeneric(c, argv, true)),
-  command('persist', 2, ['write', 'fast'], ONE_KEY, W_FAST, { summary: 'Removes the expiration time of a key.', since: '2.2.0', group: G, complexity: 'O(1)', arguments: KEYS_ONE }, persistCommand),
+  ...expireCommands,
   objectCommand,
 ];
 

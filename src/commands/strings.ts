@@ -20,7 +20,8 @@
 import { command, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
 import { addOverflows, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyOf, LLONG_MAX, LLONG_MIN, parseInt64, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg, unixTime } from './doc-args.js';
-import { lookupRead, registerTypeHooks } from './keys.js';
+import { lookupRead } from './key-lookup.js';
+import { registerTypeHooks } from './keys.js';
 import { StringValue, WRONGTYPE, type KeyValue } from '../keyspace/value.js';
 import type { Client } from '../server/client.js';
 import { declareKeyFlags } from './key-specs.js';
