@@ -11,7 +11,8 @@ import { Redis } from 'ioredis';
 import { Server } from '../src/server/server.js';
 import { Client } from '../src/server/client.js';
 import { Config } from '../src/server/config.js';
-import { LongDouble, StringObject } from '../src/commands/strings.js';
+import { LongDouble } from '../src/commands/strings.js';
+import { StringObject } from '../src/commands/string-object.js';
 import { StringValue } from '../src/keyspace/value.js';
 import { serverForFile } from './helpers/server.js';
 

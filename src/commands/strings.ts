@@ -9,7 +9,7 @@
  *  - OBJECT ENCODING / REFCOUNT: Redis picks `int`, `embstr` or `raw` by how a value was made, not
  *    only by its bytes (APPEND and SETRANGE always leave `raw`, INCRBYFLOAT never leaves `int`,
  *    small integers made by SET/INCR are the shared objects with refcount INT_MAX). StringObject
- *    remembers that.
+ *    (string-object.ts) remembers that.
  *  - INCRBYFLOAT computes in the x87 80-bit `long double` of the Redis binary and prints with
  *    "%.17Lf"; doing it in doubles gives different digits (0.1 + 0.1 → "0.20000000000000001").
  *    The LongDouble section below emulates it exactly with BigInt.
@@ -21,8 +21,8 @@ import { command, ONE_KEY, ALL_KEYS, type CommandSpec } from './types.js';
 import { addOverflows, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, isWord, keyOf, LLONG_MAX, LLONG_MIN, parseInt64, parseInteger } from './args.js';
 import { block, dbl, int, key, oneof, optional, str, token, tokenArg, unixTime } from './doc-args.js';
 import { lookupRead } from './key-lookup.js';
-import { registerTypeHooks } from './keys.js';
-import { StringValue, WRONGTYPE, type KeyValue } from '../keyspace/value.js';
+import { checkStringLength, EMBSTR_SIZE_LIMIT, fromArg, getGeneric, readString, replyValue, StringObject, writeString } from './string-object.js';
+import type { StringValue } from '../keyspace/value.js';
 import type { Client } from '../server/client.js';
 import { declareKeyFlags } from './key-specs.js';
 import { LongDouble } from './long-double.js';
@@ -31,150 +31,6 @@ import { LongDouble } from './long-double.js';
 export { LongDouble };
 
 const G = 'string';
-
-
-// ---- string objects -------------------------------------------------------------------------
-
-type Encoding = 'int' | 'embstr' | 'raw';
-
-/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
-const EMBSTR_SIZE_LIMIT = 44;
-/** Redis keeps shared objects for the integers 0 … 9999 (OBJ_SHARED_INTEGERS). */
-const SHARED_INTEGERS = 10000n;
-/** OBJECT REFCOUNT of a shared object (OBJ_SHARED_REFCOUNT). */
-const SHARED_REFCOUNT = 2147483647;
-/** Replies at least this large go out without a copy (ReplyWriter's PASS_THROUGH). */
-const UNCOPIED_REPLY = 64 * 1024;
-
-/** The encoding tryObjectEncoding gives these bytes: `int` for string2ll-canonical integers. */
-function encodingOf(data: Buffer): Encoding {
-  if (data.length <= 20 && parseInt64(data) !== null) return 'int';
-  return data.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
-}
-
-/**
- * A string value that remembers how Redis would hold it, and keeps spare capacity for APPEND.
- * Values that other modules create as plain StringValue behave as freshly loaded ones (encoding
- * derived from the bytes).
- */
-export class StringObject extends StringValue {
-  /** A fixed encoding, or null to derive it from the bytes as tryObjectEncoding would. */
-  forced: Encoding | null;
-  /** A reply may still reference `data` without a copy: change it only after copying. */
-  exposed = false;
-  /** Owned buffer whose first `data.length` bytes are `data`; the rest is room for APPEND. */
-  private room: Buffer | null = null;
-
-  constructor(data: Buffer, forced: Encoding | null = null) {
-    super(data);
-    this.forced = forced;
-  }
-
-  override encoding(): string {
-    return this.forced ?? encodingOf(this.data);
-  }
-
-  /** Appends with sds-like growth (double below 1 MiB, then +1 MiB), in amortised O(1). */
-  append(bytes: Buffer): void {
-    const len = this.data.length;
-    const need = len + bytes.length;
-    const room = this.room;
-    if (room === null || room.buffer !== this.data.buffer || room.byteOffset !== this.data.byteOffset || room.length < need) {
-      const grown = Buffer.allocUnsafe(need < 1024 * 1024 ? need * 2 : need + 1024 * 1024);
-      this.data.copy(grown, 0, 0, len);
-      this.room = grown;
-      this.exposed = false;
-    }
-    // Bytes [0, len) are never rewritten here, so a reply still holding them stays intact.
-    bytes.copy(this.room!, len);
-    this.data = this.room!.subarray(0, need);
-  }
-
-  /** Writes `bytes` at `offset`, zero-filling any gap (SETRANGE). */
-  writeAt(offset: number, bytes: Buffer): void {
-    const end = offset + bytes.length;
-    if (this.exposed || end > this.data.length) {
-      const len = Math.max(end, this.data.length);
-      const next = Buffer.alloc(len);
-      this.data.copy(next);
-      this.data = next;
-      this.room = null;
-      this.exposed = false;
-    }
-    bytes.copy(this.data, offset);
-  }
-}
-
-function refcountOf(v: StringValue): number {
-  if (v instanceof StringObject && v.forced !== null) return 1;
-  if (encodingOf(v.data) !== 'int') return 1;
-  const n = parseInt64(v.data)!;
-  return n >= 0n && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
-}
-
-registerTypeHooks('string', {
-  // dupStringObject keeps the encoding; a copy of a shared integer is a private int object.
-  duplicate: (v: KeyValue) => {
-    const s = v as StringValue;
-    return new StringObject(Buffer.from(s.data), s instanceof StringObject && s.forced !== null ? s.forced : encodingOf(s.data));
-  },
-  refcount: (v: KeyValue) => refcountOf(v as StringValue),
-  encoding: (v: KeyValue) => (v instanceof StringObject ? v.encoding() : encodingOf((v as StringValue).data)),
-});
-
-/** A value made from a client argument (owned copy; argv buffers are views of network chunks). */
-function fromArg(arg: Buffer): StringObject {
-  return new StringObject(Buffer.from(arg));
-}
-
-/** Replies a stored string, noting when the reply holds its bytes without a copy. */
-function replyValue(c: Client, v: StringValue, start = 0, end = v.data.length): void {
-  if (end - start >= UNCOPIED_REPLY && v instanceof StringObject) v.exposed = true;
-  c.reply.bulk(start === 0 && end === v.data.length ? v.data : v.data.subarray(start, end));
-}
-
-/**
- * A read lookup of a string key (lookupKeyRead + checkType): the value, null when missing, or
- * undefined after a WRONGTYPE reply.
- */
-function readString(c: Client, k: string): StringValue | null | undefined {
-  const e = lookupRead(c, k);
-  if (!e) return null;
-  if (e.value.type !== 'string') {
-    c.reply.error(WRONGTYPE);
-    return undefined;
-  }
-  return e.value as StringValue;
-}
-
-/** Redis's getGenericCommand: replies the value or null; false after WRONGTYPE. */
-function getGeneric(c: Client, k: string): boolean {
-  const v = readString(c, k);
-  if (v === undefined) return false;
-  if (v === null) c.reply.null();
-  else replyValue(c, v);
-  return true;
-}
-
-/** A write lookup (lookupKeyWrite + checkType): as readString, but without hit/miss counting. */
-function writeString(c: Client, k: string): StringValue | null | undefined {
-  const e = c.db.lookup(k);
-  if (!e) return null;
-  if (e.value.type !== 'string') {
-    c.reply.error(WRONGTYPE);
-    return undefined;
-  }
-  return e.value as StringValue;
-}
-
-/** Redis's checkStringLength: the result may not exceed proto-max-bulk-len. */
-function checkStringLength(c: Client, size: number, append: number): boolean {
-  if (size + append > c.server.config.int('proto-max-bulk-len')) {
-    c.reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
-    return false;
-  }
-  return true;
-}
 
 // ---- SET and friends ------------------------------------------------------------------------
 
