@@ -2,8 +2,8 @@
  * Pub/Sub commands: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, the shard
  * variants (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH, which behave as in a Redis that is not a
  * cluster) and PUBSUB introspection. Replies follow Redis's pubsub.c; the subscription state and
- * delivery are in src/server/pubsub.ts, and the dispatcher (server.ts) keeps a RESP2 client in
- * pub/sub mode to the commands allowed there.
+ * delivery are in src/server/pubsub.ts, and the dispatcher (src/server/dispatch.ts) keeps a RESP2
+ * client in pub/sub mode to the commands allowed there.
  */
 import { command, container, NO_KEYS, type CommandSpec } from './types.js';
 import { optional, pattern, str } from './doc-args.js';

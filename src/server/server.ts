@@ -3,9 +3,9 @@
  * with Redis's checks in Redis's order, statistics for INFO, and the periodic cron (active
  * expiry, idle timeouts, ops/sec sampling).
  *
- * Dispatch order follows Redis's processCommand: unknown command / subcommand and arity errors
- * first, then authentication, then the loading state, then MULTI queueing, then maxmemory; a
- * command rejected while a MULTI is open also dooms the transaction (EXECABORT).
+ * Dispatch (dispatch.ts) follows Redis's processCommand: unknown command / subcommand and arity
+ * errors first, then authentication, then the loading state, then MULTI queueing, then maxmemory;
+ * a command rejected while a MULTI is open also dooms the transaction (EXECABORT).
  */
 import { ftRegistry } from '../query/registry.js';
 import type net from 'node:net';
@@ -16,22 +16,21 @@ import { Client } from './client.js';
 import { Config } from './config.js';
 import { log, type Logger, type LogLevel } from './log.js';
 import { ProtocolError, type ReaderLimits } from './resp-reader.js';
+import * as dispatch from './dispatch.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { hashListpackLimits } from '../keyspace/hash-value.js';
-import { CommandTable, fullName } from '../commands/table.js';
+import { CommandTable } from '../commands/table.js';
 import type { CommandSpec } from '../commands/types.js';
 import { allCommands } from '../commands/index.js';
 import type { Persistence } from '../persistence/persistence.js';
 import type { PoolFront } from './pool-front.js';
-import { isMemoryFailure, memoryErrorText } from '../vset/placement.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { ownMemory } from '../hnsw/layout.js';
-import { PubSub, RESP2_PUBSUB_COMMANDS } from './pubsub.js';
+import { PubSub } from './pubsub.js';
 import { OutputLimiter } from './output-limits.js';
 import { ClientPause } from './client-pause.js';
 import { Propagator, TO_ALL, TO_AOF, TO_REPLICAS, type PropagationListener } from './propagation.js';
 import { Replication } from '../replication/replication.js';
-import type { ExpiryMode } from '../keyspace/keyspace.js';
 import { Listeners, PROTECTED_MODE_DENIED, isLoopback, type ListenerKind } from './listeners.js';
 import { Acl } from '../acl/acl.js';
 import { SlowLog } from './slowlog.js';
@@ -58,9 +57,6 @@ function isSearchRequest(argv: Buffer[]): boolean {
   const n = argv[0]!;
   return n.length === 4 && (n[0]! | 32) === 118 && (n[1]! | 32) === 115 && (n[2]! | 32) === 105 && (n[3]! | 32) === 109;
 }
-
-/** Commands allowed while a MULTI is open rather than queued. */
-const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 export class Server {
   readonly config: Config;
@@ -325,193 +321,12 @@ export class Server {
   // ---- dispatch ----------------------------------------------------------------------------
 
   processCommand(c: Client, argv: Buffer[]): void {
-    const res = this.commands.resolve(argv);
-    if (!res.spec) {
-      this.reject(c, res.error, null);
-      return;
-    }
-    const spec = res.spec;
-    const flags = spec.flags;
-    // CLIENT LIST's cmd=: the command last received, queued or refused ones included (as Redis).
-    c.lastCommand = fullName(spec).toLowerCase();
-    if (!flags.includes('no_auth') && this.acl.authRequired(c)) {
-      this.reject(c, 'NOAUTH Authentication required.', spec);
-      return;
-    }
-    if (c.multi && flags.includes('no_multi')) {
-      this.reject(c, 'ERR Command not allowed inside a transaction', spec);
-      return;
-    }
-    // ACLs, in Redis's place: after authentication, before anything else can refuse.
-    const denied = this.acl.checkCommand(c, spec, argv);
-    if (denied !== null) {
-      this.reject(c, denied, spec);
-      return;
-    }
-    // A MONITOR connection is a replica in Redis's eyes: it may not touch the keyspace.
-    if (c.monitor && (flags.includes('write') || flags.includes('readonly') || flags.includes('may_replicate'))) {
-      this.reject(c, "ERR Replica can't interact with the keyspace", spec);
-      return;
-    }
-    // Replication's refusals, in Redis's order around the pub/sub and loading checks; this
-    // server's primary (the link's own client) is obeyed whatever they say.
-    const obey = c.replicationLink === 'master';
-    const refusal = obey ? null : this.replication.refusal(c, spec);
-    if (refusal !== null && refusal.before === 'pubsub') {
-      this.refuse(c, refusal.error, spec);
-      return;
-    }
-    if (c.protocol === 2 && c.subscriptions.active && !RESP2_PUBSUB_COMMANDS.has(spec.parent ? '' : spec.name)) {
-      this.reject(c, `ERR Can't execute '${fullName(spec)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`, spec);
-      return;
-    }
-    if (refusal !== null && refusal.before === 'loading') {
-      this.refuse(c, refusal.error, spec);
-      return;
-    }
-    if (this.loading && !flags.includes('loading')) {
-      this.reject(c, 'LOADING Redis is loading the dataset in memory', spec);
-      return;
-    }
-    if (refusal !== null) {
-      this.refuse(c, refusal.error, spec);
-      return;
-    }
-    if (c.multi && !MULTI_IMMEDIATE.has(spec.parent ? '' : spec.name)) {
-      // As Redis: above maxmemory nothing is queued (queueing grows memory too), and the
-      // refusal makes EXEC abort, so a write cannot get past maxmemory inside a transaction.
-      if (!obey && this.overMaxmemory()) {
-        this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
-        return;
-      }
-      c.multi.push({ spec, argv });
-      c.reply.simple('QUEUED');
-      return;
-    }
-    if (flags.includes('write') && !obey) {
-      const denied = this.denyWrites();
-      if (denied !== null) {
-        this.reject(c, denied, spec);
-        return;
-      }
-    }
-    if (flags.includes('denyoom') && !obey && this.overMaxmemory()) {
-      this.reject(c, "OOM command not allowed when used memory > 'maxmemory'.", spec);
-      return;
-    }
-    this.call(c, spec, argv);
+    dispatch.processCommand(this, c, argv);
   }
 
   /** Runs a resolved command, recording stats and propagating writes. */
   call(c: Client, spec: CommandSpec, argv: Buffer[]): void {
-    const quiet = c.replyMode === 'off' || c.replyMode === 'skip';
-    if (quiet) c.sealReplies();
-    const dbBefore = c.dbIndex;
-    const dirtyBefore = this.dirty;
-    const errorsBefore = c.reply.errors;
-    c.propagateAs = null;
-    c.forcePropagation = false;
-    c.replicateOnly = false;
-    c.lastCommand = fullName(spec).toLowerCase();
-    const offsetBefore = this.replication.offset;
-    const expiryBefore = this.keyspace.expiry.mode;
-    this.keyspace.expiry.mode = this.expiryModeFor(c, spec);
-    c.redacted = null;
-    const t0 = performance.now();
-    const mark = c.reply.mark();
-    try {
-      spec.handler!(c, argv);
-    } catch (e) {
-      c.reply.rewind(mark);
-      if (isMemoryFailure(e)) {
-        // Memory ran out (no arena block, a memory that could not grow): the command changed
-        // nothing (writes reserve what they need first) and the client is told so.
-        this.log.warning(`Out of memory in '${fullName(spec)}': ${(e as Error).message}`);
-        c.reply.error(memoryErrorText(e));
-      } else {
-        // A bug must cost one error reply, not the process and every other client's connection.
-        this.log.warning(`Internal error in '${fullName(spec)}': ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-        c.reply.error(`ERR internal error while executing '${fullName(spec)}': ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    const usec = (performance.now() - t0) * 1000;
-    if (!this.loading) this.observe(c, spec, argv, c.dbIndex, usec);
-    const stats = this.statsFor(spec);
-    (stats.latency ??= new LatencyHistogram()).record(usec);
-    stats.calls++;
-    stats.usec += usec;
-    this.totalCommands++;
-    if (c.reply.errors !== errorsBefore) {
-      stats.failed++;
-      this.countError(c.reply.lastError);
-    }
-    this.keyspace.expiry.mode = expiryBefore;
-    if ((this.dirty !== dirtyBefore || c.forcePropagation) && (spec.flags.includes('write') || spec.flags.includes('may_replicate'))) {
-      this.propagate(dbBefore, c.propagateAs ?? argv);
-    } else if (c.replicateOnly) {
-      this.propagate(dbBefore, argv, TO_REPLICAS);
-    }
-    // WAIT waits for the replication offset of this client's last write (Redis's c->woff).
-    if (this.replication.offset !== offsetBefore) c.woff = this.replication.offset;
-    // CLIENT REPLY ON turns replies back on for its own +OK.
-    if (quiet && c.replyMode !== 'on') c.discardUnsealed();
-    // CLIENT REPLY SKIP silences only the command after it.
-    if (c.replyMode === 'skip') c.replyMode = 'on';
-    else if (c.replyMode === 'skip-next') c.replyMode = 'skip';
-  }
-
-  /**
-   * What lookups do with keys past their TTL while `spec` runs: a primary deletes them; a
-   * replica keeps them for its primary's stream and hides them from its own readers, except
-   * that a write on a writable replica deletes them first, as Redis's lookupKeyWrite does.
-   */
-  private expiryModeFor(c: Client, spec: CommandSpec): ExpiryMode {
-    if (!this.replication.isReplica) return 'delete';
-    if (c.replicationLink === 'master') return 'keep';
-    return spec.flags.includes('write') ? 'delete' : 'hide';
-  }
-
-  /** A replication refusal; refusing EXEC discards the transaction, as execCommandAbort. */
-  private refuse(c: Client, message: string, spec: CommandSpec): void {
-    if (c.multi && spec.name === 'exec' && !spec.parent) {
-      c.multi = null;
-      c.multiError = false;
-      c.unwatchAll();
-      message = `EXECABORT Transaction discarded because of: ${message}`;
-    }
-    this.reject(c, message, spec);
-  }
-
-  /** What watches commands as they run: the latency monitor, the slow log and MONITOR. */
-  private observe(c: Client, spec: CommandSpec, argv: Buffer[], db: number, usec: number): void {
-    this.latency.maybeAdd(spec.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(usec / 1000));
-    if (!spec.flags.includes('skip_slowlog')) this.slowlog.maybeAdd(usec, argv, c.redacted, c.addr, c.name);
-    // Administrative commands are never shown to monitors (they may carry secrets).
-    if (this.monitors.size > 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) this.monitors.feed(c, db, argv);
-  }
-
-  private reject(c: Client, message: string, spec: CommandSpec | null): void {
-    if (c.multi) c.multiError = true;
-    if (spec) this.statsFor(spec).rejected++;
-    c.reply.error(message);
-    this.countError(message);
-  }
-
-  private countError(message: string): void {
-    this.totalErrorReplies++;
-    const sp = message.indexOf(' ');
-    const code = sp < 0 ? message : message.slice(0, sp);
-    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
-  }
-
-  private statsFor(spec: CommandSpec): CommandStats {
-    const name = fullName(spec).toLowerCase();
-    let s = this.commandStats.get(name);
-    if (!s) {
-      s = { calls: 0, usec: 0, rejected: 0, failed: 0 };
-      this.commandStats.set(name, s);
-    }
-    return s;
+    dispatch.call(this, c, spec, argv);
   }
 
   resetStats(): void {
@@ -543,12 +358,6 @@ export class Server {
     const used = m.heapUsed + m.arrayBuffers + ownMemory.bytes + arenas.live + arenas.retired;
     if (used > this.peakMemory) this.peakMemory = used;
     return used;
-  }
-
-  private overMaxmemory(): boolean {
-    // A replica follows its primary whatever its own memory says (replica-ignore-maxmemory).
-    const max = this.config.int('maxmemory');
-    return max > 0 && !this.replication.isReplica && this.usedMemory() > max;
   }
 
   // ---- CLIENT PAUSE ------------------------------------------------------------------------
