@@ -8,7 +8,7 @@
  * ENCODING all follow t_hash.c. Points that are easy to miss:
  *  - A write looks the key up (WRONGTYPE) before anything else except parsing a numeric argument
  *    (HINCRBY*), and HSET's odd argument count is an arity error named after the command.
- *  - HINCRBYFLOAT computes in the x87 80-bit long double (strings.ts's LongDouble) and is
+ *  - HINCRBYFLOAT computes in the x87 80-bit long double (LongDouble, long-double.ts) and is
  *    propagated as HSET with the result, so replicas and AOF replays get the same bytes.
  *  - An HDEL that removes the last field removes the key.
  *  - HGETALL is a map in RESP3; HRANDFIELD … WITHVALUES pairs fields and values as two-element

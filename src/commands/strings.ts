@@ -12,7 +12,7 @@
  *    (string-object.ts) remembers that.
  *  - INCRBYFLOAT computes in the x87 80-bit `long double` of the Redis binary and prints with
  *    "%.17Lf"; doing it in doubles gives different digits (0.1 + 0.1 → "0.20000000000000001").
- *    The LongDouble section below emulates it exactly with BigInt.
+ *    LongDouble (long-double.ts) emulates it exactly with BigInt.
  *  - Large bulk replies are written without a copy (ReplyWriter passes ≥ 64 KiB through), so a
  *    value that was replied must not be changed in place afterwards: SETRANGE copies such a value
  *    first, and APPEND only ever writes past the bytes already handed out.
