@@ -35,15 +35,28 @@ const arenas = new Map<number, WasmMemory>();
  * at 0.9x of attaching every set afresh, 100k sets x 5, two workers). So a set new to this worker
  * costs what a known one does: one attach, or one compare that finds it in its slot.
  */
-const ARENA_SLOTS = 1024;
+const ARENA_SLOTS = tableSlots(process.env.VSETD_WORKER_SET_SLOTS);
 const arenaSlotIds = new Float64Array(ARENA_SLOTS).fill(-1);
 const arenaSlotSets: Array<{ loc: ArenaLocation; set: VectorSet } | undefined> = new Array<undefined>(ARENA_SLOTS).fill(undefined);
+
+/**
+ * The table's size; VSETD_WORKER_SET_SLOTS=0 turns it off, so that every search attaches its set as
+ * for a set never seen (bench:sets compares the two on the same sets).
+ */
+function tableSlots(env: string | undefined): number {
+  const n = env === undefined ? 1024 : Number(env);
+  return Number.isInteger(n) && n >= 0 && n <= 1 << 20 ? n : 1024;
+}
 
 function samePlace(a: ArenaLocation, b: ArenaLocation): boolean {
   return a.arena === b.arena && a.block === b.block && a.heapBytes === b.heapBytes && a.recordsBytes === b.recordsBytes;
 }
 
 function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
+  if (ARENA_SLOTS === 0) {
+    const memory = arenas.get(loc.arena);
+    return memory === undefined ? undefined : VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
+  }
   const slot = setId % ARENA_SLOTS;
   const known = arenaSlotSets[slot];
   if (known !== undefined && arenaSlotIds[slot] === setId && samePlace(known.loc, loc)) return known.set;
@@ -56,6 +69,7 @@ function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
 }
 
 function forgetArenaSet(setId: number): void {
+  if (ARENA_SLOTS === 0) return;
   const slot = setId % ARENA_SLOTS;
   if (arenaSlotIds[slot] !== setId) return;
   arenaSlotIds[slot] = -1;
