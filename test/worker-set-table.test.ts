@@ -1,0 +1,90 @@
+// A search worker keeps the arena sets it searched in a direct-mapped table of 1,024 slots
+// (workers/search-batch.ts): slot = set id mod 1,024, so with thousands of sets many share a slot.
+// Whatever the table holds, every search must read its own set as it is now: sets whose ids share
+// a slot searched in turn, sets deleted and made again under the same key (a new id), and sets
+// that grew into a new arena block (a new place for the same id).
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from './helpers/server.js';
+import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
+import { infoField } from './helpers/wait.js';
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.stop('SIGKILL');
+});
+
+const SETS = 3000;
+
+async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>, chunk = 1000): Promise<RespValue[]> {
+  const out: RespValue[] = [];
+  for (let i = 0; i < cmds.length; i += chunk) {
+    const part = cmds.slice(i, i + chunk);
+    c.write(Buffer.concat(part.map((a) => encodeCommand(a))));
+    for (let k = 0; k < part.length; k++) out.push((await c.readReply(60_000)).value);
+  }
+  return out;
+}
+
+/** VSIM on every set, in a shuffled order, pipelined (so that most go to the workers). */
+async function searchAll(c: RawConnection, order: number[]): Promise<Map<number, string[]>> {
+  const replies = await pipeline(
+    c,
+    order.map((k) => ['VSIM', `t:${k}`, 'VALUES', 2, 1, 0, 'COUNT', 100]),
+  );
+  const out = new Map<number, string[]>();
+  order.forEach((k, i) => out.set(k, (replies[i] as string[]).slice().sort()));
+  return out;
+}
+
+function shuffled(n: number, seed: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  let s = seed;
+  for (let i = n - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+async function served(c: RawConnection): Promise<number> {
+  return Number(infoField((await c.value('INFO', 'searchpool')) as string, 'searches_served'));
+}
+
+describe("search workers' table of arena sets", () => {
+  it('answers from the right set through slot collisions, re-created keys and moved blocks', async () => {
+    const s = await startServer({ args: ['--search-threads', '2'] });
+    running.push(s);
+    const c = await RawConnection.connect(s.port);
+    // Each set's names say which set and which generation they belong to.
+    const add = (k: number, gen: string, e: number): Array<string | number> => ['VADD', `t:${k}`, 'VALUES', 2, 1 + e, (k % 7) - 3, `${gen}${k}-${e}`];
+    const made = await pipeline(c, Array.from({ length: SETS * 2 }, (_, i) => add(i >> 1, 'a', i & 1)));
+    expect(made.every((r) => r === 1)).toBe(true);
+    const expected = (k: number, gen: string, n: number): string[] => Array.from({ length: n }, (_, e) => `${gen}${k}-${e}`).sort();
+
+    // Every set twice, in two orders: ids sharing a slot follow one another in either.
+    const before = await served(c);
+    for (const seed of [1, 2]) {
+      const got = await searchAll(c, shuffled(SETS, seed));
+      for (let k = 0; k < SETS; k++) expect(got.get(k)).toEqual(expected(k, 'a', 2));
+    }
+    // Most of those ran on the workers (the first of each pipelined burst may run inline).
+    expect((await served(c)) - before).toBeGreaterThan(SETS);
+
+    // Every third set deleted and made again (new set ids) with other names.
+    const again = Array.from({ length: SETS }, (_, k) => k).filter((k) => k % 3 === 0);
+    expect(await pipeline(c, again.map((k) => ['DEL', `t:${k}`]))).toEqual(again.map(() => 1));
+    await pipeline(c, again.flatMap((k) => [add(k, 'b', 0), add(k, 'b', 1), add(k, 'b', 2)]));
+    // Every fifth of the others grows well past its first block (its place changes, its id not).
+    const grown = Array.from({ length: SETS }, (_, k) => k).filter((k) => k % 3 !== 0 && k % 5 === 0);
+    await pipeline(c, grown.flatMap((k) => Array.from({ length: 40 }, (_, e) => add(k, 'a', e + 2))));
+    for (const seed of [3, 4]) {
+      const got = await searchAll(c, shuffled(SETS, seed));
+      for (let k = 0; k < SETS; k++) {
+        const want = k % 3 === 0 ? expected(k, 'b', 3) : k % 5 === 0 ? expected(k, 'a', 42) : expected(k, 'a', 2);
+        expect(got.get(k)).toEqual(want);
+      }
+    }
+    c.close();
+  }, 120_000);
+});
