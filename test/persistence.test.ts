@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MAIN, startServer, type RunningServer } from './helpers/server.js';
-import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
+import { RawConnection, type RespValue } from './helpers/raw.js';
 import { rng, valuesArgs } from './helpers/rng.js';
 import { infoField, waitFor } from './helpers/wait.js';
 
@@ -27,13 +27,6 @@ async function withServer<T>(dir: string, args: string[], fn: (c: RawConnection,
   }
 }
 
-/** Sends all commands in one write and returns their decoded replies, in order. */
-async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>): Promise<RespValue[]> {
-  c.write(Buffer.concat(cmds.map((a) => encodeCommand(a))));
-  const out: RespValue[] = [];
-  for (let i = 0; i < cmds.length; i++) out.push((await c.readReply(30_000)).value);
-  return out;
-}
 
 /** Starting on a damaged dir must fail with exit code 1 and a message; returns the output. */
 function startFails(dir: string, args: string[] = []): string {
@@ -75,7 +68,7 @@ describe('snapshot', () => {
       // Some bulk, so the asynchronous write spans many turns of the event loop.
       for (let i = 0; i < 16; i++) setup.push(['SET', `big${i}`, 'x'.repeat(256 * 1024)]);
       for (let i = 0; i < 300; i++) setup.push(['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `e${i}`, 'SETATTR', JSON.stringify({ i })]);
-      await pipeline(c, setup);
+      await c.pipeline(setup);
       const before = (await c.value('LASTSAVE')) as number;
       // One write: the digest, BGSAVE, writes to what it captured, and INFO, all read and run
       // before the save can finish (it completes asynchronously, in a later turn).
@@ -93,7 +86,7 @@ describe('snapshot', () => {
         ['INFO', 'persistence'],
         ['DEBUG', 'DIGEST'],
       ];
-      const replies = await pipeline(c, during);
+      const replies = await c.pipeline(during);
       const digestAtStart = replies[0] as string;
       expect(replies[1]).toBe('Background saving started');
       expect(replies.slice(2, 10)).toEqual(['OK', 1, 'v2+more'.length, 'OK', 'OK', 1, 1, 1]);
@@ -273,7 +266,7 @@ describe('append-only file', () => {
       const setup: Array<Array<string | number>> = [];
       for (let i = 0; i < 2000; i++) setup.push(['VADD', 'vs', 'VALUES', 8, ...valuesArgs(r, 8), `e${i}`, 'SETATTR', JSON.stringify({ i })]);
       for (let i = 0; i < 8; i++) setup.push(['SET', `big${i}`, 'x'.repeat(256 * 1024)]);
-      (await pipeline(c, setup)).slice(0, 2000).forEach((v, i) => {
+      (await c.pipeline(setup)).slice(0, 2000).forEach((v, i) => {
         expect(v).toBe(1);
         expected.set(`e${i}`, JSON.stringify({ i }));
       });
@@ -284,7 +277,7 @@ describe('append-only file', () => {
       for (let i = 0; i < 100; i++) during.push(['VREM', 'vs', `e${i * 3}`]);
       for (let i = 0; i < 50; i++) during.push(['VSETATTR', 'vs', `e${i * 3 + 1}`, JSON.stringify({ set: i })]);
       during.push(['INFO', 'persistence']);
-      const replies = await pipeline(c, during);
+      const replies = await c.pipeline(during);
       expect(replies[0]).toBe('Background append only file rewriting started');
       expect(infoField(replies.at(-1) as string, 'aof_rewrite_in_progress')).toBe('1');
       for (let i = 0; i < 100; i++) {
@@ -320,7 +313,7 @@ describe('append-only file', () => {
     await withServer(dir, args, async (c2) => {
       expect(await c2.value('DEBUG', 'DIGEST')).toBe(digest);
       expect(await c2.value('VCARD', 'vs')).toBe(expected.size);
-      const attrs = await pipeline(c2, [...expected.keys()].map((name) => ['VGETATTR', 'vs', name]));
+      const attrs = await c2.pipeline([...expected.keys()].map((name) => ['VGETATTR', 'vs', name]));
       expect(new Map([...expected.keys()].map((name, i) => [name, attrs[i]]))).toEqual(expected);
       for (let i = 0; i < 100; i++) expect(await c2.value('VISMEMBER', 'vs', `e${i * 3}`)).toBe(0);
       expect(await c2.value('DEBUG', 'VSET-VALIDATE', 'vs')).toBe('OK');

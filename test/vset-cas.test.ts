@@ -4,7 +4,7 @@
  * where CAS is a plain VADD (missing key, existing element, MULTI, no pool, forced single thread).
  */
 import { describe, expect, it } from 'vitest';
-import { RawConnection, encodeCommand, type RespValue } from './helpers/raw.js';
+import { RawConnection, type RespValue } from './helpers/raw.js';
 import { serverForFile, startServer } from './helpers/server.js';
 import { rng, valuesArgs } from './helpers/rng.js';
 import { infoField, waitFor } from './helpers/wait.js';
@@ -26,13 +26,6 @@ async function casCounters(c: RawConnection): Promise<{ inline: number; planned:
   };
 }
 
-/** Sends many commands at once and reads every reply, in order. */
-async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>): Promise<RespValue[]> {
-  c.write(Buffer.concat(cmds.map((a) => encodeCommand(a))));
-  const out: RespValue[] = [];
-  for (let i = 0; i < cmds.length; i++) out.push((await c.readReply()).value);
-  return out;
-}
 
 describe('VADD CAS on the search pool', () => {
   it('pipelined CAS inserts all reply true, are all stored and searchable, and the graph is valid', async () => {
@@ -47,7 +40,7 @@ describe('VADD CAS on the search pool', () => {
         vectors.set(`e${i}`, v);
         cmds.push(['VADD', 'cas:a', 'VALUES', DIM, ...v, `e${i}`, 'CAS', 'SETATTR', JSON.stringify({ i })]);
       }
-      const replies = await pipeline(c, cmds);
+      const replies = await c.pipeline(cmds);
       expect(replies.every((x) => x === 1)).toBe(true);
       expect(await c.value('VCARD', 'cas:a')).toBe(401);
       expect(await c.value('DEBUG', 'VSET-VALIDATE', 'cas:a')).toBe('OK');
@@ -98,7 +91,7 @@ describe('VADD CAS on the search pool', () => {
       expect(await b.value('CONFIG', 'SET', 'search-inline-when-idle', 'no')).toBe('OK');
       for (const mode of ['replaced', 'sameName'] as const) {
         await a.call('DEL', 'cas:c');
-        await pipeline(a, Array.from({ length: 300 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `s${i}`]));
+        await a.pipeline(Array.from({ length: 300 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `s${i}`]));
         const before = await casCounters(a);
         expect(await b.value('DEBUG', 'SEARCH-WORKER', 'HOLD')).toBe('OK');
         let pa: Promise<RespValue[]>;
@@ -113,7 +106,7 @@ describe('VADD CAS on the search pool', () => {
             mode === 'replaced'
               ? [['DEL', 'cas:c'], ...Array.from({ length: 20 }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `b${i}`])]
               : Array.from({ length: N }, (_, i) => ['VADD', 'cas:c', 'VALUES', DIM, ...vec(r), `n${i}`]);
-          (await pipeline(b, bCmds)).forEach((x) => expect(x).toBe(1));
+          (await b.pipeline(bCmds)).forEach((x) => expect(x).toBe(1));
         } finally {
           expect(await b.value('DEBUG', 'SEARCH-WORKER', 'RELEASE')).toBe('OK');
         }
@@ -174,9 +167,9 @@ describe('VADD CAS and the AOF', () => {
     let names: string[];
     try {
       const r = rng(11);
-      await pipeline(a, Array.from({ length: 200 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `s${i}`]));
-      const pa = pipeline(a, Array.from({ length: 100 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i}`, 'CAS']));
-      const pb = pipeline(b, [['DEL', 'k'], ...Array.from({ length: 30 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i * 3}`])]);
+      await a.pipeline(Array.from({ length: 200 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `s${i}`]));
+      const pa = a.pipeline(Array.from({ length: 100 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i}`, 'CAS']));
+      const pb = b.pipeline([['DEL', 'k'], ...Array.from({ length: 30 }, (_, i) => ['VADD', 'k', 'VALUES', DIM, ...vec(r), `c${i * 3}`])]);
       await Promise.all([pa, pb]);
       names = ((await a.value('VRANGE', 'k', '-', '+', -1)) as string[]).sort();
       dir = s.dir;

@@ -4,7 +4,7 @@
 // that grows past the arena limit moves to memory of its own while clients search it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
-import { encodeCommand, RawConnection, RespError, type RespValue } from './helpers/raw.js';
+import { RawConnection, RespError, type RespValue } from './helpers/raw.js';
 import { infoField, waitFor } from './helpers/wait.js';
 import { Prng } from '../src/hnsw/prng.js';
 
@@ -24,16 +24,6 @@ function rng(seed: number): () => number {
   return () => p.float();
 }
 
-/** Sends the commands in pipelined chunks; returns every reply, in order. */
-async function pipeline(c: RawConnection, cmds: Array<Array<string | number | Buffer>>, chunk = 2000): Promise<RespValue[]> {
-  const out: RespValue[] = [];
-  for (let i = 0; i < cmds.length; i += chunk) {
-    const part = cmds.slice(i, i + chunk);
-    c.write(Buffer.concat(part.map((a) => encodeCommand(a))));
-    for (let k = 0; k < part.length; k++) out.push((await c.readReply(60_000)).value);
-  }
-  return out;
-}
 
 function vaddArgs(key: string, name: string, r: () => number, dim: number, extra: Array<string | number> = []): Array<string | number> {
   return ['VADD', key, 'VALUES', dim, ...Array.from({ length: dim }, () => (r() * 2 - 1).toFixed(4)), name, ...extra];
@@ -50,7 +40,7 @@ describe('tens of thousands of small sets', () => {
     const r = rng(1);
     const cmds: Array<Array<string | number>> = [];
     for (let k = 0; k < 50_000; k++) for (let e = 0; e < 2; e++) cmds.push(vaddArgs(`tenant:${k}`, `doc${e}`, r, 4, e === 1 && k % 7 === 0 ? ['SETATTR', `{"k":${k}}`] : []));
-    const replies = await pipeline(c, cmds, 5000);
+    const replies = await c.pipeline(cmds, 5000);
     expect(replies.every((x) => x === 1)).toBe(true);
     expect(await c.value('DBSIZE')).toBe(50_000);
     const digest = await c.value('DEBUG', 'DIGEST');
@@ -82,7 +72,7 @@ describe('tens of thousands of small sets', () => {
     const r = rng(2);
     const first: Array<Array<string | number>> = [];
     for (let k = 0; k < 8000; k++) for (let e = 0; e < 3; e++) first.push(vaddArgs(`a:${k}`, `e${e}`, r, 3));
-    expect((await pipeline(c, first)).every((x) => x === 1)).toBe(true);
+    expect((await c.pipeline(first, 2000)).every((x) => x === 1)).toBe(true);
     expect(await c.value('BGREWRITEAOF')).toMatch(/rewriting started/);
     await waitFor('the AOF rewrite', async () => {
       const info = (await c.value('INFO', 'persistence')) as string;
@@ -90,7 +80,7 @@ describe('tens of thousands of small sets', () => {
     });
     const second: Array<Array<string | number>> = [];
     for (let k = 0; k < 4000; k++) second.push(k % 2 === 0 ? vaddArgs(`a:${k}`, 'late', r, 3) : ['DEL', `a:${k}`]);
-    await pipeline(c, second);
+    await c.pipeline(second, 2000);
     const digest = await c.value('DEBUG', 'DIGEST');
     c.close();
     await s.stop('SIGKILL');
@@ -120,7 +110,7 @@ describe('churn', () => {
       sizes(seed).forEach((n, k) => {
         if (which(k)) for (let e = 0; e < n; e++) cmds.push(vaddArgs(`${prefix}${k}`, `m${e}`, r, 12, ['EF', 20]));
       });
-      expect((await pipeline(c, cmds)).every((x) => x === 1)).toBe(true);
+      expect((await c.pipeline(cmds, 2000)).every((x) => x === 1)).toBe(true);
     };
     await create('x:', 5, () => true);
     const used1 = await memoryInfo(c, 'vset_arena_used');
@@ -133,7 +123,7 @@ describe('churn', () => {
       if (k % 3 !== 0) dels.push(['DEL', `x:${k}`]);
       else if (n > 2) dels.push(['VREM', `x:${k}`, `m${Math.floor(r() * n)}`]);
     });
-    await pipeline(c, dels);
+    await c.pipeline(dels, 2000);
     for (let k = 0; k < 1500; k += 3) expect(await c.value('DEBUG', 'VSET-VALIDATE', `x:${k}`)).toBe('OK');
     expect(await memoryInfo(c, 'vset_arena_used')).toBeLessThan(used1 / 2);
     // The deleted sets again under other names: they take the blocks freed, so the arenas grow by
@@ -238,7 +228,7 @@ describe('a set outgrowing its arena', () => {
       const cmds: Array<Array<string | number>> = [];
       for (let k = i; k < Math.min(total, i + 500); k++) cmds.push(vaddArgs('big', `e${k}`, r, dim, ['EF', 16, 'NOQUANT']));
       sent = Math.min(total, i + 500);
-      const replies = await pipeline(w, cmds);
+      const replies = await w.pipeline(cmds, 2000);
       expect(replies.every((x) => x === 1)).toBe(true);
     }
     done = true;

@@ -5,7 +5,7 @@
 // that grew into a new arena block (a new place for the same id).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
-import { encodeCommand, RawConnection, type RespValue } from './helpers/raw.js';
+import { RawConnection } from './helpers/raw.js';
 import { infoField } from './helpers/wait.js';
 
 const running: RunningServer[] = [];
@@ -15,22 +15,10 @@ afterEach(async () => {
 
 const SETS = 3000;
 
-async function pipeline(c: RawConnection, cmds: Array<Array<string | number>>, chunk = 1000): Promise<RespValue[]> {
-  const out: RespValue[] = [];
-  for (let i = 0; i < cmds.length; i += chunk) {
-    const part = cmds.slice(i, i + chunk);
-    c.write(Buffer.concat(part.map((a) => encodeCommand(a))));
-    for (let k = 0; k < part.length; k++) out.push((await c.readReply(60_000)).value);
-  }
-  return out;
-}
 
 /** VSIM on every set, in a shuffled order, pipelined (so that most go to the workers). */
 async function searchAll(c: RawConnection, order: number[]): Promise<Map<number, string[]>> {
-  const replies = await pipeline(
-    c,
-    order.map((k) => ['VSIM', `t:${k}`, 'VALUES', 2, 1, 0, 'COUNT', 100]),
-  );
+  const replies = await c.pipeline(order.map((k) => ['VSIM', `t:${k}`, 'VALUES', 2, 1, 0, 'COUNT', 100]));
   const out = new Map<number, string[]>();
   order.forEach((k, i) => out.set(k, (replies[i] as string[]).slice().sort()));
   return out;
@@ -58,7 +46,7 @@ describe("search workers' table of arena sets", () => {
     const c = await RawConnection.connect(s.port);
     // Each set's names say which set and which generation they belong to.
     const add = (k: number, gen: string, e: number): Array<string | number> => ['VADD', `t:${k}`, 'VALUES', 2, 1 + e, (k % 7) - 3, `${gen}${k}-${e}`];
-    const made = await pipeline(c, Array.from({ length: SETS * 2 }, (_, i) => add(i >> 1, 'a', i & 1)));
+    const made = await c.pipeline(Array.from({ length: SETS * 2 }, (_, i) => add(i >> 1, 'a', i & 1)));
     expect(made.every((r) => r === 1)).toBe(true);
     const expected = (k: number, gen: string, n: number): string[] => Array.from({ length: n }, (_, e) => `${gen}${k}-${e}`).sort();
 
@@ -73,11 +61,11 @@ describe("search workers' table of arena sets", () => {
 
     // Every third set deleted and made again (new set ids) with other names.
     const again = Array.from({ length: SETS }, (_, k) => k).filter((k) => k % 3 === 0);
-    expect(await pipeline(c, again.map((k) => ['DEL', `t:${k}`]))).toEqual(again.map(() => 1));
-    await pipeline(c, again.flatMap((k) => [add(k, 'b', 0), add(k, 'b', 1), add(k, 'b', 2)]));
+    expect(await c.pipeline(again.map((k) => ['DEL', `t:${k}`]))).toEqual(again.map(() => 1));
+    await c.pipeline(again.flatMap((k) => [add(k, 'b', 0), add(k, 'b', 1), add(k, 'b', 2)]));
     // Every fifth of the others grows well past its first block (its place changes, its id not).
     const grown = Array.from({ length: SETS }, (_, k) => k).filter((k) => k % 3 !== 0 && k % 5 === 0);
-    await pipeline(c, grown.flatMap((k) => Array.from({ length: 40 }, (_, e) => add(k, 'a', e + 2))));
+    await c.pipeline(grown.flatMap((k) => Array.from({ length: 40 }, (_, e) => add(k, 'a', e + 2))));
     for (const seed of [3, 4]) {
       const got = await searchAll(c, shuffled(SETS, seed));
       for (let k = 0; k < SETS; k++) {

@@ -186,6 +186,20 @@ export class RawConnection {
     return (await this.readReply()).value;
   }
 
+  /**
+   * Sends the commands pipelined, `chunk` at a time (all in one write by default), and returns
+   * every decoded reply, in order.
+   */
+  async pipeline(cmds: Array<Array<string | Buffer | number>>, chunk = cmds.length, timeoutMs = 60_000): Promise<RespValue[]> {
+    const out: RespValue[] = [];
+    for (let i = 0; i < cmds.length; i += Math.max(1, chunk)) {
+      const part = cmds.slice(i, i + Math.max(1, chunk));
+      this.write(Buffer.concat(part.map((a) => encodeCommand(a))));
+      for (let k = 0; k < part.length; k++) out.push((await this.readReply(timeoutMs)).value);
+    }
+    return out;
+  }
+
   /** Waits until the server closes the connection (or the timeout passes). */
   async waitClosed(timeoutMs = 10_000): Promise<boolean> {
     return Promise.race([this.closedPromise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs))]);
