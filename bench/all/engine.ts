@@ -60,7 +60,8 @@ export function runEngineSection(
   log: (m: string) => void,
   only: readonly string[] = [],
   maxN = 0,
-): { datasets: EngineDataset[]; skips: Skip[]; settings: Record<string, number | number[]> } {
+  quant: 'q8' | 'noquant' = 'q8',
+): { datasets: EngineDataset[]; skips: Skip[]; settings: Record<string, number | string | number[]> } {
   const planned = enginePlan(quick);
   const skips = planned.skips;
   if (maxN > 0) {
@@ -95,6 +96,7 @@ export function runEngineSection(
       // The delete phases are bench:engine's; the unified run spends its minutes on the curves.
       deletePhases: [],
       cacheDir,
+      quant,
       log,
       // hnswlib builds first, then vsetd (core.ts runDataset): one bar over both builds.
       onInsert: (engine, done, total) => progress.update(engine === 'hnswlib' ? done : total + done, `${engine} inserts ${done}/${total}`),
@@ -116,5 +118,5 @@ export function runEngineSection(
     progress.end(`vsetd ${Math.round(r.vsetd.build.insertsPerSec)}/s, hnswlib ${Math.round(r.hnswlib.build.insertsPerSec)}/s inserts`);
     gc();
   }
-  return { datasets: out, skips, settings: { efs, repeats, k: K, m: M, efConstruction: EF_CONSTRUCTION, targetEf: TARGET_EF } };
+  return { datasets: out, skips, settings: { efs, repeats, k: K, m: M, efConstruction: EF_CONSTRUCTION, targetEf: TARGET_EF, engineQuant: quant } };
 }

@@ -10,6 +10,8 @@
  *   npm run bench -- --only engine,server,against   some sections only
  *   npm run bench -- --only engine --datasets clustered-100k-128,clustered-20k-1024   some engine datasets
  *   npm run bench -- --max-n 300000    the full run without its 1M-element sets
+ *   npm run bench -- --engine-quant noquant   vsetd's engine sets in float32 (NOQUANT), as
+ *                                      hnswlib-node stores them, instead of Q8
  *   npm run bench -- --machine NAME    the machine label in the results file name
  *   npm run bench -- --from-json bench/results/FILE.json   rewrite the report from a results file
  *
@@ -36,10 +38,15 @@ const root = [path.resolve(here, '..', '..'), path.resolve(here, '..', '..', '..
 
 const SECTIONS = ['engine', 'server', 'against'] as const;
 
-/** Charts, REPORT.md and the results JSON (unless it was read from there) of one run. */
+/**
+ * Charts, REPORT.md and the results JSON (unless it was read from there) of one run. A run of the
+ * engine sets in float32 (--engine-quant noquant) writes REPORT-noquant.md and charts-noquant/, so
+ * that it sits beside the Q8 report instead of replacing it.
+ */
 function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolean, log: (m: string) => void): void {
+  const variant = results.settings.engineQuant === 'noquant' ? '-noquant' : '';
   const resultsDir = path.join(root, 'bench', 'results');
-  const chartsDir = path.join(root, 'bench', 'charts');
+  const chartsDir = path.join(root, 'bench', `charts${variant}`);
   mkdirSync(resultsDir, { recursive: true });
   mkdirSync(chartsDir, { recursive: true });
   if (writeJson) writeFileSync(path.join(resultsDir, jsonName), `${JSON.stringify(results, null, 2)}\n`);
@@ -47,8 +54,8 @@ function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolea
   for (const c of [...charts.engine.values(), charts.bytes, charts.build, charts.throughput, charts.load]) {
     if (c) writeFileSync(path.join(chartsDir, c.file), c.svg);
   }
-  const md = reportMarkdown(results, charts, { chartsRel: 'charts', jsonRel: `bench/results/${jsonName}`, jsonCommitted: !results.quick });
-  writeFileSync(path.join(root, 'bench', 'REPORT.md'), md);
+  const md = reportMarkdown(results, charts, { chartsRel: `charts${variant}`, jsonRel: `bench/results/${jsonName}`, jsonCommitted: !results.quick });
+  writeFileSync(path.join(root, 'bench', `REPORT${variant}.md`), md);
   // README.md's Benchmarks section shows this table: printed so it can be pasted from the full run.
   log(`\nHeadline (README.md's Benchmarks section):\n${headline(results).join('\n')}`);
 }
@@ -98,7 +105,9 @@ async function main(): Promise<void> {
   };
   if (only.includes('engine')) {
     const datasets = arg('datasets', '').split(',').filter((x) => x !== '');
-    const e = runEngineSection(quick, path.join(root, 'bench', 'data'), progress, log, datasets, maxN);
+    const quant = arg('engine-quant', 'q8');
+    if (quant !== 'q8' && quant !== 'noquant') throw new Error(`--engine-quant: q8 or noquant, not ${quant}`);
+    const e = runEngineSection(quick, path.join(root, 'bench', 'data'), progress, log, datasets, maxN, quant);
     results.engine = e.datasets;
     skips.push(...e.skips);
     Object.assign(results.settings, e.settings);
@@ -113,12 +122,12 @@ async function main(): Promise<void> {
   results.targets = insertTargets(results.engine, results.server, TARGET_EF);
   results.wallSeconds = (performance.now() - t0) / 1000;
 
-  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${quick ? '-quick' : ''}.json`;
+  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}${quick ? '-quick' : ''}.json`;
   writeOutputs(results, jsonName, true, log);
   log(`\nTargets:`);
   for (const t of results.targets) log(`  [${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}${t.note ? ` (${t.note})` : ''}`);
   for (const s of skips) log(`  skipped ${s.what}: ${s.why}`);
-  log(`\nWrote bench/results/${jsonName}, bench/REPORT.md and bench/charts/ in ${(results.wallSeconds / 60).toFixed(1)} min`);
+  log(`\nWrote bench/results/${jsonName}, bench/REPORT${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}.md and its charts in ${(results.wallSeconds / 60).toFixed(1)} min`);
 }
 
 await main();

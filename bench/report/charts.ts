@@ -15,12 +15,17 @@ export interface Chart {
   svg: string;
 }
 
+/** How the run stored vsetd's engine sets (npm run bench --engine-quant): Q8 unless it says NOQUANT. */
+export function engineQuantLabel(r: BenchResults): string {
+  return r.settings.engineQuant === 'noquant' ? 'NOQUANT' : 'Q8';
+}
+
 export function recallQpsChart(r: BenchResults, d: EngineDataset): Chart {
   const title = `recall@10 vs queries/s, ${d.name} (${d.n.toLocaleString('en-US')} × ${d.dim})`;
   const pts = (curve: { ef: number; recall: number; qps: number }[], f: (q: number) => number = (q) => q) =>
     curve.map((p) => ({ x: p.recall, y: f(p.qps), label: `ef${p.ef}` }));
   const series: Series[] = [
-    { name: 'vsetd (Q8)', points: pts(d.vsetd.curve) },
+    { name: `vsetd (${engineQuantLabel(r)})`, points: pts(d.vsetd.curve) },
     { name: 'hnswlib-node (float32), as called from JS', points: pts(d.hnswlib.curve) },
     { name: `hnswlib-node minus its ${d.hnswlibCallUs.toFixed(1)} µs/query copy cost`, points: pts(d.hnswlib.curve, (q) => subtractCallCost(q, d.hnswlibCallUs)), dashed: true },
   ];

@@ -8,7 +8,7 @@
  */
 import type { BenchResults, ServerResult } from '../all/types.js';
 import { label } from '../all/machine.js';
-import { configName, medianByConns, type Chart } from './charts.js';
+import { configName, engineQuantLabel, medianByConns, type Chart } from './charts.js';
 import { subtractCallCost, type EqualRecallRow } from './ratio.js';
 
 const f0 = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
@@ -74,7 +74,7 @@ function engineSection(r: BenchResults, charts: Map<string, Chart>, dirRel: stri
   const L: string[] = ['## 1. Engine in-process: vsetd against hnswlib-node', ''];
   const st = r.settings;
   L.push(
-    `One thread, M ${st.m}, EF construction ${st.efConstruction}, recall@${st.k} against the exact float cosine k-NN; vsetd stores Q8, hnswlib-node 3.0.0 float32 in its 'cosine' space. QPS: the best of ${st.repeats} passes over the queries per EF, taken round-robin over EF ${String(st.efs)}.`,
+    `One thread, M ${st.m}, EF construction ${st.efConstruction}, recall@${st.k} against the exact float cosine k-NN; vsetd stores ${engineQuantLabel(r) === 'Q8' ? 'Q8' : 'float32 (NOQUANT)'}, hnswlib-node 3.0.0 float32 in its 'cosine' space. QPS: the best of ${st.repeats} passes over the queries per EF, taken round-robin over EF ${String(st.efs)}.`,
     '',
     "**Copy cost (rule b).** hnswlib-node's `searchKnn` copies the query array element by element into C++ on every call; measured on a 16-point index at the same dimension, it is given per dataset, and every comparison is given twice: with hnswlib-node as JavaScript calls it (cost included) and with that cost subtracted.",
     '',
@@ -91,7 +91,7 @@ function engineSection(r: BenchResults, charts: Map<string, Chart>, dirRel: stri
         [
           ['build', `${d.vsetd.build.seconds.toFixed(1)} s, ${f0(d.vsetd.build.insertsPerSec)} inserts/s`, `${d.hnswlib.build.seconds.toFixed(1)} s, ${f0(d.hnswlib.build.insertsPerSec)} inserts/s`],
           ['bytes/element', `${(d.vsetd.bytesPerElement.graph ?? NaN).toFixed(1)} graph, ${(d.vsetd.bytesPerElement.total ?? NaN).toFixed(1)} with names`, `~${f0(d.hnswlib.bytesPerElement.layoutEstimate ?? NaN)} by its layout`],
-          ['exact scan vs float truth', `${f3(d.vsetd.quantisationCeiling ?? NaN)} (Q8 ceiling)`, '1 (float32)'],
+          ['exact scan vs float truth', `${f3(d.vsetd.quantisationCeiling ?? NaN)} (${engineQuantLabel(r)} ceiling)`, '1 (float32)'],
           ['per-call copy cost (rule b)', '—', `${d.hnswlibCallUs.toFixed(1)} µs per searchKnn`],
         ],
       ),
@@ -118,7 +118,7 @@ function engineSection(r: BenchResults, charts: Map<string, Chart>, dirRel: stri
   L.push(
     '### Graph alone (rule a: not like for like, never in a target)',
     '',
-    "vsetd's recall taken against its own exact Q8 scan (VSIM TRUTH) instead of the float truth: the quality of its graph with quantisation set aside, against hnswlib-node on float truth. It flatters vsetd by the quantisation loss, so it stays here, apart.",
+    `vsetd's recall taken against its own exact ${engineQuantLabel(r)} scan (VSIM TRUTH) instead of the float truth: the quality of its graph with quantisation set aside, against hnswlib-node on float truth. It flatters vsetd by the quantisation loss, so it stays here, apart.`,
     '',
     `_${label(r.machine, 'the datasets above, 1 thread')}_`,
     '',

@@ -34,8 +34,9 @@ export function insertTargets(engine: EngineDataset[], server: ServerResult | nu
     ['clustered-100k-128', 128, '100k × 128'],
     ['clustered-20k-1024', 1024, '20k × 1024'],
   ] as const) {
-    const target = `engine inserts/s ≥ ${INSERT_RATIO}× hnswlib-node on ${size} (M 16, EFC 200), recall@10 at EF ${ef} ≥ hnswlib's`;
     const p = pick(engine, name, dim);
+    const stored = p !== null && p.d.vsetd.engine.includes('NOQUANT') ? ', vsetd in float32 (NOQUANT)' : '';
+    const target = `engine inserts/s ≥ ${INSERT_RATIO}× hnswlib-node on ${size} (M 16, EFC 200${stored}), recall@10 at EF ${ef} ≥ hnswlib's`;
     if (p === null) {
       out.push({ target, measured: 'not measured', met: null, note: 'no dataset of this dimension in this run' });
       continue;
