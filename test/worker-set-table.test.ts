@@ -1,11 +1,14 @@
+// Where VSIM runs for small sets, and how a search worker finds them.
+//
 // A search worker keeps the arena sets it searched in a direct-mapped table of 1,024 slots
 // (workers/search-batch.ts): slot = set id mod 1,024, so with thousands of sets many share a slot.
 // Whatever the table holds, every search must read its own set as it is now: sets whose ids share
 // a slot searched in turn, sets deleted and made again under the same key (a new id), and sets
-// that grew into a new arena block (a new place for the same id).
+// that grew into a new arena block (a new place for the same id). A set of at most
+// search-inline-max-elements elements is searched on the main thread instead.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from './helpers/server.js';
-import { RawConnection } from './helpers/raw.js';
+import { RawConnection, RespError } from './helpers/raw.js';
 import { infoField } from './helpers/wait.js';
 
 const running: RunningServer[] = [];
@@ -41,7 +44,8 @@ async function served(c: RawConnection): Promise<number> {
 
 describe("search workers' table of arena sets", () => {
   it('answers from the right set through slot collisions, re-created keys and moved blocks', async () => {
-    const s = await startServer({ args: ['--search-threads', '2'] });
+    // Small sets go to the workers too (they would run inline otherwise: search-inline-max-elements).
+    const s = await startServer({ args: ['--search-threads', '2', '--search-inline-max-elements', '0'] });
     running.push(s);
     const c = await RawConnection.connect(s.port);
     // Each set's names say which set and which generation they belong to.
@@ -75,4 +79,55 @@ describe("search workers' table of arena sets", () => {
     }
     c.close();
   }, 120_000);
+});
+
+describe('search-inline-max-elements', () => {
+  it('searches sets of up to N elements on the main thread, larger ones on the pool; 0 and search-inline-when-idle no send all to the pool', async () => {
+    const s = await startServer({ args: ['--search-threads', '2'] });
+    running.push(s);
+    const c = await RawConnection.connect(s.port);
+    const counters = async (): Promise<{ small: number; served: number }> => {
+      const info = (await c.value('INFO', 'searchpool')) as string;
+      return { small: Number(infoField(info, 'searches_inline_small_sets')), served: Number(infoField(info, 'searches_served')) };
+    };
+    expect(await c.value('CONFIG', 'GET', 'search-inline-max-elements')).toEqual(['search-inline-max-elements', '32']);
+    // 100 sets of 32 elements (at the limit) and 100 of 33 (past it).
+    const add: Array<Array<string | number>> = [];
+    for (let k = 0; k < 200; k++) for (let e = 0; e < (k < 100 ? 32 : 33); e++) add.push(['VADD', `s:${k}`, 'VALUES', 2, 1 + e, k % 5, `n${k}-${e}`]);
+    expect((await c.pipeline(add)).every((r) => r === 1)).toBe(true);
+    const search = (from: number): Array<Array<string | number>> => Array.from({ length: 100 }, (_, i) => ['VSIM', `s:${from + i}`, 'VALUES', 2, 1, 0, 'COUNT', 3]);
+    const answers = (replies: unknown[], from: number): boolean => replies.every((r, i) => Array.isArray(r) && r.length === 3 && r.every((x) => String(x).startsWith(`n${from + i}-`)));
+
+    let before = await counters();
+    expect(answers(await c.pipeline(search(0)), 0)).toBe(true);
+    let after = await counters();
+    expect(after.small - before.small).toBe(100);
+    expect(after.served - before.served).toBe(0);
+
+    before = after;
+    expect(answers(await c.pipeline(search(100)), 100)).toBe(true);
+    after = await counters();
+    expect(after.small - before.small).toBe(0);
+    // Pipelined: all but possibly the first (a lone search at an idle pool) go to the workers.
+    expect(after.served - before.served).toBeGreaterThanOrEqual(99);
+
+    for (const [name, value] of [['search-inline-max-elements', '0'], ['search-inline-when-idle', 'no']] as const) {
+      expect(await c.value('CONFIG', 'SET', name, value)).toBe('OK');
+      before = await counters();
+      expect(answers(await c.pipeline(search(0)), 0)).toBe(true);
+      after = await counters();
+      expect(after.small - before.small).toBe(0);
+      expect(after.served - before.served).toBeGreaterThanOrEqual(99);
+      expect(await c.value('CONFIG', 'SET', 'search-inline-max-elements', '32')).toBe('OK');
+      expect(await c.value('CONFIG', 'SET', 'search-inline-when-idle', 'yes')).toBe('OK');
+    }
+    // NOTHREAD is inline anyway, and not counted as a small-set inline run.
+    before = await counters();
+    expect(answers([await c.value('VSIM', 's:0', 'VALUES', 2, 1, 0, 'COUNT', 3, 'NOTHREAD')], 0)).toBe(true);
+    expect((await counters()).small).toBe(before.small);
+    const refused = await c.value('CONFIG', 'SET', 'search-inline-max-elements', '-1');
+    expect(refused).toBeInstanceOf(RespError);
+    expect((refused as RespError).message).toMatch(/^ERR /);
+    c.close();
+  }, 60_000);
 });

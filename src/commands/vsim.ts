@@ -178,11 +178,15 @@ export function vsim(c: Client, argv: Buffer[]): void {
     protocol: c.protocol,
   };
   // Inline: no pool, NOTHREAD, inside MULTI/EXEC or AOF replay, when the Redis option forces
-  // single-threaded execution, or when the pool is idle and this search is alone (see
-  // SearchPool.claimInline). Otherwise a worker runs the same task and builds the reply.
+  // single-threaded execution, when the pool is idle and this search is alone (see
+  // SearchPool.claimInline), or when the set is so small that the hand-off would cost more than
+  // the search (search-inline-max-elements). Otherwise a worker runs the same task and builds the
+  // reply.
   const pool = o.noThread ? null : threadPool(c);
-  if (!pool || (inlineWhenIdle(c) && pool.claimInline())) {
-    if (pool) pool.inlineRuns++;
+  const small = pool !== null && inlineWhenIdle(c) && set.engine.cardWithoutViews <= c.server.config.int('search-inline-max-elements');
+  if (!pool || small || (inlineWhenIdle(c) && pool.claimInline())) {
+    if (small) pool.inlineSmall++;
+    else if (pool) pool.inlineRuns++;
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
     return;
   }

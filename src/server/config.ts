@@ -124,6 +124,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   // `no` sends every VSIM and VADD CAS search to the pool, even one alone at an idle pool; tests
   // use it to make the workers answer (SearchPool.claimInline).
   { name: 'search-inline-when-idle', kind: 'bool', default: 'yes', mutable: true },
+  // A VSIM on a set of at most this many elements runs on the main thread: handing it to a worker
+  // costs the main thread more than the search (20,000 sets x 5 x 8, 8 connections, two cores:
+  // 99-103k q/s inline against 59k through the pool; at 50 x 128 the two are even). 0: never;
+  // `search-inline-when-idle no` sends these to the pool too.
+  { name: 'search-inline-max-elements', kind: 'int', default: '32', mutable: true, min: 0, max: 1_000_000 },
   // Experimental: the search pool on piscina instead of the default one (src/server/
   // search-pool-piscina.ts; bench:pool compares them), and piscina's way for an idle worker to
   // wait for its next task. VSETD_SEARCH_POOL=piscina selects it from the environment.

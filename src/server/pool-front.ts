@@ -115,6 +115,8 @@ export abstract class PoolFront {
   protected retiredServed = 0;
   /** Searches run on the main thread because the pool was idle (claimInline). */
   inlineRuns = 0;
+  /** VSIMs run inline because their set was small (search-inline-max-elements). */
+  inlineSmall = 0;
   /** VADD CAS inserts run on the main thread because the pool was idle (claimInline). */
   casInline = 0;
   /** VADD CAS commits: linked from the worker's plan, searched again, or dropped (spec §10). */
@@ -242,6 +244,7 @@ export abstract class PoolFront {
       ['search_batches', this.batches],
       ['searches_served', this.served],
       ['searches_inline_when_idle', this.inlineRuns],
+      ['searches_inline_small_sets', this.inlineSmall],
       ['searches_served_by_retired_threads', this.retiredServed],
       ['vadd_cas_inline_when_idle', this.casInline],
       ['vadd_cas_planned', this.casPlanned],

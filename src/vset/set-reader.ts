@@ -135,6 +135,15 @@ export abstract class SetReader implements SetGrower {
   get card(): number {
     return Atomics.load(this.v.i32, H.COUNT);
   }
+  /**
+   * The element count without making dropped views again: an owned arena set the hydration ring
+   * let go reads it from its arena's memory. VSIM asks it of every set to choose where the search
+   * runs, and most searches on such a set go to a worker, which makes views of its own.
+   */
+  get cardWithoutViews(): number {
+    if (this.views !== null || this.homeArena < 0) return this.card;
+    return Atomics.load(arenaWords(arenaSpace.arena(this.homeArena).memory), ((this.homeBlock + this.homeHeap) >>> 2) + H.COUNT);
+  }
   /** Node slots ever used (the high-water mark): every node number is below it. */
   get slotCount(): number {
     return Atomics.load(this.v.i32, H.HIGH_WATER);
@@ -466,4 +475,17 @@ export abstract class SetReader implements SetGrower {
   nameIndexStats(): NameTableStats {
     return nameTableStats(this.v);
   }
+}
+
+/** Per thread: an Int32Array over each arena's whole memory, made again when the memory grows. */
+const arenaWordViews = new WeakMap<object, Int32Array>();
+
+function arenaWords(memory: { buffer: ArrayBuffer | SharedArrayBuffer }): Int32Array {
+  const buf = memory.buffer;
+  let w = arenaWordViews.get(memory);
+  if (w === undefined || w.buffer !== buf) {
+    w = new Int32Array(buf);
+    arenaWordViews.set(memory, w);
+  }
+  return w;
 }
