@@ -183,8 +183,9 @@ export function vsim(c: Client, argv: Buffer[]): void {
   // the search (search-inline-max-elements). Otherwise a worker runs the same task and builds the
   // reply.
   const pool = o.noThread ? null : threadPool(c);
-  const small = pool !== null && inlineWhenIdle(c) && set.engine.cardWithoutViews <= c.server.config.int('search-inline-max-elements');
-  if (!pool || small || (inlineWhenIdle(c) && pool.claimInline())) {
+  const mayInline = pool !== null && inlineWhenIdle(c);
+  const small = mayInline && set.engine.cardWithoutViews <= c.server.config.int('search-inline-max-elements');
+  if (!pool || small || (mayInline && pool.claimInline())) {
     if (small) pool.inlineSmall++;
     else if (pool) pool.inlineRuns++;
     writeSearchReply(set.engine, task, mainThreadFilters, inlineResults, c.reply);
