@@ -36,8 +36,7 @@ const arenas = new Map<number, WasmMemory>();
  * costs what a known one does: one attach, or one compare that finds it in its slot.
  */
 const ARENA_SLOTS = tableSlots(process.env.VSETD_WORKER_SET_SLOTS);
-const arenaSlotIds = new Float64Array(ARENA_SLOTS).fill(-1);
-const arenaSlotSets: Array<{ loc: ArenaLocation; set: VectorSet } | undefined> = new Array<undefined>(ARENA_SLOTS).fill(undefined);
+const arenaSlots: Array<{ id: number; loc: ArenaLocation; set: VectorSet } | undefined> = new Array<undefined>(ARENA_SLOTS).fill(undefined);
 
 /**
  * The table's size; VSETD_WORKER_SET_SLOTS=0 turns it off, so that every search attaches its set as
@@ -53,27 +52,20 @@ function samePlace(a: ArenaLocation, b: ArenaLocation): boolean {
 }
 
 function arenaSet(setId: number, loc: ArenaLocation): VectorSet | undefined {
-  if (ARENA_SLOTS === 0) {
-    const memory = arenas.get(loc.arena);
-    return memory === undefined ? undefined : VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
-  }
-  const slot = setId % ARENA_SLOTS;
-  const known = arenaSlotSets[slot];
-  if (known !== undefined && arenaSlotIds[slot] === setId && samePlace(known.loc, loc)) return known.set;
+  const slot = ARENA_SLOTS === 0 ? -1 : setId % ARENA_SLOTS;
+  const known = slot < 0 ? undefined : arenaSlots[slot];
+  if (known !== undefined && known.id === setId && samePlace(known.loc, loc)) return known.set;
   const memory = arenas.get(loc.arena);
   if (memory === undefined) return undefined;
   const set = VectorSet.attach({ kind: 'vsetd.arena-set', memory, ...loc });
-  arenaSlotIds[slot] = setId;
-  arenaSlotSets[slot] = { loc, set };
+  if (slot >= 0) arenaSlots[slot] = { id: setId, loc, set };
   return set;
 }
 
 function forgetArenaSet(setId: number): void {
   if (ARENA_SLOTS === 0) return;
   const slot = setId % ARENA_SLOTS;
-  if (arenaSlotIds[slot] !== setId) return;
-  arenaSlotIds[slot] = -1;
-  arenaSlotSets[slot] = undefined;
+  if (arenaSlots[slot]?.id === setId) arenaSlots[slot] = undefined;
 }
 
 /** Drops deleted sets' attachments. */
@@ -87,8 +79,7 @@ export function forgetSets(ids: Iterable<number>): void {
 /** Drops every attachment (the piscina worker, when it missed some deletes). */
 export function forgetAllSets(): void {
   sets.clear();
-  arenaSlotIds.fill(-1);
-  arenaSlotSets.fill(undefined);
+  arenaSlots.fill(undefined);
 }
 
 export function addArenas(list: Iterable<[number, WasmMemory]>): void {
