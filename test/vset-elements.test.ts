@@ -69,15 +69,33 @@ describe('collision floods', () => {
     expect(set.validate()).toEqual([]);
   });
 
-  test('under a set’s own random key, the same names spread out', () => {
-    for (let trial = 0; trial < 3; trial++) {
-      const set = VectorSet.create({ dim: 3, M: 4, seed: 2 });
+  test('under other keys, the same names spread out', () => {
+    // Fixed keys, so the test gives the same answer every run. Over 1,000 keys drawn at random the
+    // longest probe for these 600 names (1,024 slots) ran 8–52, median 16, and the mean 1.5–2.2:
+    // a bound of 40 on a random key failed about one run in a hundred (CI, 2026-12-07).
+    let x = 0x9e3779b9;
+    const next = (): number => {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      return x >>> 0;
+    };
+    for (let trial = 0; trial < 5; trial++) {
+      const set = VectorSet.create({ dim: 3, M: 4, seed: 2, nameKey: [next(), next()] });
       fill(set);
       const stats = set.nameIndexStats();
       expect(stats.live).toBe(600);
-      expect(stats.maxProbe).toBeLessThan(40);
+      expect(stats.maxProbe).toBeLessThan(60);
       expect(stats.meanProbe).toBeLessThan(3);
       for (const name of flood) expect(set.lookup(name)).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  test('under the key a set draws for itself, no chain comes near the flood’s', () => {
+    // A random key: the bound is far out in the tail (the flood under its own key is ≥ 590).
+    const set = VectorSet.create({ dim: 3, M: 4, seed: 2 });
+    fill(set);
+    const stats = set.nameIndexStats();
+    expect(stats.live).toBe(600);
+    expect(stats.maxProbe).toBeLessThan(150);
+    expect(stats.meanProbe).toBeLessThan(4);
   });
 });
