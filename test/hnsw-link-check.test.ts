@@ -84,6 +84,81 @@ describe('link check fast pass', () => {
   });
 });
 
+describe('level 0 exactly (small images, one thread, no WebAssembly)', () => {
+  const salt = Uint32Array.from([0x1234567, 0x89abcdef, 0x2468ace, 0x13579bdf]);
+  function exact(img: LinkImage): { verdict: number; cancels: boolean; reached: Int32Array } {
+    const out = new Int32Array(3);
+    const reached = new Int32Array(Math.ceil(img.hw / 32));
+    checkLinks(img, reached, salt, out, { exact: true });
+    return { verdict: out[2], cancels: (out[0] | out[1]) === 0, reached };
+  }
+  /** Seeded random undirected graph with up to 2·M links a node (level 0's capacity). */
+  function randomGraph(n: number, seed: number): number[][] {
+    let x = seed;
+    const next = (k: number): number => {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      return (x >>> 0) % k;
+    };
+    const lists: number[][] = Array.from({ length: n }, () => []);
+    for (let tries = 0; tries < 3 * n; tries++) {
+      const a = next(n);
+      const b = next(n);
+      if (a === b || lists[a].includes(b) || lists[a].length >= 2 * M || lists[b].length >= 2 * M) continue;
+      lists[a].push(b);
+      lists[b].push(a);
+    }
+    return lists;
+  }
+
+  test('a sound image passes with the hashed pass’s reachability marks; every fault the hashed pass finds, it finds', () => {
+    for (const n of [1, 2, 31, 32, 33, 100, 512]) {
+      const lists = randomGraph(n, n + 7);
+      const sound = image(lists, 0);
+      const hashed = run(sound);
+      const mine = exact(sound);
+      expect(hashed).toMatchObject({ verdict: 1, cancels: true });
+      expect(mine).toMatchObject({ verdict: 1, cancels: true });
+      expect([...mine.reached], `n ${n}`).toEqual([...hashed.reached]);
+      if (n < 3) continue;
+      // One-way link, link to a slot that is not live, out of bounds, self link, duplicate.
+      const from = lists.findIndex((l) => l.length < 2 * M && l.length > 0);
+      const target = lists.findIndex((l, t) => t !== from && !lists[from].includes(t));
+      const faults: Array<[string, number[][], number[]]> = [
+        ['one-way', lists.map((l, s) => (s === from ? [...l, target] : l)), []],
+        ['not live', lists, [lists[from][0]]],
+        ['out of bounds', lists.map((l, s) => (s === from ? [...l, n] : l)), []],
+        ['negative', lists.map((l, s) => (s === from ? [...l, -1] : l)), []],
+        ['self', lists.map((l, s) => (s === from ? [...l, from] : l)), []],
+        ['duplicate', lists.map((l, s) => (s === from ? [...l, l[0]] : l)), []],
+      ];
+      for (const [label, bad, dead] of faults) {
+        const img = image(bad, 0, dead);
+        const h = run(img);
+        expect(h.verdict === 1 && h.cancels, `${label}, n ${n}: the hashed pass`).toBe(false);
+        expect(exact(img).verdict, `${label}, n ${n}`).toBe(0);
+      }
+    }
+  });
+
+  test('duplicates in both directions, and checks one after another: nothing carries over', () => {
+    expect(exact(image([[1, 1], [0, 0]], 0)).verdict).toBe(0);
+    // A refused image leaves the matrix clean: the next sound one passes.
+    const lists = randomGraph(200, 3);
+    expect(exact(image(lists.map((l, s) => (s === 5 ? [...l, l[0]] : l)), 0)).verdict).toBe(0);
+    expect(exact(image(lists, 0)).verdict).toBe(1);
+    expect(exact(image(lists.map((l, s) => (s === 9 ? [...l, 9] : l)), 0)).verdict).toBe(0);
+    expect(exact(image(lists, 0)).verdict).toBe(1);
+  });
+
+  test('past 512 slots the hashed pass runs: lanes, not a verdict, tell a one-way link', () => {
+    const lists = randomGraph(513, 11);
+    const from = lists.findIndex((l) => l.length < 2 * M && l.length > 0);
+    const target = lists.findIndex((l, t) => t !== from && !lists[from].includes(t));
+    const r = exact(image(lists.map((l, s) => (s === from ? [...l, target] : l)), 0));
+    expect(r).toMatchObject({ verdict: 1, cancels: false });
+  });
+});
+
 describe('level 0 in WebAssembly', () => {
   /** The same image laid out in a shared WebAssembly memory, levels and scratch after the records. */
   function inWasm(img: LinkImage): { img: LinkImage; reached: Int32Array; stackPtr: number } {

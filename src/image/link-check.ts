@@ -159,6 +159,12 @@ export interface LinkPass {
   records?: RecordsPass;
   /** With readTo: the read pieces' checksums to take between chunks (see piece-crc.ts). */
   crcs?: PieceCrcs;
+  /**
+   * One thread alone, no WebAssembly, at most MATRIX_MAX_SLOTS slots: level 0 checked exactly
+   * (level0Matrix). Its lanes are then 0, and a one-way link ends the pass as a duplicate does
+   * (out[2] = 0). The caller's detailed pass names the fault either way.
+   */
+  exact?: boolean;
 }
 
 /** How long a streaming pass waits for more records before giving up (the loader died). */
@@ -216,6 +222,10 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   const fault = (): void => {
     if (cursor) Atomics.store(cursor, 0, hw);
   };
+  // A small image checked by one thread without WebAssembly (each small set of a snapshot load,
+  // when asked): level 0 exactly, by a bit matrix, instead of hashing every link.
+  const matrix = pass.exact === true && wasm === null && doZero && cursor === undefined && readTo === undefined && hw <= MATRIX_MAX_SLOTS;
+  if (matrix && !level0Matrix(img.i32, img.lvl, hw, img.recBase, img.stride, img.linkOff, reached)) return fault();
   // In chunks even alone: V8 first runs WebAssembly as quickly compiled baseline code and swaps
   // in optimised code (about twice as fast here) only between calls. The loops are functions of
   // their own (JS: V8 compiles a small hot function in a few milliseconds, a large one in tens).
@@ -229,7 +239,7 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
     if (rp !== undefined && !recordsChunk(wasm!.records0, img, rp, from, to)) return fault();
     if (wasm !== null) {
       if (wasm.links0(hw, img.recBase, img.stride, img.linkOff, lvlPtr, reachedPtr, keysPtr, gensPtr, shift, mask, s0, s1, s2, s3, from, to, outPtr) !== 1) return fault();
-    } else if (doZero && !level0Js(img.i32, img.lvl, hw, img.recBase, img.stride, img.linkOff, reached, keys, gens, shift, mask, salt, state, from, to)) return fault();
+    } else if (doZero && !matrix && !level0Js(img.i32, img.lvl, hw, img.recBase, img.stride, img.linkOff, reached, keys, gens, shift, mask, salt, state, from, to)) return fault();
     if (doUpper && !upperLevels(img.i32, img.hi32, img.lvl, hw, M, img.recBase, img.stride, keys, gens, shift, mask, salt, state, from, to)) return fault();
   }
   let g1 = state[1];
@@ -251,6 +261,70 @@ const UPPER_OFF: number = R.UPPER;
 // nothing but a return after it: V8 compiles a long-running loop on the stack before the code
 // after the loop has ever run, and such code then deoptimised at the end of every chunk
 // (measured: 25-120 deoptimisations and ~150 ms of a million-node load).
+
+/** Images of up to this many slots may take level0Matrix (its matrix: 32 KiB at most). */
+const MATRIX_MAX_SLOTS = 512;
+/** Per thread: level0Matrix's matrix, hw rows of ⌈hw/32⌉ words, all zero between checks. */
+let linkMatrix = new Int32Array(0);
+
+/**
+ * Level 0 of a whole small image, exactly: bit (s, x) of a matrix for each link s → x (a bit
+ * already set is a duplicate), then every link's reverse bit (x, s) must be set too. A link to a
+ * slot that is not live finds no reverse bit, since only live nodes' lists are entered. What it
+ * establishes is what level0Js does, with certainty instead of a 2^-64 chance: bounds, no self
+ * links, no duplicates, every link reciprocated; and it marks `reached` the same way. Its lanes
+ * are zero (a reciprocated pair cancels in the hashed check too). About half the time of
+ * hashing each link: small sets are most of a snapshot of many tenants' sets, and this check
+ * was the largest part of their load.
+ */
+function level0Matrix(i32: Int32Array, lvl: Int8Array, hw: number, recBase: number, stride: number, linkOff: number, reached: Int32Array): boolean {
+  const W = (hw + 31) >>> 5;
+  if (linkMatrix.length < hw * W) linkMatrix = new Int32Array(MATRIX_MAX_SLOTS * (MATRIX_MAX_SLOTS >>> 5));
+  const m = linkMatrix;
+  let ok = true;
+  for (let s = 0; s < hw && ok; s++) {
+    if (lvl[s] < 0) continue;
+    const rec = recBase + s * stride;
+    const n = i32[rec >>> 2] & COUNT_MASK;
+    const base = (rec + linkOff) >>> 2;
+    const row = s * W;
+    let hit = (reached[s >>> 5] >>> (s & 31)) & 1;
+    for (let j = 0; j < n; j++) {
+      const x = i32[base + j];
+      const bit = 1 << (x & 31);
+      const w = row + (x >>> 5);
+      if (!(x >= 0 && x < hw) || x === s || (m[w] & bit) !== 0) {
+        ok = false;
+        break;
+      }
+      m[w] |= bit;
+      hit |= (reached[x >>> 5] >>> (x & 31)) & 1;
+    }
+    if (ok && hit !== 0) {
+      reached[s >>> 5] |= 1 << (s & 31);
+      for (let j = 0; j < n; j++) {
+        const x = i32[base + j];
+        reached[x >>> 5] |= 1 << (x & 31);
+      }
+    }
+  }
+  for (let s = 0; s < hw && ok; s++) {
+    if (lvl[s] < 0) continue;
+    const rec = recBase + s * stride;
+    const n = i32[rec >>> 2] & COUNT_MASK;
+    const base = (rec + linkOff) >>> 2;
+    const col = s >>> 5;
+    const bit = 1 << (s & 31);
+    for (let j = 0; j < n; j++) {
+      if ((m[i32[base + j] * W + col] & bit) === 0) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  m.fill(0, 0, hw * W);
+  return ok;
+}
 
 /** Level 0 of slots [from, to) in JS (the twin of image-check.wat's links0); false at a bad link. */
 function level0Js(

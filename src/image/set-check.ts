@@ -134,7 +134,7 @@ export class SetCheck extends RecordsCheck {
       reached.fill(0);
       if (this.scratch !== null) new Int32Array(reached.buffer, reached.byteOffset + reached.byteLength, threadScratchBytes(this.hw, this.M) / 4 - reached.length).fill(0);
       salt = randomWords(4);
-      checkLinks(img, reached, salt, out, { levels });
+      checkLinks(img, reached, salt, out, { levels, exact: true });
     }
     if (cm !== null) {
       cm.upperLinks(F.LIVE, salt, part);
