@@ -14,6 +14,8 @@ export default function setup(): () => void {
   // many, and a developer's /tmp grew by thousands of folders a day. Test processes and the
   // servers they start inherit TMPDIR, so os.tmpdir() names it everywhere.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-suite-'));
+  // As /tmp is: the image test runs the server as an unprivileged user in a folder under it.
+  fs.chmodSync(tmp, 0o1777);
   process.env.TMPDIR = tmp;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
