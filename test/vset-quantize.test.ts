@@ -108,6 +108,34 @@ describe('normalisation and quantisation rules', () => {
     expect([roundf(2.5), roundf(-2.5), roundf(0.5), roundf(-0.5), roundf(1.49), roundf(-1.51)]).toEqual([3, -3, 1, -1, 1, -2]);
   });
 
+  test('Q8 quants are roundf(u·(127/range)) exactly, halves and near-halves included', () => {
+    // Vectors whose scaled components land on and next to .5: each component k/2 of a range of
+    // 127 (so scale = 1), then nudged by one float step either way.
+    let x = 0x2545f491;
+    const next = (): number => {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const cases: Float32Array[] = [];
+    for (let t = 0; t < 300; t++) {
+      const u = new Float32Array(16);
+      u[0] = t % 2 === 0 ? 127 : -127;
+      for (let j = 1; j < 16; j++) {
+        const half = Math.fround((Math.floor(next() * 254) - 127) / 2);
+        const step = [0, 1, -1][j % 3] * 2 ** -20 * Math.max(1, Math.abs(half));
+        u[j] = t < 100 ? half : t < 200 ? Math.fround(half + step) : Math.fround((next() * 2 - 1) * 127);
+      }
+      cases.push(u);
+    }
+    for (const u of cases) {
+      const out = new Int8Array(16);
+      const range = quantizeQ8(u, out);
+      const scale = Math.fround(127 / range);
+      const want = Array.from(u, (v) => roundf(Math.fround(v * scale)) + 0);
+      expect(Array.from(out)).toEqual(want);
+    }
+  });
+
   test('a zero vector stays zero with l2 = 1, range 0, and scores 0.5 against anything', () => {
     for (const quant of [Quant.Q8, Quant.NoQuant]) {
       const set = VectorSet.create({ dim: 3, quant, seed: 1 });
