@@ -100,6 +100,59 @@
     (if (f32.gt (local.get $d) (f32.const 2)) (then (return (f32.const 2))))
     (local.get $d))
 
+  ;; Q8 distances from the record at $q to the records at $a and $b (long vectors: vecBytes >=
+  ;; 256), stored as f32 at $out and $out + 4 (absolute). distQ8's long loop for both at once,
+  ;; sharing the query's loads and widening; the dot products are exact integers whatever the
+  ;; order, and each is finished as distQ8 finishes it, so the floats are distQ8's.
+  (func $pairQ8 (param $q i32) (param $a i32) (param $b i32) (param $out i32)
+    (local $pq i32) (local $pa i32) (local $pb i32) (local $end i32)
+    (local $vq v128) (local $ql v128) (local $qh v128) (local $va v128) (local $vb v128)
+    (local $a1 v128) (local $a2 v128) (local $b1 v128) (local $b2 v128)
+    (local.set $q (i32.add (local.get $q) (global.get $base)))
+    (local.set $a (i32.add (local.get $a) (global.get $base)))
+    (local.set $b (i32.add (local.get $b) (global.get $base)))
+    (local.set $pq (i32.add (local.get $q) (i32.const 20)))
+    (local.set $pa (i32.add (local.get $a) (i32.const 20)))
+    (local.set $pb (i32.add (local.get $b) (i32.const 20)))
+    (local.set $end (i32.add (local.get $pq) (global.get $vecBytes)))
+    (loop $step
+      (local.set $vq (v128.load (local.get $pq)))
+      (local.set $ql (i16x8.extend_low_i8x16_s (local.get $vq)))
+      (local.set $qh (i16x8.extend_high_i8x16_s (local.get $vq)))
+      (local.set $va (v128.load (local.get $pa)))
+      (local.set $vb (v128.load (local.get $pb)))
+      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $va)))))
+      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $va)))))
+      (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $vb)))))
+      (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $vb)))))
+      (local.set $pq (i32.add (local.get $pq) (i32.const 16)))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+      (br_if $step (i32.lt_u (local.get $pq) (local.get $end))))
+    (f32.store (local.get $out) (call $finishQ8 (i32x4.add (local.get $a1) (local.get $a2))
+      (f32.load offset=8 (local.get $q)) (f32.load offset=8 (local.get $a))))
+    (f32.store offset=4 (local.get $out) (call $finishQ8 (i32x4.add (local.get $b1) (local.get $b2))
+      (f32.load offset=8 (local.get $q)) (f32.load offset=8 (local.get $b)))))
+
+  ;; distQ8's last steps: a zero range gives 1; else 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
+  (func $finishQ8 (param $acc v128) (param $ra f32) (param $rb f32) (result f32)
+    (local $d f32)
+    (if (i32.or (f32.eq (local.get $ra) (f32.const 0)) (f32.eq (local.get $rb) (f32.const 0)))
+      (then (return (f32.const 1))))
+    (local.set $d
+      (f32.sub (f32.const 1)
+        (f32.mul
+          (f32.convert_i32_s
+            (i32.add
+              (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+              (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+          (f32.mul
+            (f32.div (local.get $ra) (f32.const 127))
+            (f32.div (local.get $rb) (f32.const 127))))))
+    (if (f32.lt (local.get $d) (f32.const 0)) (then (return (f32.const 0))))
+    (if (f32.gt (local.get $d) (f32.const 2)) (then (return (f32.const 2))))
+    (local.get $d))
+
   ;; ---------------------------------------------------------------------------------------
   ;; BIN: sign bits packed in 64-bit words; Hamming distance scaled to [0, 2].
   (func $distBin (export "distBin") (param $a i32) (param $b i32) (result f32)
@@ -219,6 +272,18 @@
     (local $end i32)
     (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
+    ;; Long vectors two at a time: each block of the query is loaded and widened once for both.
+    (if (i32.ge_u (global.get $vecBytes) (i32.const 256))
+      (then
+        (block $pairs_done
+          (loop $pair
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $list) (i32.const 8)) (local.get $end)))
+            (call $pairQ8 (local.get $q)
+              (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))
+              (i32.add (global.get $recBase) (i32.mul (i32.load offset=4 (local.get $list)) (global.get $stride)))
+              (local.get $list))
+            (local.set $list (i32.add (local.get $list) (i32.const 8)))
+            (br $pair)))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
