@@ -71,15 +71,15 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
   }
 
   test('batch kernels (one call per neighbour list) equal single distances', () => {
-    // 256 Q8 quants and up take pairs of neighbours at a time (pairQ8): even and odd lists, and a
-    // zero vector (range 0) among them.
+    // 256 Q8 quants and up take four, then two neighbours at a time (quadQ8, pairQ8): lists of
+    // every remainder, and a zero vector (range 0) among them.
     for (const dim of [33, 256, 1024]) {
       for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin, Quant.RawIP, Quant.RawL2]) {
         const { v, slots } = records(quant, dim, 40, 5);
         if (quant === Quant.Q8) v.f32[(v.recOff(slots[6]) + 8) >> 2] = 0;
         const list = v.scratchAt(0) + v.linkOff; // room for 2·M slots (a set of its own: base 0)
         for (const k of [wasmKernel(v), jsKernel(v)]) {
-          for (const length of [2 * v.M, 2 * v.M - 1, 1]) {
+          for (const length of [2 * v.M, 2 * v.M - 1, 2 * v.M - 2, 5, 3, 2, 1]) {
             const ids = slots.slice(3, 3 + length);
             ids.forEach((id, i) => (v.i32[(list >> 2) + i] = id));
             const q = v.recOff(slots[1]);

@@ -134,6 +134,54 @@
     (f32.store offset=4 (local.get $out) (call $finishQ8 (i32x4.add (local.get $b1) (local.get $b2))
       (f32.load offset=8 (local.get $q)) (f32.load offset=8 (local.get $b)))))
 
+  ;; Four neighbours at once, as pairQ8 does two: the slots listed at $list (absolute) are
+  ;; replaced by their distances to the record at $q.
+  (func $quadQ8 (param $q i32) (param $list i32)
+    (local $pq i32) (local $end i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $vq v128) (local $ql v128) (local $qh v128) (local $v v128)
+    (local $a0 v128) (local $b0 v128) (local $a1 v128) (local $b1 v128)
+    (local $a2 v128) (local $b2 v128) (local $a3 v128) (local $b3 v128)
+    (local $rq f32)
+    (local.set $q (i32.add (local.get $q) (global.get $base)))
+    (local.set $p0 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))))
+    (local.set $p1 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=4 (local.get $list)) (global.get $stride)))))
+    (local.set $p2 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=8 (local.get $list)) (global.get $stride)))))
+    (local.set $p3 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=12 (local.get $list)) (global.get $stride)))))
+    (local.set $pq (i32.add (local.get $q) (i32.const 20)))
+    (local.set $end (i32.add (local.get $pq) (global.get $vecBytes)))
+    (loop $step
+      (local.set $vq (v128.load (local.get $pq)))
+      (local.set $ql (i16x8.extend_low_i8x16_s (local.get $vq)))
+      (local.set $qh (i16x8.extend_high_i8x16_s (local.get $vq)))
+      (local.set $v (v128.load offset=20 (local.get $p0)))
+      (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p1)))
+      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p2)))
+      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p3)))
+      (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $pq (i32.add (local.get $pq) (i32.const 16)))
+      (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+      (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
+      (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
+      (local.set $p3 (i32.add (local.get $p3) (i32.const 16)))
+      (br_if $step (i32.lt_u (local.get $pq) (local.get $end))))
+    ;; The pointers went past the vectors by vecBytes: the ranges are at +8 of each record.
+    (local.set $rq (f32.load offset=8 (local.get $q)))
+    (f32.store (local.get $list) (call $finishQ8 (i32x4.add (local.get $a0) (local.get $b0)) (local.get $rq)
+      (f32.load offset=8 (i32.sub (local.get $p0) (global.get $vecBytes)))))
+    (f32.store offset=4 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a1) (local.get $b1)) (local.get $rq)
+      (f32.load offset=8 (i32.sub (local.get $p1) (global.get $vecBytes)))))
+    (f32.store offset=8 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a2) (local.get $b2)) (local.get $rq)
+      (f32.load offset=8 (i32.sub (local.get $p2) (global.get $vecBytes)))))
+    (f32.store offset=12 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a3) (local.get $b3)) (local.get $rq)
+      (f32.load offset=8 (i32.sub (local.get $p3) (global.get $vecBytes))))))
+
   ;; distQ8's last steps: a zero range gives 1; else 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
   (func $finishQ8 (param $acc v128) (param $ra f32) (param $rb f32) (result f32)
     (local $d f32)
@@ -272,9 +320,16 @@
     (local $end i32)
     (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
-    ;; Long vectors two at a time: each block of the query is loaded and widened once for both.
+    ;; Long vectors four, then two at a time: each block of the query is loaded and widened once
+    ;; for all of them.
     (if (i32.ge_u (global.get $vecBytes) (i32.const 256))
       (then
+        (block $quads_done
+          (loop $quad
+            (br_if $quads_done (i32.gt_u (i32.add (local.get $list) (i32.const 16)) (local.get $end)))
+            (call $quadQ8 (local.get $q) (local.get $list))
+            (local.set $list (i32.add (local.get $list) (i32.const 16)))
+            (br $quad)))
         (block $pairs_done
           (loop $pair
             (br_if $pairs_done (i32.gt_u (i32.add (local.get $list) (i32.const 8)) (local.get $end)))
