@@ -182,6 +182,54 @@
     (f32.store offset=12 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a3) (local.get $b3)) (local.get $rq)
       (f32.load offset=8 (i32.sub (local.get $p3) (global.get $vecBytes))))))
 
+  ;; walk0's four at a time: the dot products of the widened query at $qw (absolute: i16 per
+  ;; quant) with the vectors of the four slots listed at $batch (absolute) from entry $at, one a lane.
+  (func $quadDots (param $qw i32) (param $batch i32) (param $at i32) (result v128)
+    (local $pq i32) (local $end i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $ql v128) (local $qh v128) (local $v v128)
+    (local $a0 v128) (local $b0 v128) (local $a1 v128) (local $b1 v128)
+    (local $a2 v128) (local $b2 v128) (local $a3 v128) (local $b3 v128)
+    (local.set $batch (i32.add (local.get $batch) (i32.shl (local.get $at) (i32.const 2))))
+    (local.set $p0 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $batch)) (global.get $stride)))))
+    (local.set $p1 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=4 (local.get $batch)) (global.get $stride)))))
+    (local.set $p2 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=8 (local.get $batch)) (global.get $stride)))))
+    (local.set $p3 (i32.add (global.get $base) (i32.add (global.get $recBase) (i32.mul (i32.load offset=12 (local.get $batch)) (global.get $stride)))))
+    (local.set $pq (local.get $qw))
+    (local.set $end (i32.add (local.get $pq) (i32.shl (global.get $vecBytes) (i32.const 1))))
+    (loop $step
+      (local.set $ql (v128.load (local.get $pq)))
+      (local.set $qh (v128.load offset=16 (local.get $pq)))
+      (local.set $v (v128.load offset=20 (local.get $p0)))
+      (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p1)))
+      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p2)))
+      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $v (v128.load offset=20 (local.get $p3)))
+      (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $v)))))
+      (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $v)))))
+      (local.set $pq (i32.add (local.get $pq) (i32.const 32)))
+      (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+      (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
+      (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
+      (local.set $p3 (i32.add (local.get $p3) (i32.const 16)))
+      (br_if $step (i32.lt_u (local.get $pq) (local.get $end))))
+    (i32x4.replace_lane 3
+      (i32x4.replace_lane 2
+        (i32x4.replace_lane 1
+          (i32x4.splat (call $laneSum (i32x4.add (local.get $a0) (local.get $b0))))
+          (call $laneSum (i32x4.add (local.get $a1) (local.get $b1))))
+        (call $laneSum (i32x4.add (local.get $a2) (local.get $b2))))
+      (call $laneSum (i32x4.add (local.get $a3) (local.get $b3)))))
+
+  (func $laneSum (param $v v128) (result i32)
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+      (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+
   ;; distQ8's last steps: a zero range gives 1; else 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
   (func $finishQ8 (param $acc v128) (param $ra f32) (param $rb f32) (result f32)
     (local $d f32)
@@ -416,6 +464,7 @@
     (local $lastId i32) (local $lastD f32) (local $vecLast i32) (local $vecMid i32) (local $k i32)
     (local $qabs i32) (local $qr f32) (local $qs f32) (local $rb f32) (local $pa i32) (local $pb i32)
     (local $end i32) (local $va v128) (local $vb v128) (local $acc v128) (local $acc2 v128)
+    (local $dots v128) (local $dot i32) (local $at i32)
     (local.set $qabs (i32.add (local.get $q) (global.get $base)))
     (local.set $qr (f32.load offset=8 (local.get $qabs)))
     (local.set $qs (f32.div (local.get $qr) (f32.const 127)))
@@ -525,7 +574,15 @@
         (block $scored (loop $score
           (br_if $scored (i32.ge_u (local.get $j) (local.get $m)))
           (local.set $nb (i32.load (i32.add (local.get $batch) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.set $at (local.get $j))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          ;; Long Q8 vectors four at a time (quadDots), while four are left: at the first of each
+          ;; four, their dot products with the widened query; each then takes its own below.
+          (if (i32.and (i32.eqz (local.get $kind))
+                (i32.and (i32.ge_u (global.get $vecBytes) (i32.const 256))
+                  (i32.and (i32.eqz (i32.and (local.get $at) (i32.const 3)))
+                    (i32.le_u (i32.add (local.get $at) (i32.const 4)) (local.get $m)))))
+            (then (local.set $dots (call $quadDots (local.get $qw) (local.get $batch) (local.get $at)))))
           (if (i32.eqz (local.get $kind))
             (then
               ;; Q8, distQ8 inlined (a call per distance was a tenth of the walk): same
@@ -536,43 +593,54 @@
               (if (i32.or (f32.eq (local.get $qr) (f32.const 0)) (f32.eq (local.get $rb) (f32.const 0)))
                 (then (local.set $d (f32.const 1)))
                 (else
-                  ;; Long vectors span many cache lines, of which pass 1 touched the first
-                  ;; three: touch the rest of the *next* vector now, so its misses overlap this
-                  ;; one's arithmetic (the software pipelining of hnswlib's prefetches).
-                  (if (i32.and (i32.gt_u (global.get $vecBytes) (i32.const 128)) (i32.lt_u (local.get $j) (local.get $m)))
+                  ;; In a group of four (see quadDots): its dot product; else computed here.
+                  (if (i32.and (i32.ge_u (global.get $vecBytes) (i32.const 256))
+                        (i32.le_u (i32.add (i32.and (local.get $at) (i32.const -4)) (i32.const 4)) (local.get $m)))
                     (then
-                      (local.set $pa (i32.add (i32.add (global.get $base)
-                        (i32.add (global.get $recBase) (i32.mul
-                          (i32.load (i32.add (local.get $batch) (i32.shl (local.get $j) (i32.const 2))))
-                          (global.get $stride))))
-                        (i32.const 148)))
-                      (local.set $end (i32.add (local.get $pa) (i32.sub (global.get $vecBytes) (i32.const 128))))
-                      (loop $ahead
-                        (local.set $touched (i32.xor (local.get $touched) (i32.load8_u (local.get $pa))))
-                        (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
-                        (br_if $ahead (i32.lt_u (local.get $pa) (local.get $end))))))
-                  (local.set $pa (local.get $qw))
-                  (local.set $pb (i32.add (local.get $nr) (i32.const 20)))
-                  (local.set $end (i32.add (local.get $pb) (global.get $vecBytes)))
-                  (local.set $acc (v128.const i64x2 0 0))
-                  (local.set $acc2 (v128.const i64x2 0 0))
-                  (loop $quants
-                    (local.set $vb (v128.load (local.get $pb)))
-                    (local.set $acc (i32x4.add (local.get $acc)
-                      (i32x4.dot_i16x8_s (v128.load (local.get $pa)) (i16x8.extend_low_i8x16_s (local.get $vb)))))
-                    (local.set $acc2 (i32x4.add (local.get $acc2)
-                      (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $pa)) (i16x8.extend_high_i8x16_s (local.get $vb)))))
-                    (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
-                    (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
-                    (br_if $quants (i32.lt_u (local.get $pb) (local.get $end))))
-                  (local.set $acc (i32x4.add (local.get $acc) (local.get $acc2)))
+                      (local.set $dot
+                        (select (select (i32x4.extract_lane 0 (local.get $dots)) (i32x4.extract_lane 1 (local.get $dots))
+                                        (i32.eqz (i32.and (local.get $at) (i32.const 1))))
+                                (select (i32x4.extract_lane 2 (local.get $dots)) (i32x4.extract_lane 3 (local.get $dots))
+                                        (i32.eqz (i32.and (local.get $at) (i32.const 1))))
+                                (i32.lt_u (i32.and (local.get $at) (i32.const 3)) (i32.const 2)))))
+                    (else
+                      ;; Long vectors span many cache lines, of which pass 1 touched the first
+                      ;; three: touch the rest of the *next* vector now, so its misses overlap this
+                      ;; one's arithmetic (the software pipelining of hnswlib's prefetches).
+                      (if (i32.and (i32.gt_u (global.get $vecBytes) (i32.const 128)) (i32.lt_u (local.get $j) (local.get $m)))
+                        (then
+                          (local.set $pa (i32.add (i32.add (global.get $base)
+                            (i32.add (global.get $recBase) (i32.mul
+                              (i32.load (i32.add (local.get $batch) (i32.shl (local.get $j) (i32.const 2))))
+                              (global.get $stride))))
+                            (i32.const 148)))
+                          (local.set $end (i32.add (local.get $pa) (i32.sub (global.get $vecBytes) (i32.const 128))))
+                          (loop $ahead
+                            (local.set $touched (i32.xor (local.get $touched) (i32.load8_u (local.get $pa))))
+                            (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
+                            (br_if $ahead (i32.lt_u (local.get $pa) (local.get $end))))))
+                      (local.set $pa (local.get $qw))
+                      (local.set $pb (i32.add (local.get $nr) (i32.const 20)))
+                      (local.set $end (i32.add (local.get $pb) (global.get $vecBytes)))
+                      (local.set $acc (v128.const i64x2 0 0))
+                      (local.set $acc2 (v128.const i64x2 0 0))
+                      (loop $quants
+                        (local.set $vb (v128.load (local.get $pb)))
+                        (local.set $acc (i32x4.add (local.get $acc)
+                          (i32x4.dot_i16x8_s (v128.load (local.get $pa)) (i16x8.extend_low_i8x16_s (local.get $vb)))))
+                        (local.set $acc2 (i32x4.add (local.get $acc2)
+                          (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $pa)) (i16x8.extend_high_i8x16_s (local.get $vb)))))
+                        (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+                        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+                        (br_if $quants (i32.lt_u (local.get $pb) (local.get $end))))
+                      (local.set $acc (i32x4.add (local.get $acc) (local.get $acc2)))
+                      (local.set $dot
+                        (i32.add
+                          (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+                          (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))))
                   (local.set $d
                     (f32.sub (f32.const 1)
-                      (f32.mul
-                        (f32.convert_i32_s
-                          (i32.add
-                            (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
-                            (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+                      (f32.mul (f32.convert_i32_s (local.get $dot))
                         (f32.mul (local.get $qs) (f32.div (local.get $rb) (f32.const 127))))))
                   (if (f32.lt (local.get $d) (f32.const 0)) (then (local.set $d (f32.const 0))))
                   (if (f32.gt (local.get $d) (f32.const 2)) (then (local.set $d (f32.const 2)))))))
