@@ -71,8 +71,8 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
   }
 
   test('batch kernels (one call per neighbour list) equal single distances', () => {
-    // 128 Q8 quants and up take four, then two neighbours at a time (quadQ8, pairQ8): lists of
-    // every remainder, and a zero vector (range 0) among them.
+    // 128 Q8 quants and up take four neighbours at a time (quadQ8): lists of every remainder, and
+    // a zero vector (range 0) among them.
     for (const dim of [33, 128, 256, 1024]) {
       for (const quant of [Quant.Q8, Quant.NoQuant, Quant.Bin, Quant.RawIP, Quant.RawL2]) {
         const { v, slots } = records(quant, dim, 40, 5);

@@ -86,56 +86,12 @@
           (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
           (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
           (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))))
-    (local.set $d
-      (f32.sub (f32.const 1)
-        (f32.mul
-          (f32.convert_i32_s
-            (i32.add
-              (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
-              (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
-          (f32.mul
-            (f32.div (local.get $ra) (f32.const 127))
-            (f32.div (local.get $rb) (f32.const 127))))))
-    (if (f32.lt (local.get $d) (f32.const 0)) (then (return (f32.const 0))))
-    (if (f32.gt (local.get $d) (f32.const 2)) (then (return (f32.const 2))))
-    (local.get $d))
+    (call $finishQ8 (call $laneSum (local.get $acc)) (local.get $ra) (local.get $rb)))
 
-  ;; Q8 distances from the record at $q to the records at $a and $b (vecBytes >= 128), stored
-  ;; as f32 at $out and $out + 4 (absolute). distQ8's long loop for both at once, sharing the
-  ;; query's loads and widening; the dot products are exact integers whatever the order (and
-  ;; distQ8's short loop's too), and each is finished as distQ8 finishes it: the same floats.
-  (func $pairQ8 (param $q i32) (param $a i32) (param $b i32) (param $out i32)
-    (local $pq i32) (local $pa i32) (local $pb i32) (local $end i32)
-    (local $vq v128) (local $ql v128) (local $qh v128) (local $va v128) (local $vb v128)
-    (local $a1 v128) (local $a2 v128) (local $b1 v128) (local $b2 v128)
-    (local.set $q (i32.add (local.get $q) (global.get $base)))
-    (local.set $a (i32.add (local.get $a) (global.get $base)))
-    (local.set $b (i32.add (local.get $b) (global.get $base)))
-    (local.set $pq (i32.add (local.get $q) (i32.const 20)))
-    (local.set $pa (i32.add (local.get $a) (i32.const 20)))
-    (local.set $pb (i32.add (local.get $b) (i32.const 20)))
-    (local.set $end (i32.add (local.get $pq) (global.get $vecBytes)))
-    (loop $step
-      (local.set $vq (v128.load (local.get $pq)))
-      (local.set $ql (i16x8.extend_low_i8x16_s (local.get $vq)))
-      (local.set $qh (i16x8.extend_high_i8x16_s (local.get $vq)))
-      (local.set $va (v128.load (local.get $pa)))
-      (local.set $vb (v128.load (local.get $pb)))
-      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $va)))))
-      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $va)))))
-      (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (local.get $ql) (i16x8.extend_low_i8x16_s (local.get $vb)))))
-      (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (local.get $qh) (i16x8.extend_high_i8x16_s (local.get $vb)))))
-      (local.set $pq (i32.add (local.get $pq) (i32.const 16)))
-      (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
-      (br_if $step (i32.lt_u (local.get $pq) (local.get $end))))
-    (f32.store (local.get $out) (call $finishQ8 (i32x4.add (local.get $a1) (local.get $a2))
-      (f32.load offset=8 (local.get $q)) (f32.load offset=8 (local.get $a))))
-    (f32.store offset=4 (local.get $out) (call $finishQ8 (i32x4.add (local.get $b1) (local.get $b2))
-      (f32.load offset=8 (local.get $q)) (f32.load offset=8 (local.get $b)))))
-
-  ;; Four neighbours at once, as pairQ8 does two: the slots listed at $list (absolute) are
-  ;; replaced by their distances to the record at $q.
+  ;; distQ8 for four neighbours at once (vecBytes >= 128): the slots listed at $list (absolute)
+  ;; are replaced by their distances to the record at $q. Each block of the query is loaded and
+  ;; widened once for the four; the dot products are exact integers whatever the order, finished
+  ;; as distQ8 finishes them: the same floats.
   (func $quadQ8 (param $q i32) (param $list i32)
     (local $pq i32) (local $end i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $vq v128) (local $ql v128) (local $qh v128) (local $v v128)
@@ -173,13 +129,13 @@
       (br_if $step (i32.lt_u (local.get $pq) (local.get $end))))
     ;; The pointers went past the vectors by vecBytes: the ranges are at +8 of each record.
     (local.set $rq (f32.load offset=8 (local.get $q)))
-    (f32.store (local.get $list) (call $finishQ8 (i32x4.add (local.get $a0) (local.get $b0)) (local.get $rq)
+    (f32.store (local.get $list) (call $finishQ8 (call $laneSum (i32x4.add (local.get $a0) (local.get $b0))) (local.get $rq)
       (f32.load offset=8 (i32.sub (local.get $p0) (global.get $vecBytes)))))
-    (f32.store offset=4 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a1) (local.get $b1)) (local.get $rq)
+    (f32.store offset=4 (local.get $list) (call $finishQ8 (call $laneSum (i32x4.add (local.get $a1) (local.get $b1))) (local.get $rq)
       (f32.load offset=8 (i32.sub (local.get $p1) (global.get $vecBytes)))))
-    (f32.store offset=8 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a2) (local.get $b2)) (local.get $rq)
+    (f32.store offset=8 (local.get $list) (call $finishQ8 (call $laneSum (i32x4.add (local.get $a2) (local.get $b2))) (local.get $rq)
       (f32.load offset=8 (i32.sub (local.get $p2) (global.get $vecBytes)))))
-    (f32.store offset=12 (local.get $list) (call $finishQ8 (i32x4.add (local.get $a3) (local.get $b3)) (local.get $rq)
+    (f32.store offset=12 (local.get $list) (call $finishQ8 (call $laneSum (i32x4.add (local.get $a3) (local.get $b3))) (local.get $rq)
       (f32.load offset=8 (i32.sub (local.get $p3) (global.get $vecBytes))))))
 
   ;; walk0's four at a time: the dot products of the widened query at $qw (absolute: i16 per
@@ -230,18 +186,17 @@
       (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
       (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
 
-  ;; distQ8's last steps: a zero range gives 1; else 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
-  (func $finishQ8 (param $acc v128) (param $ra f32) (param $rb f32) (result f32)
+  ;; A Q8 distance from its integer dot product, as the reference computes it (every Q8 kernel
+  ;; but walk0's inlined copy ends here): a zero range gives 1; else
+  ;; 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
+  (func $finishQ8 (param $dot i32) (param $ra f32) (param $rb f32) (result f32)
     (local $d f32)
     (if (i32.or (f32.eq (local.get $ra) (f32.const 0)) (f32.eq (local.get $rb) (f32.const 0)))
       (then (return (f32.const 1))))
     (local.set $d
       (f32.sub (f32.const 1)
         (f32.mul
-          (f32.convert_i32_s
-            (i32.add
-              (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
-              (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+          (f32.convert_i32_s (local.get $dot))
           (f32.mul
             (f32.div (local.get $ra) (f32.const 127))
             (f32.div (local.get $rb) (f32.const 127))))))
@@ -368,9 +323,9 @@
     (local $end i32)
     (local.set $list (i32.add (local.get $list) (global.get $base)))
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
-    ;; From 128 quants, four, then two neighbours at a time: each block of the query is loaded and
-    ;; widened once for all of them, and their vectors stream side by side (VSIM at 128 dims 5-15 %
-    ;; faster than one at a time, at 1024 dims 20-25 %). walk0 does this from 256 only: at 128 its
+    ;; From 128 quants, four neighbours at a time (the rest one by one): each block of the query is
+    ;; loaded and widened once for the four, and their vectors stream side by side (VSIM at 128
+    ;; dims 5-15 % faster than one at a time, at 1024 dims 20-25 %). walk0 does this from 256 only: at 128 its
     ;; one-at-a-time loop with the next vector touched ahead was as fast.
     (if (i32.ge_u (global.get $vecBytes) (i32.const 128))
       (then
@@ -379,16 +334,7 @@
             (br_if $quads_done (i32.gt_u (i32.add (local.get $list) (i32.const 16)) (local.get $end)))
             (call $quadQ8 (local.get $q) (local.get $list))
             (local.set $list (i32.add (local.get $list) (i32.const 16)))
-            (br $quad)))
-        (block $pairs_done
-          (loop $pair
-            (br_if $pairs_done (i32.gt_u (i32.add (local.get $list) (i32.const 8)) (local.get $end)))
-            (call $pairQ8 (local.get $q)
-              (i32.add (global.get $recBase) (i32.mul (i32.load (local.get $list)) (global.get $stride)))
-              (i32.add (global.get $recBase) (i32.mul (i32.load offset=4 (local.get $list)) (global.get $stride)))
-              (local.get $list))
-            (local.set $list (i32.add (local.get $list) (i32.const 8)))
-            (br $pair)))))
+            (br $quad)))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $list) (local.get $end)))
