@@ -13,6 +13,8 @@
  *   npm run bench -- --engine-quant noquant   vsetd's engine sets in float32 (NOQUANT), as
  *                                      hnswlib-node stores them, instead of Q8
  *   npm run bench -- --machine NAME    the machine label in the results file name
+ *   npm run bench -- --variant NAME    write REPORT-NAME.md, charts-NAME/ and <date>-<machine>-NAME.json
+ *                                      beside the main report (e.g. a run of the 1M sets alone)
  *   npm run bench -- --from-json bench/results/FILE.json   rewrite the report from a results file
  *
  * Progress goes to stderr (a bar per phase on a terminal, plain lines otherwise); the measuring
@@ -44,7 +46,7 @@ const SECTIONS = ['engine', 'server', 'against'] as const;
  * that it sits beside the Q8 report instead of replacing it.
  */
 function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolean, log: (m: string) => void): void {
-  const variant = results.settings.engineQuant === 'noquant' ? '-noquant' : '';
+  const variant = variantOf(results);
   const resultsDir = path.join(root, 'bench', 'results');
   const chartsDir = path.join(root, 'bench', `charts${variant}`);
   mkdirSync(resultsDir, { recursive: true });
@@ -58,6 +60,15 @@ function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolea
   writeFileSync(path.join(root, 'bench', `REPORT${variant}.md`), md);
   // README.md's Benchmarks section shows this table: printed so it can be pasted from the full run.
   log(`\nHeadline (README.md's Benchmarks section):\n${headline(results).join('\n')}`);
+}
+
+/**
+ * The suffix of a run's outputs: '-noquant' for the float32 engine run, then '-<name>' for
+ * --variant NAME (a run of some sections or datasets only, e.g. the 1M sets, written beside the
+ * main report instead of over it).
+ */
+function variantOf(results: BenchResults): string {
+  return `${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}${results.settings.variant ? `-${results.settings.variant}` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -86,6 +97,8 @@ async function main(): Promise<void> {
   // --max-n N: leave out the engine datasets and snapshot sizes above N elements (the 1M runs
   // take hours on a 2-core machine); what is left out is listed in the report.
   const maxN = Number(arg('max-n', '0'));
+  const variant = arg('variant', '');
+  if (!/^[a-z0-9-]*$/.test(variant)) throw new Error(`--variant: lower-case letters, digits and '-' only, not ${variant}`);
   if (maxN > 0) {
     for (const n of plan.snapshotSizes) if (n > maxN) skips.push({ what: `snapshot of ${n} × 128`, why: `--max-n ${maxN} leaves it out` });
     plan.snapshotSizes = plan.snapshotSizes.filter((n) => n <= maxN);
@@ -96,7 +109,7 @@ async function main(): Promise<void> {
     wallSeconds: 0,
     machine,
     command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`.replace(/ --$/, ''),
-    settings: { serverSeconds: plan.seconds, serverRounds: plan.rounds, snapshotRounds: plan.snapshotRounds },
+    settings: { serverSeconds: plan.seconds, serverRounds: plan.rounds, snapshotRounds: plan.snapshotRounds, ...(variant !== '' ? { variant } : {}) },
     engine: [],
     server: null,
     against: null,
@@ -122,12 +135,12 @@ async function main(): Promise<void> {
   results.targets = insertTargets(results.engine, results.server, TARGET_EF);
   results.wallSeconds = (performance.now() - t0) / 1000;
 
-  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}${quick ? '-quick' : ''}.json`;
+  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${variantOf(results)}${quick ? '-quick' : ''}.json`;
   writeOutputs(results, jsonName, true, log);
   log(`\nTargets:`);
   for (const t of results.targets) log(`  [${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}${t.note ? ` (${t.note})` : ''}`);
   for (const s of skips) log(`  skipped ${s.what}: ${s.why}`);
-  log(`\nWrote bench/results/${jsonName}, bench/REPORT${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}.md and its charts in ${(results.wallSeconds / 60).toFixed(1)} min`);
+  log(`\nWrote bench/results/${jsonName}, bench/REPORT${variantOf(results)}.md and its charts in ${(results.wallSeconds / 60).toFixed(1)} min`);
 }
 
 await main();
