@@ -37,6 +37,7 @@ export class GraphWriter {
   nbrs = new Int32Array(64);
   worstIdx = -1;
   worstDist = 0;
+  private linkDistScratch = new Float32Array(64);
   /** Per-slot stamps for set membership tests (insert.ts shareNeighbour); see nextStamp. */
   marks = new Int32Array(64);
   /** Per-slot scratch values that go with `marks` (delete.ts keepOrphansConnected). */
@@ -83,6 +84,12 @@ export class GraphWriter {
 
   distance(a: number, b: number): number {
     return this.s.dist(this.v.recOff(a), this.v.recOff(b));
+  }
+
+  /** Scratch for `n` distances (insert.ts findLinkToDrop keeps a list's distances from its owner here). */
+  linkDists(n: number): Float32Array {
+    if (this.linkDistScratch.length < n) this.linkDistScratch = new Float32Array(Math.max(n, this.linkDistScratch.length * 2));
+    return this.linkDistScratch;
   }
 
   /** A fresh stamp for `marks`, which is made to cover every slot below the high-water mark. */
