@@ -5,8 +5,8 @@
  * INFO. What can only be seen in process: keys.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { resp3 } from './helpers/raw.js';
 import { serverForFile } from './helpers/server.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -14,26 +14,6 @@ import { waitFor } from './helpers/wait.js';
 const AT = Date.now() + 3_600_000;
 
 // ---- against a started server ---------------------------------------------------------------
-
-/** RESP3 replies as raw bytes: sends HELLO 3, the commands, and returns what they answered. */
-async function resp3(port: number, ...cmds: string[][]): Promise<string> {
-  const enc = (args: string[]): string => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-  const start = '$7\r\n__start\r\n';
-  const end = '$5\r\n__end\r\n';
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let data = '';
-    s.on('data', (d) => {
-      data += d.toString('latin1');
-      if (data.endsWith(end)) {
-        s.destroy();
-        resolve(data.slice(data.indexOf(start) + start.length, -end.length));
-      }
-    });
-    s.on('error', reject);
-    s.write(enc(['HELLO', '3']) + enc(['ECHO', '__start']) + cmds.map(enc).join('') + enc(['ECHO', '__end']));
-  });
-}
 
 describe('keyspace commands over TCP', () => {
   const srv = serverForFile();

@@ -14,6 +14,7 @@ import { Config } from '../src/server/config.js';
 import { LongDouble } from '../src/commands/strings.js';
 import { StringObject } from '../src/commands/string-object.js';
 import { StringValue } from '../src/keyspace/value.js';
+import { resp3 } from './helpers/raw.js';
 import { serverForFile } from './helpers/server.js';
 
 // ---- in-process harness (see test/keys.test.ts) ---------------------------------------------
@@ -211,25 +212,6 @@ describe('string writes propagate as Redis propagates them', () => {
 });
 
 // ---- against a started server ---------------------------------------------------------------
-
-async function resp3(port: number, ...cmds: string[][]): Promise<string> {
-  const enc = (args: string[]): string => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-  const start = '$7\r\n__start\r\n';
-  const end = '$5\r\n__end\r\n';
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let data = '';
-    s.on('data', (d) => {
-      data += d.toString('latin1');
-      if (data.endsWith(end)) {
-        s.destroy();
-        resolve(data.slice(data.indexOf(start) + start.length, -end.length));
-      }
-    });
-    s.on('error', reject);
-    s.write(enc(['HELLO', '3']) + enc(['ECHO', '__start']) + cmds.map(enc).join('') + enc(['ECHO', '__end']));
-  });
-}
 
 describe('string commands over TCP', () => {
   const srv = serverForFile();

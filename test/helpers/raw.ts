@@ -214,3 +214,23 @@ export class RawConnection {
     this.socket.destroy();
   }
 }
+
+/** RESP3 replies as raw bytes: sends HELLO 3, the commands, and returns what they answered. */
+export async function resp3(port: number, ...cmds: string[][]): Promise<string> {
+  const enc = (args: string[]): string => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+  const start = '$7\r\n__start\r\n';
+  const end = '$5\r\n__end\r\n';
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    s.on('data', (d) => {
+      data += d.toString('latin1');
+      if (data.endsWith(end)) {
+        s.destroy();
+        resolve(data.slice(data.indexOf(start) + start.length, -end.length));
+      }
+    });
+    s.on('error', reject);
+    s.write(enc(['HELLO', '3']) + enc(['ECHO', '__start']) + cmds.map(enc).join('') + enc(['ECHO', '__end']));
+  });
+}
