@@ -4,46 +4,23 @@
  * the command table as COMMAND INFO / DOCS publish it, what the AOF records, and the engine and
  * persistence edges found on the way (each once a crash, now pinned as it should behave).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RawConnection, type RespValue } from './helpers/raw.js';
-import { serverForFile, startServer } from './helpers/server.js';
+import { startServer } from './helpers/server.js';
+import { vsetConnections, type Arg } from './helpers/vset-replies.js';
 import { VectorSet } from '../src/vset/index.js';
 
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 
-const server = serverForFile();
-let c: RawConnection;
-let c3: RawConnection;
-
-type Arg = string | number | Buffer;
-const r = (...a: Arg[]): Promise<string> => c.call(...a);
-const v = (...a: Arg[]): Promise<RespValue> => c.value(...a);
-
-async function setup(...cmds: Arg[][]): Promise<void> {
-  for (const cmd of cmds) {
-    const raw = await r(...cmd);
-    if (raw.startsWith('-')) throw new Error(`${cmd.join(' ')}: ${raw}`);
-  }
-}
+const { server, r2: r, v2: v, c3, setup } = vsetConnections();
 
 async function vset(key: string, n = 3): Promise<void> {
   for (let i = 0; i < n; i++) await setup(['VADD', key, 'VALUES', 2, Math.cos(i), Math.sin(i), `e${i}`]);
 }
-
-beforeAll(async () => {
-  c = await RawConnection.connect(server().port);
-  c3 = await RawConnection.connect(server().port);
-  await c3.call('HELLO', '3');
-});
-
-afterAll(async () => {
-  c?.close();
-  c3?.close();
-});
 
 describe('types', () => {
   it('every V* command on a string key is WRONGTYPE (after its own syntax checks)', async () => {
@@ -85,7 +62,7 @@ describe('types', () => {
   it('TYPE is vectorset; SCAN TYPE and KEYS find it; OBJECT ENCODING is raw', async () => {
     await vset('ks:t');
     expect(await r('TYPE', 'ks:t')).toBe('+vectorset\r\n');
-    expect(await c3.call('TYPE', 'ks:t')).toBe('+vectorset\r\n');
+    expect(await c3().call('TYPE', 'ks:t')).toBe('+vectorset\r\n');
     expect(await r('OBJECT', 'ENCODING', 'ks:t')).toBe(bulk('raw'));
     const found: string[] = [];
     let cursor = '0';
@@ -121,7 +98,7 @@ describe('generic key commands on a vector set', () => {
   it('COPY is refused with the module-key error, in both protocols and with REPLACE', async () => {
     await vset('ks:copy');
     expect(await r('COPY', 'ks:copy', 'ks:copy2')).toBe('-ERR not supported for this module key\r\n');
-    expect(await c3.call('COPY', 'ks:copy', 'ks:copy2', 'REPLACE')).toBe('-ERR not supported for this module key\r\n');
+    expect(await c3().call('COPY', 'ks:copy', 'ks:copy2', 'REPLACE')).toBe('-ERR not supported for this module key\r\n');
     expect(await r('EXISTS', 'ks:copy2')).toBe(':0\r\n');
   });
 
@@ -281,7 +258,7 @@ describe('the command table (COMMAND INFO, COMMAND DOCS)', () => {
       expect([...(e[2] as string[])].sort()).toEqual([...flags].sort());
       expect(e.slice(3, 6)).toEqual([1, 1, 1]);
     });
-    const raw3 = await c3.call('COMMAND', 'INFO', 'VSIM');
+    const raw3 = await c3().call('COMMAND', 'INFO', 'VSIM');
     expect(raw3.startsWith('*1\r\n*10\r\n$4\r\nVSIM\r\n:-4\r\n~2\r\n+readonly\r\n+module\r\n:1\r\n:1\r\n:1\r\n')).toBe(true);
   });
 
@@ -293,7 +270,7 @@ describe('the command table (COMMAND INFO, COMMAND DOCS)', () => {
   });
 
   it('COMMAND DOCS: group module, module vectorset, since, and the arguments of §7', async () => {
-    const docs = (await c3.value('COMMAND', 'DOCS', ...TABLE.map(([n]) => n))) as { map: Array<[RespValue, RespValue]> };
+    const docs = (await c3().value('COMMAND', 'DOCS', ...TABLE.map(([n]) => n))) as { map: Array<[RespValue, RespValue]> };
     const byName = new Map(docs.map.map(([k, val]) => [String(k), new Map((val as { map: Array<[RespValue, RespValue]> }).map.map(([a, b]) => [String(a), b]))]));
     expect([...byName.keys()].sort()).toEqual(TABLE.map(([n]) => n).sort());
     const since: Record<string, string> = { VISMEMBER: '8.2.0', VRANGE: '8.4.0' };
@@ -317,7 +294,7 @@ describe('the command table (COMMAND INFO, COMMAND DOCS)', () => {
     walk(byName.get('VADD')!.get('arguments')!);
     expect(tokens).toEqual(['REDUCE', 'FP32', 'VALUES', 'CAS', 'NOQUANT', 'BIN', 'Q8', 'EF', 'SETATTR', 'M']);
     // Keys and the strings redis-cli asserts on are bulk strings; flags are simple strings.
-    const raw = await c3.call('COMMAND', 'DOCS', 'VEMB');
+    const raw = await c3().call('COMMAND', 'DOCS', 'VEMB');
     expect(raw).toContain('$5\r\ngroup\r\n$6\r\nmodule\r\n');
     expect(raw).toContain('$6\r\nmodule\r\n$9\r\nvectorset\r\n');
     expect(raw).toContain('$5\r\ntoken\r\n$3\r\nRAW\r\n$5\r\nflags\r\n~1\r\n+optional\r\n');

@@ -9,30 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, RawConnection } from './helpers/raw.js';
 import { serverForFile } from './helpers/server.js';
 import { rng } from './helpers/rng.js';
+import { normalize } from './helpers/vset-replies.js';
 
 const f = Math.fround;
-
-function normalize(input: number[]): number[] {
-  const x = input.map(f);
-  let l2 = 0;
-  let i = 0;
-  for (; i + 3 < x.length; i += 4) {
-    let g = f(x[i]! * x[i]!);
-    g = f(g + f(x[i + 1]! * x[i + 1]!));
-    g = f(g + f(x[i + 2]! * x[i + 2]!));
-    g = f(g + f(x[i + 3]! * x[i + 3]!));
-    l2 = f(l2 + g);
-  }
-  for (; i < x.length; i++) l2 = f(l2 + f(x[i]! * x[i]!));
-  if (l2 === 0) return x;
-  const n = f(Math.sqrt(l2));
-  return x.map((v) => f(v / n));
-}
 
 type Encoded = { kind: 'f32'; u: number[] } | { kind: 'q8'; q: number[]; range: number } | { kind: 'bin'; bits: boolean[] };
 
 function encode(kind: Encoded['kind'], x: number[]): Encoded {
-  const u = normalize(x);
+  const { u } = normalize(x);
   if (kind === 'f32') return { kind, u };
   if (kind === 'bin') return { kind, bits: u.map((v) => v > 0) };
   let max = 0;
@@ -77,7 +61,6 @@ function distance(a: Encoded, b: Encoded): number {
   }
   throw new Error('mixed kinds');
 }
-
 
 const server = serverForFile();
 let c: RawConnection;

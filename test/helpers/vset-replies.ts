@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { RawConnection, type RespValue } from './raw.js';
-import { serverForFile } from './server.js';
+import { serverForFile, type RunningServer } from './server.js';
 
 
 // ---- RESP builders for expected bytes -----------------------------------------------------
@@ -122,6 +122,7 @@ export function strs(v: RespValue): string[] {
  * r2/r3 answer the raw reply bytes, v2 the parsed RESP2 value, c3() the RESP3 connection.
  */
 export function vsetConnections(): {
+  server: () => RunningServer;
   r2: (...a: Arg[]) => Promise<string>;
   r3: (...a: Arg[]) => Promise<string>;
   v2: (...a: Arg[]) => Promise<RespValue>;
@@ -154,6 +155,7 @@ export function vsetConnections(): {
     }
   };
   return {
+    server,
     r2,
     r3: (...a) => conn(c3).call(...a),
     v2: (...a) => conn(c2).value(...a),
