@@ -46,7 +46,7 @@ const SECTIONS = ['engine', 'server', 'against'] as const;
  * that it sits beside the Q8 report instead of replacing it.
  */
 function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolean, log: (m: string) => void): void {
-  const variant = variantOf(results);
+  const variant = variantOf(results.settings);
   const resultsDir = path.join(root, 'bench', 'results');
   const chartsDir = path.join(root, 'bench', `charts${variant}`);
   mkdirSync(resultsDir, { recursive: true });
@@ -65,10 +65,13 @@ function writeOutputs(results: BenchResults, jsonName: string, writeJson: boolea
 /**
  * The suffix of a run's outputs: '-noquant' for the float32 engine run, then '-<name>' for
  * --variant NAME (a run of some sections or datasets only, e.g. the 1M sets, written beside the
- * main report instead of over it).
+ * main report instead of over it). `--engine-quant noquant --variant noquant` names its outputs
+ * once, not REPORT-noquant-noquant.md.
  */
-function variantOf(results: BenchResults): string {
-  return `${results.settings.engineQuant === 'noquant' ? '-noquant' : ''}${results.settings.variant ? `-${results.settings.variant}` : ''}`;
+function variantOf(settings: BenchResults['settings']): string {
+  const quant = settings.engineQuant === 'noquant' ? '-noquant' : '';
+  const named = settings.variant ? `-${String(settings.variant)}` : '';
+  return named === quant ? quant : quant + named;
 }
 
 async function main(): Promise<void> {
@@ -135,12 +138,12 @@ async function main(): Promise<void> {
   results.targets = insertTargets(results.engine, results.server, TARGET_EF);
   results.wallSeconds = (performance.now() - t0) / 1000;
 
-  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${variantOf(results)}${quick ? '-quick' : ''}.json`;
+  const jsonName = `${results.date.slice(0, 10)}-${machine.slug}${variantOf(results.settings)}${quick ? '-quick' : ''}.json`;
   writeOutputs(results, jsonName, true, log);
   log(`\nTargets:`);
   for (const t of results.targets) log(`  [${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}] ${t.target}: ${t.measured}${t.note ? ` (${t.note})` : ''}`);
   for (const s of skips) log(`  skipped ${s.what}: ${s.why}`);
-  log(`\nWrote bench/results/${jsonName}, bench/REPORT${variantOf(results)}.md and its charts in ${(results.wallSeconds / 60).toFixed(1)} min`);
+  log(`\nWrote bench/results/${jsonName}, bench/REPORT${variantOf(results.settings)}.md and its charts in ${(results.wallSeconds / 60).toFixed(1)} min`);
 }
 
 await main();
