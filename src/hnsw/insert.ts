@@ -13,10 +13,12 @@
 //      every neighbour accepted so far — this spreads links in different directions instead of
 //      spending them all on one tight cluster, which is what keeps the graph navigable;
 //   3. link each chosen neighbour both ways. When the neighbour's list is full (2·M on level 0,
-//      M above) the new node takes the place of one of its links, only if it is closer than the
-//      farthest one: the farthest link the new node covers (findLinkToDrop: the heuristic's
-//      pruning rule), else the farthest, and only if the node losing the link keeps more than
-//      M/2 links; the dropped node's own back link is removed too, so reciprocity holds;
+//      M above): on level 0 the heuristic re-prunes it with the new node, as hnswlib does, and
+//      the links it prunes go, both ways (pruneFullList); failing that, the new node takes the
+//      place of one of its links, only if it is closer than the farthest one: the farthest link
+//      the new node covers (findLinkToDrop: the heuristic's pruning rule), else the farthest.
+//      Either way only while the node losing a link keeps more than M/2 links; the dropped
+//      node's own back link is removed too, so reciprocity holds;
 //   4. on level 0, if fewer than M/2 links were made, try again without the diversity check and
 //      with M/4 as the floor for the dropped node ("aggressive 1"); if still fewer than M/4,
 //      allow dropping any well-connected link of a full neighbour ("aggressive 2"). This mirrors
@@ -252,6 +254,80 @@ function findLinkToDrop(w: GraphWriter, c: number, level: number, slot = -1, d =
 }
 
 /**
+ * A full neighbour c re-pruned as hnswlib re-prunes a full list, with links kept bidirectional:
+ * the diversity heuristic runs over c's links and the new node `slot` (at distance `d` from c),
+ * closest to c first, and keeps a link only if no link kept before it is closer to it than c is.
+ * When it keeps `slot`, c gives up the links it pruned, farthest first, each only while the node
+ * losing it keeps more than M/2 links and a short path still joins the two (nearbyPath), and
+ * links `slot` once at least one went; returns whether it did. Otherwise nothing changes (false)
+ * and the caller falls back on findLinkToDrop's single replacement.
+ *
+ * Why: swapping one link for the new node leaves a full list full of links that point the same
+ * way; pruned, it keeps the diverse ones and has room again. Clustered 1M × 128 Q8, recall@10 at
+ * EF 50 / 100 / 200: 0.809 / 0.911 / 0.961 → 0.855 / 0.941 / 0.964 (hnswlib-node 0.868 / 0.958 /
+ * 0.982); 300k × 128 float32 at EF 50: 0.947 → 0.953 (hnswlib-node 0.956). Upper levels pruned
+ * the same way measured no different at 300k, so only level 0 is.
+ */
+function pruneFullList(w: GraphWriter, c: number, slot: number, d: number, level: number): boolean {
+  const v = w.v;
+  const count = linkCount(v, c, level);
+  const words = listWords(v, level);
+  const base = listBase(v, c, level);
+  const n = count + 1;
+  // ids[0, n): c's links and slot by distance from c; ids[n, 2n): the pruned ones, in that order.
+  const ids = w.linkIds(2 * n);
+  const dists = w.linkDists(n);
+  const si32 = v.si32;
+  const sf32 = v.sf32;
+  const at = w.s.distancesTo(v.recOff(c), words, base, count);
+  for (let j = 0; j < n; j++) {
+    const id = j < count ? words[base + j] : slot;
+    const dj = j < count ? sf32[at + j] : d;
+    let k = j;
+    for (; k > 0 && dists[k - 1] > dj; k--) {
+      ids[k] = ids[k - 1];
+      dists[k] = dists[k - 1];
+    }
+    ids[k] = id;
+    dists[k] = dj;
+  }
+  // The kept links go where the distances were (the searcher's list scratch, in the memory the
+  // kernels see), so that one `closer` call checks a candidate against all of them.
+  const closer = w.s.k.closer;
+  const kind = walkKind(v.quant);
+  const listRel = ((at << 2) - v.base) | 0;
+  let kept = 0;
+  let pruned = 0;
+  for (let j = 0; j < n; j++) {
+    const x = ids[j];
+    let diverse = true;
+    if (kept > 0) {
+      if (closer !== undefined) diverse = closer(kind, v.recOff(x), listRel, kept, dists[j]) === 0;
+      else for (let k = 0; k < kept && diverse; k++) diverse = w.distance(x, si32[at + k]) >= dists[j];
+    }
+    if (diverse) {
+      // (The scratch holds a full list, 2·M words: the last candidate is checked against none.)
+      if (j < n - 1) si32[at + kept] = x;
+      kept++;
+    } else if (x === slot) return false;
+    else ids[n + pruned++] = x;
+  }
+  const M = w.M;
+  let dropped = 0;
+  for (let k = pruned - 1; k >= 0; k--) {
+    const r = ids[n + k];
+    if (linkCount(v, r, level) <= M >>> 1 || !nearbyPath(w, c, r, slot, level)) continue;
+    removeLink(v, r, level, c);
+    removeLink(v, c, level, r);
+    dropped++;
+  }
+  if (dropped === 0) return false;
+  appendLink(v, c, level, slot);
+  appendLink(v, slot, level, c);
+  return true;
+}
+
+/**
  * Try to create the bidirectional link slot <-> c at `level` (d = their distance). Returns
  * whether it was created.
  */
@@ -265,7 +341,9 @@ function tryLink(w: GraphWriter, slot: number, c: number, d: number, level: numb
     appendLink(v, slot, level, c);
     return true;
   }
-  // c is full: the new node can only take the place of one of c's links.
+  // c is full: on level 0 its list is pruned to make room; failing that (and above level 0) the
+  // new node can only take the place of one of c's links.
+  if (aggressive === 0 && level === 0 && pruneFullList(w, c, slot, d, level)) return true;
   findLinkToDrop(w, c, level, aggressive === 0 ? slot : -1, d);
   if (w.worstIdx < 0) return false;
   if (aggressive === 0 && d >= w.worstDist) return false;

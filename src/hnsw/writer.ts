@@ -38,6 +38,7 @@ export class GraphWriter {
   worstIdx = -1;
   worstDist = 0;
   private linkDistScratch = new Float32Array(64);
+  private linkIdScratch = new Int32Array(128);
   /** Per-slot stamps for set membership tests (insert.ts shareNeighbour); see nextStamp. */
   marks = new Int32Array(64);
   /** Per-slot scratch values that go with `marks` (delete.ts keepOrphansConnected). */
@@ -86,10 +87,16 @@ export class GraphWriter {
     return this.s.dist(this.v.recOff(a), this.v.recOff(b));
   }
 
-  /** Scratch for `n` distances (insert.ts findLinkToDrop keeps a list's distances from its owner here). */
+  /** Scratch for `n` distances (insert.ts findLinkToDrop and pruneFullList keep a list's distances from its owner here). */
   linkDists(n: number): Float32Array {
     if (this.linkDistScratch.length < n) this.linkDistScratch = new Float32Array(Math.max(n, this.linkDistScratch.length * 2));
     return this.linkDistScratch;
+  }
+
+  /** Scratch for `n` node ids (insert.ts pruneFullList orders a full list there). */
+  linkIds(n: number): Int32Array {
+    if (this.linkIdScratch.length < n) this.linkIdScratch = new Int32Array(Math.max(n, this.linkIdScratch.length * 2));
+    return this.linkIdScratch;
   }
 
   /** A fresh stamp for `marks`, which is made to cover every slot below the high-water mark. */
