@@ -236,34 +236,57 @@ export function jsDistance(v: SetViews): DistanceFn {
         };
       }
       return (a: number, b: number): number => {
-        // Twin of the SIMD path: lanes 0–3 of acc0 take floats 8k+0..3, lanes of acc1 8k+4..7.
+        // Twin of the SIMD path: per step of 16 floats, lanes of acc0 take floats 16k+0..3, acc1
+        // 16k+4..7, acc2 16k+8..11, acc3 16k+12..15; an 8-float tail goes to acc0 and acc1, a
+        // 4-float one to acc2; then lane-wise (acc0 + acc1) + (acc2 + acc3).
         const f32 = v.f32;
         const pa = (a + R.VEC) >>> 2;
         const pb = (b + R.VEC) >>> 2;
         const floats = vecBytes >>> 2;
-        const body = floats & ~7;
+        const body = floats & ~15;
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0; // prettier-ignore
+        const m = (k: number): number => fround(f32[pa + k] * f32[pb + k]);
         let i = 0;
-        for (; i < body; i += 8) {
-          a0 = fround(a0 + fround(f32[pa + i] * f32[pb + i]));
-          a1 = fround(a1 + fround(f32[pa + i + 1] * f32[pb + i + 1]));
-          a2 = fround(a2 + fround(f32[pa + i + 2] * f32[pb + i + 2]));
-          a3 = fround(a3 + fround(f32[pa + i + 3] * f32[pb + i + 3]));
-          b0 = fround(b0 + fround(f32[pa + i + 4] * f32[pb + i + 4]));
-          b1 = fround(b1 + fround(f32[pa + i + 5] * f32[pb + i + 5]));
-          b2 = fround(b2 + fround(f32[pa + i + 6] * f32[pb + i + 6]));
-          b3 = fround(b3 + fround(f32[pa + i + 7] * f32[pb + i + 7]));
+        for (; i < body; i += 16) {
+          a0 = fround(a0 + m(i));
+          a1 = fround(a1 + m(i + 1));
+          a2 = fround(a2 + m(i + 2));
+          a3 = fround(a3 + m(i + 3));
+          b0 = fround(b0 + m(i + 4));
+          b1 = fround(b1 + m(i + 5));
+          b2 = fround(b2 + m(i + 6));
+          b3 = fround(b3 + m(i + 7));
+          c0 = fround(c0 + m(i + 8));
+          c1 = fround(c1 + m(i + 9));
+          c2 = fround(c2 + m(i + 10));
+          c3 = fround(c3 + m(i + 11));
+          d0 = fround(d0 + m(i + 12));
+          d1 = fround(d1 + m(i + 13));
+          d2 = fround(d2 + m(i + 14));
+          d3 = fround(d3 + m(i + 15));
         }
-        if (i < floats) {
-          a0 = fround(a0 + fround(f32[pa + i] * f32[pb + i]));
-          a1 = fround(a1 + fround(f32[pa + i + 1] * f32[pb + i + 1]));
-          a2 = fround(a2 + fround(f32[pa + i + 2] * f32[pb + i + 2]));
-          a3 = fround(a3 + fround(f32[pa + i + 3] * f32[pb + i + 3]));
+        if (floats & 8) {
+          a0 = fround(a0 + m(i));
+          a1 = fround(a1 + m(i + 1));
+          a2 = fround(a2 + m(i + 2));
+          a3 = fround(a3 + m(i + 3));
+          b0 = fround(b0 + m(i + 4));
+          b1 = fround(b1 + m(i + 5));
+          b2 = fround(b2 + m(i + 6));
+          b3 = fround(b3 + m(i + 7));
+          i += 8;
         }
-        a0 = fround(a0 + b0);
-        a1 = fround(a1 + b1);
-        a2 = fround(a2 + b2);
-        a3 = fround(a3 + b3);
+        if (floats & 4) {
+          c0 = fround(c0 + m(i));
+          c1 = fround(c1 + m(i + 1));
+          c2 = fround(c2 + m(i + 2));
+          c3 = fround(c3 + m(i + 3));
+        }
+        a0 = fround(fround(a0 + b0) + fround(c0 + d0));
+        a1 = fround(fround(a1 + b1) + fround(c1 + d1));
+        a2 = fround(fround(a2 + b2) + fround(c2 + d2));
+        a3 = fround(fround(a3 + b3) + fround(c3 + d3));
         return fround(1 - fround(fround(a0 + a1) + fround(a2 + a3)));
       };
   }

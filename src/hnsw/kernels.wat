@@ -230,7 +230,7 @@
   ;; NOQUANT: float32 dot product of normalised vectors; d = 1 - dot, not clamped.
   (func $distF32 (export "distF32") (param $a i32) (param $b i32) (result f32)
     (local $pa i32) (local $pb i32) (local $end i32) (local $i i32)
-    (local $acc0 v128) (local $acc1 v128) (local $dot0 f32) (local $dot1 f32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $dot0 f32) (local $dot1 f32)
     (local.set $a (i32.add (local.get $a) (global.get $base)))
     (local.set $b (i32.add (local.get $b) (global.get $base)))
     (local.set $pa (i32.add (local.get $a) (i32.const 20)))
@@ -268,21 +268,34 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $tail)))
         (return (f32.sub (f32.const 1) (f32.add (local.get $dot0) (local.get $dot1))))))
-    ;; 16 dimensions or more: two lane-wise accumulators over 8 floats per step, then one
-    ;; optional 4-float step (vecBytes is a multiple of 16 and the padding is zero).
-    (local.set $end (i32.add (local.get $pa) (i32.and (global.get $vecBytes) (i32.const -32))))
+    ;; 16 dimensions or more: four lane-wise accumulators over 16 floats per step (one chain of
+    ;; dependent adds each: two chains took 16 steps of add latency at 128 dims), then an
+    ;; optional 8-float and 4-float tail (vecBytes is a multiple of 16 and the padding is zero).
+    (local.set $end (i32.add (local.get $pa) (i32.and (global.get $vecBytes) (i32.const -64))))
     (loop $step
       (local.set $acc0 (f32x4.add (local.get $acc0)
         (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $pb)))))
       (local.set $acc1 (f32x4.add (local.get $acc1)
         (f32x4.mul (v128.load offset=16 (local.get $pa)) (v128.load offset=16 (local.get $pb)))))
-      (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+      (local.set $acc2 (f32x4.add (local.get $acc2)
+        (f32x4.mul (v128.load offset=32 (local.get $pa)) (v128.load offset=32 (local.get $pb)))))
+      (local.set $acc3 (f32x4.add (local.get $acc3)
+        (f32x4.mul (v128.load offset=48 (local.get $pa)) (v128.load offset=48 (local.get $pb)))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
       (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))
+    (if (i32.and (global.get $vecBytes) (i32.const 32))
+      (then
+        (local.set $acc0 (f32x4.add (local.get $acc0)
+          (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $pb)))))
+        (local.set $acc1 (f32x4.add (local.get $acc1)
+          (f32x4.mul (v128.load offset=16 (local.get $pa)) (v128.load offset=16 (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 32)))))
     (if (i32.and (global.get $vecBytes) (i32.const 16))
-      (then (local.set $acc0 (f32x4.add (local.get $acc0)
+      (then (local.set $acc2 (f32x4.add (local.get $acc2)
         (f32x4.mul (v128.load (local.get $pa)) (v128.load (local.get $pb)))))))
-    (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+    (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
     (f32.sub (f32.const 1)
       (f32.add
         (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
