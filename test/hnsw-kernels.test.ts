@@ -6,6 +6,7 @@ import { Quant, SetViews, geometry } from '../src/hnsw/layout.js';
 import { Prng, seedState } from '../src/hnsw/prng.js';
 import { GraphWriter } from '../src/hnsw/writer.js';
 import { encodeVector } from '../src/vset/quantize.js';
+import { VectorSet } from '../src/vset/index.js';
 
 function records(quant: Quant, dim: number, n: number, seed: number): { v: SetViews; slots: number[] } {
   const v = SetViews.create(geometry(dim, quant, 8), 0, seedState(1));
@@ -136,6 +137,37 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
         }
         expect(wasm(v.recOff(a), v.recOff(b))).toBe(want);
       }
+    }
+  });
+});
+
+describe('kernels in a whole build', () => {
+  test('long vectors (the four-at-a-time kernels): the very same graph as on plain JS', () => {
+    // Q8 from 128 quants measures links four at a time (batchQ8, and closer: the diversity check
+    // of every insert), from 256 quants walk0 widens the query too (quadDots); float32 sums four
+    // accumulators with 8- and 4-float tails (44 floats: both tails). The JS kernels measure one
+    // link at a time, so a four-at-a-time answer that differed anywhere would show here.
+    for (const [quant, dim] of [[Quant.Q8, 128], [Quant.Q8, 300], [Quant.NoQuant, 44]] as const) {
+      const sets = (['wasm', 'js'] as const).map((kernel) => VectorSet.create({ dim, quant, M: 8, seed: 91, kernel }));
+      for (const set of sets) {
+        const rng = new Prng(92);
+        const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: dim }, () => rng.gauss()));
+        for (let i = 0; i < 400; i++) set.add(Buffer.from(`e${i}`), Float32Array.from(centres[i % 6], (x) => x + 0.5 * rng.gauss()));
+        for (let i = 0; i < 400; i += 5) set.remove(Buffer.from(`e${i}`));
+        expect(set.validate()).toEqual([]);
+      }
+      const [a, b] = sets;
+      for (const node of a.nodes()) expect(b.links(node).links.map((l) => Array.from(l))).toEqual(a.links(node).links.map((l) => Array.from(l)));
+      const rng = new Prng(93);
+      for (let t = 0; t < 10; t++) {
+        const x = Float32Array.from({ length: dim }, () => rng.gauss());
+        const ra = a.search(a.prepare(x), { count: 10 });
+        const rb = b.search(b.prepare(x), { count: 10 });
+        expect(Array.from(rb.ids.subarray(0, rb.count))).toEqual(Array.from(ra.ids.subarray(0, ra.count)));
+        expect(Array.from(rb.dists.subarray(0, rb.count))).toEqual(Array.from(ra.dists.subarray(0, ra.count)));
+      }
+      a.dispose();
+      b.dispose();
     }
   });
 });
