@@ -88,15 +88,11 @@
           (br_if $step (i32.lt_u (local.get $pa) (local.get $end))))))
     (call $finishQ8 (call $laneSum (local.get $acc)) (local.get $ra) (local.get $rb)))
 
-  ;; distQ8 for four neighbours at once (vecBytes >= 128): the slots listed at $list (absolute)
-  ;; are replaced by their distances to the record at $q. Each block of the query is loaded and
-  ;; widened once for the four; the dot products are exact integers whatever the order, finished
-  ;; as distQ8 finishes them: the same floats.
-  (func $quadQ8 (param $q i32) (param $list i32)
-    (v128.store (local.get $list) (call $quad4Q8 (local.get $q) (local.get $list))))
-
-  ;; quadQ8's four distances, as f32 lanes in list order (the list is only read).
-  (func $quad4Q8 (param $q i32) (param $list i32) (result v128)
+  ;; distQ8 for four neighbours at once (vecBytes >= 128): the distances of the four slots listed
+  ;; at $list (absolute; only read) to the record at $q, as f32 lanes in list order. Each block of
+  ;; the query is loaded and widened once for the four; the dot products are exact integers
+  ;; whatever the order, finished as distQ8 finishes them: the same floats.
+  (func $quadQ8 (param $q i32) (param $list i32) (result v128)
     (local $pq i32) (local $end i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
     (local $vq v128) (local $ql v128) (local $qh v128) (local $v v128)
     (local $a0 v128) (local $b0 v128) (local $a1 v128) (local $b1 v128)
@@ -352,7 +348,7 @@
         (block $quads_done
           (loop $quad
             (br_if $quads_done (i32.gt_u (i32.add (local.get $list) (i32.const 16)) (local.get $end)))
-            (call $quadQ8 (local.get $q) (local.get $list))
+            (v128.store (local.get $list) (call $quadQ8 (local.get $q) (local.get $list)))
             (local.set $list (i32.add (local.get $list) (i32.const 16)))
             (br $quad)))))
     (block $done
@@ -680,7 +676,7 @@
         (block $quads_done
           (loop $quad
             (br_if $quads_done (i32.gt_u (i32.add (local.get $list) (i32.const 16)) (local.get $end)))
-            (if (v128.any_true (f32x4.lt (call $quad4Q8 (local.get $c) (local.get $list)) (f32x4.splat (local.get $d))))
+            (if (v128.any_true (f32x4.lt (call $quadQ8 (local.get $c) (local.get $list)) (f32x4.splat (local.get $d))))
               (then (return (i32.const 1))))
             (local.set $list (i32.add (local.get $list) (i32.const 16)))
             (br $quad)))))
