@@ -146,9 +146,10 @@ describe('kernels in a whole build', () => {
     // Q8 from 128 quants measures links four at a time (batchQ8, and closer: the diversity check
     // of every insert), from 256 quants walk0 widens the query too (quadDots); float32 sums four
     // accumulators with 8- and 4-float tails (44 floats: both tails). The JS kernels measure one
-    // link at a time, so a four-at-a-time answer that differed anywhere would show here.
-    for (const [quant, dim] of [[Quant.Q8, 128], [Quant.Q8, 300], [Quant.NoQuant, 44]] as const) {
-      const sets = (['wasm', 'js'] as const).map((kernel) => VectorSet.create({ dim, quant, M: 8, seed: 91, kernel }));
+    // link at a time, so a four-at-a-time answer that differed anywhere would show here. A NOQUANT
+    // set walks in Q8 and re-ranks in float32 (exact, the default); exact: false builds in float32.
+    for (const [quant, dim, exact] of [[Quant.Q8, 128, false], [Quant.Q8, 300, false], [Quant.NoQuant, 44, false], [Quant.NoQuant, 44, true]] as const) {
+      const sets = (['wasm', 'js'] as const).map((kernel) => VectorSet.create({ dim, quant, exact, M: 8, seed: 91, kernel }));
       for (const set of sets) {
         const rng = new Prng(92);
         const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: dim }, () => rng.gauss()));

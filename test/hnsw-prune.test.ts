@@ -16,8 +16,9 @@ function level0(set: VectorSet, name: string): string[] {
 
 describe('re-pruning a full level-0 list', () => {
   test('links that point the way a closer link points make room for a node in another direction', () => {
-    // M 4: level-0 lists hold 8 links.
-    const set = VectorSet.create({ dim: 2, quant: Quant.NoQuant, M: 4, seed: 3 });
+    // M 4: level-0 lists hold 8 links. The plain float32 graph (exact: false): these angles lie
+    // closer together than a Q8 walk can tell apart at 2 dimensions.
+    const set = VectorSet.create({ dim: 2, quant: Quant.NoQuant, exact: false, M: 4, seed: 3 });
     set.add(enc('c'), at(0));
     // r0 … r7 on one side of c, each a little nearer to c than the one before: each links the
     // one before and c (c is never covered by a neighbour farther from it), so c's list fills.
@@ -45,7 +46,7 @@ describe('re-pruning a full level-0 list', () => {
   });
 
   test('a new node the full list already covers changes nothing but its own links', () => {
-    const set = VectorSet.create({ dim: 2, quant: Quant.NoQuant, M: 4, seed: 3 });
+    const set = VectorSet.create({ dim: 2, quant: Quant.NoQuant, exact: false, M: 4, seed: 3 });
     set.add(enc('c'), at(0));
     for (let i = 0; i < 8; i++) set.add(enc(`r${i}`), at(31.4 - 0.2 * i));
     // q on the same side, beyond the r's: r7 is closer to it than c is, so c does not take it.

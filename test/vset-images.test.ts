@@ -38,7 +38,7 @@ interface Base {
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 1);
 
 /** A set after inserts (some with attributes), updates and deletes, reclaimed, as images. */
-function build(label: string, opts: { dim: number; quant: Quant; M: number; projectFrom?: number }, n: number, seed: number): Base {
+function build(label: string, opts: { dim: number; quant: Quant; M: number; projectFrom?: number; exact?: boolean }, n: number, seed: number): Base {
   const rng = new Prng(seed);
   const nameKey = [Math.imul(seed, 0x9e3779b9) >>> 0, Math.imul(FUZZ_SEED, 0x85ebca6b) >>> 0] as const;
   const set = VectorSet.create({ ...opts, seed, nameKey });
@@ -55,6 +55,9 @@ function build(label: string, opts: { dim: number; quant: Quant; M: number; proj
 const bases: Base[] = [
   build('Q8', { dim: 16, quant: Quant.Q8, M: 6 }, 160, 1),
   build('NOQUANT', { dim: 8, quant: Quant.NoQuant, M: 4 }, 120, 2),
+  // A float32 copy with padding (6 floats in 8), and the plain float32 graph of older images.
+  build('NOQUANT exact, dim 6', { dim: 6, quant: Quant.NoQuant, M: 4 }, 120, 5),
+  build('NOQUANT float32 graph', { dim: 8, quant: Quant.NoQuant, M: 4, exact: false }, 120, 6),
   build('BIN', { dim: 70, quant: Quant.Bin, M: 5 }, 120, 3),
   build('REDUCE', { dim: 6, quant: Quant.Q8, M: 4, projectFrom: 20 }, 100, 4),
 ];

@@ -172,7 +172,7 @@ export function selectNeighbours(
   const words = listWords(v, level);
   // Level-0 lists are in the records memory, where one kernel call checks a whole list.
   const closer = level === 0 ? w.s.k.closer : undefined;
-  const kind = walkKind(v.quant);
+  const kind = walkKind(v.navQuant);
   for (let i = 0; i < n; i++) {
     const c = ids[i];
     if (c === slot) continue;
@@ -299,7 +299,7 @@ function pruneFullList(w: GraphWriter, c: number, slot: number, d: number, level
   // The kept links go where the distances were (the searcher's list scratch, in the memory the
   // kernels see), so that one `closer` call checks a candidate against all of them.
   const closer = w.s.k.closer;
-  const kind = walkKind(v.quant);
+  const kind = walkKind(v.navQuant);
   const listRel = ((at << 2) - v.base) | 0;
   let kept = 0;
   let pruned = 0;

@@ -75,20 +75,43 @@ const WasmGlobal = (globalThis as unknown as { WebAssembly: { Global: WasmGlobal
 /** Per thread: instances by memory, then by geometry. */
 const instances = new WeakMap<object, Map<string, Kernel>>();
 
-export function wasmKernel(v: SetViews): Kernel {
+/**
+ * What a kernel instance compares: the vector of `quant` and `vecBytes` at R.VEC + `recShift`
+ * of every record. The graph's kernel reads the walked vector (shift 0); an exact set's float32
+ * kernel the copy after the links (layout.ts geometry), its callers adding the same shift to the
+ * query's and nodes' offsets — the kernels themselves read every vector at R.VEC.
+ */
+export interface KernelTarget {
+  quant: Quant;
+  vecBytes: number;
+  recShift: number;
+}
+
+/** The vector the graph is walked in. */
+export function navTarget(v: SetViews): KernelTarget {
+  return { quant: v.navQuant, vecBytes: v.vecBytes, recShift: 0 };
+}
+
+/** An exact set's float32 copy (null for other sets). */
+export function exactTarget(v: SetViews): KernelTarget | null {
+  return v.exactOff === 0 ? null : { quant: Quant.NoQuant, vecBytes: v.exactBytes, recShift: v.exactOff - R.VEC };
+}
+
+export function wasmKernel(v: SetViews, t: KernelTarget = navTarget(v)): Kernel {
   if (!v.wasm) throw new Error('the set has no WebAssembly memory');
   const memory = v.records as WasmMemory;
   let byGeometry = instances.get(memory);
   if (byGeometry === undefined) instances.set(memory, (byGeometry = new Map()));
-  const key = `${v.quant}/${v.dim}/${v.vecBytes}/${v.recBase}/${v.stride}`;
+  const recBase = v.recBase + t.recShift;
+  const key = `${t.quant}/${v.dim}/${t.vecBytes}/${recBase}/${v.stride}`;
   const known = byGeometry.get(key);
   if (known !== undefined) return known;
   const base = new WasmGlobal({ value: 'i32', mutable: true }, v.base);
   const inst = instantiateWasm(kernelModule(), {
-    env: { memory, vecBytes: v.vecBytes, dim: v.dim, recBase: v.recBase, stride: v.stride, base },
+    env: { memory, vecBytes: t.vecBytes, dim: v.dim, recBase, stride: v.stride, base },
   });
   const ex = inst.exports;
-  const name = v.quant === Quant.Q8 ? 'Q8' : v.quant === Quant.Bin ? 'Bin' : v.quant === Quant.RawL2 ? 'L2' : 'F32';
+  const name = t.quant === Quant.Q8 ? 'Q8' : t.quant === Quant.Bin ? 'Bin' : t.quant === Quant.RawL2 ? 'L2' : 'F32';
   // The JS side remembers the bound base: reading a WebAssembly.Global costs more than a compare.
   let bound = v.base;
   const k: Kernel = {
@@ -111,13 +134,14 @@ export function wasmDistance(v: SetViews): DistanceFn {
   return k.dist;
 }
 
-export function jsKernel(v: SetViews): Kernel {
+export function jsKernel(v: SetViews, t: KernelTarget = navTarget(v)): Kernel {
   if (v.place !== null) throw new Error('an arena set is searched with the WebAssembly kernels');
-  const dist = jsDistance(v);
+  const dist = jsDistance(v, t);
+  const shift = t.recShift;
   const batch = (q: number, list: number, n: number): void => {
     const i32 = v.i32;
     const f32 = v.f32;
-    const recBase = v.recBase;
+    const recBase = v.recBase + shift;
     const stride = v.stride;
     const base = list >>> 2;
     for (let i = 0; i < n; i++) f32[base + i] = dist(q, recBase + i32[base + i] * stride);
@@ -127,10 +151,10 @@ export function jsKernel(v: SetViews): Kernel {
 
 const fround = Math.fround;
 
-export function jsDistance(v: SetViews): DistanceFn {
-  const vecBytes = v.vecBytes;
+export function jsDistance(v: SetViews, t: KernelTarget = navTarget(v)): DistanceFn {
+  const vecBytes = t.vecBytes;
   const dim = v.dim;
-  switch (v.quant) {
+  switch (t.quant) {
     case Quant.Q8:
       return (a: number, b: number): number => {
         const f32 = v.f32;
@@ -293,6 +317,6 @@ export function jsDistance(v: SetViews): DistanceFn {
 }
 
 /** The kernel the engine uses for a set: WebAssembly when possible. */
-export function bestKernel(v: SetViews): Kernel {
-  return v.wasm ? wasmKernel(v) : jsKernel(v);
+export function bestKernel(v: SetViews, t: KernelTarget = navTarget(v)): Kernel {
+  return v.wasm ? wasmKernel(v, t) : jsKernel(v, t);
 }

@@ -36,6 +36,8 @@
 //        +20  vector, vecBytes (Q8: D int8; NOQUANT: 4·D float32; BIN: ceil(D/64) u64 words),
 //             zero padded to a multiple of 16 so the SIMD kernels never need a tail loop
 //        +20+vecBytes  level-0 links: 2·M u32 slots (the count is in meta)
+//        +20+vecBytes+8M  NOQUANT sets made since H.EXACT: the float32 vector (4·D bytes, zero
+//             padded to a multiple of 16), after the links; see `geometry`
 //
 //     The query scratch records have the same shape, so a kernel computes "query vs node" and
 //     "node vs node" with the same function of two record offsets.
@@ -116,6 +118,11 @@ export const H = {
   REC_BASE: 29,
   /** Bytes of heap blocks in use. */
   HEAP_LIVE: 30,
+  /**
+   * 1 when a NOQUANT set walks its graph in Q8 and keeps the float32 vector after the links (the
+   * record's `exactOff`); 0 in every other set and in images written before the word existed.
+   */
+  EXACT: 31,
   /** Per reader slot: the epoch its running search started in, 0 when idle. */
   ACTIVE_EPOCH: 32,
   /** Heap allocator free-list heads, one per size class (HEAP_CLASSES = 149 words). */
@@ -195,20 +202,40 @@ export function quantBytes(dim: number, quant: Quant): number {
 
 export interface Geometry {
   dim: number;
+  /** The stored quantisation, as VINFO, VEMB and DUMP show it. */
   quant: Quant;
   M: number;
-  /** Padded vector bytes in a record. */
+  /** The quantisation the graph is walked and built in: `quant`, or Q8 for an exact set. */
+  navQuant: Quant;
+  /** Padded bytes of the vector at R.VEC (the walked one: Q8 bytes in an exact set). */
   vecBytes: number;
   /** Byte offset of the level-0 links within a record. */
   linkOff: number;
+  /** Byte offset of the float32 vector of an exact set (after the links); 0 in other sets. */
+  exactOff: number;
+  /** Padded bytes of that float32 vector (0 in other sets). */
+  exactBytes: number;
   /** Record size in bytes (a multiple of 4). */
   stride: number;
 }
 
-export function geometry(dim: number, quant: Quant, M: number): Geometry {
-  const vecBytes = (quantBytes(dim, quant) + 15) & ~15;
+/**
+ * The record geometry. `exact` (NOQUANT only) makes the set walk its graph in Q8 — the walk,
+ * the insert's searches and its neighbour choices all read the Q8 copy at R.VEC, which is a
+ * quarter of the float bytes and of the cache misses — and keep the float32 vector after the
+ * links, where only the final re-rank of a search, VEMB, scores and exact scans read it. Q8
+ * walks lose little: the quantisation error changes the final order of the candidates far more
+ * than the path to them, and the re-rank restores that order (issue 20: recall 0.963 at EF 100
+ * on 100k × 128 either way, measured).
+ */
+export function geometry(dim: number, quant: Quant, M: number, exact = false): Geometry {
+  if (exact && quant !== Quant.NoQuant) throw new RangeError('only a NOQUANT set keeps an exact copy');
+  const navQuant = exact ? Quant.Q8 : quant;
+  const vecBytes = (quantBytes(dim, navQuant) + 15) & ~15;
   const linkOff = R.VEC + vecBytes;
-  return { dim, quant, M, vecBytes, linkOff, stride: linkOff + 8 * M };
+  const end = linkOff + 8 * M;
+  const exactBytes = exact ? (dim * 4 + 15) & ~15 : 0;
+  return { dim, quant, M, navQuant, vecBytes, linkOff, exactOff: exact ? end : 0, exactBytes, stride: end + exactBytes };
 }
 
 /** Bytes of the upper-level link block of a node of `level` (> 0). */

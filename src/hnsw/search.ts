@@ -15,11 +15,12 @@
 //  - with a filter (spec §9.8): two queues — candidates to expand, matching or not, and results,
 //    matching only — and a budget of expanded candidates (FILTER-EF).
 
-import { bestKernel, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type Kernel, type KernelKind } from './kernels.js';
+import { bestKernel, exactTarget, jsKernel, wasmKernel, type BatchFn, type DistanceFn, type Kernel, type KernelKind, type KernelTarget } from './kernels.js';
 import { COUNT_MASK, EMPTY_LINK, F, FLAGS_SHIFT, H, LEVEL_MASK, LEVEL_SHIFT, R, READER_SLOTS, type SetViews } from './layout.js';
 import { enterRead, exitRead } from './epoch.js';
 import { MaxQueue, MinQueue } from './pqueue.js';
 import { newZonePlan, walkInZone, type ZonePlan } from './writer-zone.js';
+import { exactScan } from './exact-scan.js';
 
 export { SearchResults, type PreparedQuery, type SearchOptions } from './search-types.js';
 import { SearchResults, type PreparedQuery, type SearchOptions } from './search-types.js';
@@ -36,6 +37,12 @@ export class Searcher {
   kernel!: KernelKind;
   /** The kernel bound now (the writer's link checks call its batch functions too). */
   k!: Kernel;
+  /**
+   * An exact set's float32 kernel (layout.ts geometry), null for other sets: the final re-rank,
+   * exact scans and scores. Its callers add `exactShift` to every record offset they pass.
+   */
+  exactK: Kernel | null = null;
+  exactShift = 0;
   private readonly kernelPref: KernelKind | undefined;
   /** The set's generation the kernel was chosen for (SetViews.generation: the set moved). */
   private boundGeneration = -1;
@@ -44,7 +51,7 @@ export class Searcher {
    * scratch record (room for 2·M slots, the longest neighbour list). Set per read section, or
    * once for the writer.
    */
-  private listOff = -1;
+  listOff = -1;
 
   private visited: Uint16Array;
   private gen = 0;
@@ -77,7 +84,11 @@ export class Searcher {
     const v = this.v;
     if (this.boundGeneration !== v.generation) {
       const pref = v.place !== null ? 'wasm' : this.kernelPref;
-      const k = pref === 'js' ? jsKernel(v) : pref === 'wasm' ? wasmKernel(v) : bestKernel(v);
+      const pick = (t?: KernelTarget): Kernel => (pref === 'js' ? jsKernel(v, t) : pref === 'wasm' ? wasmKernel(v, t) : bestKernel(v, t));
+      const k = pick();
+      const exact = exactTarget(v);
+      this.exactK = exact === null ? null : pick(exact);
+      this.exactShift = exact === null ? 0 : exact.recShift;
       this.k = k;
       this.dist = k.dist;
       this.batchDist = k.batch;
@@ -86,6 +97,39 @@ export class Searcher {
       if (this.writerListOff >= 0) this.useWriterScratch();
     }
     this.k.bind(v.base);
+    this.exactK?.bind(v.base);
+  }
+
+  /**
+   * The distance of two records as replied (scores, exact scans): the float32 copies' in an
+   * exact set, else the graph's own.
+   */
+  exactDist(a: number, b: number): number {
+    const k = this.exactK;
+    if (k === null) return this.dist(a, b);
+    const sh = this.exactShift;
+    return k.dist(a + sh, b + sh);
+  }
+
+  /**
+   * An exact set's last step: the first `r` of the walk's candidates in outIds, re-ordered by
+   * their float32 distances to the query at `q`. The Q8 walk's error moves candidates a few
+   * places, not dozens: re-ranking the first 2·COUNT (at least COUNT + 16) gave the recall of
+   * re-ranking all EF on 128 and 1024 dimensions (issue 20), at a fraction of the cost — each
+   * float32 copy is a cache miss of its own.
+   */
+  private rerank(q: number, r: number): void {
+    const k = this.exactK as Kernel;
+    const sh = this.exactShift;
+    const v = this.v;
+    const res = this.res;
+    res.clear();
+    res.reserve(r + 1);
+    const ids = this.outIds;
+    const qx = q + sh;
+    for (let i = 0; i < r; i++) res.push(ids[i], k.dist(qx, v.recOff(ids[i]) + sh));
+    this.distanceCount += r;
+    res.drainAscending(this.outIds, this.outDists);
   }
 
   /**
@@ -124,7 +168,7 @@ export class Searcher {
     }
   }
 
-  private reserveOut(n: number): void {
+  reserveOut(n: number): void {
     if (this.outIds.length >= n) return;
     let cap = this.outIds.length;
     while (cap < n) cap *= 2;
@@ -341,7 +385,7 @@ export class Searcher {
     return listWord;
   }
 
-  private batchIds(n: number): Int32Array {
+  batchIds(n: number): Int32Array {
     if (this.batch.length < n) this.batch = new Int32Array(n);
     return this.batch;
   }
@@ -421,73 +465,9 @@ export class Searcher {
     return this.searchLayer(q, ep, dEp, ef, 0);
   }
 
-  /** Exact scan of every live node (TRUTH), keeping the best `k`; results ascending. */
+  /** Exact scan of every live node (TRUTH), keeping the best `k`; results ascending (exact-scan.ts). */
   exact(q: number, k: number, filter?: (slot: number) => boolean, among?: Int32Array): number {
-    const v = this.v;
-    const i32 = v.i32;
-    const res = this.res;
-    res.clear();
-    res.reserve(k + 1);
-    const highWater = Math.min(Atomics.load(i32, H.HIGH_WATER), v.visibleSlots);
-    const dist = this.dist;
-    if (among !== undefined && this.listOff >= 0) {
-      // In batches, as the level-0 walk does: list the slots in the batch area while touching
-      // their records (the CPU overlaps those cache misses: the matching documents of one tenant
-      // lie scattered across the records), then one kernel call for all their distances.
-      const size = 2 * v.M;
-      const batch = this.batchIds(size);
-      const f32 = v.sf32;
-      const si32 = v.si32;
-      const u8 = v.u8;
-      const listWord = this.listOff >>> 2;
-      const listRel = (this.listOff - v.base) | 0;
-      const vecLast = R.VEC + Math.min(v.vecBytes, 128) - 1;
-      const batchDist = this.batchDist;
-      let touched = 0;
-      for (let i = 0; i < among.length; ) {
-        let m = 0;
-        for (; i < among.length && m < size; i++) {
-          const s = among[i];
-          if (!(s >= 0 && s < highWater)) continue;
-          const rec = v.recOff(s);
-          if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
-          if (filter && !filter(s)) continue;
-          batch[m] = s;
-          si32[listWord + m] = s;
-          m++;
-          touched ^= u8[rec + R.RANGE] ^ u8[rec + R.VEC + 64] ^ u8[rec + vecLast];
-        }
-        if (m > 0) batchDist(q, listRel, m);
-        for (let j = 0; j < m; j++) {
-          const d = f32[listWord + j];
-          if (res.size < k || d < res.dists[0]) {
-            res.push(batch[j], d);
-            if (res.size > k) res.pop();
-          }
-        }
-      }
-      this.sink ^= touched;
-      this.distanceCount += among.length;
-      this.reserveOut(res.size);
-      return res.drainAscending(this.outIds, this.outDists);
-    }
-    // Every slot, or (outside a read section: no batch area) the chosen ones, a distance at a time.
-    const n = among !== undefined ? among.length : highWater;
-    for (let i = 0; i < n; i++) {
-      const s = among !== undefined ? among[i] : i;
-      if (!(s >= 0 && s < highWater)) continue;
-      const rec = v.recOff(s);
-      if (((i32[rec >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
-      if (filter && !filter(s)) continue;
-      const d = dist(q, rec);
-      if (res.size < k || d < res.dists[0]) {
-        res.push(s, d);
-        if (res.size > k) res.pop();
-      }
-    }
-    this.distanceCount += n;
-    this.reserveOut(res.size);
-    return res.drainAscending(this.outIds, this.outDists);
+    return exactScan(this, q, k, filter, among);
   }
 
   /** Reader slot held by the current read section, -1 outside one. */
@@ -546,6 +526,8 @@ export class Searcher {
       // the s* views at its absolute offset, passed to the kernels relative to the set.
       const q = v.scratchAt(this.readSlot);
       v.su8.set(query.bytes.subarray(0, v.vecBytes), q + R.VEC);
+      // An exact set's query carries its float32 vector after the walked one (encodeFor).
+      if (v.exactOff !== 0) v.su8.set(query.bytes.subarray(v.vecBytes, v.vecBytes + v.exactBytes), q + v.exactOff);
       v.sf32[(q + R.RANGE) >>> 2] = query.range;
       return fn((q - v.base) | 0);
     } finally {
@@ -579,6 +561,7 @@ export class Searcher {
       n = opts.filter
         ? this.knn(q, ef, opts.filter, filterEf >= 1 ? filterEf : count * 100)
         : this.knn(q, ef);
+      if (this.exactK !== null) this.rerank(q, Math.min(n, Math.max(2 * count, count + 16)));
     }
     const eps = opts.epsilon === undefined ? Infinity : Math.fround(opts.epsilon);
     out.reserve(Math.min(n, count));

@@ -14,6 +14,7 @@ import {
 import { blockBytes as arenaBlockBytes, threadScratchOffset, WRITER_ZONE_BYTES, WRITER_ZONE_OFFSET } from './arena.js';
 import {
   COMPACT_HEADER_BYTES,
+  geometry,
   H,
   HEADER_BYTES,
   LAYOUT_COMPACT,
@@ -115,11 +116,17 @@ export class SetViews {
   grower: SetGrower | null = null;
 
   readonly dim: number;
+  /** The stored quantisation (what VINFO, VEMB and DUMP show). */
   readonly quant: Quant;
+  /** The quantisation the graph is walked in: Q8 in an exact NOQUANT set (layout.ts geometry). */
+  readonly navQuant: Quant;
   readonly M: number;
   readonly stride: number;
   readonly vecBytes: number;
   readonly linkOff: number;
+  /** Offset of the float32 copy in an exact set's records, 0 in other sets. */
+  readonly exactOff: number;
+  readonly exactBytes: number;
   recBase: number;
   scratchBase: number;
 
@@ -140,6 +147,10 @@ export class SetViews {
     this.stride = h[H.STRIDE];
     this.vecBytes = h[H.VEC_BYTES];
     this.linkOff = R.VEC + this.vecBytes;
+    const g = geometry(this.dim, this.quant, this.M, h[H.EXACT] === 1);
+    this.navQuant = g.navQuant;
+    this.exactOff = g.exactOff;
+    this.exactBytes = g.exactBytes;
     this.recBase = h[H.REC_BASE];
     this.scratchBase = h[H.SCRATCH_BASE];
     this.visibleSlots = this.slotsIn(this.u8.byteLength);
@@ -190,6 +201,7 @@ export class SetViews {
     h[H.LAYOUT_VERSION] = version;
     h[H.DIM] = g.dim;
     h[H.QUANT] = g.quant;
+    h[H.EXACT] = g.exactOff !== 0 ? 1 : 0;
     h[H.M] = g.M;
     h[H.STRIDE] = g.stride;
     h[H.VEC_BYTES] = g.vecBytes;

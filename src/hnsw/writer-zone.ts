@@ -70,7 +70,7 @@ export function walkInZone(
   outIds: Int32Array, outDists: Float64Array,
 ): number {
   if (!planZone(v, ef, z)) return -1;
-  const n = walk(walkKind(v.quant), q, ep, dEp, ef, z.limit, v.linkOff, z.start, z.bits, z.batch, z.res, z.cand, z.candCap, z.qw);
+  const n = walk(walkKind(v.navQuant), q, ep, dEp, ef, z.limit, v.linkOff, z.start, z.bits, z.batch, z.res, z.cand, z.candCap, z.qw);
   if (n < 0) return -1;
   // The scratch views reach the zone at absolute offsets in both places (the whole memory for
   // a set of its own, the arena's first pages otherwise); planZone may have grown the memory,

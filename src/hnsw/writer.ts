@@ -166,6 +166,11 @@ export class GraphWriter {
     v.i32[(rec + R.UPPER) >>> 2] = upper;
     v.u8.fill(0, rec + R.VEC, rec + R.VEC + v.vecBytes);
     v.u8.set(vec.subarray(0, Math.min(vec.length, v.vecBytes)), rec + R.VEC);
+    if (v.exactOff !== 0) {
+      // An exact set: `vec` carries the float32 vector after the walked one (encodeFor).
+      v.u8.fill(0, rec + v.exactOff, rec + v.exactOff + v.exactBytes);
+      v.u8.set(vec.subarray(v.vecBytes, v.vecBytes + v.dim * 4), rec + v.exactOff);
+    }
     Atomics.store(v.i32, rec >>> 2, metaOf(0, level, 0));
     // Node ids count every insert (hnsw-max-node-uid).
     const lo = (v.i32[H.LAST_ID_LO] >>> 0) + 1;

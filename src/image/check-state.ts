@@ -74,6 +74,11 @@ export class CheckState {
 
   dim = 0;
   quant = 0 as Quant;
+  /** The quantisation of the vector at R.VEC (Q8 in an exact NOQUANT set). */
+  navQuant = 0 as Quant;
+  /** An exact set's float32 copy: its record offset and padded bytes (0, 0 in other sets). */
+  exactOff = 0;
+  exactBytes = 0;
   M = 0;
   stride = 0;
   vecBytes = 0;
@@ -291,7 +296,7 @@ export class CheckState {
   }
 
   protected recordsPassFor(sc: ScratchLayout): RecordsPass {
-    return recordsPass(sc, this.hw, this.heapTop, this.dim, this.quant, this.M, this.vecBytes, this.maxLevel);
+    return recordsPass(sc, this.hw, this.heapTop, this.dim, this.navQuant, this.M, this.vecBytes, this.maxLevel);
   }
 
   /**

@@ -22,7 +22,9 @@ export function headerGeometry(w: (i: number) => number): { dim: number; quant: 
   if (!(dim >= 1 && dim <= MAX_DIM)) return `dimension ${dim} out of range 1..${MAX_DIM}`;
   if (!(quant >= 0 && quant <= 4)) return `unknown quantisation ${quant}`;
   if (!(M >= MIN_M && M <= MAX_M)) return `M ${M} out of range ${MIN_M}..${MAX_M}`;
-  const g = geometry(dim, quant as Quant, M);
+  const exact = w(H.EXACT);
+  if (!(exact === 0 || (exact === 1 && quant === 0))) return `exact-copy flag ${exact} invalid for quantisation ${quant}`;
+  const g = geometry(dim, quant as Quant, M, exact === 1);
   if (w(H.STRIDE) !== g.stride || w(H.VEC_BYTES) !== g.vecBytes) {
     return `record stride ${w(H.STRIDE)} / vector bytes ${w(H.VEC_BYTES)} do not match dimension ${dim}, M ${M}`;
   }
@@ -33,7 +35,7 @@ export function headerGeometry(w: (i: number) => number): { dim: number; quant: 
 
 /** Header words that hold something; every other word of the 4 KiB header must be zero. */
 export function headerWordUsed(i: number): boolean {
-  if (i <= H.HEAP_LIVE) return true; // 0 … 30, all named
+  if (i <= H.EXACT) return true; // 0 … 31, all named
   if (i >= H.ACTIVE_EPOCH && i < H.ACTIVE_EPOCH + READER_SLOTS) return true;
   if (i >= H.FREE_LISTS && i < H.FREE_LISTS + HEAP_CLASSES) return true;
   if (i === H.NAME_KEY || i === H.NAME_KEY + 1) return true;

@@ -25,6 +25,9 @@ export class RecordsCheck extends CheckState {
     const { dim, M, g, recBase } = geo;
     this.dim = dim;
     this.quant = geo.quant;
+    this.navQuant = g.navQuant;
+    this.exactOff = g.exactOff;
+    this.exactBytes = g.exactBytes;
     this.M = M;
     this.stride = g.stride;
     this.vecBytes = g.vecBytes;
@@ -78,7 +81,7 @@ export class RecordsCheck extends CheckState {
    */
   records(): boolean {
     this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
-    if (this.recordsFast()) return true;
+    if (this.recordsFast()) return this.exactPadding();
     // The JS pass rewrites the scratch: no streamed pass may still be writing it.
     this.dropStream();
     this.level0 = null;
@@ -88,7 +91,28 @@ export class RecordsCheck extends CheckState {
     this.liveHeapBytes = 0;
     this.upperBytes = 0;
     this.deleted.length = 0;
-    return this.recordsDetailed();
+    return this.recordsDetailed() && this.exactPadding();
+  }
+
+  /**
+   * An exact set's float32 copies (layout.ts geometry): the padding after the dimension is zero
+   * in every live record, as in the vector at R.VEC — the float kernel reads it. There is
+   * padding only when the dimension is not a multiple of 4.
+   */
+  private exactPadding(): boolean {
+    const from = this.exactOff + 4 * this.dim;
+    const to = this.exactOff + this.exactBytes;
+    if (from >= to) return true;
+    const u8 = this.v.u8;
+    const lvl = this.lvl;
+    for (let s = 0; s < this.hw; s++) {
+      if (lvl[s] < 0) continue;
+      const rec = this.recOff(s);
+      for (let b = from; b < to; b++) {
+        if (u8[rec + b] !== 0) return !this.fail(`node ${s}: padding of its float32 vector is not zero`);
+      }
+    }
+    return true;
   }
 
   /**
@@ -225,10 +249,10 @@ export class RecordsCheck extends CheckState {
         ? new Int8Array(this.wasmMemory.buffer, this.scratch.lvlPtr, hw)
         : new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw))
     ).fill(-1));
-    const padFrom = R.VEC + quantBytes(this.dim, this.quant);
+    const padFrom = R.VEC + quantBytes(this.dim, this.navQuant);
     const padTo = R.VEC + this.vecBytes;
     // BIN stores whole 64-bit words: the bits past the dimension in the last word must be 0.
-    const binTail = this.quant === 2 && this.dim % 64 !== 0 ? this.dim : -1;
+    const binTail = this.navQuant === 2 && this.dim % 64 !== 0 ? this.dim : -1;
     let live = 0;
     for (let s = 0; s < hw; s++) {
       const rec = this.recOff(s);

@@ -69,7 +69,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number, digested 
   const w = new Int32Array(mem.buffer, 0, COMPACT_HEADER_BYTES / 4);
   const geo = headerGeometry((i) => w[i]);
   if (typeof geo === 'string') return null;
-  const { dim, quant, M, g, recBase } = geo;
+  const { dim, M, g, recBase } = geo;
   const hw = w[H.HIGH_WATER];
   if (!(hw >= HELPER_MIN_NODES && recordsBytes === recBase + hw * g.stride)) return null;
   const maxLevel = w[H.MAX_LEVEL];
@@ -77,7 +77,7 @@ export function streamLinkCheck(mem: WasmMemory, recordsBytes: number, digested 
   const entry = w[H.ENTRY];
   const layout = scratchLayout(recordsBytes, hw, M);
   if (!makeRoom(mem, layout)) return null;
-  const records = recordsPass(layout, hw, w[H.HEAP_TOP], dim, quant, M, g.vecBytes, maxLevel);
+  const records = recordsPass(layout, hw, w[H.HEAP_TOP], dim, g.navQuant, M, g.vecBytes, maxLevel);
   const readTo = new Int32Array(new SharedArrayBuffer(4));
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   const salt = randomWords(4);

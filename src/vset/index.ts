@@ -50,7 +50,7 @@ import {
   setAttribute,
   setElementNode,
 } from './elements.js';
-import { encodeVector, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
+import { encodeFor, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
 import { buildProjection } from './projection.js';
 import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
 import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
@@ -78,6 +78,13 @@ export interface CreateOptions {
   quant?: Quant;
   /** Graph degree, 4 … 4096, default 16. */
   M?: number;
+  /**
+   * NOQUANT only: walk and build the graph in Q8 and keep the float32 vectors beside it for the
+   * final re-rank, VEMB, scores and exact scans (layout.ts geometry). Default on for NOQUANT:
+   * inserts and searches at Q8's speed, answers at float32's recall. Off gives the plain
+   * float32 graph (older images load as that).
+   */
+  exact?: boolean;
   /** REDUCE: the input dimension of the projection (> dim not required; dim ≤ it). */
   projectFrom?: number;
   /** Seed of the level-draw generator; random when omitted. */
@@ -239,7 +246,7 @@ export class VectorSet extends SetReader implements WriterState {
     }
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
     const key = opts.nameKey ? Uint32Array.from(opts.nameKey) : undefined;
-    const g = geometry(dim, quant, M);
+    const g = geometry(dim, quant, M, quant === Quant.NoQuant && opts.exact !== false);
     const projBytes = from !== 0 ? dim * from * 4 : 0;
     const heapBytes = ARENA_INITIAL_HEAP + projBytes;
     const v =
@@ -409,7 +416,7 @@ export class VectorSet extends SetReader implements WriterState {
     const x = this.toStoredDim(vector, false);
     w.reclaim();
     const sc = vectorScratch(v);
-    const { l2, range } = encodeVector(v.quant, x, sc.work, sc.encoded);
+    const { l2, range } = encodeFor(v, x, sc.work, sc.encoded);
     return this.insertEncoded(w, name, l2, range, opts);
   }
 
@@ -424,9 +431,19 @@ export class VectorSet extends SetReader implements WriterState {
   addStored(name: Uint8Array, bytes: Uint8Array, l2: number, range: number, opts: AddOptions = {}): AddResult {
     const w = this.requireWriter();
     w.reclaim();
-    const encoded = vectorScratch(this.v).encoded;
+    const v = this.v;
+    const encoded = vectorScratch(v).encoded;
     encoded.fill(0);
-    encoded.set(bytes.subarray(0, Math.min(bytes.length, encoded.length)));
+    if (v.exactOff !== 0) {
+      // The float32 copy as given; the walked Q8 vector made from it (it is already normalised).
+      const floats = bytes.subarray(0, v.dim * 4);
+      encoded.set(floats, v.vecBytes);
+      const u = new Float32Array(v.dim);
+      new Uint8Array(u.buffer).set(floats);
+      range = quantizeQ8(u, new Int8Array(encoded.buffer, encoded.byteOffset, v.dim));
+    } else {
+      encoded.set(bytes.subarray(0, Math.min(bytes.length, encoded.length)));
+    }
     return this.insertEncoded(w, name, l2, range, opts);
   }
 

@@ -112,6 +112,27 @@ export function encodeVector(quant: Quant, input: Float32Array, work: Float32Arr
   return { l2, range };
 }
 
+/** What encodeFor needs of a set (SetViews has it). */
+export interface StoredForm {
+  quant: Quant;
+  dim: number;
+  vecBytes: number;
+  exactOff: number;
+}
+
+/**
+ * A vector's stored form in a set: `encodeVector` for most sets; for an exact NOQUANT set
+ * (layout.ts geometry) the walked Q8 vector in out[0, vecBytes) and the normalised float32
+ * vector after it, at out[vecBytes] — `out` is vecBytes + exactBytes long. The range returned is
+ * the Q8 one, which the record keeps for the Q8 kernels.
+ */
+export function encodeFor(f: StoredForm, input: Float32Array, work: Float32Array, out: Uint8Array): Encoded {
+  if (f.exactOff === 0) return encodeVector(f.quant, input, work, out);
+  const e = encodeVector(Quant.Q8, input, work, out);
+  new Uint8Array(out.buffer, out.byteOffset + f.vecBytes, f.dim * 4).set(new Uint8Array(work.buffer, work.byteOffset, f.dim * 4));
+  return e;
+}
+
 /**
  * Reconstruct a stored vector as VEMB returns it (spec §3.6), into `out` (float values, widened):
  *  - NOQUANT: u[i]·l2;

@@ -12,7 +12,7 @@ import { SetCheck } from '../image/set-check.js';
 import type { KernelKind } from '../hnsw/kernels.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { attrView, elementAttrRef, elementNameView, elementNode, findElement, nameTableStats, type NameTableStats } from './elements.js';
-import { encodeVector, reconstruct } from './quantize.js';
+import { encodeFor, reconstruct } from './quantize.js';
 import { project } from './projection.js';
 import { runChecks } from './image-load.js';
 import { hydrated, sharedReaderFor, vectorScratch } from './thread-shared.js';
@@ -226,8 +226,8 @@ export abstract class SetReader implements SetGrower {
    */
   prepare(input: Float32Array): PreparedQuery {
     const x = this.toStoredDim(input, true);
-    const bytes = new Uint8Array(this.v.vecBytes);
-    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
+    const bytes = new Uint8Array(this.v.vecBytes + this.v.exactBytes);
+    const { range } = encodeFor(this.v, x, new Float32Array(this.v.dim), bytes);
     return { bytes, range };
   }
 
@@ -238,8 +238,8 @@ export abstract class SetReader implements SetGrower {
   queryFromNode(node: number): PreparedQuery {
     const x = new Float32Array(this.v.dim);
     this.read(() => this.reconstructInto(node, x));
-    const bytes = new Uint8Array(this.v.vecBytes);
-    const { range } = encodeVector(this.v.quant, x, new Float32Array(this.v.dim), bytes);
+    const bytes = new Uint8Array(this.v.vecBytes + this.v.exactBytes);
+    const { range } = encodeFor(this.v, x, new Float32Array(this.v.dim), bytes);
     return { bytes, range };
   }
 
@@ -317,7 +317,8 @@ export abstract class SetReader implements SetGrower {
     const v = this.v;
     v.syncWithHeader();
     if (node < 0 || node >= v.visibleSlots) throw new RangeError(`no node ${node}`);
-    const off = v.recOff(node) + R.VEC;
+    // An exact set's stored vector is its float32 copy (the Q8 one only guides the walk).
+    const off = v.recOff(node) + (v.exactOff !== 0 ? v.exactOff : R.VEC);
     return v.u8.subarray(off, off + quantBytes(v.dim, v.quant));
   }
 
@@ -327,7 +328,8 @@ export abstract class SetReader implements SetGrower {
     return this.read(() => {
       const bytes = this.rawView(node).slice();
       const rec = v.recOff(node);
-      return { quant: v.quant, bytes, l2: v.f32[(rec + R.L2) >>> 2], range: v.f32[(rec + R.RANGE) >>> 2] };
+      // A NOQUANT vector has no range (an exact set's RANGE word is its Q8 copy's).
+      return { quant: v.quant, bytes, l2: v.f32[(rec + R.L2) >>> 2], range: v.exactOff !== 0 ? 0 : v.f32[(rec + R.RANGE) >>> 2] };
     });
   }
 
@@ -356,7 +358,7 @@ export abstract class SetReader implements SetGrower {
       links.push(ids);
       if (withScores) {
         const sc = new Float64Array(n);
-        for (let i = 0; i < n; i++) sc[i] = Math.fround(1 - s.dist(v.recOff(node), v.recOff(ids[i])) / 2);
+        for (let i = 0; i < n; i++) sc[i] = Math.fround(1 - s.exactDist(v.recOff(node), v.recOff(ids[i])) / 2);
         scores.push(sc);
       }
     }

@@ -35,10 +35,11 @@ export function sharedReaderFor(v: SetViews): Searcher {
 const vectorBuffers = new Map<string, { work: Float32Array; projected: Float32Array; encoded: Uint8Array }>();
 
 export function vectorScratch(v: SetViews): { work: Float32Array; projected: Float32Array; encoded: Uint8Array } {
-  const key = `${v.dim}/${v.vecBytes}`;
+  // An exact set's encoded form is its Q8 vector, then its float32 one (encodeFor).
+  const key = `${v.dim}/${v.vecBytes}/${v.exactBytes}`;
   let b = vectorBuffers.get(key);
   if (b === undefined) {
-    b = { work: new Float32Array(v.dim), projected: new Float32Array(v.dim), encoded: new Uint8Array(v.vecBytes) };
+    b = { work: new Float32Array(v.dim), projected: new Float32Array(v.dim), encoded: new Uint8Array(v.vecBytes + v.exactBytes) };
     vectorBuffers.set(key, b);
   }
   return b;
