@@ -74,7 +74,7 @@ function engineSection(r: BenchResults, charts: Map<string, Chart>, dirRel: stri
   const L: string[] = ['## 1. Engine in-process: vsetd against hnswlib-node', ''];
   const st = r.settings;
   L.push(
-    `One thread, M ${st.m}, EF construction ${st.efConstruction}, recall@${st.k} against the exact float cosine k-NN; vsetd stores ${engineQuantLabel(r) === 'Q8' ? 'Q8' : 'float32 (NOQUANT)'}, hnswlib-node 3.0.0 float32 in its 'cosine' space. QPS: the best of ${st.repeats} passes over the queries per EF, taken round-robin over EF ${String(st.efs)}.`,
+    `One thread, M ${st.m}, EF construction ${st.efConstruction}, recall@${st.k} against the exact float cosine k-NN; vsetd stores ${engineQuantLabel(r) === 'Q8' ? 'Q8' : 'float32 (NOQUANT)'}, hnswlib-node 3.0.0 float32 in its 'cosine' space. Builds: in turns of 2,000 inserts per engine, the one going first alternating, each engine's time its own turns' (both see the same moments of the machine). QPS: the best of ${st.repeats} passes over the queries per EF, taken round-robin over EF ${String(st.efs)}.`,
     '',
     "**Copy cost (rule b).** hnswlib-node's `searchKnn` copies the query array element by element into C++ on every call; measured on a 16-point index at the same dimension, it is given per dataset, and every comparison is given twice: with hnswlib-node as JavaScript calls it (cost included) and with that cost subtracted.",
     '',
