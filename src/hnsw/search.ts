@@ -552,6 +552,8 @@ export class Searcher {
     const asked = Math.floor(opts.count);
     const count = asked >= 1 ? Math.min(asked, card) : 1;
     let n: number;
+    /** Candidates whose distance in outDists is the replied one (all but an exact set's tail). */
+    let reranked = Infinity;
     if (opts.truth || opts.among !== undefined) {
       n = this.exact(q, count, opts.filter, opts.among);
     } else {
@@ -561,7 +563,7 @@ export class Searcher {
       n = opts.filter
         ? this.knn(q, ef, opts.filter, filterEf >= 1 ? filterEf : count * 100)
         : this.knn(q, ef);
-      if (this.exactK !== null) this.rerank(q, Math.min(n, Math.max(2 * count, count + 16)));
+      if (this.exactK !== null) this.rerank(q, (reranked = Math.min(n, Math.max(2 * count, count + 16))));
     }
     const eps = opts.epsilon === undefined ? Infinity : Math.fround(opts.epsilon);
     out.reserve(Math.min(n, count));
@@ -569,7 +571,9 @@ export class Searcher {
     let k = 0;
     for (let i = 0; i < n && k < count; i++) {
       const id = this.outIds[i];
-      const d = this.outDists[i];
+      // Past the re-ranked candidates (only when nodes deleted meanwhile were among them), an
+      // exact set's distance is still measured in float32: every distance replied is.
+      const d = i < reranked ? this.outDists[i] : this.exactDist(q, v.recOff(id));
       if (d / 2 > eps) break;
       // A node deleted while this search ran may have been reached; never return it.
       if (((i32[v.recOff(id) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
