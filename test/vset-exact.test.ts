@@ -137,6 +137,31 @@ describe('a NOQUANT set walks in Q8 and answers in float32', () => {
     }
   });
 
+  test('REDUCE: the projected vector is what both copies hold', () => {
+    const wide = data(40, 150, 8);
+    const exact = VectorSet.create({ dim: 12, quant: Quant.NoQuant, projectFrom: 40, M: 8, seed: 7 });
+    const plain = VectorSet.create({ dim: 12, quant: Quant.NoQuant, exact: false, projectFrom: 40, M: 8, seed: 7 });
+    wide.forEach((x, i) => {
+      exact.add(enc(`e${i}`), x);
+      plain.add(enc(`e${i}`), x);
+    });
+    expect(exact.validate()).toEqual([]);
+    for (const name of ['e0', 'e77', 'e149']) expect(exact.raw(exact.lookup(enc(name)))).toEqual(plain.raw(plain.lookup(enc(name))));
+    for (const x of data(40, 5, 9)) {
+      const te = exact.search(exact.prepare(x), { count: 5, truth: true });
+      const tp = plain.search(plain.prepare(x), { count: 5, truth: true });
+      expect(dists(te)).toEqual(dists(tp));
+      // The graph's answer, re-ranked, carries the same float32 distances as the scan for the
+      // elements both found.
+      const r = exact.search(exact.prepare(x), { count: 5 });
+      const byName = new Map(ids(te).map((n, i) => [Buffer.from(exact.nameOf(n)).toString(), te.dists[i]]));
+      for (let i = 0; i < r.count; i++) {
+        const want = byName.get(Buffer.from(exact.nameOf(r.ids[i])).toString());
+        if (want !== undefined) expect(r.dists[i]).toBe(want);
+      }
+    }
+  });
+
   test('in an arena, as the server makes sets, with a filter', () => {
     const set = build({ dim, quant: Quant.NoQuant, arena: true }, xs.slice(0, 60));
     const x = queries[0];
