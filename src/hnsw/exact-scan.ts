@@ -15,7 +15,7 @@ export function exactScan(s: Searcher, q: number, k: number, filter?: (slot: num
   const highWater = Math.min(Atomics.load(i32, H.HIGH_WATER), v.visibleSlots);
   // An exact set scans its float32 copies: TRUTH and the query engine's scans are exact.
   const ek = s.exactK;
-  const sh = ek === null ? 0 : s.exactShift;
+  const sh = s.exactShift; // 0 without an exact kernel
   const dist = ek === null ? s.dist : ek.dist;
   const qx = q + sh;
   if (among !== undefined && s.listOff >= 0) {

@@ -119,15 +119,12 @@ export class Searcher {
    * float32 copy is a cache miss of its own.
    */
   private rerank(q: number, r: number): void {
-    const k = this.exactK as Kernel;
-    const sh = this.exactShift;
     const v = this.v;
     const res = this.res;
     res.clear();
     res.reserve(r + 1);
     const ids = this.outIds;
-    const qx = q + sh;
-    for (let i = 0; i < r; i++) res.push(ids[i], k.dist(qx, v.recOff(ids[i]) + sh));
+    for (let i = 0; i < r; i++) res.push(ids[i], this.exactDist(q, v.recOff(ids[i])));
     this.distanceCount += r;
     res.drainAscending(this.outIds, this.outDists);
   }

@@ -225,10 +225,7 @@ export abstract class SetReader implements SetGrower {
    * passed to `search` here or, structured-cloned, in a worker.
    */
   prepare(input: Float32Array): PreparedQuery {
-    const x = this.toStoredDim(input, true);
-    const bytes = new Uint8Array(this.v.vecBytes + this.v.exactBytes);
-    const { range } = encodeFor(this.v, x, new Float32Array(this.v.dim), bytes);
-    return { bytes, range };
+    return this.queryOf(this.toStoredDim(input, true));
   }
 
   /**
@@ -238,6 +235,11 @@ export abstract class SetReader implements SetGrower {
   queryFromNode(node: number): PreparedQuery {
     const x = new Float32Array(this.v.dim);
     this.read(() => this.reconstructInto(node, x));
+    return this.queryOf(x);
+  }
+
+  /** A vector of the stored dimension normalised and encoded as the set stores it (encodeFor). */
+  private queryOf(x: Float32Array): PreparedQuery {
     const bytes = new Uint8Array(this.v.vecBytes + this.v.exactBytes);
     const { range } = encodeFor(this.v, x, new Float32Array(this.v.dim), bytes);
     return { bytes, range };
