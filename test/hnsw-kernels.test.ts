@@ -144,7 +144,7 @@ describe('distance kernels: WebAssembly SIMD and JS agree bit for bit', () => {
 describe('kernels in a whole build', () => {
   test('long vectors (the four-at-a-time kernels): the very same graph as on plain JS', () => {
     // Q8 from 128 quants measures links four at a time (batchQ8, and closer: the diversity check
-    // of every insert), from 256 quants walk0 widens the query too (quadDots); float32 sums four
+    // of every insert), from 256 quants the walk widens the query too (quadDots); float32 sums four
     // accumulators with 8- and 4-float tails (44 floats: both tails). The JS kernels measure one
     // link at a time, so a four-at-a-time answer that differed anywhere would show here. A NOQUANT
     // set walks in Q8 and re-ranks in float32 (exact, the default); exact: false builds in float32.

@@ -1,5 +1,6 @@
-// The writer's level-0 walk in WebAssembly (src/hnsw/writer-zone.ts, kernels.wat walk0) must
-// build exactly the graph the JavaScript path builds: same candidates, same order, ties
+// The writer's walk in WebAssembly (src/hnsw/writer-zone.ts, kernels.wat walk), at level 0 and
+// above (the upper lists copied in by upperLinks), must build exactly the graph the JavaScript
+// path builds: same candidates, same order, ties
 // included. Each case builds one set twice from the same seeded operations — inserts, deletes
 // (whose relinking searches too), re-inserts, the set growing past the zone — once with the walk
 // and once without, and compares every node's links on every level, then the search answers.
@@ -42,7 +43,7 @@ function graphOf(set: VectorSet): string[] {
   return out;
 }
 
-describe('WebAssembly level-0 walk', () => {
+describe('WebAssembly walk', () => {
   // Sets of their own, and sets in an arena (the arena's writer zone; the set moves from block
   // to block as it grows).
   const cases: [string, Quant, number, number, boolean][] = [

@@ -43,7 +43,7 @@ export const ARENA_MAX_STRIDE = SCRATCH_BYTES;
 /** A set whose block would be larger than this moves to memories of its own (promotion). */
 export const PROMOTE_BYTES = 8 * 1024 * 1024;
 /**
- * The main thread's writer zone (writer-zone.ts: the insert's level-0 walk keeps its visited bits
+ * The main thread's writer zone (writer-zone.ts: the insert's walk keeps its visited bits
  * and queues there), after the scratch slots: the walk needs them in the memory the kernels see.
  * A walk that needs more (a very large EF or M) runs in JavaScript instead.
  */

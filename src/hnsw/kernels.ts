@@ -24,6 +24,7 @@
 import { WASM_BYTES } from './kernels.wasm.generated.js';
 import { compileWasm, instantiateWasm, type WasmMemory } from './platform.js';
 import { Quant, R, type SetViews } from './layout.js';
+import { upperLinks } from './writer-zone.js';
 
 export type DistanceFn = (a: number, b: number) => number;
 /**
@@ -42,20 +43,22 @@ export interface Kernel {
    * thread), so a searcher binds before each use; the JS kernels read the set's own views.
    */
   bind(base: number): void;
-  /** The writer's level-0 walk (kernels.wat walk0; writer-zone.ts): WebAssembly kernels only. */
-  walk0?: Walk0Fn;
+  /** The writer's beam search of an insert (kernels.wat walk; writer-zone.ts): WebAssembly kernels only. */
+  walk?: WalkFn;
   /** kernels.wat closer: (quant kind, record, level-0 list, its length, d) → 1 when one is closer than d. */
   closer?: (kind: number, c: number, list: number, n: number, d: number) => number;
 }
 
 /**
- * kernels.wat walk0: (quant kind 0 Q8 / 1 BIN / 2 F32 / 3 L2, query, entry, its distance, ef,
+ * kernels.wat walk: (quant kind 0 Q8 / 1 BIN / 2 F32 / 3 L2, query, entry, its distance, ef,
  * slot limit, link offset, zone, visited bits, batch, result queue, candidate queue, its
- * capacity, Q8 query widened) → results written ascending at the candidate queue, or -1 when it would overflow.
+ * capacity, Q8 query widened, level, upper list area) → results written ascending at the
+ * candidate queue, or -1 when it would overflow.
  */
-export type Walk0Fn = (
+export type WalkFn = (
   kind: number, q: number, ep: number, dEp: number, ef: number, limit: number, linkOff: number,
   zone: number, bits: number, batch: number, res: number, cand: number, candCap: number, qw: number,
+  level: number, ulist: number,
 ) => number;
 
 let compiled: object | null = null;
@@ -108,7 +111,7 @@ export function wasmKernel(v: SetViews, t: KernelTarget = navTarget(v)): Kernel 
   if (known !== undefined) return known;
   const base = new WasmGlobal({ value: 'i32', mutable: true }, v.base);
   const inst = instantiateWasm(kernelModule(), {
-    env: { memory, vecBytes: t.vecBytes, dim: v.dim, recBase, stride: v.stride, base },
+    env: { memory, vecBytes: t.vecBytes, dim: v.dim, recBase, stride: v.stride, base, upperLinks },
   });
   const ex = inst.exports;
   const name = t.quant === Quant.Q8 ? 'Q8' : t.quant === Quant.Bin ? 'Bin' : t.quant === Quant.RawL2 ? 'L2' : 'F32';
@@ -118,7 +121,7 @@ export function wasmKernel(v: SetViews, t: KernelTarget = navTarget(v)): Kernel 
     kind: 'wasm',
     dist: ex[`dist${name}`] as DistanceFn,
     batch: ex[`batch${name}`] as BatchFn,
-    walk0: ex.walk0 as Walk0Fn,
+    walk: ex.walk as WalkFn,
     closer: ex.closer as Kernel['closer'],
     bind(b: number): void {
       if (b !== bound) base.value = bound = b;

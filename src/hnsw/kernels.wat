@@ -38,6 +38,9 @@
   ;; offset otherwise): every offset passed in is relative to it, as the engine's views are.
   ;; Mutable, so one instance per (thread, memory, geometry) serves every arena set alike.
   (import "env" "base" (global $base (mut i32)))
+  ;; walk above level 0: (slot, level) → the node's link list at that level copied to the
+  ;; walk's list area, returns its length (writer-zone.ts upperLinks).
+  (import "env" "upperLinks" (func $upperLinks (param i32 i32) (result i32)))
 
   ;; ---------------------------------------------------------------------------------------
   ;; Q8: int8 quants, per-vector range.
@@ -141,7 +144,7 @@
       (call $finishQ8 (call $laneSum (i32x4.add (local.get $a3) (local.get $b3))) (local.get $rq)
         (f32.load offset=8 (i32.sub (local.get $p3) (global.get $vecBytes))))))
 
-  ;; walk0's four at a time: the dot products of the widened query at $qw (absolute: i16 per
+  ;; walk's four at a time: the dot products of the widened query at $qw (absolute: i16 per
   ;; quant) with the vectors of the four slots listed at $batch (absolute) from entry $at, one a lane.
   (func $quadDots (param $qw i32) (param $batch i32) (param $at i32) (result v128)
     (local $pq i32) (local $end i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
@@ -190,7 +193,7 @@
       (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
 
   ;; A Q8 distance from its integer dot product, as the reference computes it (every Q8 kernel
-  ;; but walk0's inlined copy ends here): a zero range gives 1; else
+  ;; but walk's inlined copy ends here): a zero range gives 1; else
   ;; 1 - dot · ((ra/127)·(rb/127)), clamped to [0, 2].
   (func $finishQ8 (param $dot i32) (param $ra f32) (param $rb f32) (result f32)
     (local $d f32)
@@ -341,7 +344,7 @@
     (local.set $end (i32.add (local.get $list) (i32.shl (local.get $n) (i32.const 2))))
     ;; From 128 quants, four neighbours at a time (the rest one by one): each block of the query is
     ;; loaded and widened once for the four, and their vectors stream side by side (VSIM at 128
-    ;; dims 5-15 % faster than one at a time, at 1024 dims 20-25 %). walk0 does this from 256 only: at 128 its
+    ;; dims 5-15 % faster than one at a time, at 1024 dims 20-25 %). walk does this from 256 only: at 128 its
     ;; one-at-a-time loop with the next vector touched ahead was as fast.
     (if (i32.ge_u (global.get $vecBytes) (i32.const 128))
       (then

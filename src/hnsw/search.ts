@@ -148,7 +148,7 @@ export class Searcher {
     this.listOff = this.writerListOff;
   }
   private writerListOff = -1;
-  /** The writer's searcher only: its level-0 walks run in WebAssembly where the set allows (writer-zone.ts). */
+  /** The writer's searcher only: its walks run in WebAssembly where the set allows (writer-zone.ts). */
   private zone: ZonePlan | null = null;
 
   /** Start a new visited generation, sized for every slot the views can see. */
@@ -246,9 +246,9 @@ export class Searcher {
    * outIds/outDists in ascending order and returns how many.
    */
   searchLayer(q: number, ep: number, dEp: number, ef: number, level: number): number {
-    if (level === 0 && this.zone !== null && this.k.walk0 !== undefined) {
+    if (this.zone !== null && this.k.walk !== undefined) {
       this.reserveOut(ef + 1);
-      const n = walkInZone(this.v, this.k.walk0, this.zone, q, ep, dEp, ef, this.outIds, this.outDists);
+      const n = walkInZone(this.v, this.k.walk, this.zone, q, ep, dEp, ef, level, this.outIds, this.outDists);
       if (n >= 0) {
         this.distanceCount += this.zone.computed;
         return n;
