@@ -93,6 +93,37 @@ describe('a NOQUANT set walks in Q8 and answers in float32', () => {
     expect(hitsExact).toBeGreaterThan(hitsQ8);
   });
 
+  test('nodes deleted while a search runs: the candidates read past the re-ranked ones answer in float32 too', () => {
+    const set = build({ dim, quant: Quant.NoQuant }, xs);
+    const x = queries[3];
+    const nameOf = (n: number): string => Buffer.from(set.nameOf(n)).toString();
+    // The 25 nearest go while the walk runs (the filter is called for each node it reaches):
+    // the walk has taken most of them by then, so the output skips them and reads past the
+    // first max(2·10, 10 + 16) = 26 candidates, the ones the re-rank measured in float32.
+    const nearest = ids(set.search(set.prepare(x), { count: 25, truth: true })).map(nameOf);
+    let calls = 0;
+    let taken = 0;
+    const q = set.prepare(x);
+    const r = set.search(q, {
+      count: 10,
+      ef: 200,
+      filter: () => {
+        if (++calls === 150) for (const name of nearest) taken += set.remove(enc(name)) ? 1 : 0;
+        return true;
+      },
+    });
+    expect(taken).toBe(25);
+    expect(r.count).toBe(10);
+    const got = ids(r).map(nameOf);
+    for (const name of got) expect(nearest).not.toContain(name);
+    for (let i = 0; i < r.count; i++) {
+      // A Q8 distance is off by about 1e-3 here.
+      expect(Math.abs(r.dists[i] - cosineDistance(x, xs[Number(got[i].slice(1))]))).toBeLessThan(2e-6);
+      if (i > 0) expect(r.dists[i]).toBeGreaterThanOrEqual(r.dists[i - 1]);
+    }
+    expect(set.validate()).toEqual([]);
+  });
+
   test('VEMB, VEMB RAW and VLINKS scores are a NOQUANT set’s', () => {
     const exact = build({ dim, quant: Quant.NoQuant }, xs);
     const plain = build({ dim, quant: Quant.NoQuant, exact: false }, xs);

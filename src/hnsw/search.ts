@@ -549,7 +549,7 @@ export class Searcher {
     const asked = Math.floor(opts.count);
     const count = asked >= 1 ? Math.min(asked, card) : 1;
     let n: number;
-    /** Candidates whose distance in outDists is the replied one (all but an exact set's tail). */
+    /** The candidates an answer is taken from: all, or an exact set's re-ranked ones (rerank). */
     let reranked = Infinity;
     if (opts.truth || opts.among !== undefined) {
       n = this.exact(q, count, opts.filter, opts.among);
@@ -566,17 +566,29 @@ export class Searcher {
     out.reserve(Math.min(n, count));
     const i32 = v.i32;
     let k = 0;
-    for (let i = 0; i < n && k < count; i++) {
-      const id = this.outIds[i];
-      // Past the re-ranked candidates (only when nodes deleted meanwhile were among them), an
-      // exact set's distance is still measured in float32: every distance replied is.
-      const d = i < reranked ? this.outDists[i] : this.exactDist(q, v.recOff(id));
-      if (d / 2 > eps) break;
-      // A node deleted while this search ran may have been reached; never return it.
-      if (((i32[v.recOff(id) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
-      out.ids[k] = id;
-      out.dists[k] = d;
-      k++;
+    for (;;) {
+      k = 0;
+      let i = 0;
+      let pastEpsilon = false;
+      for (; i < n && k < count && i < reranked; i++) {
+        const id = this.outIds[i];
+        const d = this.outDists[i];
+        if (d / 2 > eps) {
+          pastEpsilon = true;
+          break;
+        }
+        // A node deleted while this search ran may have been reached; never return it.
+        if (((i32[v.recOff(id) >>> 2] >>> FLAGS_SHIFT) & F.LIVE) === 0) continue;
+        out.ids[k] = id;
+        out.dists[k] = d;
+        k++;
+      }
+      if (pastEpsilon || k === count || i >= n) break;
+      // An exact set whose re-ranked candidates were too few once the nodes deleted meanwhile
+      // are skipped: re-rank twice as many, and take the answer again from the start (the new
+      // ones may come before those taken), so every distance replied is float32, in order.
+      reranked = Math.min(n, 2 * reranked);
+      this.rerank(q, reranked);
     }
     out.count = k;
     return k;
