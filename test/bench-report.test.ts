@@ -7,6 +7,11 @@ import { equalRecallRows, interpolateQps, subtractCallCost } from '../bench/repo
 import { truthCacheKey, type TruthKeyParts } from '../bench/engine/truth.js';
 import { clustered } from '../bench/engine/datasets.js';
 import { Progress } from '../bench/report/progress.js';
+import { codeVersion } from '../bench/all/machine.js';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Attribute values of every element `tag` in an SVG string. */
 function elements(svg: string, tag: string): Array<Record<string, string>> {
@@ -199,5 +204,28 @@ describe('progress output', () => {
     p.end();
     expect(out[0]!.startsWith('\r[')).toBe(true);
     expect(out.some((s) => s.includes('100% phase'))).toBe(true);
+  });
+});
+
+describe('the code a run measured (rule e)', () => {
+  it('names the commit, says when tracked files differ from it, and is null outside a checkout', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-code-'));
+    try {
+      expect(codeVersion(dir)).toBeNull();
+      const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+      git('init', '-q');
+      fs.writeFileSync(path.join(dir, 'a.txt'), 'one');
+      git('add', 'a.txt');
+      git('commit', '-q', '-m', 'one');
+      const sha = git('rev-parse', '--short', 'HEAD');
+      expect(codeVersion(dir)).toBe(`commit ${sha}`);
+      // Untracked files (a run's own outputs) do not count; a changed tracked file does.
+      fs.writeFileSync(path.join(dir, 'new.json'), '{}');
+      expect(codeVersion(dir)).toBe(`commit ${sha}`);
+      fs.writeFileSync(path.join(dir, 'a.txt'), 'two');
+      expect(codeVersion(dir)).toBe(`commit ${sha} with uncommitted changes`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,7 +30,7 @@ import { allCharts } from '../report/charts.js';
 import { headline, reportMarkdown } from '../report/markdown.js';
 import { insertTargets } from '../report/targets.js';
 import { runEngineSection, TARGET_EF } from './engine.js';
-import { machineInfo } from './machine.js';
+import { codeVersion, machineInfo } from './machine.js';
 import { runAgainst, runVsetdServer, serverPlan } from './server.js';
 import type { BenchResults, Skip } from './types.js';
 
@@ -106,12 +106,14 @@ async function main(): Promise<void> {
     for (const n of plan.snapshotSizes) if (n > maxN) skips.push({ what: `snapshot of ${n} × 128`, why: `--max-n ${maxN} leaves it out` });
     plan.snapshotSizes = plan.snapshotSizes.filter((n) => n <= maxN);
   }
+  const code = codeVersion(here);
   const results: BenchResults = {
     date: new Date().toISOString(),
     quick,
     wallSeconds: 0,
     machine,
     command: `npm run bench --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`.replace(/ --$/, ''),
+    ...(code !== null ? { code } : {}),
     settings: { serverSeconds: plan.seconds, serverRounds: plan.rounds, snapshotRounds: plan.snapshotRounds, ...(variant !== '' ? { variant } : {}) },
     engine: [],
     server: null,

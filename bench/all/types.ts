@@ -77,6 +77,8 @@ export interface BenchResults {
   wallSeconds: number;
   machine: MachineInfo;
   command: string;
+  /** The code measured (machine.ts codeVersion); absent in results written before it was recorded. */
+  code?: string;
   settings: Record<string, number | string | number[]>;
   engine: EngineDataset[];
   server: ServerResult | null;

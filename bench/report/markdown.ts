@@ -242,7 +242,7 @@ export function reportMarkdown(r: BenchResults, charts: { engine: Map<string, Ch
     L.push('> **Quick run** (`npm run bench -- --quick`): small sizes, few EF points and short cells, to check that the benchmark runs and what the report looks like. Its figures are not the benchmark\'s results; the full run (`npm run bench`) is.', '');
   }
   L.push(
-    `Run ${r.date} on **${m.cpu}** (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node} (V8 ${m.v8}), ${m.platform}; wall time ${(r.wallSeconds / 60).toFixed(1)} min. Command: \`${r.command}\`.`,
+    `Run ${r.date} on **${m.cpu}** (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node} (V8 ${m.v8}), ${m.platform}; wall time ${(r.wallSeconds / 60).toFixed(1)} min. Command: \`${r.command}\`.${r.code !== undefined ? ` Code: ${r.code}.` : ''}`,
     '',
     `Raw figures: \`${o.jsonRel}\`${o.jsonCommitted ? '' : ' (written by the run; a quick run\'s JSON is not committed)'}. The charts are SVG files in \`bench/${o.chartsRel}/\`.`,
     '',
