@@ -14,10 +14,10 @@ const enc = (s: string): Uint8Array => Buffer.from(s);
 afterEach(() => setWasmWalk(true));
 
 /** A seeded sequence of VADD/VREM on a set of its own; returns the set. */
-function build(walk: boolean, quant: Quant, dim: number, n: number, seed: number, arena = false): VectorSet {
+function build(walk: boolean, quant: Quant, dim: number, n: number, seed: number, arena = false, exact?: boolean): VectorSet {
   setWasmWalk(walk);
   const rng = new Prng(seed);
-  const set = VectorSet.create({ dim, quant, M: 8, seed: 3, nameKey: [1, 2], arena });
+  const set = VectorSet.create({ dim, quant, M: 8, seed: 3, nameKey: [1, 2], arena, ...(exact !== undefined ? { exact } : {}) });
   const centres = Array.from({ length: 12 }, () => Float32Array.from({ length: dim }, () => rng.gauss()));
   const vec = (): Float32Array => {
     const c = centres[rng.int(centres.length)];
@@ -46,19 +46,23 @@ function graphOf(set: VectorSet): string[] {
 describe('WebAssembly walk', () => {
   // Sets of their own, and sets in an arena (the arena's writer zone; the set moves from block
   // to block as it grows).
-  const cases: [string, Quant, number, number, boolean][] = [
+  // (A NOQUANT set walks in Q8; `exact: false` keeps the float32 graph, the walk's F32 kind, and
+  // the query engine's raw L2 vectors are its L2 kind.)
+  const cases: [string, Quant, number, number, boolean, boolean?][] = [
     ['Q8 × 32', Quant.Q8, 32, 1500, false],
     ['Q8 × 300 (long-vector kernel)', Quant.Q8, 300, 600, false],
     ['NOQUANT × 24', Quant.NoQuant, 24, 1200, false],
+    ['NOQUANT float32 graph × 24', Quant.NoQuant, 24, 1200, false, false],
+    ['raw L2 × 16', Quant.RawL2, 16, 1200, false],
     ['BIN × 64', Quant.Bin, 64, 1200, false],
     ['arena Q8 × 32', Quant.Q8, 32, 1500, true],
     ['arena Q8 × 300', Quant.Q8, 300, 600, true],
     ['arena NOQUANT × 24', Quant.NoQuant, 24, 800, true],
   ];
-  for (const [name, quant, dim, n, arena] of cases) {
+  for (const [name, quant, dim, n, arena, exact] of cases) {
     test(`${name}: same graph and answers as the JavaScript path`, () => {
-      const a = build(true, quant, dim, n, 11, arena);
-      const b = build(false, quant, dim, n, 11, arena);
+      const a = build(true, quant, dim, n, 11, arena, exact);
+      const b = build(false, quant, dim, n, 11, arena, exact);
       expect(a.inArena).toBe(arena);
       expect(a.card).toBeGreaterThan(n / 2);
       expect(a.validate()).toEqual([]);
