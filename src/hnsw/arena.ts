@@ -33,6 +33,7 @@
 // as its own images, never as an arena).
 
 import { createSharedWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
+import { pow2 } from './pow2.js';
 
 /** Scratch slots per arena: the main thread and up to 256 search workers, plus one spare. */
 export const SCRATCH_SLOTS = 258;
@@ -68,8 +69,8 @@ const STEPS = 1 << STEPS_LOG2;
 export function blockClass(bytes: number): number {
   if (bytes <= 1 << MIN_LOG2) return 0;
   const k = 31 - Math.clz32(bytes - 1); // 2^k < bytes ≤ 2^(k+1)
-  const step = 2 ** (k - STEPS_LOG2);
-  const j = Math.ceil((bytes - 2 ** k) / step); // 1 … STEPS
+  const step = pow2(k - STEPS_LOG2);
+  const j = Math.ceil((bytes - pow2(k)) / step); // 1 … STEPS
   return (k - MIN_LOG2) * STEPS + j;
 }
 
@@ -78,7 +79,7 @@ export function classSize(cls: number): number {
   if (cls === 0) return 1 << MIN_LOG2;
   const k = Math.floor((cls - 1) / STEPS) + MIN_LOG2;
   const j = cls - (k - MIN_LOG2) * STEPS;
-  return 2 ** k + j * 2 ** (k - STEPS_LOG2);
+  return pow2(k) + j * pow2(k - STEPS_LOG2);
 }
 
 /** The bytes a request of `bytes` really takes. */

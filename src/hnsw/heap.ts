@@ -21,6 +21,7 @@
 // Frees that readers could still observe go through the epoch limbo (epoch.ts) first.
 
 import { H, type SetViews } from './layout.js';
+import { floorPow2, pow2 } from './pow2.js';
 
 const SMALL_LIMIT = 1024;
 const SMALL_CLASSES = SMALL_LIMIT / 8; // 128
@@ -36,13 +37,13 @@ function classOf(size: number): number {
 
 /** The block size of size class `cls` (what every block on its free list holds). */
 export function classBytes(cls: number): number {
-  return cls < SMALL_CLASSES ? (cls + 1) * 8 : 2 ** (cls - SMALL_CLASSES + LARGE_MIN_LOG2);
+  return cls < SMALL_CLASSES ? (cls + 1) * 8 : pow2(cls - SMALL_CLASSES + LARGE_MIN_LOG2);
 }
 
 /** The bytes a request of `size` really takes. */
 export function blockBytes(size: number): number {
   if (size <= SMALL_LIMIT) return Math.max(8, (size + 7) & ~7);
-  return 2 ** (32 - Math.clz32(size - 1));
+  return pow2(32 - Math.clz32(size - 1));
 }
 
 /** Allocate `size` bytes (8-aligned, contents undefined). Returns a heap offset > 0. */
@@ -103,7 +104,7 @@ export function freeRun(v: SetViews, off: number, len: number): void {
 /** The blocks freeRun makes of a run: `block(offset, size)` for each, in order. */
 function carveRun(off: number, len: number, block: (at: number, size: number) => void): void {
   while (len >= 2048) {
-    const p = 2 ** Math.floor(Math.log2(len));
+    const p = floorPow2(len);
     block(off, p);
     off += p;
     len -= p;

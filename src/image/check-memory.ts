@@ -273,7 +273,7 @@ export class CheckMemory {
     let ok = true;
     for (let k = 0; k < this.listedCount && ok; k += CALL_CHUNK) {
       const to = Math.min(this.listedCount, k + CALL_CHUNK);
-      ok = this.fns.upperLinks(k, this.p.listed, to, this.M, this.hw, fLive, this.p.keys, this.p.gens, 32 - Math.log2(slots), slots - 1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr + 32) === 1;
+      ok = this.fns.upperLinks(k, this.p.listed, to, this.M, this.hw, fLive, this.p.keys, this.p.gens, Math.clz32(slots) + 1, slots - 1, salt[0] | 0, salt[1] | 0, salt[2] | 0, salt[3] | 0, this.outPtr + 32) === 1;
     }
     out[0] = o[8];
     out[1] = o[9];

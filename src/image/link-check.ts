@@ -24,6 +24,7 @@ import { COUNT_MASK, EMPTY_LINK, F, MAX_LEVEL, R } from '../hnsw/layout.js';
 import { WASM_BYTES } from './image-check.wasm.generated.js';
 import { CALL_CHUNK, compileWasm, instantiateWasm, type WasmMemory } from '../hnsw/platform.js';
 import { takeReadPieces, type PieceCrcs } from './piece-crc.js';
+import { pow2 } from '../hnsw/pow2.js';
 
 /** Where the lists are: the records image and heap as words, and the geometry. */
 export interface LinkImage {
@@ -47,7 +48,7 @@ export interface LinkImage {
 
 /** The duplicate table's size for lists of up to 2·M links: at least twice that, a power of two. */
 export function dupSlots(M: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(64, 4 * M)));
+  return pow2(32 - Math.clz32(Math.max(64, 4 * M) - 1));
 }
 
 /**
@@ -207,7 +208,7 @@ export function checkLinks(img: LinkImage, reached: Int32Array, salt: Uint32Arra
   const slots = dupSlots(M);
   const keys = new Int32Array(slots);
   const gens = new Int32Array(slots);
-  const shift = 32 - Math.log2(slots);
+  const shift = Math.clz32(slots) + 1; // 32 − log2(slots)
   const mask = slots - 1;
   // [generation of the duplicate table, lane 1, lane 2] of the JS loops.
   const state = new Int32Array(3);
