@@ -2,8 +2,6 @@
  * Server administration and introspection: INFO, CONFIG, DBSIZE, FLUSHDB, FLUSHALL, TIME,
  * SHUTDOWN, MEMORY, LASTSAVE, DEBUG and COMMAND (ROLE is in replication/commands.ts).
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { command, container, NO_KEYS, type CommandHandler, type CommandSpec } from './types.js';
 import { ERR_SYNTAX, isWord, keyOf, parseDouble, parseInteger, word } from './args.js';
 import { int, key, oneof, optional, str, token, tokenArg, block } from './doc-args.js';
@@ -14,6 +12,7 @@ import { Config, ConfigError } from '../server/config.js';
 import { rewriteConfigFile } from '../server/config-rewrite.js';
 import type { Client } from '../server/client.js';
 import { declareKeyFlags } from './key-specs.js';
+import { fullGc } from '../server/full-gc.js';
 import { TLS_CONTEXT_OPTIONS, tlsContextOptions } from '../server/tls.js';
 
 const G = 'server';
@@ -218,28 +217,6 @@ const memoryCommand = container('memory', -2, ['@slow'], { summary: 'A container
   memorySub('help', 2, [], NO_KEYS, 'Returns helpful text about the different subcommands.', undefined, (c) => replyHelp(c.reply, 'MEMORY', MEMORY_HELP)),
 ]);
 declareKeyFlags(memoryCommand.subcommands!, { usage: ['RO'] });
-
-/**
- * A full garbage collection. `gc` exists only under --expose-gc; the flag can also be set at run
- * time, and a fresh context then hands out the function (V8 installs it in contexts created after
- * the flag). Done once, on the first MEMORY PURGE.
- */
-let gcFn: (() => void) | null | undefined;
-function fullGc(): void {
-  if (gcFn === undefined) {
-    gcFn = (globalThis as { gc?: () => void }).gc ?? null;
-    if (gcFn === null) {
-      try {
-        v8.setFlagsFromString('--expose-gc');
-        const fn: unknown = vm.runInNewContext('gc');
-        gcFn = typeof fn === 'function' ? (fn as () => void) : null;
-      } catch {
-        gcFn = null;
-      }
-    }
-  }
-  gcFn?.();
-}
 
 // ---- DEBUG -------------------------------------------------------------------------------------
 
