@@ -25,7 +25,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
 import type { KeyValue } from '../keyspace/value.js';
-import { loadTraceStart } from './load-trace.js';
+import { loadPhase, loadTraceStart } from './load-trace.js';
 import { keyDelay, runSteps } from './load-steps.js';
 import { tempPrefix } from './temp-files.js';
 import type { Progress } from './progress.js';
@@ -408,6 +408,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
       if (progress !== null) progress.done = r.pos;
       yield;
     }
+    loadPhase('all records read');
     // Values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts).
     for (const p of pending) {
       try {
@@ -417,6 +418,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         throw e;
       }
     }
+    loadPhase('pending values settled');
   } catch (e) {
     // (A settled value's release does nothing: the key's own value has it.)
     for (const p of pending) p.value.release();
