@@ -111,6 +111,7 @@ describe('level 0 exactly (small images, one thread, no WebAssembly)', () => {
   }
 
   test('a sound image passes with the hashed pass’s reachability marks; every fault the hashed pass finds, it finds', () => {
+    const covered = new Set<string>();
     for (const n of [1, 2, 31, 32, 33, 100, 512]) {
       const lists = randomGraph(n, n + 7);
       const sound = image(lists, 0);
@@ -131,13 +132,27 @@ describe('level 0 exactly (small images, one thread, no WebAssembly)', () => {
         ['self', lists.map((l, s) => (s === from ? [...l, from] : l)), []],
         ['duplicate', lists.map((l, s) => (s === from ? [...l, l[0]] : l)), []],
       ];
+      // The one pass checks a link to a lower slot by its reverse bit and counts links to higher
+      // slots: faults both ways, from a node in the middle.
+      const mid = lists.findIndex((l, s) => s >= n >>> 1 && l.length < 2 * M && l.length > 0);
+      const oneWay = (t: number): number[][] => lists.map((l, s) => (s === mid ? [...l, t] : l));
+      const up = lists.findIndex((l, t) => t > mid && !lists[mid].includes(t));
+      const down = lists.findIndex((l, t) => t < mid && !lists[mid].includes(t));
+      if (up >= 0) faults.push(['one-way to a higher slot', oneWay(up), []]);
+      if (down >= 0) faults.push(['one-way to a lower slot', oneWay(down), []]);
+      const above = lists[mid].find((t) => t > mid);
+      const below = lists[mid].find((t) => t < mid);
+      if (above !== undefined) faults.push(['not live, higher', lists, [above]]);
+      if (below !== undefined) faults.push(['not live, lower', lists, [below]]);
       for (const [label, bad, dead] of faults) {
+        covered.add(label);
         const img = image(bad, 0, dead);
         const h = run(img);
         expect(h.verdict === 1 && h.cancels, `${label}, n ${n}: the hashed pass`).toBe(false);
         expect(exact(img).verdict, `${label}, n ${n}`).toBe(0);
       }
     }
+    for (const label of ['one-way to a higher slot', 'one-way to a lower slot', 'not live, higher', 'not live, lower']) expect(covered.has(label), label).toBe(true);
   });
 
   test('duplicates in both directions, and checks one after another: nothing carries over', () => {

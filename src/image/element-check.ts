@@ -332,6 +332,13 @@ interface ProbeView {
   fail(msg: string): boolean;
 }
 
+/**
+ * probeRuns' arrays for a run's entries, kept between calls on this thread (see link-check.ts,
+ * dupKeys: a small set's check otherwise allocated two off-heap arrays for them).
+ */
+let runHashes = new Int32Array(64);
+let runRefs = new Int32Array(64);
+
 /** Probe chains unbroken, names unique (see checkElements). */
 function probeRuns(c: ProbeView, t: number, cap: number, emptyAt: number): boolean {
   const hi32 = c.v.hi32;
@@ -339,8 +346,8 @@ function probeRuns(c: ProbeView, t: number, cap: number, emptyAt: number): boole
   const mask = cap - 1;
   let run = 0;
   // The current run's live entries; grown on demand (runs are short unless crafted).
-  let hashes = new Int32Array(64);
-  let refs = new Int32Array(64);
+  let hashes = runHashes;
+  let refs = runRefs;
   let n = 0;
   // From the first empty entry once around the table, so every run is seen whole.
   for (let step = 1, i = emptyAt; step <= span; step++) {
@@ -365,6 +372,11 @@ function probeRuns(c: ProbeView, t: number, cap: number, emptyAt: number): boole
         const r2 = new Int32Array(n * 2);
         r2.set(refs);
         refs = r2;
+        // Kept for the next check unless a crafted table made them large.
+        if (n * 2 <= 4096) {
+          runHashes = hashes;
+          runRefs = refs;
+        }
       }
       hashes[n] = hash;
       refs[n] = ref;
