@@ -75,8 +75,10 @@ function read(r: BinaryReader): () => VectorSetValue | PendingValue {
     // The records' pieces the helper digested meanwhile (see readRecords), the rest, the heap.
     const sum = new Int32Array(2);
     if (stream !== null) stream.digest(sum);
-    digestImage(rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
-    digestImage(staged?.mem, heapBytes, IMAGE_HEAP, sum);
+    // A small set's images lie in its arena block: digested there, not copied out first.
+    const arena = block?.place?.memory;
+    digestImage(arena ?? rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
+    digestImage(arena ?? staged?.mem, heapBytes, IMAGE_HEAP, sum);
     if (sum[0] !== expected[0] || sum[1] !== expected[1]) {
       stream?.abort();
       throw new ImageDigestMismatch('vector set images do not match their digest');
@@ -159,9 +161,9 @@ function heapLength(r: BinaryReader): number {
   return heapLen;
 }
 
-/** Adds an image's digest to `sum`, in place when it lies at the start of a WebAssembly memory. */
+/** Adds an image's digest to `sum`, in place when it lies in a WebAssembly memory (`mem`). */
 function digestImage(mem: unknown, bytes: Uint8Array, image: number, sum: Int32Array): void {
-  if (isWasmMemory(mem) && bytes.byteOffset === 0 && bytes.buffer === mem.buffer) digestInMemory(mem, 0, bytes.byteLength, 0, image, sum);
+  if (isWasmMemory(mem) && bytes.buffer === mem.buffer) digestInMemory(mem, bytes.byteOffset, bytes.byteLength, 0, image, sum);
   else digestBytes(bytes, 0, image, sum);
 }
 
