@@ -49,15 +49,20 @@ export async function keyDelay(delay: () => number): Promise<void> {
  */
 export async function runStepsYielding<T>(steps: Generator<void, T, void>, delayUs: () => number): Promise<T> {
   let sliceStart = performance.now();
+  // Read once per turn of the event loop: only a command (CONFIG SET) changes it, and commands
+  // run only between turns. (Read per step, it was a config lookup per key of the snapshot.)
+  let delay = delayUs();
   for (;;) {
     const s = steps.next();
     if (s.done === true) return s.value;
-    if (delayUs() > 0) {
+    if (delay > 0) {
       await keyDelay(delayUs);
       sliceStart = performance.now();
+      delay = delayUs();
     } else if (performance.now() - sliceStart >= SLICE_MS) {
       await nextTurn();
       sliceStart = performance.now();
+      delay = delayUs();
     }
   }
 }
