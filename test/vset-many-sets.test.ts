@@ -54,6 +54,10 @@ describe('tens of thousands of small sets', () => {
     const d = await RawConnection.connect(again.port);
     expect(await d.value('DBSIZE')).toBe(50_000);
     expect(await d.value('DEBUG', 'DIGEST')).toBe(digest);
+    // Element counts of sets whose views the hydration ring let go (all but the last few
+    // hundred), read without making them again.
+    expect(again.output()).toMatch(/DB loaded from disk: .* 50000 keys, 100000 vector set elements/);
+    expect(infoField((await d.value('INFO', 'vectorsets')) as string, 'db0')).toBe('sets=50000,elements=100000');
     for (const k of [0, 7, 12_345, 49_999]) {
       expect(await d.value('DEBUG', 'VSET-VALIDATE', `tenant:${k}`)).toBe('OK');
       expect(await d.value('DEBUG', 'VSET-PLACE', `tenant:${k}`)).toEqual(['arena', expect.any(Number)]);
