@@ -40,6 +40,10 @@ export class RecordsCheck extends CheckState {
       return !this.fail(`records image of ${recordsBytes} bytes, but ${hw} records end at ${recBase + hw * g.stride}`);
     }
     this.hw = hw;
+    // A live set writes records up to its capacity without asking for room: they must all lie in
+    // its records memory (an arena set's, in its block). An image's word is set on adoption.
+    const cap = w(H.NODE_CAPACITY);
+    if (!this.image && !(cap >= hw && cap <= slots)) return !this.fail(`node capacity ${cap} outside ${hw}..${Math.max(0, slots)} (the records memory holds ${Math.max(0, slots)})`);
     const top = w(H.HEAP_TOP);
     if (!(top >= 8 && (top & 7) === 0 && top <= HEAP_LIMIT && (this.image ? top === heapBytes : top <= heapBytes))) {
       return !this.fail(`heap top ${top} does not match the heap image (${heapBytes} bytes)`);

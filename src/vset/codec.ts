@@ -105,7 +105,7 @@ function read(r: BinaryReader): () => VectorSetValue | PendingValue {
 }
 
 function valueOf(set: VectorSet): VectorSetValue {
-  if (set.card === 0) {
+  if (set.cardWithoutViews === 0) {
     set.dispose();
     throw new CorruptDataError('vector set with no elements (Redis never stores an empty vector set)');
   }

@@ -25,6 +25,7 @@ import {
   MIN_M,
   Quant,
   SetViews,
+  type ArenaPlace,
   type ImageMemory,
   geometry,
   upperBlockBytes,
@@ -54,7 +55,7 @@ import { encodeFor, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize
 import { buildProjection } from './projection.js';
 import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
 import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
-import { quantName, SetReader } from './set-reader.js';
+import { quantName, SetReader, type UnviewedArenaSet } from './set-reader.js';
 import { checkImages } from './image-load.js';
 import { hydrated, sharedWriterFor, vectorScratch } from './thread-shared.js';
 export { SetMemoryError } from './placement.js';
@@ -173,8 +174,10 @@ export class VectorSet extends SetReader implements WriterState {
   /** Set by dispose(): the set's memory may belong to another set by now. */
   private disposed = false;
 
-  private constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
+  private constructor(v: SetViews | UnviewedArenaSet, owner: boolean, kernel?: KernelKind) {
     super(v, owner, kernel);
+    // Owned, in an arena, no views yet: its home is all it needs (set by SetReader).
+    if (!(v instanceof SetViews)) return;
     if (owner && v.place !== null) {
       this.setHome(v.place);
       v.grower = this;
@@ -296,6 +299,22 @@ export class VectorSet extends SetReader implements WriterState {
     return VectorSet.fromImageMemory(memory, opts);
   }
 
+  /**
+   * adoptChecked for a compact image in its arena block with nothing to free (no slot in limbo,
+   * no heap gap: what a SAVE after reclaim writes), without making the set's views: the header
+   * words SetViews.inArena and adoptImage would write, written here (toCompact reset the readers
+   * and epoch already). A load of 10,000 small sets made 10,000 sets of views (a dozen typed
+   * arrays each) of which the hydration ring kept 512. Null when the image needs more.
+   */
+  private static adoptUnviewed(place: ArenaPlace, records: Uint8Array, check: CheckedImage, kernel?: KernelKind): VectorSet | null {
+    if (check.deleted.length !== 0 || check.gaps().length !== 0) return null;
+    const h = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2);
+    h[H.NODE_CAPACITY] = Math.max(0, Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / check.stride));
+    h[H.HEAP_LIVE] = check.liveHeapBytes;
+    h[H.UPPER_BYTES] = check.upperBytes;
+    return new VectorSet({ place, dim: h[H.DIM], projectionDim: h[H.PROJ_INPUT_DIM] }, true, kernel);
+  }
+
   /** Fresh memory for images (`fromImageMemory` checks what is put there); see SetViews. */
   static readonly imageMemory = {
     records: (bytes: number, opts: { kernel?: KernelKind } = {}): Pick<ImageMemory, 'mem' | 'records'> => SetViews.recordsMemory(bytes, opts.kernel === 'js'),
@@ -358,6 +377,8 @@ export class VectorSet extends SetReader implements WriterState {
     } else if (memory.place !== undefined) {
       // Read straight into an arena block: in place, converted there if it is a classic image.
       toCompact(memory.records, memory.records, check.stride);
+      const unviewed = VectorSet.adoptUnviewed(memory.place, memory.records, check, kernel);
+      if (unviewed !== null) return unviewed;
       v = SetViews.inArena(memory.place);
     } else if (small) {
       // Small images, as plain bytes: into an arena block (converted to the compact layout).

@@ -37,6 +37,16 @@ export function quantName(q: Quant): 'f32' | 'int8' | 'bin' {
   return q === Quant.NoQuant ? 'f32' : q === Quant.Q8 ? 'int8' : 'bin';
 }
 
+/**
+ * An arena set about to be owned without views (a load adopting thousands of small sets: the
+ * hydration ring would drop all but the last few hundred sets' views at once).
+ */
+export interface UnviewedArenaSet {
+  place: ArenaPlace;
+  dim: number;
+  projectionDim: number;
+}
+
 export abstract class SetReader implements SetGrower {
   /**
    * The set's views. An arena set owned by this thread drops them when it has not been used for
@@ -68,12 +78,20 @@ export abstract class SetReader implements SetGrower {
   private readonly fixedDim: number;
   private readonly fixedProjectionDim: number;
 
-  protected constructor(v: SetViews, owner: boolean, kernel?: KernelKind) {
-    this.views = v;
+  /** `v`: the set's views, or where an arena set lies and its fixed header words (it starts without views). */
+  protected constructor(v: SetViews | UnviewedArenaSet, owner: boolean, kernel?: KernelKind) {
     this.owner = owner;
     this.kernelPref = kernel;
-    this.fixedDim = v.dim;
-    this.fixedProjectionDim = v.i32[H.PROJ_INPUT_DIM]!;
+    if (v instanceof SetViews) {
+      this.views = v;
+      this.fixedDim = v.dim;
+      this.fixedProjectionDim = v.i32[H.PROJ_INPUT_DIM]!;
+    } else {
+      this.views = null;
+      this.setHome(v.place);
+      this.fixedDim = v.dim;
+      this.fixedProjectionDim = v.projectionDim;
+    }
   }
 
   /** An arena set needs room (VectorSet: a bigger block, or memories of its own). */
