@@ -14,6 +14,7 @@ import { Client } from '../src/server/client.js';
 import { Config } from '../src/server/config.js';
 import type { KeyValue } from '../src/keyspace/value.js';
 import { parseScanCursor } from '../src/commands/keys.js';
+import { secondsOf } from '../src/keyspace/database.js';
 
 // ---- in-process harness ---------------------------------------------------------------------
 
@@ -267,12 +268,12 @@ describe('keyspace commands in process', () => {
 
   it('OBJECT IDLETIME counts from the last access; TYPE, EXISTS, TTL and OBJECT do not access', () => {
     h.run('SET', 'k', 'v');
-    h.client.db.lookup('k')!.accessedAt = Date.now() - 10_000;
+    h.client.db.lookup('k')!.accessedAt = secondsOf(Date.now()) - 10;
     for (const cmd of [['TYPE', 'k'], ['EXISTS', 'k'], ['TTL', 'k'], ['OBJECT', 'ENCODING', 'k'], ['SCAN', '0'], ['KEYS', '*'], ['RANDOMKEY']]) h.run(...cmd);
     expect(h.run('OBJECT', 'IDLETIME', 'k')).toMatch(/^:(9|10|11)\r\n$/);
     h.run('GET', 'k');
     expect(h.run('OBJECT', 'IDLETIME', 'k')).toBe(':0\r\n');
-    h.client.db.lookup('k')!.accessedAt = Date.now() - 10_000;
+    h.client.db.lookup('k')!.accessedAt = secondsOf(Date.now()) - 10;
     h.run('TOUCH', 'k');
     expect(h.run('OBJECT', 'IDLETIME', 'k')).toBe(':0\r\n');
     expect(h.run('OBJECT', 'IDLETIME', 'nokey')).toBe('$-1\r\n');

@@ -27,7 +27,7 @@ import { expireCommands } from './expire.js';
 import { globMatch } from '../server/config.js';
 import type { Client } from '../server/client.js';
 import { declareKeyFlags } from './key-specs.js';
-import type { Entry } from '../keyspace/database.js';
+import { secondsOf, type Entry } from '../keyspace/database.js';
 import type { KeyTypeName, KeyValue } from '../keyspace/value.js';
 
 const G = 'generic';
@@ -372,7 +372,7 @@ const objectCommand = container('object', -2, ['@slow'], { summary: 'A container
       return;
     }
     // Redis's LRU clock ticks in whole seconds.
-    c.reply.integer(Math.max(0, Math.floor(Date.now() / 1000) - Math.floor(e.accessedAt / 1000)));
+    c.reply.integer(Math.max(0, secondsOf(Date.now()) - e.accessedAt));
   }),
   objectSub('freq', 'Returns the logarithmic access frequency counter of a Redis object.', '4.0.0', (c, argv) => {
     if (!objectLookup(c, argv)) return;

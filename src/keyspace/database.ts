@@ -14,12 +14,20 @@
  */
 import type { KeyValue } from './value.js';
 
+/** Whole seconds of a time in ms (Entry.accessedAt). */
+export const secondsOf = (ms: number): number => Math.floor(ms / 1000);
+
 export interface Entry {
   value: KeyValue;
   /** Absolute expiry in ms since the epoch, or 0 for none. */
   expireAt: number;
   slot: number;
-  /** Last access in ms since the epoch (OBJECT IDLETIME); reads that Redis does not count as access skip it. */
+  /**
+   * Last access in whole seconds since the epoch (OBJECT IDLETIME, which Redis also counts in
+   * seconds); reads that Redis does not count as access skip it. Seconds rather than ms: a small
+   * integer is stored in the entry itself, where a ms timestamp (past 2^31) took a 16-byte number
+   * box of its own, for every key.
+   */
   accessedAt: number;
 }
 
@@ -92,7 +100,7 @@ export class Database {
         return undefined;
       }
     }
-    if (touch) e.accessedAt = now;
+    if (touch) e.accessedAt = secondsOf(now);
     return e;
   }
 
@@ -118,14 +126,14 @@ export class Database {
         this.volatile.delete(key);
       }
     } else {
-      this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key), accessedAt: Date.now() });
+      this.dict.set(key, { value, expireAt: 0, slot: this.takeSlot(key), accessedAt: secondsOf(Date.now()) });
     }
     this.changed(key);
   }
 
   /** Adds a key known not to exist (after a lookup returned nothing), with an optional expiry. */
   add(key: string, value: KeyValue, expireAt = 0): void {
-    this.dict.set(key, { value, expireAt, slot: this.takeSlot(key), accessedAt: Date.now() });
+    this.dict.set(key, { value, expireAt, slot: this.takeSlot(key), accessedAt: secondsOf(Date.now()) });
     if (expireAt !== 0) this.volatile.add(key);
     this.changed(key);
   }

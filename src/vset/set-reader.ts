@@ -129,10 +129,13 @@ export abstract class SetReader implements SetGrower {
   }
 
   protected setHome(p: ArenaPlace | null): void {
+    // As small integers (`>>> 0`, `| 0`): the allocator's sizes come out of floating-point
+    // arithmetic, and a field V8 has seen a double in keeps a 16-byte number box per set (two per
+    // set, a million sets). Blocks lie below 4 GiB, heap and records parts below 8 MiB.
     this.homeArena = p === null ? -1 : p.arena;
-    this.homeBlock = p === null ? 0 : p.block;
-    this.homeHeap = p === null ? 0 : p.heapBytes;
-    this.homeRecords = p === null ? 0 : p.recordsBytes;
+    this.homeBlock = p === null ? 0 : p.block >>> 0;
+    this.homeHeap = p === null ? 0 : p.heapBytes | 0;
+    this.homeRecords = p === null ? 0 : p.recordsBytes | 0;
   }
 
   /** Where the set lies in an arena, without making its views again (null: memories of its own). */
