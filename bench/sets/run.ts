@@ -14,10 +14,12 @@
  * Results: bench/results/sets-<date>.json and bench/results/sets.md.
  *
  *   npm run bench:sets [-- --quick] [-- --tiny 1000000 --small 10000 --per 50 --seconds 5]
+ *                      [-- --parts abc] [-- --variant NAME]
  *
- * The default B is 10,000 sets × 50 against one set of 500,000 (about ten minutes on two cores);
- * `--small 100000` is the 5 M-vector comparison of issue 14, where building the one big set alone
- * takes most of an hour here.
+ * The default B is 10,000 sets × 50 against one set of 500,000 (about five minutes on two cores
+ * with A and C); `--small 100000` is the 5 M-vector comparison of issue 14, where building the one
+ * big set alone takes about 17 minutes here. `--parts b` runs only B; `--variant NAME` writes
+ * sets-NAME.md and sets-<date>-NAME.json, leaving the default report as it is.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { arg, command } from '../net.js';
 import { pipelined, ReplyCounter, resp, startServer, stopServer, throughput } from '../harness.js';
 import { fp32, prng, smallSetsWorkload } from './workload.js';
+import { codeVersion } from '../all/machine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -37,6 +40,11 @@ const SMALL_SETS = Number(arg('small', QUICK ? '2000' : '10000'));
 const PER_SMALL = Number(arg('per', '50'));
 const SECONDS = Number(arg('seconds', QUICK ? '3' : '5'));
 const SMALL_DIM = 128;
+/** Which parts run: a, b, c (all by default). */
+const PARTS = arg('parts', 'abc').toLowerCase();
+if (!/^[abc]+$/.test(PARTS)) throw new Error(`--parts takes letters of abc, not ${PARTS}`);
+const VARIANT = arg('variant', '');
+if (VARIANT !== '' && !/^[a-z0-9-]+$/.test(VARIANT)) throw new Error(`--variant takes lower-case letters, digits and '-', not ${VARIANT}`);
 
 async function info(port: number, field: string): Promise<number> {
   const text = await command(port, 'INFO', 'memory');
@@ -256,43 +264,55 @@ async function main(): Promise<void> {
   if (!fs.existsSync(MAIN)) throw new Error('run `npm run build` first (npm run bench:sets does)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-bench-sets-'));
   try {
-    const tiny = await tinySets(dir);
-    const unseen = await neverSeen(dir);
-    const many = await layoutRun(dir, { label: 'many small sets', sets: SMALL_SETS, per: PER_SMALL });
-    const one = await layoutRun(dir, { label: 'one set', sets: 1, per: SMALL_SETS * PER_SMALL });
+    const tiny = PARTS.includes('a') ? await tinySets(dir) : null;
+    const unseen = PARTS.includes('c') ? await neverSeen(dir) : null;
+    const small = PARTS.includes('b')
+      ? [await layoutRun(dir, { label: 'many small sets', sets: SMALL_SETS, per: PER_SMALL }), await layoutRun(dir, { label: 'one set', sets: 1, per: SMALL_SETS * PER_SMALL })]
+      : null;
     const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown'} (${os.availableParallelism()} cores)`;
     const stamp = new Date().toISOString();
-    const out = { run: stamp, machine, node: process.version, quick: QUICK, tiny, never_seen: unseen, small: [many, one] };
+    const code = codeVersion(here);
+    const out = { run: stamp, machine, node: process.version, ...(code !== null ? { code } : {}), quick: QUICK, parts: PARTS, tiny, never_seen: unseen, small };
     const resultsDir = path.join(root, 'bench/results');
     fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(path.join(resultsDir, `sets-${stamp.slice(0, 10)}${QUICK ? '-quick' : ''}.json`), JSON.stringify(out, null, 2) + '\n');
+    const suffix = `${QUICK ? '-quick' : ''}${VARIANT !== '' ? `-${VARIANT}` : ''}`;
+    fs.writeFileSync(path.join(resultsDir, `sets-${stamp.slice(0, 10)}${suffix}.json`), JSON.stringify(out, null, 2) + '\n');
     const ratio = (a: number, b: number): string => (b === 0 ? '—' : (a / b).toFixed(2));
-    const md = `# vsetd many-sets benchmark
-
-Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (`--quick`)' : ''}. Reproduce: \`npm run bench:sets\` (\`-- --quick\` for a short run; \`--tiny N --small N --per N --seconds S\`).
-
-## A. ${tiny.sets} sets × 5 elements × 8 dims (pipelined FP32 VADD, one connection)
+    const sections: string[] = [];
+    if (tiny !== null) {
+      sections.push(`## A. ${tiny.sets} sets × 5 elements × 8 dims (pipelined FP32 VADD, one connection)
 
 | VADD/s | errors | used_memory per set | RSS | VSIM/s on random sets (8 conns) | VSIM/s on 512 sets | random / 512 | VSIM/s on one set | short answers | used_memory after deleting all / empty |
 |---|---|---|---|---|---|---|---|---|---|
 | ${tiny.vadd_per_s} | ${tiny.vadd_errors} | ${tiny.used_memory_per_set} B | ${Math.round(Number(tiny.rss_full) / 1e6)} MB | ${tiny.vsim_random_sets_qps} | ${tiny.vsim_known_sets_qps} | ${tiny.vsim_new_over_known} | ${tiny.vsim_one_set_qps} | ${tiny.vsim_random_sets_short_answers} / 200 | ${tiny.after_delete_over_empty} |
-
-## B. ${SMALL_SETS} sets × ${PER_SMALL} elements against one set of ${SMALL_SETS * PER_SMALL} (128-dim Q8, EF 40)
+`);
+    }
+    if (small !== null) {
+      const [many, one] = small as [Record<string, number | string>, Record<string, number | string>];
+      sections.push(`## B. ${SMALL_SETS} sets × ${PER_SMALL} elements against one set of ${SMALL_SETS * PER_SMALL} (128-dim Q8, EF 40)
 
 | layout | VADD/s | bytes per element | VSIM/s (8 conns, COUNT 10, EF 100) | SAVE ms | file MB | load MB/s (median of 3) |
 |---|---|---|---|---|---|---|
 ${[many, one].map((r) => `| ${r.layout} | ${r.vadd_per_s} | ${r.bytes_per_element} | ${r.vsim_qps} | ${r.save_ms} | ${r.file_mb} | ${r.load_mb_per_s_median} |`).join('\n')}
 | many / one | ${ratio(Number(many.vadd_per_s), Number(one.vadd_per_s))} | ${ratio(Number(many.bytes_per_element), Number(one.bytes_per_element))} | ${ratio(Number(many.vsim_qps), Number(one.vsim_qps))} | | | ${ratio(Number(many.load_mb_per_s_median), Number(one.load_mb_per_s_median))} |
-
-## C. ${unseen.sets} sets: VSIM on a set no search worker has seen against a known set (8 conns, 2 workers, COUNT 5, search-inline-max-elements 0)
+`);
+    }
+    if (unseen !== null) {
+      sections.push(`## C. ${unseen.sets} sets: VSIM on a set no search worker has seen against a known set (8 conns, 2 workers, COUNT 5, search-inline-max-elements 0)
 
 | VSIM/s on 512 sets the workers know | the same 512 sets, every search attaching its set (as never seen) | never seen / known | VSIM/s on random sets among all ${unseen.sets} | random / 512 (CPU caches included) |
 |---|---|---|---|---|
 | ${unseen.vsim_known_sets_qps_median} | ${unseen.vsim_every_search_attaching_qps_median} | ${unseen.never_seen_over_known_median} | ${unseen.vsim_random_sets_qps_median} | ${unseen.random_over_known_median} |
 
 Medians of three interleaved rounds (ratios: median of the rounds' ratios). The second server runs with \`VSETD_WORKER_SET_SLOTS=0\`.
-`;
-    fs.writeFileSync(path.join(resultsDir, QUICK ? 'sets-quick.md' : 'sets.md'), md);
+`);
+    }
+    const md = `# vsetd many-sets benchmark
+
+${code !== null ? `Code: ${code}. ` : ''}Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (\`--quick\`)' : ''}. Reproduce: \`npm run bench:sets\` (\`-- --quick\` for a short run; \`--tiny N --small N --per N --seconds S --parts abc --variant NAME\`)${PARTS !== 'abc' || VARIANT !== '' ? `; this run: \`${process.argv.slice(2).join(' ')}\`` : ''}.
+
+${sections.join('\n')}`;
+    fs.writeFileSync(path.join(resultsDir, `sets${suffix}.md`), md);
     console.log(md);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
