@@ -11,7 +11,7 @@ import { CheckHelper, HELPER_ALWAYS, type TableJobMessage } from './check-helper
 import { H, R, randomWords } from '../hnsw/layout.js';
 import { fmix32 } from './link-check.js';
 import { loadMark } from '../persistence/load-trace.js';
-import { attrBytes, E_ATTR, E_LEN, E_NAME, E_NODE, elementBytes, EMPTY, hashName, MIN_CAP, TOMB } from '../vset/elements.js';
+import { attrBytes, E_ATTR, E_LEN, E_NAME, E_NODE, elementBytes, EMPTY, hashName, MIN_CAP, tableLimit, TOMB } from '../vset/elements.js';
 
 /** Table jobs prepareElements posted to the load's helper thread, by check. */
 const tableJobs = new WeakMap<SetCheck, { job: TableJobMessage; helper: CheckHelper }>();
@@ -40,7 +40,7 @@ export function prepareElements(c: SetCheck): void {
 /**
  * The element half of a full check (see image/image.ts), after the graph half passed:
  *  - the name table inside the heap, a power of two of entries ≥ 16, header word clean, its
- *    live + tombstone count equal to NAME_USED and at most 3/4 full (so probing always meets
+ *    live + tombstone count equal to NAME_USED and at most tableLimit full (so probing always meets
  *    an empty entry and insertion always finds room);
  *  - every entry an element block inside the heap, overlapping nothing, whose stored hash is its
  *    name's hash under the set's key, pointing to a live node that points back to it; its
@@ -99,7 +99,7 @@ export function checkElements(c: SetCheck): boolean {
   }
   const { used, live, attrs, emptyAt } = counts;
   if (used !== i32[H.NAME_USED]) return !c.fail(`name table holds ${used} entries, the header says ${i32[H.NAME_USED]}`);
-  if (used * 4 > (cap - 1) * 3 || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
+  if (used > tableLimit(cap) || emptyAt < 0) return !c.fail(`name table over-full (${used} of ${cap - 1} entries)`);
   if (live !== c.count) return !c.fail(`${live} named elements but ${c.count} live nodes`);
   if (attrs !== i32[H.ATTR_COUNT]) return !c.fail(`attributes-count ${i32[H.ATTR_COUNT]} but ${attrs} attributes`);
   // The helper's verdict stands only when it passed; a fault is named by running it here.
@@ -264,7 +264,7 @@ function tableJobWith(cap: number, status: Int32Array, sums: () => TableSide | n
   status[5] = side.a2;
   status[6] = side.emptyAt;
   status[1] = 1;
-  if (side.used * 4 > (cap - 1) * 3 || side.emptyAt < 0) return;
+  if (side.used > tableLimit(cap) || side.emptyAt < 0) return;
   status[7] = runs(side.emptyAt) ? 1 : 0;
 }
 
