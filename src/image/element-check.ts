@@ -392,6 +392,9 @@ function probeRuns(c: ProbeView, t: number, cap: number, emptyAt: number): boole
  * are short in a table at most 3/4 full, so equal hashes are looked for pairwise; a long run (a
  * crafted table) is sorted instead, so the check stays O(n log n).
  */
+/** uniqueNames' sort buffer, kept per thread (see runHashes). */
+let sortScratch = new Int32Array(64);
+
 function uniqueNames(c: ProbeView, hashes: Int32Array, refs: Int32Array, n: number): boolean {
   if (n <= 16) {
     for (let a = 1; a < n; a++) {
@@ -401,7 +404,12 @@ function uniqueNames(c: ProbeView, hashes: Int32Array, refs: Int32Array, n: numb
     }
     return true;
   }
-  const sorted = hashes.slice(0, n).sort();
+  // Sorted in this thread's scratch: small tables now fill to 7/8 (elements.ts tableLimit), so a
+  // small set's check meets runs past 16 names, and a fresh array for each cost its allocation.
+  if (sortScratch.length < n) sortScratch = new Int32Array(Math.max(2 * n, 64));
+  const sorted = sortScratch.subarray(0, n);
+  sorted.set(hashes.subarray(0, n));
+  sorted.sort();
   for (let j = 1; j < n; j++) {
     if (sorted[j] !== sorted[j - 1] || (j > 1 && sorted[j - 2] === sorted[j])) continue;
     if (!distinctNames(c, hashes.subarray(0, n), refs, sorted[j])) return false;
