@@ -295,7 +295,7 @@ let linkMatrix = new Int32Array(0);
  * duplicates, every link reciprocated; and it marks `reached` the same way. Its lanes are zero
  * (a reciprocated pair cancels in the hashed check too). Small sets are most of a snapshot of
  * many tenants' sets, and this pass was the largest part of their check: 50 elements × 128
- * dims, 15.4 µs hashing each link, 7.6 µs with two passes over the matrix, ≈ 4 µs in one.
+ * dims, 15.4 µs hashing each link, 7.6 µs with two passes over the matrix, about 5 in one.
  */
 function level0Matrix(i32: Int32Array, lvl: Int8Array, hw: number, recBase: number, stride: number, linkOff: number, reached: Int32Array): boolean {
   const W = (hw + 31) >>> 5;

@@ -25,7 +25,6 @@ import {
   MIN_M,
   Quant,
   SetViews,
-  type ArenaPlace,
   type ImageMemory,
   geometry,
   upperBlockBytes,
@@ -53,7 +52,7 @@ import {
 } from './elements.js';
 import { encodeFor, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
 import { buildProjection } from './projection.js';
-import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, placeImages, retirePlace, toCompact } from './placement.js';
+import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, headerWithoutViews, placeImages, retirePlace, toCompact } from './placement.js';
 import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
 import { quantName, SetReader, type UnviewedArenaSet } from './set-reader.js';
 import { checkImages } from './image-load.js';
@@ -299,22 +298,6 @@ export class VectorSet extends SetReader implements WriterState {
     return VectorSet.fromImageMemory(memory, opts);
   }
 
-  /**
-   * adoptChecked for a compact image in its arena block with nothing to free (no slot in limbo,
-   * no heap gap: what a SAVE after reclaim writes), without making the set's views: the header
-   * words SetViews.inArena and adoptImage would write, written here (toCompact reset the readers
-   * and epoch already). A load of 10,000 small sets made 10,000 sets of views (a dozen typed
-   * arrays each) of which the hydration ring kept 512. Null when the image needs more.
-   */
-  private static adoptUnviewed(place: ArenaPlace, records: Uint8Array, check: CheckedImage, kernel?: KernelKind): VectorSet | null {
-    if (check.deleted.length !== 0 || check.gaps().length !== 0) return null;
-    const h = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2);
-    h[H.NODE_CAPACITY] = Math.max(0, Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / check.stride));
-    h[H.HEAP_LIVE] = check.liveHeapBytes;
-    h[H.UPPER_BYTES] = check.upperBytes;
-    return new VectorSet({ place, dim: h[H.DIM], projectionDim: h[H.PROJ_INPUT_DIM] }, true, kernel);
-  }
-
   /** Fresh memory for images (`fromImageMemory` checks what is put there); see SetViews. */
   static readonly imageMemory = {
     records: (bytes: number, opts: { kernel?: KernelKind } = {}): Pick<ImageMemory, 'mem' | 'records'> => SetViews.recordsMemory(bytes, opts.kernel === 'js'),
@@ -377,8 +360,9 @@ export class VectorSet extends SetReader implements WriterState {
     } else if (memory.place !== undefined) {
       // Read straight into an arena block: in place, converted there if it is a classic image.
       toCompact(memory.records, memory.records, check.stride);
-      const unviewed = VectorSet.adoptUnviewed(memory.place, memory.records, check, kernel);
-      if (unviewed !== null) return unviewed;
+      // Nothing to free: adopted without views (placement.ts headerWithoutViews).
+      const fixed = headerWithoutViews(memory.place, memory.records, check);
+      if (fixed !== null) return new VectorSet({ place: memory.place, ...fixed }, true, kernel);
       v = SetViews.inArena(memory.place);
     } else if (small) {
       // Small images, as plain bytes: into an arena block (converted to the compact layout).

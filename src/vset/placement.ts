@@ -26,6 +26,7 @@ import {
   type ArenaPlace,
   type Geometry,
 } from '../hnsw/layout.js';
+import type { CheckedImage } from '../image/image.js';
 
 /** Raised when no memory can be had for a set: the command layer answers with an OOM error. */
 export class SetMemoryError extends RangeError {
@@ -144,6 +145,24 @@ export function toCompact(records: Uint8Array, out: Uint8Array, stride: number):
   h[H.SCRATCH_BASE] = 0;
   h[H.REC_BASE] = COMPACT_HEADER_BYTES;
   resetReaders(h);
+}
+
+/**
+ * For a compact image read into its arena block with nothing to free (no slot in limbo, no heap
+ * gap: what a SAVE writes after reclaim), after toCompact (which reset the readers and epoch): the
+ * header words SetViews.inArena and adoptImage would write, written here, so that the set can be
+ * adopted without views (VectorSet.adoptChecked). A load adopts thousands of small sets; making
+ * each one's views (a dozen typed arrays) only for the hydration ring to drop all but the last
+ * 512 sets' cost more than the fix-ups. Returns the set's fixed header words, or null when the
+ * image needs more.
+ */
+export function headerWithoutViews(place: ArenaPlace, records: Uint8Array, check: CheckedImage): { dim: number; projectionDim: number } | null {
+  if (check.deleted.length !== 0 || check.gaps().length !== 0) return null;
+  const h = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2);
+  h[H.NODE_CAPACITY] = Math.max(0, Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / check.stride));
+  h[H.HEAP_LIVE] = check.liveHeapBytes;
+  h[H.UPPER_BYTES] = check.upperBytes;
+  return { dim: h[H.DIM], projectionDim: h[H.PROJ_INPUT_DIM] };
 }
 
 /** Records bytes of an image once in the compact layout. */
