@@ -250,8 +250,16 @@ export class SetViews {
   static createInArena(place: ArenaPlace, g: Geometry, projInputDim: number, seedWords: Uint32Array, nameKey: Uint32Array = randomWords(2)): SetViews {
     const h = new Int32Array(place.memory.buffer, place.block + place.heapBytes, COMPACT_HEADER_BYTES / 4);
     SetViews.writeHeader(h, g, LAYOUT_COMPACT, projInputDim, seedWords, nameKey);
-    h[H.NODE_CAPACITY] = Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / g.stride);
+    h[H.NODE_CAPACITY] = SetViews.arenaCapacity(place, g.stride);
     return new SetViews(place.memory, null, place);
+  }
+
+  /**
+   * The node records an arena block holds (its header's NODE_CAPACITY): a live set writes records
+   * up to it without asking for room, so one more would write into the next block.
+   */
+  static arenaCapacity(place: ArenaPlace, stride: number): number {
+    return Math.max(0, Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / stride));
   }
 
   /** The set over an arena block that holds a checked compact image (see placeImages). */

@@ -115,6 +115,11 @@ export function adoptImage(v: SetViews, c: CheckedImage): void {
   }
   // Heap bytes nobody points at become free blocks the allocator hands out again.
   for (let i = 0; i < gaps.length; i += 2) freeRun(v, gaps[i], gaps[i + 1] - gaps[i]);
+  adoptedCounts(h, c);
+}
+
+/** The heap statistics a passed check recounted, into the header words `h` (adoptImage). */
+export function adoptedCounts(h: Int32Array, c: CheckedImage): void {
   h[H.HEAP_LIVE] = c.liveHeapBytes;
   h[H.UPPER_BYTES] = c.upperBytes;
 }

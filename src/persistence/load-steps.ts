@@ -55,14 +55,10 @@ export async function runStepsYielding<T>(steps: Generator<void, T, void>, delay
   for (;;) {
     const s = steps.next();
     if (s.done === true) return s.value;
-    if (delay > 0) {
-      await keyDelay(delayUs);
-      sliceStart = performance.now();
-      delay = delayUs();
-    } else if (performance.now() - sliceStart >= SLICE_MS) {
-      await nextTurn();
-      sliceStart = performance.now();
-      delay = delayUs();
-    }
+    if (delay > 0) await keyDelay(delayUs);
+    else if (performance.now() - sliceStart >= SLICE_MS) await nextTurn();
+    else continue;
+    sliceStart = performance.now();
+    delay = delayUs();
   }
 }

@@ -26,7 +26,7 @@ import {
   type ArenaPlace,
   type Geometry,
 } from '../hnsw/layout.js';
-import type { CheckedImage } from '../image/image.js';
+import { adoptedCounts, type CheckedImage } from '../image/image.js';
 
 /** Raised when no memory can be had for a set: the command layer answers with an OOM error. */
 export class SetMemoryError extends RangeError {
@@ -159,9 +159,8 @@ export function toCompact(records: Uint8Array, out: Uint8Array, stride: number):
 export function headerWithoutViews(place: ArenaPlace, records: Uint8Array, check: CheckedImage): { dim: number; projectionDim: number } | null {
   if (check.deleted.length !== 0 || check.gaps().length !== 0) return null;
   const h = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2);
-  h[H.NODE_CAPACITY] = Math.max(0, Math.floor((place.recordsBytes - COMPACT_HEADER_BYTES) / check.stride));
-  h[H.HEAP_LIVE] = check.liveHeapBytes;
-  h[H.UPPER_BYTES] = check.upperBytes;
+  h[H.NODE_CAPACITY] = SetViews.arenaCapacity(place, check.stride);
+  adoptedCounts(h, check);
   return { dim: h[H.DIM], projectionDim: h[H.PROJ_INPUT_DIM] };
 }
 
