@@ -8,6 +8,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32Combine, FileReader } from '../src/persistence/binary.js';
+import { CaptureSlab } from '../src/persistence/codecs.js';
+import { writevAllSync } from '../src/persistence/snapshot.js';
 import { rng } from './helpers/rng.js';
 import { collectDigest, collectPieces, pieceCrcs, piecesRead, takeReadPieces } from '../src/image/piece-crc.js';
 import { DIGEST_BLOCK, digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../src/image/image-digest.js';
@@ -326,5 +328,69 @@ describe('image digest (format 2 of a vector set: its images checked apart from 
     collectDigest(p, () => true, sum);
     expect([sum[0], sum[1]]).toEqual(digestOf(image));
     expect(() => collectPieces(p, () => true)).toThrow(/collectDigest/);
+  });
+});
+
+describe('writing a snapshot (BinaryWriter, writevAllSync, CaptureSlab)', () => {
+  test('a writer gives the same bytes however its fields fall across its growing first buffer and its chunks', () => {
+    const r = rng(23);
+    for (const sizes of [[1], [255, 2], [300], [60_000, 6_000], [65_535, 1, 70_000, 3], [10, 200_000, 10]]) {
+      const w = new BinaryWriter();
+      const expected: Uint8Array[] = [];
+      for (const n of sizes) {
+        const b = randomBytes(r, n);
+        w.u8(n & 0xff).raw(b);
+        expected.push(Uint8Array.of(n & 0xff), b);
+      }
+      w.u32(0xdeadbeef);
+      expected.push(Uint8Array.of(0xef, 0xbe, 0xad, 0xde));
+      const want = Buffer.concat(expected);
+      expect(w.length).toBe(want.length);
+      expect(Buffer.concat(w.finish()).equals(want), `sizes ${sizes.join(',')}`).toBe(true);
+    }
+  });
+
+  test('writevAllSync writes every byte in order when each write takes only part of them', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-writev-'));
+    try {
+      const r = rng(29);
+      const chunks = Array.from({ length: 1500 }, (_, i) => randomBytes(r, i % 7 === 0 ? 0 : Math.floor(r() * 300)));
+      const whole = Buffer.concat(chunks);
+      for (const most of [1, 7, 1000, 1 << 30]) {
+        const file = path.join(dir, `f${most}`);
+        const fd = fs.openSync(file, 'w');
+        let calls = 0;
+        // Writes at most `most` bytes of what it is given, as a kernel may.
+        const partial = (f: number, parts: Uint8Array[]): number => {
+          // Each call writes at least a byte of what is left: more calls than bytes is a loop.
+          if (++calls > whole.length + chunks.length) throw new Error('writevAllSync makes no progress');
+          expect(parts.length).toBeLessThanOrEqual(1024);
+          return fs.writeSync(f, Buffer.concat(parts).subarray(0, most));
+        };
+        writevAllSync(fd, [...chunks], partial);
+        fs.closeSync(fd);
+        expect(fs.readFileSync(file).equals(whole), `at most ${most} bytes per write`).toBe(true);
+        if (most === 1 << 30) expect(calls).toBe(3); // 512 chunks per call
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a capture slab copies: later changes to the source reach no copy, and copies do not overlap', () => {
+    const slab = new CaptureSlab();
+    const r = rng(31);
+    const sources = Array.from({ length: 4000 }, (_, i) => randomBytes(r, i === 17 ? 3 * 1024 * 1024 : Math.floor(r() * 9000)));
+    const originals = sources.map((s) => Buffer.from(s));
+    const copies = sources.map((s) => slab.copy(s));
+    for (const s of sources) s.fill(0xaa);
+    copies.forEach((c, i) => {
+      expect(Buffer.from(c).equals(originals[i]!), `copy ${i}`).toBe(true);
+      expect(c.byteOffset % 8).toBe(0);
+    });
+    // Small copies share slabs; the large one has a buffer of its own.
+    expect(new Set(copies.map((c) => c.buffer)).size).toBeLessThan(copies.length / 100);
+    expect(copies[17]!.byteOffset).toBe(0);
+    expect(copies[17]!.buffer.byteLength).toBe(3 * 1024 * 1024);
   });
 });

@@ -178,13 +178,13 @@ function allocate<T>(r: BinaryReader, alloc: () => T): T {
 registerCodec({
   typeId: 2,
   type: 'vectorset',
-  capture(value) {
+  capture(value, slab) {
     const set = (value as VectorSetValue).engine;
     // Deleted nodes waiting for quiescence would otherwise be saved as dead slots.
     set.reclaim();
     const img = set.images();
-    const records = img.records.slice();
-    const heap = img.heap.slice();
+    const records = slab ? slab.copy(img.records) : img.records.slice();
+    const heap = slab ? slab.copy(img.heap) : img.heap.slice();
     return {
       encode: (w) => {
         const sum = new Int32Array(2);
