@@ -1,9 +1,10 @@
 // Sets in arenas (src/hnsw/arena.ts, src/vset/placement.ts): many small sets share a few
 // memories; a set grows by moving to a bigger block and, past PROMOTE_BYTES, into memories of its
 // own; retired blocks wait for the search tasks handed out before; images round-trip either way.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { Quant, SearchResults, VectorSet } from '../src/vset/index.js';
 import { Prng } from '../src/hnsw/prng.js';
+import { SetViews } from '../src/hnsw/layout.js';
 import { arenaSpace, blockBytes, blockClass, classSize, PROMOTE_BYTES } from '../src/hnsw/arena.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
@@ -155,6 +156,42 @@ describe('arena sets', () => {
     expect(Array.from(b.ids.subarray(0, b.count))).toEqual(Array.from(a.ids.subarray(0, a.count)));
     back.add(enc('new'), vec(rng, 20));
     expect(back.validate()).toEqual([]);
+  });
+
+  test('a set whose views were dropped gives its images and reclaims without making them again', () => {
+    const rng = new Prng(13);
+    const set = VectorSet.create({ dim: 16, quant: Quant.Q8, arena: true, seed: 4 });
+    for (let i = 0; i < 40; i++) set.add(enc(`d${i}`), vec(rng, 16), { attr: enc(`{"i":${i}}`) });
+    for (let i = 0; i < 40; i += 5) set.remove(enc(`d${i}`));
+    set.reclaim();
+    const img = set.images();
+    const records = img.records.slice();
+    const heap = img.heap.slice();
+    expect(set.dehydrate()).toBe(true);
+    const attach = vi.spyOn(SetViews, 'attach');
+    try {
+      expect(set.reclaim()).toBe(0);
+      const without = set.images();
+      expect(attach).not.toHaveBeenCalled();
+      expect(Buffer.from(without.records).equals(Buffer.from(records))).toBe(true);
+      expect(Buffer.from(without.heap).equals(Buffer.from(heap))).toBe(true);
+    } finally {
+      attach.mockRestore();
+    }
+    // And the bytes are the set's: they load as a set with the same elements.
+    const again = VectorSet.fromImages(records, heap, { arena: true });
+    expect(again.validate()).toEqual([]);
+    expect(again.card).toBe(32);
+    expect(dec(again.getAttr(again.lookup(enc('d7')))!)).toBe('{"i":7}');
+    // A set with deletes in limbo still reclaims them once its views are dropped.
+    set.remove(enc('d1'));
+    expect(set.dehydrate()).toBe(true);
+    const pending = set.pendingReclaim; // the node's slot and its heap blocks
+    expect(pending).toBeGreaterThan(0);
+    expect(set.dehydrate()).toBe(true);
+    expect(set.reclaim()).toBe(pending);
+    expect(set.pendingReclaim).toBe(0);
+    expect(set.validate()).toEqual([]);
   });
 
   test('small images wider than a thread\'s scratch slot load into memories of their own', () => {

@@ -393,7 +393,7 @@ export class VectorSet extends SetReader implements WriterState {
    * slots it still holds simply stay unused (reclaim them first to avoid that).
    */
   images(): { records: Uint8Array; heap: Uint8Array } {
-    return this.v.usedBytes();
+    return this.usedBytesWithoutViews() ?? this.v.usedBytes();
   }
 
   /** The structured-cloneable handle for workers. */
@@ -577,6 +577,9 @@ export class VectorSet extends SetReader implements WriterState {
    * of every write anyway; call it explicitly after a burst of deletes to return memory sooner.
    */
   reclaim(oldest?: number): number {
+    // Nothing in limbo (the writer keeps it here): binding the writer would only make the views
+    // of a set the hydration ring let go again.
+    if (this.limbo === null && this.owner && !this.disposed) return 0;
     return this.requireWriter().reclaim(oldest);
   }
   /** Items waiting in limbo. */

@@ -165,6 +165,21 @@ export abstract class SetReader implements SetGrower {
     if (this.views !== null || this.homeArena < 0) return this.card;
     return Atomics.load(arenaWords(arenaSpace.arena(this.homeArena).memory), ((this.homeBlock + this.homeHeap) >>> 2) + H.COUNT);
   }
+  /**
+   * The meaningful prefix of both images (SetViews.usedBytes) of an owned arena set the hydration
+   * ring let go, read from its arena's memory without making its views again (a SAVE captures
+   * every set once; null when the set has views, or memories of its own).
+   */
+  protected usedBytesWithoutViews(): { records: Uint8Array; heap: Uint8Array } | null {
+    if (this.views !== null || this.homeArena < 0) return null;
+    const memory = arenaSpace.arena(this.homeArena).memory;
+    const header = this.homeBlock + this.homeHeap;
+    const words = arenaWords(memory);
+    const h = header >>> 2;
+    const recEnd = words[h + H.REC_BASE]! + Atomics.load(words, h + H.HIGH_WATER) * words[h + H.STRIDE]!;
+    const buf = memory.buffer as SharedArrayBuffer;
+    return { records: new Uint8Array(buf, header, recEnd), heap: new Uint8Array(buf, this.homeBlock, words[h + H.HEAP_TOP]!) };
+  }
   /** Node slots ever used (the high-water mark): every node number is below it. */
   get slotCount(): number {
     return Atomics.load(this.v.i32, H.HIGH_WATER);
