@@ -53,8 +53,14 @@ describe('FileReader', () => {
     };
     for (let i = 0; i < 40; i++) {
       if (r() < 0.2) cuts.push(at);
-      const k = Math.floor(r() * 5);
-      if (k === 0) {
+      const k = Math.floor(r() * 6);
+      if (k === 5) {
+        // A key's name: length-prefixed, read as a latin1 string where it lies (some cross windows).
+        const b = randomBytes(r, Math.floor(r() * (r() < 0.2 ? 300 : 30)));
+        const before = w.length;
+        w.bytes(b);
+        push('text', b, w.length - before);
+      } else if (k === 0) {
         const v = Math.floor(r() * 256);
         w.u8(v);
         push('u8', v, 1);
@@ -115,6 +121,7 @@ describe('FileReader', () => {
       if (kind === 'u8') expect(rd.u8()).toBe(v);
       else if (kind === 'u32') expect(rd.u32()).toBe(v);
       else if (kind === 'u64') expect(rd.u64()).toBe(v);
+      else if (kind === 'text') expect(rd.latin1()).toBe(Buffer.from(v as Uint8Array).toString('latin1'));
       else if (kind === 'raw') expect(Buffer.from(rd.raw((v as Uint8Array).length)).equals(v as Uint8Array)).toBe(true);
       else {
         const into = new Uint8Array((v as Uint8Array).length);

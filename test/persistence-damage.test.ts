@@ -12,6 +12,7 @@ import '../src/vset/codec.js';
 import { codecForType } from '../src/persistence/codecs.js';
 import { loadSnapshotFile, writeSnapshotSync, type CapturedDataset } from '../src/persistence/snapshot.js';
 import { CorruptDataError } from '../src/persistence/binary.js';
+import { StringValue } from '../src/keyspace/value.js';
 import { rng } from './helpers/rng.js';
 
 describe('a snapshot with a vector set, one byte damaged', () => {
@@ -59,5 +60,46 @@ describe('a snapshot with a vector set, one byte damaged', () => {
     const mismatches = [...reasons].filter(([m]) => m.includes('checksum mismatch')).reduce((a, [, n]) => a + n, 0);
     expect(mismatches).toBeGreaterThan(positions.size * 0.9);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('a snapshot whose records are sound but say something impossible', () => {
+  function write(keys: CapturedDataset['keys']): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-records-'));
+    const file = path.join(dir, 'dump.vsdb');
+    writeSnapshotSync(file, { keys, aux: [] });
+    return file;
+  }
+  const str = codecForType('string');
+  const value = (s: string) => str.capture(new StringValue(Buffer.from(s)));
+
+  test('a key twice in one database is refused by name; the same key in two databases loads', () => {
+    const twice = write([
+      { db: 0, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('a') },
+      { db: 0, key: 'other', expireAt: 0, typeId: str.typeId, value: value('b') },
+      { db: 0, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('c') },
+    ]);
+    expect(() => loadSnapshotFile(twice, 16)).toThrow(/^key 'tenant:1' \(db 0\) appears twice/);
+    const apart = write([
+      { db: 0, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('a') },
+      { db: 3, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('b') },
+    ]);
+    expect(loadSnapshotFile(apart, 16).keys.map((k) => `${k.db}/${k.key}`)).toEqual(['0/tenant:1', '3/tenant:1']);
+    // A long name is cut in the message; its bytes outside ASCII come back as they were (latin1).
+    const long = `é${'x'.repeat(100)}`;
+    const named = write([
+      { db: 1, key: long, expireAt: 0, typeId: str.typeId, value: value('a') },
+      { db: 1, key: long, expireAt: 0, typeId: str.typeId, value: value('b') },
+    ]);
+    expect(() => loadSnapshotFile(named, 16)).toThrow(`key '${long.slice(0, 64)}…' (db 1) appears twice`);
+    const loaded = loadSnapshotFile(write([{ db: 1, key: long, expireAt: 0, typeId: str.typeId, value: value('a') }]), 16);
+    expect(loaded.keys[0]!.key).toBe(long);
+    for (const f of [twice, apart, named]) fs.rmSync(path.dirname(f), { recursive: true });
+  });
+
+  test('a key of an unknown type is refused by name', () => {
+    const file = write([{ db: 2, key: 'k', expireAt: 0, typeId: 99, value: value('a') }]);
+    expect(() => loadSnapshotFile(file, 16)).toThrow("key 'k' (db 2): unknown type id 99");
+    fs.rmSync(path.dirname(file), { recursive: true });
   });
 });

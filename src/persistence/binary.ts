@@ -341,6 +341,17 @@ export class BinaryReader {
     return this.raw(n, what);
   }
 
+  /**
+   * Length-prefixed bytes as a latin1 string (a key's name), decoded where they lie: a
+   * FileReader's raw() would copy them out of its window first.
+   */
+  latin1(what = 'bytes', max = Number.MAX_SAFE_INTEGER): string {
+    const n = this.varint(`${what} length`);
+    if (n > max) this.fail(`${what} length ${n} exceeds the limit ${max}`);
+    const i = this.take(n, what);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + i, n).toString('latin1');
+  }
+
   /** n bytes as a view of the input (a FileReader returns a copy). */
   raw(n: number, what = 'bytes'): Uint8Array {
     const i = this.take(n, what);

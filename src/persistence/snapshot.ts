@@ -359,6 +359,11 @@ const PENDING: KeyValue = { type: 'vectorset', memoryUsage: () => 0, encoding: (
 
 const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
 
+/** How load errors name a key (made only for a message: not for each of a million keys that load). */
+function labelOf(key: string, db: number): string {
+  return `key '${key.length > 64 ? key.slice(0, 64) + '…' : key}' (db ${db})`;
+}
+
 /**
  * One pass over the records. Each record's bytes are checksummed as they are read, and the
  * record's CRC is compared before its value is built (`ValueCodec.read` only copies bytes), so
@@ -369,9 +374,10 @@ const checksumMismatch = (where: string, offset = -1): CorruptDataError => new C
 function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: () => boolean, progress: Progress | null): Generator<void, LoadResult, void> {
   const keys: LoadedKey[] = [];
   const aux = new Map<string, string>();
-  const seen = new Set<string>();
+  /** The keys read so far, per database. */
+  const seen: Array<Set<string>> = [];
   /** Keys whose value is still being checked (PendingValue), settled after the last record. */
-  const pending: Array<{ at: number; value: PendingValue; keyLabel: string; payloadStart: number }> = [];
+  const pending: Array<{ at: number; value: PendingValue; payloadStart: number }> = [];
   const fileEnd = r.end;
   try {
     if (fileEnd < 16 + 13) r.fail('file too short to be a vsetd snapshot');
@@ -401,15 +407,14 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
       if (op !== OP_KEY) r.fail(`unknown record type ${op}`);
       const db = r.varint('db index');
       if (db >= databases) r.fail(`db index ${db} out of range (databases ${databases})`);
-      const key = Buffer.from(r.bytes('key', 512 * 1024 * 1024)).toString('latin1');
-      const keyLabel = `key '${key.length > 64 ? key.slice(0, 64) + '…' : key}' (db ${db})`;
+      const key = r.latin1('key', 512 * 1024 * 1024);
       const expireAt = r.u64('expire time');
       const typeId = r.u8('type');
-      const codec = codecForId(typeId) ?? r.fail(`${keyLabel}: unknown type id ${typeId}`);
+      const codec = codecForId(typeId) ?? r.fail(`${labelOf(key, db)}: unknown type id ${typeId}`);
       const len = r.u64('payload length');
       const digested = version >= DIGESTED_TAILS_FROM ? r.u64('digested payload length') : 0;
-      if (digested > len) r.fail(`${keyLabel}: ${digested} digested bytes in a payload of ${len}`);
-      r.need(len + 4, `${keyLabel} payload`);
+      if (digested > len) r.fail(`${labelOf(key, db)}: ${digested} digested bytes in a payload of ${len}`);
+      if (len + 4 > r.remaining) r.need(len + 4, `${labelOf(key, db)} payload`);
       const payloadStart = r.pos;
       const payloadEnd = payloadStart + len;
       let build: () => KeyValue | PendingValue;
@@ -418,28 +423,28 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         build = codec.read(r);
       } catch (e) {
         // Digested bytes that do not match are damage, named like a record whose CRC fails.
-        if (e instanceof ImageDigestMismatch) throw checksumMismatch(`${keyLabel} is damaged`, payloadStart);
-        if (e instanceof CorruptDataError) throw new CorruptDataError(`${keyLabel}: ${e.message}`);
+        if (e instanceof ImageDigestMismatch) throw checksumMismatch(`${labelOf(key, db)} is damaged`, payloadStart);
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(key, db)}: ${e.message}`);
         throw e;
       }
-      if (r.pos !== payloadEnd) r.fail(`${keyLabel}: ${payloadEnd - r.pos} unread bytes after the value`);
+      if (r.pos !== payloadEnd) r.fail(`${labelOf(key, db)}: ${payloadEnd - r.pos} unread bytes after the value`);
       // The value's codec read exactly the tail the record says no CRC covers, as digested bytes.
-      if (r.digestedInSegment !== digested) r.fail(`${keyLabel}: ${r.digestedInSegment} digested bytes read, the record says ${digested}`);
+      if (r.digestedInSegment !== digested) r.fail(`${labelOf(key, db)}: ${r.digestedInSegment} digested bytes read, the record says ${digested}`);
       r.end = fileEnd;
       const crc = r.segmentCrc();
-      if (r.u32('record checksum') !== crc) throw checksumMismatch(`${keyLabel} is damaged`, payloadStart);
+      if (r.u32('record checksum') !== crc) throw checksumMismatch(`${labelOf(key, db)} is damaged`, payloadStart);
       let value: KeyValue | PendingValue;
       try {
         value = build();
       } catch (e) {
-        if (e instanceof CorruptDataError) throw new CorruptDataError(`${keyLabel}: ${e.message}`, payloadStart);
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(key, db)}: ${e.message}`, payloadStart);
         throw e;
       }
-      if (isPending(value)) pending.push({ at: keys.length, value, keyLabel, payloadStart });
+      if (isPending(value)) pending.push({ at: keys.length, value, payloadStart });
       keys.push({ db, key, expireAt, value: isPending(value) ? PENDING : value });
-      const id = `${db}\0${key}`;
-      if (seen.has(id)) r.fail(`${keyLabel} appears twice`);
-      seen.add(id);
+      const inDb = (seen[db] ??= new Set<string>());
+      if (inDb.has(key)) r.fail(`${labelOf(key, db)} appears twice`);
+      inDb.add(key);
       if (progress !== null) progress.done = r.pos;
       yield;
     }
@@ -449,7 +454,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
       try {
         keys[p.at].value = p.value.settle();
       } catch (e) {
-        if (e instanceof CorruptDataError) throw new CorruptDataError(`${p.keyLabel}: ${e.message}`, p.payloadStart);
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(keys[p.at]!.key, keys[p.at]!.db)}: ${e.message}`, p.payloadStart);
         throw e;
       }
     }

@@ -22,6 +22,7 @@ import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image
 import { VectorSet } from './index.js';
 import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/streamed-load.js';
 import { isWasmMemory } from '../hnsw/platform.js';
+import type { ArenaPlace, ImageMemory } from '../hnsw/layout.js';
 import { HELPER_ALWAYS, type CheckHelper } from '../image/check-helper.js';
 import { loadHelper, whenLoadEnds } from '../image/load-scope.js';
 import { SetBatches } from './deferred-sets.js';
@@ -92,7 +93,8 @@ function read(r: BinaryReader): () => VectorSetValue | PendingValue {
   return () => {
     // Read into an arena block during a load with a helper: checked there while the load reads on.
     const batches = block !== null && stream === null && staged === null ? setBatchesFor(loadHelper) : null;
-    if (batches !== null) return batches.defer({ ...block!, place: block!.place! }, valueOf);
+    // (block.place is set: an arena block's images.)
+    if (batches !== null) return batches.defer(block as ImageMemory & { place: ArenaPlace }, valueOf);
     let set: VectorSet;
     try {
       set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
