@@ -32,10 +32,93 @@ export interface SetsJobMessage {
 /** A set's verdict: the problem that refuses it, or what adopting it needs (CheckedImage's facts). */
 export type SetVerdict = { problem: string } | { problem: null; stride: number; recBase: number; deleted: number[]; liveHeapBytes: number; upperBytes: number; gaps: number[] };
 
-/** The message the helper posts for a batch it checked. */
+/**
+ * The message the helper posts for a batch it checked: the verdicts packed as numbers, so that
+ * taking them is one copy rather than the structured clone of an object and two arrays per set
+ * (a load of 100,000 sets took 100,000 of them, all kept until the sets were adopted).
+ */
 export interface SetsVerdictMessage {
   batch: number;
-  verdicts: SetVerdict[];
+  /** Per set, in order: stride (0: refused, its problem in `problems`), recBase, liveHeapBytes, upperBytes, deleted count, gap count, the deleted slots, the gaps' bounds. */
+  facts: Int32Array;
+  /** The problems of the refused sets, in order. */
+  problems: string[];
+}
+
+/** Numbers per set in SetsVerdictMessage.facts before its lists. */
+const FIXED = 6;
+
+/** Helper side: a batch's verdicts as the message posts them. */
+export function packVerdicts(batch: number, verdicts: readonly SetVerdict[]): SetsVerdictMessage {
+  let n = 0;
+  for (const v of verdicts) n += v.problem === null ? FIXED + v.deleted.length + v.gaps.length : 1;
+  const facts = new Int32Array(n);
+  const problems: string[] = [];
+  let at = 0;
+  for (const v of verdicts) {
+    if (v.problem !== null) {
+      // A stride is never 0: a refused set's only number.
+      facts[at++] = 0;
+      problems.push(v.problem);
+      continue;
+    }
+    facts.set([v.stride, v.recBase, v.liveHeapBytes, v.upperBytes, v.deleted.length, v.gaps.length], at);
+    facts.set(v.deleted, at + FIXED);
+    facts.set(v.gaps, at + FIXED + v.deleted.length);
+    at += FIXED + v.deleted.length + v.gaps.length;
+  }
+  return { batch, facts, problems };
+}
+
+/** Loading-thread side: a batch's verdicts as posted, each read when its set is adopted. */
+export class BatchVerdicts {
+  /** Where each set's numbers start in `facts`. */
+  private readonly starts: Int32Array;
+  /** Each refused set's problem, by set. */
+  private readonly refused = new Map<number, string>();
+
+  constructor(private readonly m: SetsVerdictMessage, sets: number) {
+    this.starts = new Int32Array(sets);
+    const f = m.facts;
+    let at = 0;
+    let problem = 0;
+    for (let i = 0; i < sets; i++) {
+      if (at >= f.length) throw new Error(`batch ${m.batch}: verdicts for ${i} of ${sets} sets`);
+      this.starts[i] = at;
+      if (f[at] === 0) {
+        this.refused.set(i, m.problems[problem++] ?? 'refused');
+        at += 1;
+      } else {
+        at += FIXED + f[at + 4]! + f[at + 5]!;
+      }
+    }
+    if (at !== f.length) throw new Error(`batch ${m.batch}: verdicts for more than ${sets} sets`);
+  }
+
+  get length(): number {
+    return this.starts.length;
+  }
+
+  /** The problem that refused set `i`, or null when it passed. */
+  problem(i: number): string | null {
+    return this.refused.get(i) ?? null;
+  }
+
+  /** A passed set's facts, as the CheckedImage adoptImage takes. */
+  checked(i: number): CheckedImage {
+    const f = this.m.facts;
+    const at = this.starts[i]!;
+    const deleted = f[at + 4]!;
+    const gapsFrom = at + FIXED + deleted;
+    return {
+      stride: f[at]!,
+      recBase: f[at + 1]!,
+      liveHeapBytes: f[at + 2]!,
+      upperBytes: f[at + 3]!,
+      deleted: Array.from(f.subarray(at + FIXED, gapsFrom)),
+      gaps: () => Array.from(f.subarray(gapsFrom, gapsFrom + f[at + 5]!)),
+    };
+  }
 }
 
 /** What the helper runs a set's check with (vset/image-load.ts checkImages, passed in to keep this module light). */
@@ -57,9 +140,4 @@ export function checkSetBatch(job: SetsJobMessage, memories: ReadonlyMap<number,
 
 function verdictOf(c: CheckedImage): SetVerdict {
   return { problem: null, stride: c.stride, recBase: c.recBase, deleted: [...c.deleted], liveHeapBytes: c.liveHeapBytes, upperBytes: c.upperBytes, gaps: c.gaps() };
-}
-
-/** A passed verdict as the CheckedImage adoptImage takes. */
-export function checkedImageOf(v: Extract<SetVerdict, { problem: null }>): CheckedImage {
-  return { stride: v.stride, recBase: v.recBase, deleted: v.deleted, liveHeapBytes: v.liveHeapBytes, upperBytes: v.upperBytes, gaps: () => v.gaps };
 }

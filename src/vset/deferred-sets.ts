@@ -11,12 +11,13 @@
 
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { HELPER_SETS, JOB_CANCELLED, JOB_POSTED, type CheckHelper } from '../image/check-helper.js';
-import { checkedImageOf, type SetsJobMessage, type SetsVerdictMessage, type SetVerdict } from '../image/set-batch.js';
+import { BatchVerdicts, type SetsJobMessage, type SetsVerdictMessage } from '../image/set-batch.js';
 import { CorruptDataError } from '../persistence/binary.js';
 import type { PendingValue } from '../persistence/codecs.js';
 import type { KeyValue } from '../keyspace/value.js';
 import type { ArenaPlace, ImageMemory } from '../hnsw/layout.js';
 import { retirePlace } from './placement.js';
+import { arenaSpace } from '../hnsw/arena.js';
 import { VectorSet } from './index.js';
 
 /** Sets per message: enough that posting costs little per set, few enough that the two threads share the tail. */
@@ -30,15 +31,39 @@ type LocalResult = VectorSet | CorruptDataError;
 
 interface Batch {
   job: SetsJobMessage;
-  images: ArenaImage[];
+  /**
+   * Each set's records part of its arena block (bytes): with the job's five numbers per set, all
+   * that makes its ArenaImage again (imageAt) — a load of 100,000 sets does not keep 100,000
+   * image objects, two views and a place each, until the last record is read.
+   */
+  recordParts: number[];
   /** The helper's verdicts, once taken. */
-  verdicts: SetVerdict[] | null;
+  verdicts: BatchVerdicts | null;
   /** This thread's own results, when it checked the batch itself. */
   local: LocalResult[] | null;
 }
 
 function refused(problem: string): CorruptDataError {
   return new CorruptDataError(`vector set image refused: ${problem}`);
+}
+
+/** Set `i` of a batch as defer() was given it: its images in its arena block, and the block. */
+function imageAt(b: Batch, i: number): ArenaImage {
+  const s = b.job.sets;
+  const k = i * 5;
+  const arena = s[k]!;
+  const memory = arenaSpace.arena(arena).memory;
+  const buf = memory.buffer as SharedArrayBuffer;
+  const records = s[k + 1]!;
+  const heap = s[k + 3]!;
+  // The block starts with the heap part; the records part follows it (imageMemory.arena).
+  const place: ArenaPlace = { arena, memory, block: heap, heapBytes: records - heap, recordsBytes: b.recordParts[i]! };
+  return { mem: null, hp: null, records: new Uint8Array(buf, records, s[k + 2]!), heap: new Uint8Array(buf, heap, s[k + 4]!), place };
+}
+
+/** Every set of a batch checked and adopted on this thread. */
+function checkAllHere(b: Batch): LocalResult[] {
+  return b.recordParts.map((_, i) => checkHere(imageAt(b, i)));
 }
 
 /** The check and adoption on this thread (what a load without a helper does). */
@@ -76,7 +101,7 @@ class DeferredSet implements PendingValue {
     const local = this.batch.local?.[this.index];
     // A set this thread adopted already owns the block; a refused one gave it back.
     if (local instanceof VectorSet) local.dispose();
-    else if (local === undefined) retirePlace(this.batch.images[this.index]!.place);
+    else if (local === undefined) retirePlace(imageAt(this.batch, this.index).place);
   }
 }
 
@@ -88,7 +113,7 @@ export class SetBatches {
   private portSent = false;
   private finished = false;
   /** Verdict messages taken from the channel before their batch was asked for. */
-  private readonly arrived = new Map<number, SetVerdict[]>();
+  private readonly arrived = new Map<number, SetsVerdictMessage>();
 
   constructor(private readonly helper: CheckHelper) {
     // The load never returns to the event loop while it uses the channel; it must not keep the process up.
@@ -99,19 +124,19 @@ export class SetBatches {
   defer(image: ArenaImage, finish: (set: VectorSet) => KeyValue): PendingValue {
     let b = this.open;
     if (b === null) {
-      b = { job: { kind: 'sets', batch: this.batches.length, memories: [], sets: [], status: new Int32Array(new SharedArrayBuffer(8)) }, images: [], verdicts: null, local: null };
+      b = { job: { kind: 'sets', batch: this.batches.length, memories: [], sets: [], status: new Int32Array(new SharedArrayBuffer(8)) }, recordParts: [], verdicts: null, local: null };
       this.batches.push(b);
       this.open = b;
     }
-    const index = b.images.length;
+    const index = b.recordParts.length;
     const { place, records, heap } = image;
     if (!this.sentArenas.has(place.arena)) {
       this.sentArenas.add(place.arena);
       b.job.memories.push([place.arena, place.memory]);
     }
-    b.images.push(image);
+    b.recordParts.push(place.recordsBytes);
     b.job.sets.push(place.arena, records.byteOffset, records.byteLength, heap.byteOffset, heap.byteLength);
-    if (b.images.length === BATCH_SETS) this.post();
+    if (b.recordParts.length === BATCH_SETS) this.post();
     return new DeferredSet(this, b, index, finish);
   }
 
@@ -140,13 +165,14 @@ export class SetBatches {
       if (local instanceof CorruptDataError) throw local;
       return local;
     }
-    const image = batch.images[index];
-    const verdict = batch.verdicts![index];
-    if (verdict.problem !== null) {
+    const image = imageAt(batch, index);
+    const verdicts = batch.verdicts!;
+    const problem = verdicts.problem(index);
+    if (problem !== null) {
       retirePlace(image.place);
-      throw refused(verdict.problem);
+      throw refused(problem);
     }
-    return VectorSet.adoptChecked(image, checkedImageOf(verdict));
+    return VectorSet.adoptChecked(image, verdicts.checked(index));
   }
 
   /** Once the last record is read: post what is queued, then check the batches the helper has not begun. */
@@ -166,7 +192,7 @@ export class SetBatches {
     for (let i = this.batches.length - 1; i >= 0; i--) {
       const b = this.batches[i];
       if (Atomics.compareExchange(b.job.status, 0, JOB_POSTED, JOB_CANCELLED) !== JOB_POSTED) break;
-      b.local = b.images.map(checkHere);
+      b.local = checkAllHere(b);
     }
   }
 
@@ -177,15 +203,19 @@ export class SetBatches {
         const got = this.arrived.get(b.job.batch);
         if (got !== undefined) {
           this.arrived.delete(b.job.batch);
-          b.verdicts = got;
-          this.helper.setsDelivered += got.length;
+          try {
+            b.verdicts = new BatchVerdicts(got, b.recordParts.length);
+          } catch {
+            break; // verdicts that do not fit the batch: checked here, as if none came
+          }
+          this.helper.setsDelivered += b.verdicts.length;
           return;
         }
         const m = receiveMessageOnPort(this.channel.port1) as { message: SetsVerdictMessage } | undefined;
         if (m === undefined) break;
-        this.arrived.set(m.message.batch, m.message.verdicts);
+        this.arrived.set(m.message.batch, m.message);
       }
     }
-    b.local = b.images.map(checkHere);
+    b.local = checkAllHere(b);
   }
 }
