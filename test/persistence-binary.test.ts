@@ -339,6 +339,21 @@ describe('image digest (format 2 of a vector set: its images checked apart from 
 });
 
 describe('writing a snapshot (BinaryWriter, writevAllSync, CaptureSlab)', () => {
+  test('u64 fields round-trip up to 2^53 - 1; past it they are refused on both sides', () => {
+    const values = [0, 1, 0xffffffff, 0x100000000, 0x1234567890ab, Number.MAX_SAFE_INTEGER];
+    const w = new BinaryWriter();
+    for (const v of values) w.u64(v);
+    const bytes = w.toBuffer();
+    expect(bytes.readBigUInt64LE(8 * 3)).toBe(0x100000000n);
+    expect(bytes.readBigUInt64LE(8 * 5)).toBe(BigInt(Number.MAX_SAFE_INTEGER));
+    const rd = new BinaryReader(bytes);
+    expect(values.map(() => rd.u64())).toEqual(values);
+    const big = Buffer.alloc(8);
+    big.writeBigUInt64LE(2n ** 53n);
+    expect(() => new BinaryReader(big).u64('expire time')).toThrow(/expire time out of range/);
+    for (const bad of [-1, 2 ** 53, 1.5]) expect(() => new BinaryWriter().u64(bad)).toThrow(RangeError);
+  });
+
   test('a writer gives the same bytes however its fields fall across its growing first buffer and its chunks', () => {
     const r = rng(23);
     for (const sizes of [[1], [255, 2], [300], [60_000, 6_000], [65_535, 1, 70_000, 3], [10, 200_000, 10]]) {

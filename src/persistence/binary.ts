@@ -158,7 +158,9 @@ export class BinaryWriter {
   /** Unsigned integer up to 2^53, as 8 bytes. */
   u64(v: number): this {
     this.room(8);
-    this.cur.writeBigUInt64LE(BigInt(v), this.len);
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64 out of range: ${v}`);
+    this.cur.writeUInt32LE(v % 0x100000000, this.len);
+    this.cur.writeUInt32LE(Math.floor(v / 0x100000000), this.len + 4);
     this.len += 8;
     this.total += 8;
     return this;
@@ -283,8 +285,16 @@ export class BinaryReader {
     return i;
   }
 
+  /** A DataView of `buf`, made again only when `buf` is another array (a FileReader's window grew). */
+  private dv: DataView | null = null;
+  private dvOf: Uint8Array | null = null;
+
   private view(): DataView {
-    return new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    if (this.dvOf !== this.buf) {
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+      this.dvOf = this.buf;
+    }
+    return this.dv!;
   }
 
   u8(what = 'byte'): number {
@@ -304,9 +314,11 @@ export class BinaryReader {
 
   u64(what = 'u64'): number {
     const i = this.take(8, what);
-    const v = this.view().getBigUint64(i, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} out of range`);
-    return Number(v);
+    // Two words rather than getBigUint64: no BigInt per field (four per key of a snapshot).
+    const dv = this.view();
+    const hi = dv.getUint32(i + 4, true);
+    if (hi > 0x1fffff) this.fail(`${what} out of range`); // past Number.MAX_SAFE_INTEGER
+    return hi * 0x100000000 + dv.getUint32(i, true);
   }
 
   f32(what = 'f32'): number {
