@@ -47,6 +47,7 @@ export interface SetsVerdictMessage {
 
 /** Numbers per set in SetsVerdictMessage.facts before its lists. */
 const FIXED = 6;
+const NO_SLOTS: readonly number[] = Object.freeze([]);
 
 /** Helper side: a batch's verdicts as the message posts them. */
 export function packVerdicts(batch: number, verdicts: readonly SetVerdict[]): SetsVerdictMessage {
@@ -109,14 +110,16 @@ export class BatchVerdicts {
     const f = this.m.facts;
     const at = this.starts[i]!;
     const deleted = f[at + 4]!;
+    const gaps = f[at + 5]!;
     const gapsFrom = at + FIXED + deleted;
     return {
       stride: f[at]!,
       recBase: f[at + 1]!,
       liveHeapBytes: f[at + 2]!,
       upperBytes: f[at + 3]!,
-      deleted: Array.from(f.subarray(at + FIXED, gapsFrom)),
-      gaps: () => Array.from(f.subarray(gapsFrom, gapsFrom + f[at + 5]!)),
+      // (Most sets a SAVE wrote have neither: no list to make.)
+      deleted: deleted === 0 ? NO_SLOTS : Array.from(f.subarray(at + FIXED, gapsFrom)),
+      gaps: () => (gaps === 0 ? [] : Array.from(f.subarray(gapsFrom, gapsFrom + gaps))),
     };
   }
 }
