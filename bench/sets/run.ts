@@ -14,11 +14,11 @@
  * Results: bench/results/sets-<date>.json and bench/results/sets.md.
  *
  *   npm run bench:sets [-- --quick] [-- --tiny 1000000 --small 10000 --per 50 --seconds 5]
- *                      [-- --parts abc] [-- --variant NAME]
+ *                      [-- --parts abc] [-- --variant NAME] [-- --keep DIR]
  *
  * The default B is 10,000 sets × 50 against one set of 500,000 (about five minutes on two cores
  * with A and C); `--small 100000` is the 5 M-vector comparison of issue 14, where building the one
- * big set alone takes about 17 minutes here. `--parts b` runs only B; `--variant NAME` writes
+ * big set alone takes 17–28 minutes here. `--parts b` runs only B; `--variant NAME` writes
  * sets-NAME.md and sets-<date>-NAME.json, leaving the default report as it is.
  */
 import fs from 'node:fs';
@@ -45,6 +45,12 @@ const PARTS = arg('parts', 'abc').toLowerCase();
 if (!/^[abc]+$/.test(PARTS)) throw new Error(`--parts takes letters of abc, not ${PARTS}`);
 const VARIANT = arg('variant', '');
 if (VARIANT !== '' && !/^[a-z0-9-]+$/.test(VARIANT)) throw new Error(`--variant takes lower-case letters, digits and '-', not ${VARIANT}`);
+/**
+ * Where B's two snapshots are kept (`--keep DIR`: DIR/many/dump.vsdb and DIR/one/dump.vsdb), so
+ * that their loads can be compared afterwards, alternating, without building the sets again
+ * (the one set of 5 M takes half an hour). Empty: not kept.
+ */
+const KEEP = arg('keep', '');
 
 async function info(port: number, field: string): Promise<number> {
   const text = await command(port, 'INFO', 'memory');
@@ -237,6 +243,11 @@ async function layoutRun(dir: string, l: Layout): Promise<Record<string, number 
       saves.push(performance.now() - t0);
     }
     const saveMs = [...saves].sort((a, b) => a - b)[1]!;
+    if (KEEP !== '') {
+      const to = path.join(KEEP, l.sets === 1 ? 'one' : 'many');
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(path.join(dir, 'dump.vsdb'), path.join(to, 'dump.vsdb'));
+    }
     console.log(`${Math.round(total / ins.seconds)} VADD/s, ${Math.round(vsim.qps)} VSIM/s`);
     result = {
       layout: l.label,
@@ -316,7 +327,7 @@ Medians of three interleaved rounds (ratios: median of the rounds' ratios). The 
     }
     const md = `# vsetd many-sets benchmark
 
-${code !== null ? `Code: ${code}. ` : ''}Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (\`--quick\`)' : ''}. Reproduce: \`npm run bench:sets\` (\`-- --quick\` for a short run; \`--tiny N --small N --per N --seconds S --parts abc --variant NAME\`)${PARTS !== 'abc' || VARIANT !== '' ? `; this run: \`${process.argv.slice(2).join(' ')}\`` : ''}.
+${code !== null ? `Code: ${code}. ` : ''}Run ${stamp} on **${machine}**, Node ${process.version}${QUICK ? ' (\`--quick\`)' : ''}. Reproduce: \`npm run bench:sets\` (\`-- --quick\` for a short run; \`--tiny N --small N --per N --seconds S --parts abc --variant NAME --keep DIR\`)${PARTS !== 'abc' || VARIANT !== '' ? `; this run: \`${process.argv.slice(2).join(' ')}\`` : ''}.
 
 ${sections.join('\n')}`;
     fs.writeFileSync(path.join(resultsDir, `sets${suffix}.md`), md);
