@@ -33,6 +33,12 @@ interface Segment {
   ready: boolean;
 }
 
+function byteCount(chunks: readonly Buffer[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
+
 export interface QueuedCommand {
   spec: CommandSpec;
   argv: Buffer[];
@@ -106,6 +112,13 @@ export class Client implements KeyWatcher, SoftLimitState {
   obufSoftSince = 0;
 
   private readonly segments: Segment[] = [];
+  /**
+   * Bytes of ready segments still queued: replies that wait for an earlier search's reply, which
+   * a worker has not finished, to go out first. They are unsent output like the rest (omem, the
+   * hold, the output limits); uncounted, a client that never reads got up to 256 more replies
+   * queued than its bound, as searches finished out of order.
+   */
+  private queuedBytes = 0;
   private pendingDeferred = 0;
   private paused = false;
 
@@ -190,7 +203,7 @@ export class Client implements KeyWatcher, SoftLimitState {
   }
 
   get outputBytes(): number {
-    return this.socket.writableLength + this.reply.pendingBytes;
+    return this.socket.writableLength + this.reply.pendingBytes + this.queuedBytes;
   }
 
   watchedKeyModified(): void {
@@ -226,6 +239,7 @@ export class Client implements KeyWatcher, SoftLimitState {
     const finish = (bytes: Uint8Array): void => {
       seg.chunks = mode === 'off' || mode === 'skip' ? [] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
       seg.ready = true;
+      this.queuedBytes += byteCount(seg.chunks);
       this.pendingDeferred--;
       // Requests that waited for this client's searches to finish can run now.
       if (this.pendingDeferred === 0 && this.held.length > 0) this.server.resumeClient(this);
@@ -242,7 +256,10 @@ export class Client implements KeyWatcher, SoftLimitState {
   /** Moves bytes written synchronously so far into the ordered queue. */
   sealReplies(): void {
     const chunks = this.reply.take();
-    if (chunks.length > 0) this.segments.push({ chunks, ready: true });
+    if (chunks.length > 0) {
+      this.segments.push({ chunks, ready: true });
+      this.queuedBytes += byteCount(chunks);
+    }
   }
 
   /** Drops reply bytes written since the last `sealReplies` (CLIENT REPLY OFF/SKIP). */
@@ -265,7 +282,9 @@ export class Client implements KeyWatcher, SoftLimitState {
     } else {
       this.sealReplies();
       while (this.segments.length > 0 && this.segments[0]!.ready) {
-        this.writeChunks(this.segments.shift()!.chunks);
+        const { chunks } = this.segments.shift()!;
+        this.queuedBytes -= byteCount(chunks);
+        this.writeChunks(chunks);
       }
     }
     if (this.closing && this.segments.length === 0) {
@@ -285,8 +304,9 @@ export class Client implements KeyWatcher, SoftLimitState {
   private dropReplicationReplies(): void {
     this.sealReplies();
     let bytes = 0;
-    for (const s of this.segments) for (const c of s.chunks) bytes += c.length;
+    for (const s of this.segments) bytes += byteCount(s.chunks);
     this.segments.length = 0;
+    this.queuedBytes = 0;
     if (bytes > 0 && this.replicationLink === 'replica') {
       this.server.log.warning(`Replica ${this.addr} generated a reply to command '${this.lastCommand}': disconnecting it`);
       this.server.killClient(this);
