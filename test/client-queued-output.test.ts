@@ -14,7 +14,10 @@ function fakeSocket(): net.Socket & { sent: string[] } {
   return Object.assign(new EventEmitter(), {
     sent,
     writableLength: 0,
-    write: (b: Buffer) => void sent.push(b.toString('latin1')) ?? true,
+    write: (b: Buffer): boolean => {
+      sent.push(b.toString('latin1'));
+      return true;
+    },
     cork: () => {},
     uncork: () => {},
     pause: () => {},
