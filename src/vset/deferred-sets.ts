@@ -92,7 +92,7 @@ class DeferredSet implements PendingValue {
 
   settle(): KeyValue {
     this.settled = true;
-    return this.batches.settle(this.batch, this.index, this.finish);
+    return this.finish(this.batches.setOf(this.batch, this.index));
   }
 
   release(): void {
@@ -140,11 +140,6 @@ export class SetBatches {
     return new DeferredSet(this, b, index, finish);
   }
 
-  /** DeferredSet.settle: the value of `batch`'s set `index`. */
-  settle(batch: Batch, index: number, finish: (set: VectorSet) => KeyValue): KeyValue {
-    return finish(this.setOf(batch, index));
-  }
-
   private post(): void {
     const b = this.open;
     if (b === null) return;
@@ -156,8 +151,8 @@ export class SetBatches {
     this.helper.submitSets(b.job);
   }
 
-  /** The adopted set of `batch`'s set `index`; throws CorruptDataError when its image is refused. */
-  private setOf(batch: Batch, index: number): VectorSet {
+  /** The adopted set of `batch`'s set `index` (DeferredSet.settle); throws CorruptDataError when its image is refused. */
+  setOf(batch: Batch, index: number): VectorSet {
     if (!this.finished) this.finish();
     if (batch.local === null && batch.verdicts === null) this.collect(batch);
     const local = batch.local?.[index];
