@@ -348,9 +348,14 @@ export class BinaryReader {
 
   /** Length-prefixed bytes, as a view (no copy; see raw). */
   bytes(what = 'bytes', max = Number.MAX_SAFE_INTEGER): Uint8Array {
+    return this.raw(this.lengthPrefix(what, max), what);
+  }
+
+  /** The varint length before a field's bytes, refused past `max`. */
+  private lengthPrefix(what: string, max: number): number {
     const n = this.varint(`${what} length`);
     if (n > max) this.fail(`${what} length ${n} exceeds the limit ${max}`);
-    return this.raw(n, what);
+    return n;
   }
 
   /**
@@ -358,8 +363,7 @@ export class BinaryReader {
    * FileReader's raw() would copy them out of its window first.
    */
   latin1(what = 'bytes', max = Number.MAX_SAFE_INTEGER): string {
-    const n = this.varint(`${what} length`);
-    if (n > max) this.fail(`${what} length ${n} exceeds the limit ${max}`);
+    const n = this.lengthPrefix(what, max);
     const i = this.take(n, what);
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + i, n).toString('latin1');
   }
