@@ -10,7 +10,7 @@ import { CheckMemory } from '../src/image/check-memory.js';
 import { checkLinks, finishReachability, finishReachabilityIn } from '../src/image/link-check.js';
 import { memoryTableJob, tableJob } from '../src/image/element-check.js';
 import { warmUpChecks } from '../src/image/warm-up.js';
-import { checkSetBatch, packVerdicts } from '../src/image/set-batch.js';
+import { checkSetBatch } from '../src/image/set-batch.js';
 import { checkImages } from '../src/vset/image-load.js';
 import type { WasmMemory } from '../src/hnsw/platform.js';
 
@@ -61,7 +61,7 @@ function run(job: HelperJob): void {
       s[1] = 1;
       return;
     case 'sets': {
-      const message = packVerdicts(job.batch, checkSetBatch(job, arenas, checkImages));
+      const message = checkSetBatch(job, arenas, checkImages);
       if (verdicts === null) throw new Error('no channel for verdicts');
       // Posted before the job is marked done, so the loading thread finds it when it sees done.
       verdicts.postMessage(message);

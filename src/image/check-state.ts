@@ -13,6 +13,9 @@ import type { Quant } from '../hnsw/layout.js';
 import type { WasmMemory } from '../hnsw/platform.js';
 
 const MAX_PROBLEMS = 50;
+/** A check's arrays before its passes make them: empty, so nothing can be written into them, and shared (a small set's check costs ~15 µs; two typed arrays made per check were a few percent of it). */
+const NO_LEVELS = new Int8Array(0);
+const NO_CLAIMS = new Int32Array(0);
 
 /** The thrown form of a refusal: a plain Error with the first problem found as its message. */
 export class ImageError extends Error {
@@ -91,14 +94,14 @@ export class CheckState {
   heapTop = 0;
 
   /** Per slot below the high-water mark: the node's level if live, -1 otherwise. */
-  lvl: Int8Array = new Int8Array(0);
+  lvl: Int8Array = NO_LEVELS;
   /** Slots found deleted (in limbo when the image was taken). */
   readonly deleted: number[] = [];
   /** Bytes of blocks in use (everything claimed but free blocks and deleted nodes' upper blocks). */
   liveHeapBytes = 0;
   /** Bytes of live nodes' upper-link blocks, as the writer counts them (H.UPPER_BYTES). */
   upperBytes = 0;
-  protected used: Int32Array = new Int32Array(0);
+  protected used: Int32Array = NO_CLAIMS;
 
   /**
    * The WebAssembly memory holding the records image, when the check may use it: the per-node
@@ -169,7 +172,10 @@ export class CheckState {
   protected reachedFor(thread: 0 | 1): Int32Array {
     const words = Math.ceil(this.hw / 32);
     if (this.scratch !== null && this.wasmMemory !== null) return new Int32Array(this.wasmMemory.buffer, this.scratch.threads[thread], words);
-    return new Int32Array(thread === 1 ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4));
+    // (This thread's: a plain typed array, which V8 keeps on its heap when small — an ArrayBuffer
+    // made first always gets memory of its own from malloc, and the collector then sweeps it:
+    // about 0.6 µs of a small set's 16 µs check.)
+    return thread === 1 ? new Int32Array(new SharedArrayBuffer(words * 4)) : new Int32Array(words);
   }
 
   get ok(): boolean {

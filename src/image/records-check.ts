@@ -84,14 +84,17 @@ export class RecordsCheck extends CheckState {
    * the JS pass (recordsDetailed) runs when that finds anything, to name it.
    */
   records(): boolean {
-    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
+    const used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
+    this.used = used;
     if (this.recordsFast()) return this.exactPadding();
     // The JS pass rewrites the scratch: no streamed pass may still be writing it.
     this.dropStream();
     this.level0 = null;
     this.checkMemory = null;
     this.freeCount = -1;
-    this.used = new Int32Array(Math.ceil((this.heapTop >>> 3) / 32));
+    // The claims start over (the same array again: a small set's check, on the load's helper
+    // thread, always comes here — its images are in no WebAssembly memory of its own).
+    this.used = used.fill(0);
     this.liveHeapBytes = 0;
     this.upperBytes = 0;
     this.deleted.length = 0;
@@ -251,7 +254,9 @@ export class RecordsCheck extends CheckState {
     const lvl = (this.lvl = (
       this.placeScratch(this.recBase + hw * this.stride) && this.wasmMemory !== null && this.scratch !== null
         ? new Int8Array(this.wasmMemory.buffer, this.scratch.lvlPtr, hw)
-        : new Int8Array(shared ? new SharedArrayBuffer(hw) : new ArrayBuffer(hw))
+        : shared
+          ? new Int8Array(new SharedArrayBuffer(hw))
+          : new Int8Array(hw) // (on V8's heap when small: see CheckState.reachedFor)
     ).fill(-1));
     const padFrom = R.VEC + quantBytes(this.dim, this.navQuant);
     const padTo = R.VEC + this.vecBytes;
