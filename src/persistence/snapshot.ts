@@ -19,7 +19,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BinaryReader, BinaryWriter, CorruptDataError, crc32, FileReader, fsyncDir, ImageDigestMismatch } from './binary.js';
+import { BinaryReader, BinaryWriter, CorruptDataError, crc32, fsyncDir, ImageDigestMismatch } from './binary.js';
+import { FileReader } from './file-reader.js';
 import { CaptureSlab, codecForId, codecForType, decodeValue, isPending, type CapturedValue, type PendingValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
