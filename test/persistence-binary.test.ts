@@ -38,6 +38,17 @@ describe('crc32Combine', () => {
     for (let i = 0; i < 4; i++) acc = crc32Combine(acc, z, zeros.length);
     expect(acc).toBe(zlib.crc32(new Uint8Array(4 << 20)));
   });
+
+  test('short lengths, whose powers are kept after first use, give the same answers the second time', () => {
+    const r = rng(12);
+    for (let round = 0; round < 2; round++) {
+      for (const n of [1, 3, 60, 61, 1023, 1024, 1025]) {
+        const a = randomBytes(r, 1 + Math.floor(r() * 200));
+        const b = randomBytes(r, n);
+        expect(crc32Combine(zlib.crc32(a), zlib.crc32(b), n), `round ${round}, |b| = ${n}`).toBe(zlib.crc32(Buffer.concat([a, b])));
+      }
+    }
+  });
 });
 
 describe('FileReader', () => {
