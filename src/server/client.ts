@@ -10,7 +10,7 @@
  * replies cannot make the server buffer without limit.
  */
 import type { Socket } from 'node:net';
-import { ReplyWriter, type Protocol } from './reply.js';
+import { chunkBytes, ReplyWriter, type Protocol } from './reply.js';
 import { RequestReader, type ReaderLimits } from './resp-reader.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { KeyWatcher } from '../keyspace/keyspace.js';
@@ -31,12 +31,6 @@ const MAX_PENDING_DEFERRED = 256;
 interface Segment {
   chunks: Buffer[];
   ready: boolean;
-}
-
-function byteCount(chunks: readonly Buffer[]): number {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  return n;
 }
 
 export interface QueuedCommand {
@@ -239,7 +233,7 @@ export class Client implements KeyWatcher, SoftLimitState {
     const finish = (bytes: Uint8Array): void => {
       seg.chunks = mode === 'off' || mode === 'skip' ? [] : [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
       seg.ready = true;
-      this.queuedBytes += byteCount(seg.chunks);
+      this.queuedBytes += chunkBytes(seg.chunks);
       this.pendingDeferred--;
       // Requests that waited for this client's searches to finish can run now.
       if (this.pendingDeferred === 0 && this.held.length > 0) this.server.resumeClient(this);
@@ -258,7 +252,7 @@ export class Client implements KeyWatcher, SoftLimitState {
     const chunks = this.reply.take();
     if (chunks.length > 0) {
       this.segments.push({ chunks, ready: true });
-      this.queuedBytes += byteCount(chunks);
+      this.queuedBytes += chunkBytes(chunks);
     }
   }
 
@@ -283,7 +277,7 @@ export class Client implements KeyWatcher, SoftLimitState {
       this.sealReplies();
       while (this.segments.length > 0 && this.segments[0]!.ready) {
         const { chunks } = this.segments.shift()!;
-        this.queuedBytes -= byteCount(chunks);
+        this.queuedBytes -= chunkBytes(chunks);
         this.writeChunks(chunks);
       }
     }
@@ -304,7 +298,7 @@ export class Client implements KeyWatcher, SoftLimitState {
   private dropReplicationReplies(): void {
     this.sealReplies();
     let bytes = 0;
-    for (const s of this.segments) bytes += byteCount(s.chunks);
+    for (const s of this.segments) bytes += chunkBytes(s.chunks);
     this.segments.length = 0;
     this.queuedBytes = 0;
     if (bytes > 0 && this.replicationLink === 'replica') {

@@ -19,6 +19,13 @@ const PASS_THROUGH = 64 * 1024;
 const SMALL_INTS: Buffer[] = [];
 for (let i = 0; i < 64; i++) SMALL_INTS.push(Buffer.from(String(i)));
 
+/** The bytes in a list of chunks (replies ready to send, or still being written). */
+export function chunkBytes(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
+
 export class ReplyWriter {
   private buf: Buffer = Buffer.allocUnsafe(INITIAL);
   private len = 0;
@@ -37,9 +44,7 @@ export class ReplyWriter {
 
   /** Total bytes written and not yet taken. */
   get pendingBytes(): number {
-    let n = this.len;
-    for (const c of this.chunks) n += c.length;
-    return n;
+    return this.len + chunkBytes(this.chunks);
   }
 
   private ensure(extra: number): void {

@@ -10,6 +10,7 @@ import { Searcher, SearchResults, type PreparedQuery, type SearchOptions } from 
 import { graphStats, type GraphStats } from '../hnsw/validate.js';
 import { SetCheck } from '../image/set-check.js';
 import type { KernelKind } from '../hnsw/kernels.js';
+import type { WasmMemory } from '../hnsw/platform.js';
 import { arenaSpace } from '../hnsw/arena.js';
 import { attrView, elementAttrRef, elementNameView, elementNode, findElement, nameTableStats, type NameTableStats } from './elements.js';
 import { encodeFor, reconstruct } from './quantize.js';
@@ -163,7 +164,15 @@ export abstract class SetReader implements SetGrower {
    */
   get cardWithoutViews(): number {
     if (this.views !== null || this.homeArena < 0) return this.card;
-    return Atomics.load(arenaWords(arenaSpace.arena(this.homeArena).memory), ((this.homeBlock + this.homeHeap) >>> 2) + H.COUNT);
+    return Atomics.load(arenaWords(this.homeMemory()), (this.homeHeader() >>> 2) + H.COUNT);
+  }
+  /** An arena set's memory (homeArena ≥ 0). */
+  private homeMemory(): WasmMemory {
+    return arenaSpace.arena(this.homeArena).memory;
+  }
+  /** The byte offset of an arena set's compact header in its memory: after the heap part of its block. */
+  private homeHeader(): number {
+    return this.homeBlock + this.homeHeap;
   }
   /**
    * The meaningful prefix of both images (SetViews.usedBytes) of an owned arena set the hydration
@@ -172,8 +181,8 @@ export abstract class SetReader implements SetGrower {
    */
   protected usedBytesWithoutViews(): { records: Uint8Array; heap: Uint8Array } | null {
     if (this.views !== null || this.homeArena < 0) return null;
-    const memory = arenaSpace.arena(this.homeArena).memory;
-    const header = this.homeBlock + this.homeHeap;
+    const memory = this.homeMemory();
+    const header = this.homeHeader();
     const words = arenaWords(memory);
     const h = header >>> 2;
     const recEnd = words[h + H.REC_BASE]! + Atomics.load(words, h + H.HIGH_WATER) * words[h + H.STRIDE]!;
