@@ -1,0 +1,108 @@
+// Small sets read into arena blocks during a load are checked in batches on the load's helper
+// thread (vset/deferred-sets.ts). When the helper's verdicts for a batch do not fit it — a helper
+// bug, not damage in the file — the loading thread must check that batch itself and adopt the
+// same sets it would have adopted alone, and must not count them as the helper's. A helper that
+// reports the batch as not delivered is the same case. This drives SetBatches with a stand-in
+// helper that answers every batch that way, over real images in real arena blocks.
+import { describe, expect, test } from 'vitest';
+import { MessagePort } from 'node:worker_threads';
+import { VectorSet } from '../src/vset/index.js';
+import { VectorSetValue } from '../src/vset/vector-set-value.js';
+import { SetBatches } from '../src/vset/deferred-sets.js';
+import { JOB_DONE, type CheckHelper } from '../src/image/check-helper.js';
+import type { SetsJobMessage, SetsVerdictMessage } from '../src/image/set-batch.js';
+import { H, type ArenaPlace, type ImageMemory } from '../src/hnsw/layout.js';
+import { rng } from './helpers/rng.js';
+
+type Answer = 'too few verdicts' | 'too many verdicts' | 'not delivered';
+
+/** A helper that takes every batch, marks it done, and answers it wrongly. */
+function wrongHelper(answer: Answer): { helper: CheckHelper; batches: number } {
+  let port: MessagePort | null = null;
+  const seen = { batches: 0 };
+  const stub = {
+    setsDelivered: 0,
+    submitSets(job: SetsJobMessage): void {
+      seen.batches++;
+      port ??= job.port ?? null;
+      const sets = job.sets.length / 5;
+      // A passed set's packed verdict is six numbers; these describe none, or one set too many.
+      const facts = answer === 'too many verdicts' ? new Int32Array((sets + 1) * 6).fill(1).map((v, i) => (i % 6 >= 4 ? 0 : v)) : new Int32Array(0);
+      const message: SetsVerdictMessage = { batch: job.batch, facts, problems: [] };
+      if (answer !== 'not delivered') port!.postMessage(message);
+      job.status[1] = answer === 'not delivered' ? -1 : 1;
+      Atomics.store(job.status, 0, JOB_DONE);
+    },
+    await: (job: SetsJobMessage): boolean => Atomics.load(job.status, 0) === JOB_DONE,
+    awaitPickup: (): void => {},
+  };
+  return {
+    helper: stub as unknown as CheckHelper,
+    get batches() {
+      return seen.batches;
+    },
+  };
+}
+
+/** A set of `n` elements in an arena, as a SAVE would capture it. */
+function tenantSet(seed: number, n: number): VectorSet {
+  const r = rng(seed);
+  const set = VectorSet.create({ dim: 8, arena: true, seed });
+  for (let e = 0; e < n; e++) {
+    const v = Float32Array.from({ length: 8 }, () => r() - 0.5);
+    set.add(new TextEncoder().encode(`doc${e}`), v, { attr: e % 2 === 0 ? new TextEncoder().encode(`{"e":${e}}`) : undefined });
+  }
+  // Deleted elements leave limbo slots and heap gaps, which the adoption turns into free space.
+  if (n > 3) set.remove(new TextEncoder().encode('doc1'));
+  return set;
+}
+
+/** The images of `set` copied into a fresh arena block, as a snapshot load reads them there. */
+function readIntoBlock(set: VectorSet): ImageMemory & { place: ArenaPlace } {
+  const img = set.images();
+  const block = VectorSet.imageMemory.arena(img.records.byteLength, img.heap.byteLength);
+  block.records.set(img.records);
+  block.heap.set(img.heap);
+  return block as ImageMemory & { place: ArenaPlace };
+}
+
+describe('small sets whose helper verdicts do not fit their batch', () => {
+  for (const answer of ['too few verdicts', 'too many verdicts', 'not delivered'] as const) {
+    test(`${answer}: the loading thread checks the batches itself and adopts the same sets`, () => {
+      const originals = Array.from({ length: 70 }, (_, k) => tenantSet(100 + k, 1 + (k % 9)));
+      const h = wrongHelper(answer);
+      const batches = new SetBatches(h.helper);
+      const pending = originals.map((s) => batches.defer(readIntoBlock(s), (set) => new VectorSetValue(set)));
+      const values = pending.map((p) => p.settle() as VectorSetValue);
+      // 70 sets: two full batches of 32 and the last 6, all answered wrongly.
+      expect(h.batches).toBe(3);
+      expect(h.helper.setsDelivered).toBe(0);
+      values.forEach((v, k) => {
+        const set = v.engine;
+        const original = originals[k]!;
+        expect(set.card, `set ${k}`).toBe(original.card);
+        expect(set.validate(), `set ${k}`).toEqual([]);
+        for (let e = 0; e < 1 + (k % 9); e++) {
+          const name = new TextEncoder().encode(`doc${e}`);
+          expect(set.lookup(name) >= 0, `set ${k} doc${e}`).toBe(original.lookup(name) >= 0);
+        }
+      });
+      for (const s of originals) s.dispose();
+      for (const v of values) v.engine.dispose();
+    });
+  }
+
+  test('a damaged set in a batch the helper answered wrongly is refused by the loading thread, naming its problem', () => {
+    const originals = [tenantSet(7, 5), tenantSet(8, 5), tenantSet(9, 5)];
+    const h = wrongHelper('too few verdicts');
+    const batches = new SetBatches(h.helper);
+    const blocks = originals.map(readIntoBlock);
+    // The second set's dimension word zeroed: its check must refuse it.
+    new Int32Array(blocks[1]!.records.buffer, blocks[1]!.records.byteOffset, H.DIM + 1)[H.DIM] = 0;
+    const pending = blocks.map((b) => batches.defer(b, (set) => new VectorSetValue(set)));
+    expect((pending[0]!.settle() as VectorSetValue).engine.card).toBe(4);
+    expect(() => pending[1]!.settle()).toThrow(/vector set image refused: .*dim/i);
+    expect((pending[2]!.settle() as VectorSetValue).engine.card).toBe(4);
+    for (const s of originals) s.dispose();
+  });
+});
