@@ -361,7 +361,7 @@ export class AppendOnlyFile {
     const baseSeq = 1;
     const base: ManifestEntry = { file: `${this.baseName}.${baseSeq}.base.vsdb`, seq: baseSeq, type: 'b' };
     const incr: ManifestEntry = { file: `${this.baseName}.1.incr.aof`, seq: 1, type: 'i' };
-    writeSnapshotSync(path.join(this.dir, base.file), captureDataset(this.server.keyspace));
+    writeSnapshotSync(path.join(this.dir, base.file), captureDataset(this.server.keyspace, [], 'in-place'));
     fs.writeFileSync(path.join(this.dir, incr.file), '');
     this.writeManifest([base, incr]);
     this.openIncr(incr);

@@ -61,6 +61,19 @@ export class CaptureSlab {
   }
 }
 
+/**
+ * A capture for a save that writes before any other command runs (SAVE, SHUTDOWN, the first AOF
+ * base): nothing can change the values in between, so their bytes are written from where they
+ * lie. A SAVE of 1.7 GB of small sets copied all of it first: 1.7 GB more memory for the
+ * length of the save, its pages faulted in, and the collector's full marks that so much new
+ * external memory sets off (about half the save's CPU with 100,000 sets).
+ */
+export class InPlaceCapture extends CaptureSlab {
+  override copy(bytes: Uint8Array): Uint8Array {
+    return bytes;
+  }
+}
+
 export interface ValueCodec {
   /** Stable id in files; never reuse a number. */
   typeId: number;

@@ -117,7 +117,8 @@ export class Persistence {
   saveSync(): void {
     const dirtyBefore = this.server.dirty;
     const t0 = performance.now();
-    const size = writeSnapshotSync(this.snapshotPath, captureDataset(this.server.keyspace, this.aux()));
+    // Written before any other command runs: the values' bytes are read where they lie.
+    const size = writeSnapshotSync(this.snapshotPath, captureDataset(this.server.keyspace, this.aux(), 'in-place'));
     this.server.dirty -= dirtyBefore;
     this.server.lastSaveTime = Math.floor(Date.now() / 1000);
     this.server.log.notice(`DB saved on disk (${size} bytes in ${(performance.now() - t0).toFixed(0)} ms)`);

@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32, fsyncDir, ImageDigestMismatch } from './binary.js';
 import { FileReader } from './file-reader.js';
-import { CaptureSlab, codecForId, codecForType, decodeValue, isPending, type CapturedValue, type PendingValue } from './codecs.js';
+import { CaptureSlab, codecForId, codecForType, decodeValue, InPlaceCapture, isPending, type CapturedValue, type PendingValue } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
@@ -72,10 +72,16 @@ export function addAuxSection(keyspace: Keyspace, section: AuxSection): void {
   auxSections.set(keyspace, list);
 }
 
-export function captureDataset(keyspace: Keyspace, aux: Array<[string, string]> = []): CapturedDataset {
+/**
+ * The dataset as a save writes it. `'copy'` (a save that serves clients while it writes: BGSAVE,
+ * an AOF rewrite) copies every value's bytes now; `'in-place'` only for a save that writes the
+ * whole file before any other command runs (writeSnapshotSync right after), which then reads
+ * them where they lie (InPlaceCapture).
+ */
+export function captureDataset(keyspace: Keyspace, aux: Array<[string, string]> = [], mode: 'copy' | 'in-place' = 'copy'): CapturedDataset {
   for (const section of auxSections.get(keyspace) ?? []) aux = [...aux, ...section.save()];
   const keys: CapturedKey[] = [];
-  const slab = new CaptureSlab();
+  const slab = mode === 'in-place' ? new InPlaceCapture() : new CaptureSlab();
   const now = Date.now();
   for (const db of keyspace.dbs) {
     for (const [key, e] of db.entries()) {

@@ -187,11 +187,13 @@ registerCodec({
     const img = set.images();
     const records = slab ? slab.copy(img.records) : img.records.slice();
     const heap = slab ? slab.copy(img.heap) : img.heap.slice();
+    // Bytes read in place (InPlaceCapture) are digested where they lie; copies through staging.
+    const mems = set.imageMemories();
     return {
       encode: (w) => {
         const sum = new Int32Array(2);
-        digestBytes(records, 0, IMAGE_RECORDS, sum);
-        digestBytes(heap, 0, IMAGE_HEAP, sum);
+        digestImage(mems.records, records, IMAGE_RECORDS, sum);
+        digestImage(mems.heap, heap, IMAGE_HEAP, sum);
         w.u32(FORMAT_VERSION).varint(records.length).varint(heap.length).i32(sum[0]).i32(sum[1]);
         w.digested(records).digested(heap);
       },

@@ -1,0 +1,72 @@
+// A save captures the dataset before writing it. A save that serves clients while it writes
+// (BGSAVE, an AOF rewrite) copies every value's bytes; one that writes the whole file before any
+// other command runs (SAVE, SHUTDOWN, the first AOF base) reads them where they lie
+// (captureDataset's 'in-place'). Both must write the same bytes, and only the copy may survive
+// later changes to the sets.
+import { describe, expect, test } from 'vitest';
+import { Keyspace } from '../src/keyspace/keyspace.js';
+import { StringValue } from '../src/keyspace/value.js';
+import { VectorSet } from '../src/vset/index.js';
+import { VectorSetValue } from '../src/vset/vector-set-value.js';
+import { captureDataset, encodeDataset } from '../src/persistence/snapshot.js';
+import '../src/vset/codec.js';
+import { rng } from './helpers/rng.js';
+
+function fill(set: VectorSet, seed: number, n: number, dim: number): void {
+  const r = rng(seed);
+  for (let e = 0; e < n; e++) {
+    const v = Float32Array.from({ length: dim }, () => r() - 0.5);
+    set.add(new TextEncoder().encode(`e${e}`), v, { attr: e % 3 === 0 ? new TextEncoder().encode(`{"e":${e}}`) : undefined });
+  }
+}
+
+/** A keyspace with small sets in arenas (some with views, some without), a large set of its own, a string. */
+function dataset(): { keyspace: Keyspace; sets: VectorSet[] } {
+  const keyspace = new Keyspace(2);
+  const sets: VectorSet[] = [];
+  for (let k = 0; k < 40; k++) {
+    const set = VectorSet.create({ dim: 16, arena: true, seed: k + 1 });
+    fill(set, k, 1 + (k % 12), 16);
+    if (k % 5 === 0) set.remove(new TextEncoder().encode('e0'));
+    sets.push(set);
+    keyspace.dbs[k % 2]!.add(`tenant:${k}`, new VectorSetValue(set));
+  }
+  const big = VectorSet.create({ dim: 64, seed: 99 });
+  fill(big, 99, 300, 64);
+  sets.push(big);
+  keyspace.dbs[0]!.add('big', new VectorSetValue(big));
+  keyspace.dbs[1]!.add('note', new StringValue(Buffer.from('a string beside the sets')));
+  return { keyspace, sets };
+}
+
+const bytesOf = (chunks: Iterable<Uint8Array>): Buffer => Buffer.concat([...chunks]);
+
+describe('the capture of a dataset for a save', () => {
+  test("'in-place' writes the same bytes as 'copy'", () => {
+    const { keyspace, sets } = dataset();
+    const aux: Array<[string, string]> = [['ctime', '1']];
+    const copied = bytesOf(encodeDataset(captureDataset(keyspace, aux, 'copy')));
+    // The in-place capture takes no memory for the values' bytes: a copy of these would take an
+    // 8 MiB slab (the collector can only make the difference smaller).
+    const before = process.memoryUsage().arrayBuffers;
+    const captured = captureDataset(keyspace, aux, 'in-place');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+    const inPlace = bytesOf(encodeDataset(captured));
+    expect(inPlace.length).toBeGreaterThan(40 * 100);
+    expect(inPlace.equals(copied)).toBe(true);
+    for (const s of sets) s.dispose();
+  });
+
+  test("a 'copy' capture is not reached by later changes; an 'in-place' one reads the sets as they are", () => {
+    const { keyspace, sets } = dataset();
+    const before = bytesOf(encodeDataset(captureDataset(keyspace, [], 'copy')));
+    const copied = captureDataset(keyspace, [], 'copy');
+    const inPlace = captureDataset(keyspace, [], 'in-place');
+    // A write to one small set after the capture: a new element's vector in place of an old one's.
+    const target = sets[3]!;
+    target.add(new TextEncoder().encode('e1'), Float32Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? 1 : -1)));
+    expect(bytesOf(encodeDataset(copied)).equals(before)).toBe(true);
+    expect(bytesOf(encodeDataset(inPlace)).equals(before)).toBe(false);
+    for (const s of sets) s.dispose();
+  });
+});
