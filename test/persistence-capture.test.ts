@@ -8,7 +8,10 @@ import { Keyspace } from '../src/keyspace/keyspace.js';
 import { StringValue } from '../src/keyspace/value.js';
 import { VectorSet } from '../src/vset/index.js';
 import { VectorSetValue } from '../src/vset/vector-set-value.js';
-import { captureDataset, encodeDataset } from '../src/persistence/snapshot.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { captureDataset, encodeDataset, writeSnapshotSync } from '../src/persistence/snapshot.js';
 import '../src/vset/codec.js';
 import { rng } from './helpers/rng.js';
 
@@ -68,5 +71,39 @@ describe('the capture of a dataset for a save', () => {
     expect(bytesOf(encodeDataset(copied)).equals(before)).toBe(true);
     expect(bytesOf(encodeDataset(inPlace)).equals(before)).toBe(false);
     for (const s of sets) s.dispose();
+  });
+});
+
+describe('a snapshot written over another (writeSnapshotSync)', () => {
+  test('replaces it, and the replaced file is let go once the save has returned', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-replace-'));
+    const target = path.join(dir, 'dump.vsdb');
+    const { keyspace, sets } = dataset();
+    try {
+      // The first save has nothing to replace.
+      const first = writeSnapshotSync(target, captureDataset(keyspace, [], 'in-place'));
+      expect(fs.statSync(target).size).toBe(first);
+      const replaced = fs.statSync(target).ino;
+      keyspace.dbs[1]!.add('another', new StringValue(Buffer.from('x'.repeat(1000))));
+      const second = writeSnapshotSync(target, captureDataset(keyspace, [], 'in-place'));
+      expect(fs.statSync(target).ino).not.toBe(replaced);
+      expect(fs.statSync(target).size).toBe(second);
+      expect(second).toBeGreaterThan(first);
+      // The replaced file was held open across the rename (so that freeing its blocks happens
+      // off this thread) and closed asynchronously: no descriptor may stay on it.
+      const heldOpen = (): boolean =>
+        fs.readdirSync('/proc/self/fd').some((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/self/fd/${fd}`) === `${target} (deleted)`;
+          } catch {
+            return false;
+          }
+        });
+      for (let i = 0; i < 200 && heldOpen(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(heldOpen()).toBe(false);
+    } finally {
+      for (const s of sets) s.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

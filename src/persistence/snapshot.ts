@@ -189,9 +189,29 @@ export function writeSnapshotSync(target: string, ds: CapturedDataset): number {
     throw e;
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, target);
+  replaceFile(tmp, target);
   fsyncDir(path.dirname(target));
   return size;
+}
+
+/**
+ * Renames `tmp` over `target`. The file it replaces is freed when its last reference goes: in the
+ * rename itself when nothing holds it open, and freeing a snapshot's blocks took ext4 about 0.3 s
+ * per 1.7 GB, with every client waiting on the SAVE. Held open across the rename and closed
+ * asynchronously, it is freed on a libuv thread instead.
+ */
+function replaceFile(tmp: string, target: string): void {
+  let old: number | null = null;
+  try {
+    old = fs.openSync(target, 'r');
+  } catch {
+    // No file there yet (or none we may read): the rename frees nothing.
+  }
+  try {
+    fs.renameSync(tmp, target);
+  } finally {
+    if (old !== null) fs.close(old, () => {});
+  }
 }
 
 /** What an asynchronous save reports and waits for between keys. */
