@@ -242,7 +242,11 @@ async function layoutRun(dir: string, l: Layout): Promise<Record<string, number 
       await command(s.port, 'SAVE');
       saves.push(performance.now() - t0);
     }
-    const saveMs = [...saves].sort((a, b) => a - b)[1]!;
+    const sorted = [...saves].sort((a, b) => a - b);
+    const saveMs = sorted[1]!;
+    // The fastest of the three as well: the disk's write-back of the file before decides most of
+    // the others (a 5,000,000-element run had 1,220 against 4,784 and 5,255 ms).
+    const fastestSaveMs = sorted[0]!;
     if (KEEP !== '') {
       const to = path.join(KEEP, l.sets === 1 ? 'one' : 'many');
       fs.mkdirSync(to, { recursive: true });
@@ -263,6 +267,7 @@ async function layoutRun(dir: string, l: Layout): Promise<Record<string, number 
       file_mb: Math.round((fs.statSync(path.join(dir, 'dump.vsdb')).size / 1e6) * 10) / 10,
     };
     result.save_mb_per_s = Math.round(Number(result.file_mb) / (saveMs / 1000));
+    result.save_mb_per_s_fastest = Math.round(Number(result.file_mb) / (fastestSaveMs / 1000));
   } finally {
     await stopServer(s);
   }
@@ -309,10 +314,12 @@ async function main(): Promise<void> {
       const [many, one] = small as [Record<string, number | string>, Record<string, number | string>];
       sections.push(`## B. ${SMALL_SETS} sets × ${PER_SMALL} elements against one set of ${SMALL_SETS * PER_SMALL} (128-dim Q8, EF 40)
 
-| layout | VADD/s | bytes per element | VSIM/s (8 conns, COUNT 10, EF 100) | SAVE ms (median of 3) | file MB | SAVE MB/s | load MB/s (median of 3) |
-|---|---|---|---|---|---|---|---|
-${[many, one].map((r) => `| ${r.layout} | ${r.vadd_per_s} | ${r.bytes_per_element} | ${r.vsim_qps} | ${r.save_ms} | ${r.file_mb} | ${r.save_mb_per_s} | ${r.load_mb_per_s_median} |`).join('\n')}
-| many / one | ${ratio(Number(many.vadd_per_s), Number(one.vadd_per_s))} | ${ratio(Number(many.bytes_per_element), Number(one.bytes_per_element))} | ${ratio(Number(many.vsim_qps), Number(one.vsim_qps))} | | | ${ratio(Number(many.save_mb_per_s), Number(one.save_mb_per_s))} | ${ratio(Number(many.load_mb_per_s_median), Number(one.load_mb_per_s_median))} |
+| layout | VADD/s | bytes per element | VSIM/s (8 conns, COUNT 10, EF 100) | SAVE ms (all three) | file MB | SAVE MB/s (median of 3) | SAVE MB/s (fastest of 3) | load MB/s (median of 3) |
+|---|---|---|---|---|---|---|---|---|
+${[many, one].map((r) => `| ${r.layout} | ${r.vadd_per_s} | ${r.bytes_per_element} | ${r.vsim_qps} | ${r.save_ms_all} | ${r.file_mb} | ${r.save_mb_per_s} | ${r.save_mb_per_s_fastest} | ${r.load_mb_per_s_median} |`).join('\n')}
+| many / one | ${ratio(Number(many.vadd_per_s), Number(one.vadd_per_s))} | ${ratio(Number(many.bytes_per_element), Number(one.bytes_per_element))} | ${ratio(Number(many.vsim_qps), Number(one.vsim_qps))} | | | ${ratio(Number(many.save_mb_per_s), Number(one.save_mb_per_s))} | ${ratio(Number(many.save_mb_per_s_fastest), Number(one.save_mb_per_s_fastest))} | ${ratio(Number(many.load_mb_per_s_median), Number(one.load_mb_per_s_median))} |
+
+SAVE is timed from the client, fsync and rename included; the disk's write-back of the file before decides much of a SAVE's time on this kind of VM, so the fastest of three is shown beside the median.
 `);
     }
     if (unseen !== null) {
