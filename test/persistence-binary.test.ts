@@ -366,6 +366,23 @@ describe('writing a snapshot (BinaryWriter, writevAllSync, CaptureSlab)', () => 
     for (const bad of [-1, 2 ** 53, 1.5]) expect(() => new BinaryWriter().u64(bad)).toThrow(RangeError);
   });
 
+  test('latin1 strings are written as bytes() of their latin1 encoding, short or long, and read back', () => {
+    const strings = ['', 'kb:0', 'tenant:\u00e9\u00ff\u0080', 'x'.repeat(300), '\u00e9'.repeat(65_535), 'k'.repeat(70_000)];
+    const w = new BinaryWriter();
+    const v = new BinaryWriter();
+    for (const s of strings) {
+      w.u8(7).latin1(s);
+      v.u8(7).bytes(Buffer.from(s, 'latin1'));
+    }
+    const bytes = w.toBuffer();
+    expect(bytes.equals(v.toBuffer())).toBe(true);
+    const rd = new BinaryReader(bytes);
+    for (const s of strings) {
+      expect(rd.u8()).toBe(7);
+      expect(rd.latin1()).toBe(s);
+    }
+  });
+
   test('a writer gives the same bytes however its fields fall across its growing first buffer and its chunks', () => {
     const r = rng(23);
     for (const sizes of [[1], [255, 2], [300], [60_000, 6_000], [65_535, 1, 70_000, 3], [10, 200_000, 10]]) {

@@ -212,6 +212,17 @@ export class BinaryWriter {
     return this.raw(b);
   }
 
+  /** A string's latin1 bytes, length-prefixed (what BinaryReader.latin1 reads), without a Buffer made for them. */
+  latin1(s: string): this {
+    if (s.length >= SMALL) return this.bytes(Buffer.from(s, 'latin1'));
+    this.varint(s.length);
+    this.room(s.length);
+    this.cur.write(s, this.len, s.length, 'latin1');
+    this.len += s.length;
+    this.total += s.length;
+    return this;
+  }
+
   /** Bytes without a length; large ones are referenced rather than copied. */
   raw(b: Uint8Array): this {
     if (this.digestedFrom >= 0) throw new Error('only digested bytes may follow digested bytes');

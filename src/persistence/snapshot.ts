@@ -109,27 +109,30 @@ export function* encodeDataset(ds: CapturedDataset, onKey: () => void = () => {}
     const rec = new BinaryWriter().u8(OP_AUX).bytes(Buffer.from(name)).bytes(Buffer.from(value)).toBuffer();
     yield* emit([rec, new BinaryWriter().u32(crc32(rec)).toBuffer()]);
   }
+  // Each key's record ends with its CRC, which covers the head and the payload's checked part
+  // only (not the digested images after them), so it is known before the images are written: it
+  // goes out at the start of the next key's frame — [CRC of the key before][head][checked part] —
+  // one chunk and two CRC passes per key rather than three chunks and five (a SAVE of 100,000
+  // small sets spent about as long framing them as digesting their images).
+  let before: number | null = null;
   for (const k of ds.keys) {
     const payload = new BinaryWriter();
     k.value.encode(payload);
-    const head = new BinaryWriter()
-      .u8(OP_KEY)
-      .varint(k.db)
-      .bytes(Buffer.from(k.key, 'latin1'))
-      .u64(k.expireAt)
-      .u8(k.typeId)
-      .u64(payload.length)
-      .u64(payload.digestedBytes)
-      .toBuffer();
     const { checked, digested } = payload.finishParts();
-    let recCrc = crc32(head);
-    for (const c of checked) recCrc = crc32(c, recCrc);
-    yield* emit([head, ...checked], digested);
-    yield* emit([new BinaryWriter().u32(recCrc).toBuffer()]);
+    const frame = new BinaryWriter();
+    if (before !== null) frame.u32(before);
+    frame.u8(OP_KEY).varint(k.db).latin1(k.key).u64(k.expireAt).u8(k.typeId).u64(payload.length).u64(payload.digestedBytes);
+    for (const c of checked) frame.raw(c);
+    const parts = frame.finish();
+    let recCrc = 0;
+    for (let i = 0; i < parts.length; i++) recCrc = crc32(i === 0 && before !== null ? parts[0]!.subarray(4) : parts[i]!, recCrc);
+    yield* emit(parts, digested);
+    before = recCrc;
     onKey();
   }
-  const trailer = new BinaryWriter().u8(OP_EOF).u64(ds.keys.length).toBuffer();
-  yield* emit([trailer]);
+  const trailer = new BinaryWriter();
+  if (before !== null) trailer.u32(before);
+  yield* emit([trailer.u8(OP_EOF).u64(ds.keys.length).toBuffer()]);
   yield new BinaryWriter().u32(fileCrc).toBuffer();
 }
 
