@@ -396,17 +396,6 @@ export class VectorSet extends SetReader implements WriterState {
     return this.usedBytesWithoutViews() ?? this.v.usedBytes();
   }
 
-  /**
-   * The WebAssembly memories `images()` lie in, so that a save reading them in place digests
-   * them there (null where an image is not in one: the heap of a set with memories of its own).
-   */
-  imageMemories(): { records: WasmMemory | null; heap: WasmMemory | null } {
-    const place = this.arenaPlace();
-    if (place !== null) return { records: place.memory, heap: place.memory };
-    const v = this.v;
-    return { records: v.wasm ? (v.records as WasmMemory) : null, heap: null };
-  }
-
   /** The structured-cloneable handle for workers. */
   handle(): SetHandle {
     // An arena set's handle is its place: no need to make its views again to hand it out.

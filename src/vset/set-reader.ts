@@ -189,6 +189,16 @@ export abstract class SetReader implements SetGrower {
     const buf = memory.buffer as SharedArrayBuffer;
     return { records: new Uint8Array(buf, header, recEnd), heap: new Uint8Array(buf, this.homeBlock, words[h + H.HEAP_TOP]!) };
   }
+  /**
+   * The WebAssembly memories `images()` lie in, so that a save reading them in place digests
+   * them there (null where an image is not in one: the heap of a set with memories of its own).
+   */
+  imageMemories(): { records: WasmMemory | null; heap: WasmMemory | null } {
+    const place = this.arenaPlace();
+    if (place !== null) return { records: place.memory, heap: place.memory };
+    const v = this.v;
+    return { records: v.wasm ? (v.records as WasmMemory) : null, heap: null };
+  }
   /** Node slots ever used (the high-water mark): every node number is below it. */
   get slotCount(): number {
     return Atomics.load(this.v.i32, H.HIGH_WATER);
