@@ -177,6 +177,9 @@ function allocate<T>(r: BinaryReader, alloc: () => T): T {
   }
 }
 
+/** Where a capture's copies lie: in no WebAssembly memory (digested through staging). */
+const COPIED = { records: null, heap: null } as const;
+
 registerCodec({
   typeId: 2,
   type: 'vectorset',
@@ -187,8 +190,9 @@ registerCodec({
     const img = set.images();
     const records = slab ? slab.copy(img.records) : img.records.slice();
     const heap = slab ? slab.copy(img.heap) : img.heap.slice();
-    // Bytes read in place (InPlaceCapture) are digested where they lie; copies through staging.
-    const mems = set.imageMemories();
+    // Bytes read in place (InPlaceCapture) are digested where they lie; copies through staging
+    // (a BGSAVE's capture asks nothing more of the set).
+    const mems = records === img.records ? set.imageMemories() : COPIED;
     return {
       encode: (w) => {
         const sum = new Int32Array(2);
