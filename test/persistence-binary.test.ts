@@ -401,6 +401,46 @@ describe('writing a snapshot (BinaryWriter, writevAllSync, CaptureSlab)', () => 
     }
   });
 
+  test('one writer for many records (take, u64PairLater): each record the bytes a writer of its own gives', () => {
+    // What encodeDataset does per key: a head, two lengths known only after the payload, checked
+    // bytes, then digested ones; the next record goes on in the same buffers. The sizes move the
+    // pair for later across the first buffer's growth and across cuts, and large raw fields are
+    // referenced as chunks of their own.
+    const r = rng(41);
+    const w = new BinaryWriter();
+    for (const [head, checked, images] of [
+      [3, 300, [500, 20]],
+      [250, 40, [0, 7]],
+      [1, 70_000, [3]],
+      [60_000, 5_000, [100_000, 1]],
+      [2, 2, []],
+      [65_530, 3, [65_536]],
+    ] as Array<[number, number, number[]]>) {
+      const h = randomBytes(r, head);
+      const c = randomBytes(r, checked);
+      const imgs = images.map((n) => randomBytes(r, n));
+      w.raw(h).u64PairLater();
+      const from = w.length;
+      w.raw(c);
+      for (const b of imgs) w.digested(b);
+      w.fillU64Pair(w.length - from, w.digestedBytes);
+      const parts = w.take();
+      const lone = new BinaryWriter().raw(h);
+      lone.u64(checked + images.reduce((a, n) => a + n, 0)).u64(images.reduce((a, n) => a + n, 0)).raw(c);
+      const want = lone.finish();
+      const label = `head ${head}, checked ${checked}, images ${images.join(',')}`;
+      // The checked chunks lead, then each non-empty image as a chunk of its own, the same memory.
+      expect(Buffer.concat(parts.slice(0, w.checkedInTaken)).equals(Buffer.concat(want)), label).toBe(true);
+      const digestedParts = parts.slice(w.checkedInTaken);
+      expect(digestedParts).toEqual(imgs.filter((b) => b.length > 0));
+      for (const [i, b] of imgs.filter((x) => x.length > 0).entries()) expect(digestedParts[i]!.buffer).toBe(b.buffer);
+    }
+    // The pair is filled once; no digested bytes stay counted after a take.
+    expect(() => w.fillU64Pair(1, 1)).toThrow(/no u64 pair/);
+    expect(w.digestedBytes).toBe(0);
+    expect(() => new BinaryWriter().digested(Uint8Array.of(1)).u8(1)).toThrow(/only digested bytes/);
+  });
+
   test('writevAllSync writes every byte in order when each write takes only part of them', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-writev-'));
     try {

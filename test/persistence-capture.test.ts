@@ -74,6 +74,27 @@ describe('the capture of a dataset for a save', () => {
   });
 });
 
+describe('the keys a capture holds', () => {
+  test("'in-place' captures each key as it is reached, and counts what it will yield: live keys only, as 'copy'", () => {
+    const { keyspace, sets } = dataset();
+    keyspace.dbs[0]!.add('gone', new StringValue(Buffer.from('expired')), Date.now() - 1000);
+    keyspace.dbs[1]!.add('later', new StringValue(Buffer.from('expires later')), Date.now() + 3_600_000);
+    const copied = captureDataset(keyspace, [], 'copy');
+    const inPlace = captureDataset(keyspace, [], 'in-place');
+    const names = (ds: typeof copied): string[] => [...ds.keys].map((k) => `${k.db}:${k.key}`);
+    expect(copied.count).toBe(43);
+    expect(inPlace.count).toBe(43);
+    expect(names(inPlace)).toEqual(names(copied));
+    expect(names(inPlace)).not.toContain('0:gone');
+    // Nothing is captured before the encoder asks: a key added after the capture is written too.
+    keyspace.dbs[0]!.add('added', new StringValue(Buffer.from('after the capture')));
+    expect(inPlace.count).toBe(44);
+    expect(names(inPlace)).toContain('0:added');
+    expect(names(copied)).not.toContain('0:added');
+    for (const s of sets) s.dispose();
+  });
+});
+
 describe('a snapshot written over another (writeSnapshotSync)', () => {
   test('replaces it, and the replaced file is let go once the save has returned', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-replace-'));

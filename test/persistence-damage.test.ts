@@ -10,7 +10,7 @@ import { Quant, VectorSet } from '../src/vset/index.js';
 import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import '../src/vset/codec.js';
 import { codecForType } from '../src/persistence/codecs.js';
-import { loadSnapshotFile, writeSnapshotSync, type CapturedDataset } from '../src/persistence/snapshot.js';
+import { loadSnapshotFile, writeSnapshotSync, type CapturedDataset, type CapturedKey } from '../src/persistence/snapshot.js';
 import { CorruptDataError } from '../src/persistence/binary.js';
 import { StringValue } from '../src/keyspace/value.js';
 import { rng } from './helpers/rng.js';
@@ -23,6 +23,7 @@ describe('a snapshot with a vector set, one byte damaged', () => {
     const vset = codecForType('vectorset');
     const ds: CapturedDataset = {
       keys: [{ db: 0, key: 'vs', expireAt: 0, typeId: vset.typeId, value: vset.capture(new VectorSetValue(set)) }],
+      count: 1,
       aux: [['vsetd-ver', 'test']],
     };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-damage-'));
@@ -64,10 +65,10 @@ describe('a snapshot with a vector set, one byte damaged', () => {
 });
 
 describe('a snapshot whose records are sound but say something impossible', () => {
-  function write(keys: CapturedDataset['keys']): string {
+  function write(keys: CapturedKey[]): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-records-'));
     const file = path.join(dir, 'dump.vsdb');
-    writeSnapshotSync(file, { keys, aux: [] });
+    writeSnapshotSync(file, { keys, count: keys.length, aux: [] });
     return file;
   }
   const str = codecForType('string');

@@ -406,7 +406,7 @@ export class AppendOnlyFile {
       this.writeManifest([...this.manifest, incr]);
       this.openIncr(incr);
       const base: ManifestEntry = { file: `${this.baseName}.${baseSeq}.base.vsdb`, seq: baseSeq, type: 'b' };
-      this.rewriteProgress = new Progress('AOF rewrite', dataset.keys.length, 'keys').logTo(this.server.log);
+      this.rewriteProgress = new Progress('AOF rewrite', dataset.count, 'keys').logTo(this.server.log);
       await writeSnapshotAsync(path.join(this.dir, base.file), dataset, this.saveHooks(this.rewriteProgress));
       const old = this.manifest.filter((e) => e.file !== incr.file);
       this.writeManifest([base, incr]);

@@ -100,14 +100,28 @@ const SMALL = 64 * 1024;
 const FIRST = 256;
 const NO_BYTES = Buffer.alloc(0);
 
+/** Unsigned integer up to 2^53, as 8 bytes at `at`. */
+function putU64(buf: Buffer, at: number, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64 out of range: ${v}`);
+  buf.writeUInt32LE(v % 0x100000000, at);
+  buf.writeUInt32LE(Math.floor(v / 0x100000000), at + 4);
+}
+
 export class BinaryWriter {
   private chunks: Uint8Array[] = [];
   private cur = Buffer.allocUnsafe(FIRST);
+  /** Where the bytes not yet cut into a chunk start in `cur` (a cut leaves the rest of `cur` to what follows). */
+  private start = 0;
   private len = 0;
   private total = 0;
   /** The index in `chunks` of the first chunk written by `digested` (all after it are too), or −1. */
   private digestedFrom = -1;
   private digestedTotal = 0;
+  /** Where u64PairLater left its 16 bytes. */
+  private laterBuf = NO_BYTES;
+  private laterAt = 0;
+  /** Of the chunks the last `take` returned, how many lead before the digested ones. */
+  private checkedTaken = 0;
 
   get length(): number {
     return this.total;
@@ -121,26 +135,38 @@ export class BinaryWriter {
   private room(n: number): void {
     if (this.digestedFrom >= 0) throw new Error('only digested bytes may follow digested bytes');
     if (this.len + n <= this.cur.length) return;
-    if (this.len + n <= SMALL) {
+    const pending = this.len - this.start;
+    if (pending + n <= SMALL) {
       // Grow the first buffer (doubling up to SMALL) rather than cut it; after a cut the writer
       // is a large one, and its next buffer is SMALL at once.
-      let size = this.chunks.length > 0 ? SMALL : Math.max(FIRST, this.cur.length * 2);
-      while (size < this.len + n) size *= 2;
+      let size = this.chunks.length > 0 || this.start > 0 ? SMALL : Math.max(FIRST, this.cur.length * 2);
+      while (size < pending + n) size *= 2;
       const grown = Buffer.allocUnsafe(Math.min(size, SMALL));
-      grown.set(this.cur.subarray(0, this.len));
+      grown.set(this.cur.subarray(this.start, this.len));
+      // A u64 pair left for later moves with the bytes around it.
+      if (this.laterBuf === this.cur) {
+        this.laterBuf = grown;
+        this.laterAt -= this.start;
+      }
       this.cur = grown;
+      this.start = 0;
+      this.len = pending;
       return;
     }
     this.cut();
     this.cur = Buffer.allocUnsafe(Math.max(n, SMALL));
+    this.start = 0;
+    this.len = 0;
   }
 
-  /** Ends the current buffer as a chunk; the next one is allocated when something is written. */
+  /**
+   * Ends the bytes written since the last cut as a chunk. What is written next goes on in the
+   * same buffer: a snapshot's frames of many keys, each cut before its images, share a few.
+   */
   private cut(): void {
-    if (this.len === 0) return;
-    this.chunks.push(this.cur.subarray(0, this.len));
-    this.cur = NO_BYTES;
-    this.len = 0;
+    if (this.len === this.start) return;
+    this.chunks.push(this.cur.subarray(this.start, this.len));
+    this.start = this.len;
   }
 
   u8(v: number): this {
@@ -169,9 +195,7 @@ export class BinaryWriter {
   /** Unsigned integer up to 2^53, as 8 bytes. */
   u64(v: number): this {
     this.room(8);
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`u64 out of range: ${v}`);
-    this.cur.writeUInt32LE(v % 0x100000000, this.len);
-    this.cur.writeUInt32LE(Math.floor(v / 0x100000000), this.len + 4);
+    putU64(this.cur, this.len, v);
     this.len += 8;
     this.total += 8;
     return this;
@@ -251,6 +275,46 @@ export class BinaryWriter {
     this.digestedTotal += b.length;
     this.total += b.length;
     return this;
+  }
+
+  /**
+   * Two u64s written later (fillU64Pair), when what they say is known: a snapshot record's
+   * payload lengths, which precede the payload that one writer writes right after them.
+   */
+  u64PairLater(): this {
+    this.room(16);
+    this.laterBuf = this.cur;
+    this.laterAt = this.len;
+    this.len += 16;
+    this.total += 16;
+    return this;
+  }
+
+  fillU64Pair(a: number, b: number): this {
+    if (this.laterBuf === NO_BYTES) throw new Error('no u64 pair left for later');
+    putU64(this.laterBuf, this.laterAt, a);
+    putU64(this.laterBuf, this.laterAt + 8, b);
+    this.laterBuf = NO_BYTES;
+    return this;
+  }
+
+  /**
+   * The chunks written since the last take, in order; the writer goes on after them, and checked
+   * bytes may follow digested ones again (one writer for every record of a snapshot).
+   * `checkedInTaken` says how many of them lead before the digested ones.
+   */
+  take(): Uint8Array[] {
+    this.cut();
+    const chunks = this.chunks;
+    this.checkedTaken = this.digestedFrom < 0 ? chunks.length : this.digestedFrom;
+    this.chunks = [];
+    this.digestedFrom = -1;
+    this.digestedTotal = 0;
+    return chunks;
+  }
+
+  get checkedInTaken(): number {
+    return this.checkedTaken;
   }
 
   /** The chunks written so far, in order (the writer must not be used afterwards). */

@@ -135,7 +135,7 @@ export class Persistence {
     const dirtyBefore = this.server.dirty;
     const ds = captureDataset(this.server.keyspace, this.aux());
     this.server.log.notice('Background saving started');
-    this.saveProgress = new Progress('Background saving', ds.keys.length, 'keys').logTo(this.server.log);
+    this.saveProgress = new Progress('Background saving', ds.count, 'keys').logTo(this.server.log);
     return writeSnapshotAsync(this.snapshotPath, ds, this.aof.saveHooks(this.saveProgress)).then(
       (size) => {
         this.server.dirty -= dirtyBefore;
@@ -248,7 +248,7 @@ export class Persistence {
   private async saveInBackground(): Promise<void> {
     const t0 = performance.now();
     const ds = captureDataset(this.server.keyspace, this.aux());
-    this.saveProgress = new Progress('Saving the final snapshot', ds.keys.length, 'keys').logTo(this.server.log);
+    this.saveProgress = new Progress('Saving the final snapshot', ds.count, 'keys').logTo(this.server.log);
     try {
       const size = await writeSnapshotAsync(this.snapshotPath, ds, this.aof.saveHooks(this.saveProgress));
       this.server.dirty = 0;

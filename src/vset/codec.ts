@@ -177,6 +177,9 @@ function allocate<T>(r: BinaryReader, alloc: () => T): T {
   }
 }
 
+/** A capture's image digest while it is encoded (encodes run one at a time, start to end). */
+const encodeSum = new Int32Array(2);
+
 /** Where a capture's copies lie: in no WebAssembly memory (digested through staging). */
 const COPIED = { records: null, heap: null } as const;
 
@@ -195,7 +198,7 @@ registerCodec({
     const mems = records === img.records ? set.imageMemories() : COPIED;
     return {
       encode: (w) => {
-        const sum = new Int32Array(2);
+        const sum = encodeSum.fill(0);
         digestImage(mems.records, records, IMAGE_RECORDS, sum);
         digestImage(mems.heap, heap, IMAGE_HEAP, sum);
         w.u32(FORMAT_VERSION).varint(records.length).varint(heap.length).i32(sum[0]).i32(sum[1]);
