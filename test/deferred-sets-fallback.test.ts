@@ -3,13 +3,14 @@
 // bug, not damage in the file — the loading thread must check that batch itself and adopt the
 // same sets it would have adopted alone, and must not count them as the helper's. A helper that
 // reports the batch as not delivered is the same case. This drives SetBatches with a stand-in
-// helper that answers every batch that way, over real images in real arena blocks.
+// helper that answers every batch that way, over real images in real arena blocks; and with one
+// that falls far behind, whose batches not yet begun the loading thread takes from the end back.
 import { describe, expect, test } from 'vitest';
 import { MessagePort } from 'node:worker_threads';
 import { VectorSet } from '../src/vset/index.js';
 import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import { SetBatches } from '../src/vset/deferred-sets.js';
-import { JOB_DONE, type CheckHelper } from '../src/image/check-helper.js';
+import { JOB_CANCELLED, JOB_DONE, JOB_POSTED, JOB_RUNNING, type CheckHelper } from '../src/image/check-helper.js';
 import type { SetsJobMessage, SetsVerdictMessage } from '../src/image/set-batch.js';
 import { H, type ArenaPlace, type ImageMemory } from '../src/hnsw/layout.js';
 import { rng } from './helpers/rng.js';
@@ -105,4 +106,54 @@ describe('small sets whose helper verdicts do not fit their batch', () => {
     expect((pending[2]!.settle() as VectorSetValue).engine.card).toBe(4);
     for (const s of originals) s.dispose();
   });
+});
+
+/** A helper that begins only the first `begun` batches and finishes none (a starved thread). */
+function starvedHelper(begun: number): { helper: CheckHelper; awaited: number[]; statuses: Int32Array[] } {
+  const awaited: number[] = [];
+  const statuses: Int32Array[] = [];
+  const stub = {
+    setsDelivered: 0,
+    submitSets(job: SetsJobMessage): void {
+      statuses.push(job.status);
+      if (statuses.length <= begun) Atomics.store(job.status, 0, JOB_RUNNING);
+    },
+    // As CheckHelper.await: a batch not begun is cancelled; a begun one ends undelivered.
+    await(job: SetsJobMessage): boolean {
+      awaited.push(job.batch);
+      if (Atomics.compareExchange(job.status, 0, JOB_POSTED, JOB_CANCELLED) === JOB_POSTED) return false;
+      job.status[1] = -1;
+      Atomics.store(job.status, 0, JOB_DONE);
+      return true;
+    },
+    awaitPickup: (): void => {},
+  };
+  return { helper: stub as unknown as CheckHelper, awaited, statuses };
+}
+
+describe('the batches a helper far behind has not begun when the file is read', () => {
+  for (const [ahead, taken] of [
+    [2, 7],
+    [7, 0],
+  ] as const) {
+    test(`helperAhead ${ahead}: the loading thread takes ${taken} of the 7 batches not begun, from the last one back`, () => {
+      // 10 batches: the helper began the first 3 and will deliver none of them.
+      const originals = Array.from({ length: 320 }, (_, k) => tenantSet(500 + k, 1 + (k % 4)));
+      const h = starvedHelper(3);
+      const batches = new SetBatches(h.helper, ahead);
+      const pending = originals.map((s) => batches.defer(readIntoBlock(s), (set) => new VectorSetValue(set)));
+      const values = pending.map((p) => p.settle() as VectorSetValue);
+      expect(h.statuses).toHaveLength(10);
+      // Taken ones were cancelled before anything was awaited; the rest were awaited in order.
+      expect(h.awaited).toEqual(Array.from({ length: 10 - taken }, (_, i) => i));
+      expect(h.statuses.filter((s) => s[0] === JOB_CANCELLED)).toHaveLength(10 - 3);
+      expect(h.helper.setsDelivered).toBe(0);
+      values.forEach((v, k) => {
+        expect(v.engine.card, `set ${k}`).toBe(originals[k]!.card);
+        expect(v.engine.validate(), `set ${k}`).toEqual([]);
+      });
+      for (const s of originals) s.dispose();
+      for (const v of values) v.engine.dispose();
+    });
+  }
 });

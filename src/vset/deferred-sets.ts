@@ -22,8 +22,15 @@ import { VectorSet } from './index.js';
 
 /** Sets per message: enough that posting costs little per set, few enough that the two threads share the tail. */
 const BATCH_SETS = 32;
-/** Batches the helper has not begun that this thread leaves to it at the end (≈ 6 ms of its work). */
-const HELPER_AHEAD_BATCHES = 8;
+/**
+ * Batches the helper has not begun that this thread leaves to it at the end: ≈ 0.5 s of its work.
+ * Only a helper that far behind (a starved thread) is worth this thread's share: its check code is
+ * cold here, V8 compiles all of it a second time on the same two cores, and each set costs two to
+ * three times the helper's. Loads of 100,000 sets left 60-240 batches; with 8 batches this thread
+ * took 2,000-7,500 sets, and leaving them all to the helper was 1.8 % faster (6 alternating loads:
+ * 1.698 → 1.668 s, 0.1 s less CPU), 3 % at 10,000 sets (9 each: 0.308 → 0.299 s).
+ */
+const HELPER_AHEAD_BATCHES = 1_000;
 
 type ArenaImage = ImageMemory & { place: ArenaPlace };
 /** A set checked on this thread: the set, or the error that refused it. */
@@ -115,7 +122,11 @@ export class SetBatches {
   /** Verdict messages taken from the channel before their batch was asked for. */
   private readonly arrived = new Map<number, SetsVerdictMessage>();
 
-  constructor(private readonly helper: CheckHelper) {
+  constructor(
+    private readonly helper: CheckHelper,
+    /** How many batches not begun are left to the helper when the file is read (tests: fewer). */
+    private readonly helperAhead = HELPER_AHEAD_BATCHES,
+  ) {
     // The load never returns to the event loop while it uses the channel; it must not keep the process up.
     this.channel.port1.unref();
   }
@@ -177,13 +188,10 @@ export class SetBatches {
     const last = this.batches[this.batches.length - 1];
     // (Tests: let the helper reach the last batch, so its verdicts are the ones used.)
     if (HELPER_SETS && last !== undefined) this.helper.awaitPickup(last.job);
-    // A few batches left are the helper's work of a few milliseconds, and this thread's check
-    // code is cold: V8 would compile all of it a second time, for this thread, on the same two
-    // cores (the loads of 10,000 sets checked 50-700 sets here, each at two to three times the
-    // helper's cost). So this thread takes a share only when the helper is far behind.
+    // This thread takes a share only when the helper is far behind (HELPER_AHEAD_BATCHES).
     let waiting = 0;
     for (let i = this.batches.length - 1; i >= 0 && Atomics.load(this.batches[i].job.status, 0) === JOB_POSTED; i--) waiting++;
-    if (waiting <= HELPER_AHEAD_BATCHES) return;
+    if (waiting <= this.helperAhead) return;
     for (let i = this.batches.length - 1; i >= 0; i--) {
       const b = this.batches[i];
       if (Atomics.compareExchange(b.job.status, 0, JOB_POSTED, JOB_CANCELLED) !== JOB_POSTED) break;
