@@ -204,9 +204,9 @@ describe('FileReader', () => {
     expect(() => w.u8(1)).toThrow(/only digested bytes/);
     expect(() => w.raw(new Uint8Array(70_000))).toThrow(/only digested bytes/);
     expect(w.digestedBytes).toBe(image.length + 3);
-    const { checked, digested } = w.finishParts();
-    expect(digested).toEqual([image, small]);
-    const head = Buffer.concat(checked);
+    const parts = w.take();
+    expect(parts.slice(w.checkedInTaken)).toEqual([image, small]);
+    const head = Buffer.concat(parts.slice(0, w.checkedInTaken));
     expect(head.length).toBe(4 + 2);
     const all = Buffer.concat([head, image, small, Buffer.from([9, 9, 9, 9])]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));

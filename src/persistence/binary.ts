@@ -323,13 +323,6 @@ export class BinaryWriter {
     return this.chunks;
   }
 
-  /** finish, split into the chunks a CRC covers and the digested ones after them. */
-  finishParts(): { checked: Uint8Array[]; digested: Uint8Array[] } {
-    const chunks = this.finish();
-    const k = this.digestedFrom < 0 ? chunks.length : this.digestedFrom;
-    return { checked: chunks.slice(0, k), digested: chunks.slice(k) };
-  }
-
   /** Everything as one buffer (for small records). */
   toBuffer(): Buffer {
     return Buffer.concat(this.finish());
