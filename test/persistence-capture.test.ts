@@ -11,7 +11,7 @@ import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { captureDataset, encodeDataset, writeSnapshotSync } from '../src/persistence/snapshot.js';
+import { captureDataset, encodeDataset, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from '../src/persistence/snapshot.js';
 import '../src/vset/codec.js';
 import { rng } from './helpers/rng.js';
 
@@ -92,6 +92,38 @@ describe('the keys a capture holds', () => {
     expect(names(inPlace)).toContain('0:added');
     expect(names(copied)).not.toContain('0:added');
     for (const s of sets) s.dispose();
+  });
+});
+
+describe('frames of many keys (one writer frames them all, several of its buffers)', () => {
+  test('SAVE and BGSAVE write the same file while clients change the keys during the BGSAVE, and it loads', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-frames-'));
+    const { keyspace, sets } = dataset();
+    // (The one set left empty by the dataset's removals would not load: Redis never stores one.)
+    expect(keyspace.dbs[0]!.detach('tenant:0')).toBeDefined();
+    // 4,000 keys with long names: ~400 KB of frames, six of the writer's 64 KiB buffers, and
+    // more chunks than one writev batch takes, so the asynchronous writer awaits between them.
+    for (let i = 0; i < 4000; i++) keyspace.dbs[i % 2]!.add(`key:${i}:${'n'.repeat(i % 90)}`, new StringValue(Buffer.from(`v${i}`.repeat(1 + (i % 7)))));
+    try {
+      const inPlace = path.join(dir, 'sync.vsdb');
+      const background = path.join(dir, 'async.vsdb');
+      writeSnapshotSync(inPlace, captureDataset(keyspace, [['a', 'b']], 'in-place'));
+      const copied = captureDataset(keyspace, [['a', 'b']], 'copy');
+      const written = writeSnapshotAsync(background, copied);
+      // What clients do meanwhile reaches neither the capture nor the frames already handed out.
+      for (let i = 0; i < 4000; i += 3) keyspace.dbs[i % 2]!.add(`key:${i}:${'n'.repeat(i % 90)}`, new StringValue(Buffer.from('changed')));
+      sets[2]!.add(new TextEncoder().encode('late'), Float32Array.from({ length: 16 }, () => 0.25));
+      await written;
+      expect(fs.readFileSync(background).equals(fs.readFileSync(inPlace))).toBe(true);
+      const loaded = loadSnapshotFile(background, 2);
+      expect(loaded.keys).toHaveLength(41 + 4000);
+      const k = loaded.keys.find((x) => x.key === `key:3999:${'n'.repeat(3999 % 90)}`)!;
+      expect(Buffer.from((k.value as StringValue).data).toString()).toBe('v3999'.repeat(1 + (3999 % 7)));
+      for (const x of loaded.keys) x.value.release?.();
+    } finally {
+      for (const s of sets) s.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
