@@ -13,7 +13,7 @@ import { RawConnection } from './helpers/raw.js';
 import { serverForFile, startServer, type RunningServer } from './helpers/server.js';
 import { infoField, waitFor } from './helpers/wait.js';
 import { Persistence } from '../src/persistence/persistence.js';
-import { encodeDump } from '../src/persistence/snapshot.js';
+import { encodeDump } from '../src/persistence/dump-payload.js';
 import type { KeyspaceObserver } from '../src/keyspace/keyspace.js';
 
 function tmpDir(): string {

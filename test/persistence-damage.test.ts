@@ -11,9 +11,11 @@ import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import '../src/vset/codec.js';
 import { codecForType } from '../src/persistence/codecs.js';
 import { loadSnapshotFile, writeSnapshotSync, type CapturedDataset, type CapturedKey } from '../src/persistence/snapshot.js';
-import { CorruptDataError } from '../src/persistence/binary.js';
+import { CorruptDataError, crc32 } from '../src/persistence/binary.js';
+import { decodeDump, encodeDump } from '../src/persistence/dump-payload.js';
 import { StringValue } from '../src/keyspace/value.js';
 import { rng } from './helpers/rng.js';
+import { arenaSpace } from '../src/hnsw/arena.js';
 
 describe('a snapshot with a vector set, one byte damaged', () => {
   test('is refused as damage for a damaged byte anywhere, and loads when sound', () => {
@@ -102,5 +104,67 @@ describe('a snapshot whose records are sound but say something impossible', () =
     const file = write([{ db: 2, key: 'k', expireAt: 0, typeId: 99, value: value('a') }]);
     expect(() => loadSnapshotFile(file, 16)).toThrow("key 'k' (db 2): unknown type id 99");
     fs.rmSync(path.dirname(file), { recursive: true });
+  });
+});
+
+describe('a load that fails gives back the memory its values took', () => {
+  test('arena blocks read for small sets before the damaged record are all free again, whichever check refuses it', () => {
+    const r = rng(77);
+    const sets: VectorSet[] = [];
+    const vset = codecForType('vectorset');
+    const keys: CapturedKey[] = [];
+    for (let k = 0; k < 80; k++) {
+      const set = VectorSet.create({ dim: 8, arena: true, seed: k + 1 });
+      for (let e = 0; e < 1 + (k % 6); e++) set.add(Buffer.from(`e${e}`), Float32Array.from({ length: 8 }, () => r() - 0.5));
+      sets.push(set);
+      keys.push({ db: 0, key: `tenant:${k}`, expireAt: 0, typeId: vset.typeId, value: vset.capture(new VectorSetValue(set)) });
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-release-'));
+    const file = path.join(dir, 'dump.vsdb');
+    writeSnapshotSync(file, { keys, count: keys.length, aux: [] });
+    const good = fs.readFileSync(file);
+    // Key 60's frame: its name, then expire (8), type (1), payload and digested lengths (8 + 8),
+    // the codec's version (4), two varint lengths, the digest (8), then the records image.
+    const name = good.indexOf(Buffer.from('tenant:60'));
+    const afterName = name + 'tenant:60'.length;
+    const records = afterName + 8 + 1 + 16 + 4;
+    const damages: Array<[string, number, RegExp]> = [
+      ['its expiry (the record CRC refuses it, after its images were read)', afterName + 3, /checksum mismatch/],
+      ['its records image (its digest refuses it)', records + 20 + 40, /checksum mismatch/],
+      ['its stored digest (refused before its CRC is read)', records + 4, /checksum mismatch/],
+    ];
+    const live = (): number => arenaSpace.usage().live;
+    const before = live();
+    const sound = loadSnapshotFile(file, 16);
+    expect(sound.keys).toHaveLength(80);
+    expect(live()).toBeGreaterThan(before);
+    for (const k of sound.keys) k.value.release?.();
+    expect(live()).toBe(before);
+    for (const [what, at, message] of damages) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x5a;
+      fs.writeFileSync(file, bad);
+      expect(() => loadSnapshotFile(file, 16), what).toThrow(message);
+      expect(live(), what).toBe(before);
+    }
+    for (const s of sets) s.dispose();
+    fs.rmSync(dir, { recursive: true });
+  });
+  test('a RESTORE payload whose checksum holds but whose images do not match their digest gives its block back', () => {
+    const r = rng(78);
+    const set = VectorSet.create({ dim: 8, arena: true, seed: 5 });
+    for (let e = 0; e < 6; e++) set.add(Buffer.from(`e${e}`), Float32Array.from({ length: 8 }, () => r() - 0.5));
+    const vset = codecForType('vectorset');
+    const payload = Buffer.from(encodeDump(vset.capture(new VectorSetValue(set)), vset.typeId));
+    // A byte of the records image (after type 1, version 4, two varint lengths, digest 8), then
+    // the payload's own check made right again: only the image digest can refuse it.
+    payload[1 + 4 + 2 + 8 + 40] ^= 0x5a;
+    const body = payload.subarray(0, payload.length - 8);
+    payload.writeUInt32LE(crc32(body), payload.length - 8);
+    payload.writeUInt32LE(crc32(Buffer.from(body).reverse()), payload.length - 4);
+    const before = arenaSpace.usage().live;
+    expect(() => decodeDump(payload)).toThrow(/Bad data format/);
+    expect(arenaSpace.usage().live).toBe(before);
+    set.dispose();
   });
 });

@@ -74,6 +74,15 @@ export class InPlaceCapture extends CaptureSlab {
   }
 }
 
+/**
+ * What a codec's `read` returns: the step that builds the value, and what gives back the memory
+ * `read` took for it when the load stops before that step runs (a later check refused the record).
+ */
+export interface ValueBuild {
+  (): KeyValue | PendingValue;
+  release?: () => void;
+}
+
 export interface ValueCodec {
   /** Stable id in files; never reuse a number. */
   typeId: number;
@@ -86,7 +95,7 @@ export interface ValueCodec {
    * checksum matched, so nothing is interpreted from damaged bytes. Both throw CorruptDataError
    * naming the fault.
    */
-  read(r: BinaryReader): () => KeyValue | PendingValue;
+  read(r: BinaryReader): ValueBuild;
 }
 
 /** Reads and builds a value in one step (payloads checked as a whole beforehand: DUMP). */

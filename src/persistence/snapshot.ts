@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BinaryReader, BinaryWriter, CorruptDataError, crc32, fsyncDir, ImageDigestMismatch } from './binary.js';
 import { FileReader } from './file-reader.js';
-import { CaptureSlab, codecForId, codecForType, decodeValue, InPlaceCapture, isPending, type CapturedValue, type PendingValue } from './codecs.js';
+import { CaptureSlab, codecForId, codecForType, InPlaceCapture, isPending, type CapturedValue, type PendingValue, type ValueBuild } from './codecs.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
@@ -475,7 +475,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
       if (len + 4 > r.remaining) r.need(len + 4, `${labelOf(key, db)} payload`);
       const payloadStart = r.pos;
       const payloadEnd = payloadStart + len;
-      let build: () => KeyValue | PendingValue;
+      let build: ValueBuild;
       r.end = payloadEnd;
       try {
         build = codec.read(r);
@@ -485,12 +485,17 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(key, db)}: ${e.message}`);
         throw e;
       }
-      if (r.pos !== payloadEnd) r.fail(`${labelOf(key, db)}: ${payloadEnd - r.pos} unread bytes after the value`);
-      // The value's codec read exactly the tail the record says no CRC covers, as digested bytes.
-      if (r.digestedInSegment !== digested) r.fail(`${labelOf(key, db)}: ${r.digestedInSegment} digested bytes read, the record says ${digested}`);
-      r.end = fileEnd;
-      const crc = r.segmentCrc();
-      if (r.u32('record checksum') !== crc) throw checksumMismatch(`${labelOf(key, db)} is damaged`, payloadStart);
+      try {
+        if (r.pos !== payloadEnd) r.fail(`${labelOf(key, db)}: ${payloadEnd - r.pos} unread bytes after the value`);
+        // The value's codec read exactly the tail the record says no CRC covers, as digested bytes.
+        if (r.digestedInSegment !== digested) r.fail(`${labelOf(key, db)}: ${r.digestedInSegment} digested bytes read, the record says ${digested}`);
+        r.end = fileEnd;
+        const crc = r.segmentCrc();
+        if (r.u32('record checksum') !== crc) throw checksumMismatch(`${labelOf(key, db)} is damaged`, payloadStart);
+      } catch (e) {
+        build.release?.();
+        throw e;
+      }
       let value: KeyValue | PendingValue;
       try {
         value = build();
@@ -549,52 +554,4 @@ export function installSnapshot(keyspace: Keyspace, loaded: LoadResult): number 
     for (const section of auxSections.get(keyspace) ?? []) section.restore(loaded.aux);
     return n;
   });
-}
-
-// ---- DUMP / RESTORE payloads --------------------------------------------------------------------
-
-/**
- * DUMP payload: u8 type, value bytes, u16 format version, u64 CRC-64-like check (here: two CRC-32s
- * over the body and its reverse, which detect the same damage for our purposes). Redis clients
- * treat the payload as opaque bytes; only vsetd reads it back.
- */
-const DUMP_VERSION = 1;
-
-export function encodeDump(captured: CapturedValue, typeId: number): Buffer {
-  // The value in a writer of its own: a vector set's digested images end it (see digested).
-  const value = new BinaryWriter();
-  captured.encode(value);
-  const body = Buffer.concat([Buffer.from([typeId]), ...value.finish(), new BinaryWriter().u32(DUMP_VERSION).toBuffer()]);
-  const check = Buffer.alloc(8);
-  check.writeUInt32LE(crc32(body), 0);
-  check.writeUInt32LE(crc32(Buffer.from(body).reverse()), 4);
-  return Buffer.concat([body, check]);
-}
-
-export class DumpPayloadError extends Error {}
-
-export function decodeDump(payload: Uint8Array, skipChecksum = false): KeyValue {
-  if (payload.length < 1 + 4 + 8) throw new DumpPayloadError('ERR DUMP payload version or checksum are wrong');
-  const body = payload.subarray(0, payload.length - 8);
-  const check = Buffer.from(payload.buffer, payload.byteOffset + payload.length - 8, 8);
-  const version = Buffer.from(body.buffer, body.byteOffset + body.length - 4, 4).readUInt32LE(0);
-  const checksumOk = skipChecksum || (check.readUInt32LE(0) === crc32(body) && check.readUInt32LE(4) === crc32(Buffer.from(body).reverse()));
-  if (version !== DUMP_VERSION || !checksumOk) {
-    throw new DumpPayloadError('ERR DUMP payload version or checksum are wrong');
-  }
-  const r = new BinaryReader(body, 0, body.length - 4);
-  const codec = codecForId(r.u8('type'));
-  if (!codec) throw new DumpPayloadError('ERR Bad data format');
-  let value: KeyValue;
-  try {
-    value = decodeValue(codec, r);
-  } catch (e) {
-    if (e instanceof CorruptDataError) throw new DumpPayloadError('ERR Bad data format');
-    throw e;
-  }
-  if (r.remaining !== 0) {
-    value.release?.();
-    throw new DumpPayloadError('ERR Bad data format');
-  }
-  return value;
 }

@@ -16,7 +16,7 @@
  * Capture copies the two images between commands (a memcpy of what the set uses), so a BGSAVE or
  * AOF rewrite writes a consistent set while clients keep changing the live one.
  */
-import { registerCodec, type PendingValue } from '../persistence/codecs.js';
+import { registerCodec, type ValueBuild } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
 import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
 import { VectorSet } from './index.js';
@@ -27,6 +27,7 @@ import { HELPER_ALWAYS, type CheckHelper } from '../image/check-helper.js';
 import { loadHelper, whenLoadEnds } from '../image/load-scope.js';
 import { SetBatches } from './deferred-sets.js';
 import { VectorSetValue } from './vector-set-value.js';
+import { retirePlace } from './placement.js';
 import { loadMark } from '../persistence/load-trace.js';
 
 const FORMAT_VERSION = 2;
@@ -41,7 +42,7 @@ const MAX_HEAP = 2 ** 31;
  * free lists, heap blocks, name table, attributes, reachability) before anything interprets
  * them, and refuses them naming the first problem.
  */
-function read(r: BinaryReader): () => VectorSetValue | PendingValue {
+function read(r: BinaryReader): ValueBuild {
   const version = r.u32('vector set format version');
   if (version !== FORMAT_VERSION && version !== FORMAT_CRC_IMAGES) r.fail(`unsupported vector set format version ${version}`);
   const digested = version === FORMAT_VERSION;
@@ -62,48 +63,62 @@ function read(r: BinaryReader): () => VectorSetValue | PendingValue {
   // (VSETD_LOAD_HELPER=always sends every set through the helper's path, for tests of it.)
   const small = !HELPER_ALWAYS && VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
   const block = small && digested ? allocate(r, () => VectorSet.imageMemory.arena(recordsLen, heapLen)) : null;
-  const rec = block !== null ? { mem: null, records: block.records } : small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
-  const stream = readRecords(r, rec, digested);
-  loadMark('read records');
-  if (!digested) heapLen = heapLength(r);
-  r.need(heapLen, 'vector set heap');
-  const heap = block !== null ? { hp: null, heap: block.heap } : small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
-  // Into a check memory when the load's helper can copy it into place while it is checked there.
-  const staged = stageHeap(rec.mem, heap, heapLen);
-  const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);
-  if (digested) {
-    r.rawIntoDigested(heapBytes, 'vector set heap');
-    // The records' pieces the helper digested meanwhile (see readRecords), the rest, the heap.
-    const sum = new Int32Array(2);
-    if (stream !== null) stream.digest(sum);
-    // A small set's images lie in its arena block: digested there, not copied out first.
-    const arena = block?.place?.memory;
-    digestImage(arena ?? rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
-    digestImage(arena ?? staged?.mem, heapBytes, IMAGE_HEAP, sum);
-    if (sum[0] !== expected[0] || sum[1] !== expected[1]) {
+  // Until the step is returned, a failure gives the block back (a truncated or damaged image).
+  let stream: LinkStream | null = null;
+  try {
+    const rec = block !== null ? { mem: null, records: block.records } : small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
+    stream = readRecords(r, rec, digested);
+    loadMark('read records');
+    if (!digested) heapLen = heapLength(r);
+    r.need(heapLen, 'vector set heap');
+    const heap = block !== null ? { hp: null, heap: block.heap } : small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
+    // Into a check memory when the load's helper can copy it into place while it is checked there.
+    const staged = stageHeap(rec.mem, heap, heapLen);
+    const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);
+    if (digested) {
+      r.rawIntoDigested(heapBytes, 'vector set heap');
+      // The records' pieces the helper digested meanwhile (see readRecords), the rest, the heap.
+      const sum = new Int32Array(2);
+      if (stream !== null) stream.digest(sum);
+      // A small set's images lie in its arena block: digested there, not copied out first.
+      const arena = block?.place?.memory;
+      digestImage(arena ?? rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
+      digestImage(arena ?? staged?.mem, heapBytes, IMAGE_HEAP, sum);
+      if (sum[0] !== expected[0] || sum[1] !== expected[1]) {
+        stream?.abort();
+        throw new ImageDigestMismatch('vector set images do not match their digest');
+      }
+    } else {
+      r.rawInto(heapBytes, 'vector set heap');
+      // The records' pieces the helper checksummed meanwhile (see readRecords).
+      if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
+    }
+    loadMark('read heap');
+    const build: ValueBuild = () => {
+      // Read into an arena block during a load with a helper: checked there while the load reads on.
+      const batches = block !== null && stream === null && staged === null ? setBatchesFor(loadHelper) : null;
+      // (block.place is set: an arena block's images.)
+      if (batches !== null) return batches.defer(block as ImageMemory & { place: ArenaPlace }, valueOf);
+      let set: VectorSet;
+      try {
+        set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
+      } catch (e) {
+        throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
+      }
+      loadMark('adopt');
+      return valueOf(set);
+    };
+    // The load stopped before building the set (a later check refused the record): the block goes back.
+    build.release = () => {
       stream?.abort();
-      throw new ImageDigestMismatch('vector set images do not match their digest');
-    }
-  } else {
-    r.rawInto(heapBytes, 'vector set heap');
-    // The records' pieces the helper checksummed meanwhile (see readRecords).
-    if (stream !== null) for (const [crc, bytes] of stream.checksums()) r.foldPieceCrc(crc, bytes);
+      if (block?.place) retirePlace(block.place);
+    };
+    return build;
+  } catch (e) {
+    stream?.abort();
+    if (block?.place) retirePlace(block.place);
+    throw e;
   }
-  loadMark('read heap');
-  return () => {
-    // Read into an arena block during a load with a helper: checked there while the load reads on.
-    const batches = block !== null && stream === null && staged === null ? setBatchesFor(loadHelper) : null;
-    // (block.place is set: an arena block's images.)
-    if (batches !== null) return batches.defer(block as ImageMemory & { place: ArenaPlace }, valueOf);
-    let set: VectorSet;
-    try {
-      set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
-    } catch (e) {
-      throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
-    }
-    loadMark('adopt');
-    return valueOf(set);
-  };
 }
 
 function valueOf(set: VectorSet): VectorSetValue {
