@@ -117,12 +117,11 @@ function* capturedKeys(keyspace: Keyspace, now: number, slab: CaptureSlab): Gene
 /** Encodes the dataset as a sequence of chunks, with CRCs filled in (a file, or a full sync's payload). */
 export function* encodeDataset(ds: CapturedDataset, onKey: () => void = () => {}): Generator<Uint8Array> {
   let fileCrc = 0;
-  const emit = function* (chunks: Uint8Array[], digested: Uint8Array[] = []): Generator<Uint8Array> {
+  const emit = function* (chunks: Uint8Array[]): Generator<Uint8Array> {
     for (const c of chunks) {
       fileCrc = crc32(c, fileCrc);
       yield c;
     }
-    yield* digested;
   };
   const header = new BinaryWriter().raw(MAGIC).u32(SNAPSHOT_VERSION).u32(0).toBuffer();
   yield* emit([header]);
