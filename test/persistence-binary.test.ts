@@ -233,6 +233,38 @@ describe('FileReader', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  test('digested bytes into a destination at an offset: through the window and straight from the file, nothing around them touched', () => {
+    // A small set's images go into its block through a view of the whole arena (vset/codec.ts).
+    const r = rng(11);
+    const small = randomBytes(r, 3_000); // through the window
+    const large = randomBytes(r, 200_000); // past the window's share: straight from the file, in slices
+    const all = Buffer.concat([Buffer.from([5]), small, large, Buffer.from([6])]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
+    const file = path.join(dir, 'at');
+    fs.writeFileSync(file, all);
+    for (const rd of [new BinaryReader(all), new FileReader(fs.openSync(file, 'r'), all.length, 4096)]) {
+      const dest = new Uint8Array(new SharedArrayBuffer(300_000)).fill(0xee);
+      rd.mark();
+      expect(rd.u8()).toBe(5);
+      rd.rawIntoDigestedAt(dest, 10_001, small.length);
+      rd.rawIntoDigestedAt(dest, 50_003, large.length);
+      expect(Buffer.from(dest.subarray(10_001, 10_001 + small.length)).equals(Buffer.from(small))).toBe(true);
+      expect(Buffer.from(dest.subarray(50_003, 50_003 + large.length)).equals(Buffer.from(large))).toBe(true);
+      const untouched = [...dest.subarray(0, 10_001), ...dest.subarray(10_001 + small.length, 50_003), ...dest.subarray(50_003 + large.length)];
+      expect(untouched.every((b) => b === 0xee)).toBe(true);
+      expect(rd.digestedInSegment).toBe(small.length + large.length);
+      expect(rd.u8()).toBe(6);
+      expect(rd.segmentCrc()).toBe(zlib.crc32(Buffer.from([5, 6])));
+      // A destination too short is refused before anything is read.
+      rd.pos = 1;
+      expect(() => rd.rawIntoDigestedAt(dest, 299_000, small.length, 'the image')).toThrow(/the image: 3000 bytes at 299000 do not fit a destination of 300000/);
+      expect(() => rd.rawIntoDigestedAt(dest, -1, 2)).toThrow(RangeError);
+      expect(rd.pos).toBe(1);
+      if (rd instanceof FileReader) rd.close();
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
   test('refuses to read past the end or the limit, naming the offset', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsetd-binary-'));
     const file = path.join(dir, 'short');

@@ -5,7 +5,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { Quant, SearchResults, VectorSet } from '../src/vset/index.js';
 import { Prng } from '../src/hnsw/prng.js';
 import { SetViews } from '../src/hnsw/layout.js';
-import { arenaSpace, blockBytes, blockClass, classSize, PROMOTE_BYTES } from '../src/hnsw/arena.js';
+import { Arena, arenaSpace, blockBytes, blockClass, classSize, PROMOTE_BYTES } from '../src/hnsw/arena.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
 const dec = (b: Uint8Array): string => Buffer.from(b).toString();
@@ -36,6 +36,25 @@ describe('size classes', () => {
       expect(blockBytes(n) % 16).toBe(0);
       if (n > 512) expect(blockBytes(n)).toBeLessThanOrEqual(Math.ceil(n * 1.03125) + 16);
     }
+  });
+});
+
+describe('an arena', () => {
+  test('its views of its memory follow the memory as it grows: a block past the first size is zeroed when released', () => {
+    // (A load reads each small set into its block through these views, and adopts it through them.)
+    const a = Arena.create(99) as Arena;
+    const first = a.bytes.byteLength;
+    expect(a.words.length).toBe(first / 4);
+    let last = -1;
+    // (Bounded: with views that never follow the memory, its size would seem never to change.)
+    for (let i = 0; i < 400 && a.committedBytes === first; i++) last = a.alloc(65536);
+    expect(last + 65536).toBeGreaterThan(first);
+    expect(a.bytes.byteLength).toBe(a.memory.buffer.byteLength);
+    expect(a.words.length).toBe(a.memory.buffer.byteLength / 4);
+    new Uint8Array(a.memory.buffer, last, 65536).fill(7);
+    expect(a.bytes[last + 65535]).toBe(7);
+    a.release(last, 65536);
+    expect(new Uint8Array(a.memory.buffer, last, 65536).every((b) => b === 0)).toBe(true);
   });
 });
 

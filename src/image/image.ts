@@ -119,8 +119,8 @@ export function adoptImage(v: SetViews, c: CheckedImage): void {
 }
 
 /** The heap statistics a passed check recounted, into the header words `h` (adoptImage). */
-export function adoptedCounts(h: Int32Array, c: CheckedImage): void {
-  h[H.HEAP_LIVE] = c.liveHeapBytes;
-  h[H.UPPER_BYTES] = c.upperBytes;
+export function adoptedCounts(w: Int32Array, c: CheckedImage, h = 0): void {
+  w[h + H.HEAP_LIVE] = c.liveHeapBytes;
+  w[h + H.UPPER_BYTES] = c.upperBytes;
 }
 

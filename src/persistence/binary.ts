@@ -508,15 +508,15 @@ export class BinaryReader {
     this.foldCrc();
     const u = (this.unchecked ??= { bytes: 0, folded: 0, crc: 0, after: 0, afterBytes: 0 });
     if (u.afterBytes > 0) throw new Error('unchecked reads must follow each other');
-    this.readUnchecked(target, what);
+    this.readUncheckedAt(target, 0, target.length, what);
     this.crcPos = this.pos;
     u.bytes += target.length;
   }
 
-  /** rawInto without a checksum (see rawIntoUnchecked). */
-  protected readUnchecked(target: Uint8Array, what: string): void {
-    const i = this.take(target.length, what);
-    target.set(this.buf.subarray(i, i + target.length));
+  /** rawInto of `n` bytes into `dest` from byte `at` on, without a checksum (see rawIntoUnchecked). */
+  protected readUncheckedAt(dest: Uint8Array, at: number, n: number, what: string): void {
+    const i = this.take(n, what);
+    dest.set(this.buf.subarray(i, i + n), at);
   }
 
   /**
@@ -525,11 +525,20 @@ export class BinaryReader {
    * snapshot.ts), so the segment's and the file's CRCs are of every other byte.
    */
   rawIntoDigested(target: Uint8Array, what = 'bytes'): void {
+    this.rawIntoDigestedAt(target, 0, target.length, what);
+  }
+
+  /**
+   * rawIntoDigested of `n` bytes into `dest` from byte `at` on: a small set's images go into its
+   * block of an arena through a view of the whole arena, not a view of the block made for each.
+   */
+  rawIntoDigestedAt(dest: Uint8Array, at: number, n: number, what = 'bytes'): void {
     if (this.unchecked !== null) throw new Error('digested bytes cannot follow unfolded unchecked ones');
+    if (at < 0 || at + n > dest.length) throw new RangeError(`${what}: ${n} bytes at ${at} do not fit a destination of ${dest.length}`);
     this.foldCrc();
-    this.readUnchecked(target, what);
+    this.readUncheckedAt(dest, at, n, what);
     this.crcPos = this.pos;
-    this.segDigested += target.length;
+    this.segDigested += n;
   }
 
   /** Passes over `n` bytes as rawIntoDigested would read them (a walk of a file's framing). */

@@ -38,12 +38,13 @@ export class FileReader extends BinaryReader {
     fs.closeSync(this.fd);
   }
 
-  private readAt(target: Uint8Array, offset: number): void {
+  /** Reads `n` bytes at file offset `offset` into `dest` from byte `at` on. */
+  private readAt(dest: Uint8Array, at: number, n: number, offset: number): void {
     let done = 0;
-    while (done < target.length) {
-      const n = fs.readSync(this.fd, target, done, target.length - done, offset + done);
-      if (n === 0) throw new CorruptDataError('file shrank while being read', offset + done);
-      done += n;
+    while (done < n) {
+      const got = fs.readSync(this.fd, dest, at + done, n - done, offset + done);
+      if (got === 0) throw new CorruptDataError('file shrank while being read', offset + done);
+      done += got;
     }
   }
 
@@ -53,7 +54,7 @@ export class FileReader extends BinaryReader {
       this.foldCrc();
       const len = Math.min(Math.max(n, this.window), this.end - this.pos);
       if (this.buf.length < len) this.buf = new Uint8Array(Math.max(len, this.window));
-      this.readAt(this.buf.subarray(0, len), this.pos);
+      this.readAt(this.buf, 0, len, this.pos);
       this.winStart = this.pos;
       this.winLen = len;
     }
@@ -69,15 +70,15 @@ export class FileReader extends BinaryReader {
   }
 
   override rawInto(target: Uint8Array, what = 'bytes'): void {
-    this.readInto(target, what, true);
+    this.readInto(target, 0, target.length, what, true);
   }
 
-  protected override readUnchecked(target: Uint8Array, what: string): void {
-    this.readInto(target, what, false);
+  protected override readUncheckedAt(dest: Uint8Array, at: number, n: number, what: string): void {
+    this.readInto(dest, at, n, what, false);
   }
 
-  private readInto(target: Uint8Array, what: string, checksum: boolean): void {
-    const n = target.length;
+  /** `n` bytes into `dest` from byte `at` on (no view of the destination is made for them). */
+  private readInto(dest: Uint8Array, at: number, n: number, what: string, checksum: boolean): void {
     this.need(n, what);
     this.foldCrc();
     if (n <= SMALL_THROUGH_WINDOW && this.pos + n > this.winStart + this.winLen) {
@@ -86,20 +87,23 @@ export class FileReader extends BinaryReader {
       // reads of the file otherwise, a quarter of its load time.
       const len = Math.min(Math.max(n, this.window), this.end - this.pos);
       if (this.buf.length < len) this.buf = new Uint8Array(Math.max(len, this.window));
-      this.readAt(this.buf.subarray(0, len), this.pos);
+      this.readAt(this.buf, 0, len, this.pos);
       this.winStart = this.pos;
       this.winLen = len;
     }
     // What the window already holds, then the rest straight from the file in slices small
     // enough to be checksummed from cache.
     const inWindow = Math.max(0, Math.min(n, this.winStart + this.winLen - this.pos));
-    if (inWindow > 0) target.set(this.buf.subarray(this.pos - this.winStart, this.pos - this.winStart + inWindow));
+    if (inWindow > 0) {
+      const w = this.pos - this.winStart;
+      dest.set(this.buf.subarray(w, w + inWindow), at);
+      if (checksum) this.addCrc(dest.subarray(at, at + inWindow));
+    }
     const SLICE = 1024 * 1024;
-    if (inWindow > 0 && checksum) this.addCrc(target.subarray(0, inWindow));
     for (let off = inWindow; off < n; off += SLICE) {
-      const part = target.subarray(off, Math.min(n, off + SLICE));
-      this.readAt(part, this.pos + off);
-      if (checksum) this.addCrc(part);
+      const len = Math.min(SLICE, n - off);
+      this.readAt(dest, at + off, len, this.pos + off);
+      if (checksum) this.addCrc(dest.subarray(at + off, at + off + len));
     }
     this.pos += n;
     this.crcPos = this.pos;

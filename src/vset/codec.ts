@@ -19,15 +19,15 @@
 import { registerCodec, type ValueBuild } from '../persistence/codecs.js';
 import { CorruptDataError, ImageDigestMismatch, type BinaryReader } from '../persistence/binary.js';
 import { digestBytes, digestInMemory, IMAGE_HEAP, IMAGE_RECORDS } from '../image/image-digest.js';
+import { arenaSpace } from '../hnsw/arena.js';
 import { VectorSet } from './index.js';
 import { STREAM_FIRST_BYTES, STREAM_PIECE_BYTES, stageHeap, streamLinkCheck, type LinkStream } from '../image/streamed-load.js';
 import { isWasmMemory } from '../hnsw/platform.js';
-import type { ArenaPlace, ImageMemory } from '../hnsw/layout.js';
 import { HELPER_ALWAYS, type CheckHelper } from '../image/check-helper.js';
 import { loadHelper, whenLoadEnds } from '../image/load-scope.js';
 import { SetBatches } from './deferred-sets.js';
 import { VectorSetValue } from './vector-set-value.js';
-import { retirePlace } from './placement.js';
+import { allocPlaceBytes, retirePlace } from './placement.js';
 import { loadMark } from '../persistence/load-trace.js';
 
 const FORMAT_VERSION = 2;
@@ -49,11 +49,12 @@ function read(r: BinaryReader): ValueBuild {
   const recordsLen = r.varint('vector set records length');
   if (recordsLen > MAX_RECORDS) r.fail(`vector set records length ${recordsLen} exceeds the limit ${MAX_RECORDS}`);
   let heapLen = 0;
-  const expected = new Int32Array(2);
+  let e0 = 0;
+  let e1 = 0;
   if (digested) {
     heapLen = heapLength(r);
-    expected[0] = r.i32('vector set image digest');
-    expected[1] = r.i32('vector set image digest');
+    e0 = r.i32('vector set image digest');
+    e1 = r.i32('vector set image digest');
   }
   // Bytes the input does not hold are refused before memory is taken for them.
   r.need(recordsLen, 'vector set records');
@@ -62,16 +63,15 @@ function read(r: BinaryReader): ValueBuild {
   // whose heap length comes after the records — into plain bytes that are then copied into one.
   // (VSETD_LOAD_HELPER=always sends every set through the helper's path, for tests of it.)
   const small = !HELPER_ALWAYS && VectorSet.imageMemory.fitsArena(recordsLen, heapLen);
-  const block = small && digested ? allocate(r, () => VectorSet.imageMemory.arena(recordsLen, heapLen)) : null;
-  // Until the step is returned, a failure gives the block back (a truncated or damaged image).
+  if (small && digested) return readIntoBlock(r, recordsLen, heapLen, e0, e1);
   let stream: LinkStream | null = null;
   try {
-    const rec = block !== null ? { mem: null, records: block.records } : small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
+    const rec = small ? { mem: null, records: new Uint8Array(recordsLen) } : allocate(r, () => VectorSet.imageMemory.records(recordsLen));
     stream = readRecords(r, rec, digested);
     loadMark('read records');
     if (!digested) heapLen = heapLength(r);
     r.need(heapLen, 'vector set heap');
-    const heap = block !== null ? { hp: null, heap: block.heap } : small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
+    const heap = small ? { hp: null, heap: new Uint8Array(heapLen) } : allocate(r, () => VectorSet.imageMemory.heap(heapLen));
     // Into a check memory when the load's helper can copy it into place while it is checked there.
     const staged = stageHeap(rec.mem, heap, heapLen);
     const heapBytes = staged?.bytes ?? heap.heap.subarray(0, heapLen);
@@ -80,14 +80,9 @@ function read(r: BinaryReader): ValueBuild {
       // The records' pieces the helper digested meanwhile (see readRecords), the rest, the heap.
       const sum = new Int32Array(2);
       if (stream !== null) stream.digest(sum);
-      // A small set's images lie in its arena block: digested there, not copied out first.
-      const arena = block?.place?.memory;
-      digestImage(arena ?? rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
-      digestImage(arena ?? staged?.mem, heapBytes, IMAGE_HEAP, sum);
-      if (sum[0] !== expected[0] || sum[1] !== expected[1]) {
-        stream?.abort();
-        throw new ImageDigestMismatch('vector set images do not match their digest');
-      }
+      digestImage(rec.mem, rec.records.subarray(0, stream !== null ? STREAM_FIRST_BYTES : recordsLen), IMAGE_RECORDS, sum);
+      digestImage(staged?.mem, heapBytes, IMAGE_HEAP, sum);
+      if (sum[0] !== e0 || sum[1] !== e1) throw new ImageDigestMismatch('vector set images do not match their digest');
     } else {
       r.rawInto(heapBytes, 'vector set heap');
       // The records' pieces the helper checksummed meanwhile (see readRecords).
@@ -95,30 +90,71 @@ function read(r: BinaryReader): ValueBuild {
     }
     loadMark('read heap');
     const build: ValueBuild = () => {
-      // Read into an arena block during a load with a helper: checked there while the load reads on.
-      const batches = block !== null && stream === null && staged === null ? setBatchesFor(loadHelper) : null;
-      // (block.place is set: an arena block's images.)
-      if (batches !== null) return batches.defer(block as ImageMemory & { place: ArenaPlace }, valueOf);
       let set: VectorSet;
       try {
-        set = VectorSet.fromImageMemory({ ...rec, ...heap, ...(block?.place ? { place: block.place } : {}) }, { stream, staged });
+        set = VectorSet.fromImageMemory({ ...rec, ...heap }, { stream, staged });
       } catch (e) {
         throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
       }
       loadMark('adopt');
       return valueOf(set);
     };
-    // The load stopped before building the set (a later check refused the record): the block goes back.
-    build.release = () => {
-      stream?.abort();
-      if (block?.place) retirePlace(block.place);
-    };
+    // The load stopped before building the set (a later check refused the record).
+    build.release = () => stream?.abort();
     return build;
   } catch (e) {
     stream?.abort();
-    if (block?.place) retirePlace(block.place);
     throw e;
   }
+}
+
+/** A small set's image digest while it is read (reads run one at a time). */
+const readSum = new Int32Array(2);
+
+/**
+ * A small set's images (format 2) read straight into a block of an arena, through a view of the
+ * whole arena, and digested there; checked there too — on the load's helper while the load reads
+ * on, or here. Everything per set is numbers: a load of 100,000 sets made a dozen views and
+ * objects for each, most of its collector's work.
+ */
+function readIntoBlock(r: BinaryReader, recordsLen: number, heapLen: number, e0: number, e1: number): ValueBuild {
+  const place = allocate(r, () => allocPlaceBytes(heapLen, recordsLen));
+  // The block starts with the heap part; the records part follows it.
+  const heapAt = place.block;
+  const recordsAt = place.block + place.heapBytes;
+  // Until the step is returned, a failure gives the block back (a truncated or damaged image).
+  try {
+    const bytes = arenaSpace.arena(place.arena).bytes;
+    r.rawIntoDigestedAt(bytes, recordsAt, recordsLen, 'vector set records');
+    loadMark('read records');
+    r.need(heapLen, 'vector set heap');
+    r.rawIntoDigestedAt(bytes, heapAt, heapLen, 'vector set heap');
+    const sum = readSum.fill(0);
+    digestInMemory(place.memory, recordsAt, recordsLen, 0, IMAGE_RECORDS, sum);
+    digestInMemory(place.memory, heapAt, heapLen, 0, IMAGE_HEAP, sum);
+    if (sum[0] !== e0 || sum[1] !== e1) throw new ImageDigestMismatch('vector set images do not match their digest');
+    loadMark('read heap');
+  } catch (e) {
+    retirePlace(place);
+    throw e;
+  }
+  const build: ValueBuild = () => {
+    const batches = setBatchesFor(loadHelper);
+    if (batches !== null) return batches.deferAt(place, recordsAt, recordsLen, heapAt, heapLen, valueOf);
+    const bytes = arenaSpace.arena(place.arena).bytes;
+    const image = { mem: null, hp: null, records: bytes.subarray(recordsAt, recordsAt + recordsLen), heap: bytes.subarray(heapAt, heapAt + heapLen), place };
+    let set: VectorSet;
+    try {
+      set = VectorSet.fromImageMemory(image);
+    } catch (e) {
+      throw new CorruptDataError(`vector set image refused: ${(e as Error).message}`);
+    }
+    loadMark('adopt');
+    return valueOf(set);
+  };
+  // The load stopped before building the set (a later check refused the record): the block goes back.
+  build.release = () => retirePlace(place);
+  return build;
 }
 
 function valueOf(set: VectorSet): VectorSetValue {

@@ -54,18 +54,25 @@ function refused(problem: string): CorruptDataError {
   return new CorruptDataError(`vector set image refused: ${problem}`);
 }
 
-/** Set `i` of a batch as defer() was given it: its images in its arena block, and the block. */
-function imageAt(b: Batch, i: number): ArenaImage {
+/** The arena block of set `i` of a batch. */
+function placeAt(b: Batch, i: number): ArenaPlace {
   const s = b.job.sets;
   const k = i * 5;
   const arena = s[k]!;
-  const memory = arenaSpace.arena(arena).memory;
-  const buf = memory.buffer as SharedArrayBuffer;
   const records = s[k + 1]!;
   const heap = s[k + 3]!;
   // The block starts with the heap part; the records part follows it (imageMemory.arena).
-  const place: ArenaPlace = { arena, memory, block: heap, heapBytes: records - heap, recordsBytes: b.recordParts[i]! };
-  return { mem: null, hp: null, records: new Uint8Array(buf, records, s[k + 2]!), heap: new Uint8Array(buf, heap, s[k + 4]!), place };
+  return { arena, memory: arenaSpace.arena(arena).memory, block: heap, heapBytes: records - heap, recordsBytes: b.recordParts[i]! };
+}
+
+/** Set `i` of a batch as deferAt() was given it: its images in its arena block, and the block. */
+function imageAt(b: Batch, i: number): ArenaImage {
+  const s = b.job.sets;
+  const k = i * 5;
+  const bytes = arenaSpace.arena(s[k]!).bytes;
+  const records = s[k + 1]!;
+  const heap = s[k + 3]!;
+  return { mem: null, hp: null, records: bytes.subarray(records, records + s[k + 2]!), heap: bytes.subarray(heap, heap + s[k + 4]!), place: placeAt(b, i) };
 }
 
 /** Every set of a batch checked and adopted on this thread. */
@@ -108,7 +115,7 @@ class DeferredSet implements PendingValue {
     const local = this.batch.local?.[this.index];
     // A set this thread adopted already owns the block; a refused one gave it back.
     if (local instanceof VectorSet) local.dispose();
-    else if (local === undefined) retirePlace(imageAt(this.batch, this.index).place);
+    else if (local === undefined) retirePlace(placeAt(this.batch, this.index));
   }
 }
 
@@ -133,6 +140,12 @@ export class SetBatches {
 
   /** Queues the check of a small set read into an arena block; `finish` builds the value from the adopted set. */
   defer(image: ArenaImage, finish: (set: VectorSet) => KeyValue): PendingValue {
+    const { place, records, heap } = image;
+    return this.deferAt(place, records.byteOffset, records.byteLength, heap.byteOffset, heap.byteLength, finish);
+  }
+
+  /** defer() of a set whose images lie at these byte offsets of its block's arena (the load's reader makes no views). */
+  deferAt(place: ArenaPlace, recordsAt: number, recordsLen: number, heapAt: number, heapLen: number, finish: (set: VectorSet) => KeyValue): PendingValue {
     let b = this.open;
     if (b === null) {
       b = { job: { kind: 'sets', batch: this.batches.length, memories: [], sets: [], status: new Int32Array(new SharedArrayBuffer(8)) }, recordParts: [], verdicts: null, local: null };
@@ -140,13 +153,12 @@ export class SetBatches {
       this.open = b;
     }
     const index = b.recordParts.length;
-    const { place, records, heap } = image;
     if (!this.sentArenas.has(place.arena)) {
       this.sentArenas.add(place.arena);
       b.job.memories.push([place.arena, place.memory]);
     }
     b.recordParts.push(place.recordsBytes);
-    b.job.sets.push(place.arena, records.byteOffset, records.byteLength, heap.byteOffset, heap.byteLength);
+    b.job.sets.push(place.arena, recordsAt, recordsLen, heapAt, heapLen);
     if (b.recordParts.length === BATCH_SETS) this.post();
     return new DeferredSet(this, b, index, finish);
   }
@@ -171,14 +183,14 @@ export class SetBatches {
       if (local instanceof CorruptDataError) throw local;
       return local;
     }
-    const image = imageAt(batch, index);
     const verdicts = batch.verdicts!;
     const problem = verdicts.problem(index);
     if (problem !== null) {
-      retirePlace(image.place);
+      retirePlace(placeAt(batch, index));
       throw refused(problem);
     }
-    return VectorSet.adoptChecked(image, verdicts.checked(index));
+    const checked = verdicts.checked(index);
+    return VectorSet.adoptInArena(placeAt(batch, index), checked) ?? VectorSet.adoptChecked(imageAt(batch, index), checked);
   }
 
   /** Once the last record is read: post what is queued, then check the batches the helper has not begun. */

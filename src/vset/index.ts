@@ -25,6 +25,7 @@ import {
   MIN_M,
   Quant,
   SetViews,
+  type ArenaPlace,
   type ImageMemory,
   geometry,
   upperBlockBytes,
@@ -52,7 +53,7 @@ import {
 } from './elements.js';
 import { encodeFor, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
 import { buildProjection } from './projection.js';
-import { arenaEligible, allocPlace, allocPlaceBytes, compactToClassic, growArenaSet, headerWithoutViews, placeImages, retirePlace, toCompact } from './placement.js';
+import { arenaEligible, allocPlace, allocPlaceBytes, compactInPlace, compactToClassic, growArenaSet, headerWithoutViews, placeImages, retirePlace, toCompact } from './placement.js';
 import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
 import { quantName, SetReader, type UnviewedArenaSet } from './set-reader.js';
 import { checkImages } from './image-load.js';
@@ -375,6 +376,12 @@ export class VectorSet extends SetReader implements WriterState {
     }
     adoptImage(v, check);
     return new VectorSet(v, true, kernel);
+  }
+
+  /** adoptChecked's common case for a set a load read into an arena block, without a view of it (compactInPlace); null, nothing changed, otherwise. */
+  static adoptInArena(place: ArenaPlace, check: CheckedImage): VectorSet | null {
+    const fixed = compactInPlace(place, check);
+    return fixed === null ? null : new VectorSet({ place, dim: fixed.dim, projectionDim: fixed.projectionDim }, true);
   }
 
   /**

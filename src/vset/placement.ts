@@ -140,11 +140,15 @@ export function toCompact(records: Uint8Array, out: Uint8Array, stride: number):
   // TypedArray.set copies overlapping ranges of one buffer correctly (as memmove).
   if (out !== records || from !== COMPACT_HEADER_BYTES) out.set(records.subarray(from), COMPACT_HEADER_BYTES);
   if (out === records) out.fill(0, COMPACT_HEADER_BYTES + (length - from));
-  const h = new Int32Array(out.buffer, out.byteOffset, COMPACT_HEADER_BYTES / 4);
-  h[H.LAYOUT_VERSION] = LAYOUT_COMPACT;
-  h[H.SCRATCH_BASE] = 0;
-  h[H.REC_BASE] = COMPACT_HEADER_BYTES;
-  resetReaders(h);
+  markCompact(new Int32Array(out.buffer, out.byteOffset, COMPACT_HEADER_BYTES / 4), 0);
+}
+
+/** The compact layout's header words, for a header at word `h` of `w`; the readers start afresh. */
+function markCompact(w: Int32Array, h: number): void {
+  w[h + H.LAYOUT_VERSION] = LAYOUT_COMPACT;
+  w[h + H.SCRATCH_BASE] = 0;
+  w[h + H.REC_BASE] = COMPACT_HEADER_BYTES;
+  resetReaders(w, h);
 }
 
 /**
@@ -157,11 +161,34 @@ export function toCompact(records: Uint8Array, out: Uint8Array, stride: number):
  * image needs more.
  */
 export function headerWithoutViews(place: ArenaPlace, records: Uint8Array, check: CheckedImage): { dim: number; projectionDim: number } | null {
-  if (check.deleted.length !== 0 || check.gaps().length !== 0) return null;
-  const h = new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2);
-  h[H.NODE_CAPACITY] = SetViews.arenaCapacity(place, check.stride);
-  adoptedCounts(h, check);
-  return { dim: h[H.DIM], projectionDim: h[H.PROJ_INPUT_DIM] };
+  if (!nothingToFree(check)) return null;
+  return fixedWords(place, check, new Int32Array(records.buffer, records.byteOffset, COMPACT_HEADER_BYTES >>> 2), 0);
+}
+
+/**
+ * toCompact and headerWithoutViews for the common case of a set a load read into an arena block
+ * and checked (deferred-sets.ts): an image already compact, with nothing to free, written in
+ * place through the arena's view of its memory — no view of the block is made (a load adopts
+ * 100,000 sets; their views were most of what it left to the collector). Null, with nothing
+ * written, when the image needs the general path (VectorSet.adoptChecked).
+ */
+export function compactInPlace(place: ArenaPlace, check: CheckedImage): { dim: number; projectionDim: number } | null {
+  if (check.stride > ARENA_MAX_STRIDE || check.recBase !== COMPACT_HEADER_BYTES || !nothingToFree(check)) return null;
+  const w = arenaSpace.arena(place.arena).words;
+  const h = (place.block + place.heapBytes) >>> 2;
+  markCompact(w, h);
+  return fixedWords(place, check, w, h);
+}
+
+function nothingToFree(check: CheckedImage): boolean {
+  return check.deleted.length === 0 && check.gaps().length === 0;
+}
+
+/** The header words SetViews.inArena and adoptImage would write (header at word `h` of `w`); the set's fixed words. */
+function fixedWords(place: ArenaPlace, check: CheckedImage, w: Int32Array, h: number): { dim: number; projectionDim: number } {
+  w[h + H.NODE_CAPACITY] = SetViews.arenaCapacity(place, check.stride);
+  adoptedCounts(w, check, h);
+  return { dim: w[h + H.DIM], projectionDim: w[h + H.PROJ_INPUT_DIM] };
 }
 
 /** Records bytes of an image once in the compact layout. */
@@ -170,10 +197,10 @@ export function compactRecordsBytes(records: Uint8Array): number {
   return COMPACT_HEADER_BYTES + (records.byteLength - from);
 }
 
-function resetReaders(h: Int32Array): void {
-  h[H.SEQ] = 0;
-  h[H.EPOCH] = 1;
-  for (let i = 0; i < READER_SLOTS; i++) h[H.ACTIVE_EPOCH + i] = 0;
+function resetReaders(w: Int32Array, h = 0): void {
+  w[h + H.SEQ] = 0;
+  w[h + H.EPOCH] = 1;
+  for (let i = 0; i < READER_SLOTS; i++) w[h + H.ACTIVE_EPOCH + i] = 0;
 }
 
 /**

@@ -164,11 +164,7 @@ export abstract class SetReader implements SetGrower {
    */
   get cardWithoutViews(): number {
     if (this.views !== null || this.homeArena < 0) return this.card;
-    return Atomics.load(arenaWords(this.homeMemory()), (this.homeHeader() >>> 2) + H.COUNT);
-  }
-  /** An arena set's memory (homeArena ≥ 0). */
-  private homeMemory(): WasmMemory {
-    return arenaSpace.arena(this.homeArena).memory;
+    return Atomics.load(arenaSpace.arena(this.homeArena).words, (this.homeHeader() >>> 2) + H.COUNT);
   }
   /** The byte offset of an arena set's compact header in its memory: after the heap part of its block. */
   private homeHeader(): number {
@@ -181,13 +177,13 @@ export abstract class SetReader implements SetGrower {
    */
   protected usedBytesWithoutViews(): { records: Uint8Array; heap: Uint8Array } | null {
     if (this.views !== null || this.homeArena < 0) return null;
-    const memory = this.homeMemory();
+    const arena = arenaSpace.arena(this.homeArena);
     const header = this.homeHeader();
-    const words = arenaWords(memory);
+    const words = arena.words;
     const h = header >>> 2;
     const recEnd = words[h + H.REC_BASE]! + Atomics.load(words, h + H.HIGH_WATER) * words[h + H.STRIDE]!;
-    const buf = memory.buffer as SharedArrayBuffer;
-    return { records: new Uint8Array(buf, header, recEnd), heap: new Uint8Array(buf, this.homeBlock, words[h + H.HEAP_TOP]!) };
+    const bytes = arena.bytes;
+    return { records: bytes.subarray(header, header + recEnd), heap: bytes.subarray(this.homeBlock, this.homeBlock + words[h + H.HEAP_TOP]!) };
   }
   /**
    * The WebAssembly memories `images()` lie in, so that a save reading them in place digests
@@ -534,17 +530,4 @@ export abstract class SetReader implements SetGrower {
   nameIndexStats(): NameTableStats {
     return nameTableStats(this.v);
   }
-}
-
-/** Per thread: an Int32Array over each arena's whole memory, made again when the memory grows. */
-const arenaWordViews = new WeakMap<object, Int32Array>();
-
-function arenaWords(memory: { buffer: ArrayBuffer | SharedArrayBuffer }): Int32Array {
-  const buf = memory.buffer;
-  let w = arenaWordViews.get(memory);
-  if (w === undefined || w.buffer !== buf) {
-    w = new Int32Array(buf);
-    arenaWordViews.set(memory, w);
-  }
-  return w;
 }
