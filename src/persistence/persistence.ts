@@ -77,8 +77,7 @@ export class Persistence {
       } else if (fs.existsSync(this.snapshotPath)) {
         const progress = this.beginLoadProgress(fs.statSync(this.snapshotPath).size);
         const loaded = await runStepsYielding(loadSnapshotSteps(this.snapshotPath, this.server.keyspace.dbs.length, progress), delay);
-        let elements = 0;
-        for (const k of loaded.keys) elements += k.value.elementCount?.() ?? 0;
+        const elements = loaded.elements;
         const keys = installSnapshot(this.server.keyspace, loaded);
         const s = (performance.now() - t0) / 1000;
         const mb = loaded.bytes / (1024 * 1024);

@@ -326,6 +326,8 @@ export interface LoadResult {
   helperStreamed: number;
   /** Small sets whose whole check the helper ran (vset/deferred-sets.ts). */
   helperSets: number;
+  /** Elements of the values (the load's log line), counted as each value was built, while its memory was in cache. */
+  elements: number;
 }
 
 /**
@@ -436,6 +438,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
   /** Keys whose value is still being checked (PendingValue), settled after the last record. */
   const pending: Array<{ at: number; value: PendingValue; payloadStart: number }> = [];
   const fileEnd = r.end;
+  let elements = 0;
   try {
     if (fileEnd < 16 + 13) r.fail('file too short to be a vsetd snapshot');
     if (!Buffer.from(r.raw(8, 'magic')).equals(MAGIC)) r.fail('not a vsetd snapshot (bad magic)');
@@ -503,6 +506,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         throw e;
       }
       if (isPending(value)) pending.push({ at: keys.length, value, payloadStart });
+      else elements += value.elementCount?.() ?? 0;
       keys.push({ db, key, expireAt, value: isPending(value) ? PENDING : value });
       const inDb = (seen[db] ??= new Set<string>());
       // One lookup, not has() then add(): a load of 100,000 keys misses the cache on each.
@@ -515,7 +519,9 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
     // Values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts).
     for (const p of pending) {
       try {
-        keys[p.at].value = p.value.settle();
+        const value = p.value.settle();
+        keys[p.at].value = value;
+        elements += value.elementCount?.() ?? 0;
       } catch (e) {
         if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(keys[p.at]!.key, keys[p.at]!.db)}: ${e.message}`, p.payloadStart);
         throw e;
@@ -532,7 +538,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
     }
     throw e;
   }
-  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0 };
+  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0, elements };
 }
 
 /**
