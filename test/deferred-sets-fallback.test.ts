@@ -12,7 +12,10 @@ import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import { SetBatches } from '../src/vset/deferred-sets.js';
 import { JOB_CANCELLED, JOB_DONE, JOB_POSTED, JOB_RUNNING, type CheckHelper } from '../src/image/check-helper.js';
 import type { SetsJobMessage, SetsVerdictMessage } from '../src/image/set-batch.js';
-import { H, type ArenaPlace, type ImageMemory } from '../src/hnsw/layout.js';
+import { H, type ArenaPlace } from '../src/hnsw/layout.js';
+import { arenaSpace } from '../src/hnsw/arena.js';
+import { allocPlaceBytes } from '../src/vset/placement.js';
+import type { PendingValue } from '../src/persistence/codecs.js';
 import { rng } from './helpers/rng.js';
 
 type Answer = 'too few verdicts' | 'too many verdicts' | 'not delivered';
@@ -58,13 +61,30 @@ function tenantSet(seed: number, n: number): VectorSet {
   return set;
 }
 
-/** The images of `set` copied into a fresh arena block, as a snapshot load reads them there. */
-function readIntoBlock(set: VectorSet): ImageMemory & { place: ArenaPlace } {
+/** A set's images in an arena block: the block, and where its images lie in the arena's memory. */
+interface Block {
+  place: ArenaPlace;
+  recordsAt: number;
+  heapAt: number;
+  records: Uint8Array;
+  heapLen: number;
+}
+
+/** The images of `set` copied into a fresh arena block, as a snapshot load reads them there (vset/codec.ts). */
+function readIntoBlock(set: VectorSet): Block {
   const img = set.images();
-  const block = VectorSet.imageMemory.arena(img.records.byteLength, img.heap.byteLength);
-  block.records.set(img.records);
-  block.heap.set(img.heap);
-  return block as ImageMemory & { place: ArenaPlace };
+  const place = allocPlaceBytes(img.heap.byteLength, img.records.byteLength);
+  // The block starts with the heap part; the records part follows it.
+  const recordsAt = place.block + place.heapBytes;
+  const bytes = arenaSpace.arena(place.arena).bytes;
+  bytes.set(img.records, recordsAt);
+  bytes.set(img.heap, place.block);
+  return { place, recordsAt, heapAt: place.block, records: bytes.subarray(recordsAt, recordsAt + img.records.byteLength), heapLen: img.heap.byteLength };
+}
+
+/** The block's set queued for its check, as the loader queues it. */
+function defer(batches: SetBatches, b: Block): PendingValue {
+  return batches.deferAt(b.place, b.recordsAt, b.records.byteLength, b.heapAt, b.heapLen, (set) => new VectorSetValue(set));
 }
 
 describe('small sets whose helper verdicts do not fit their batch', () => {
@@ -73,7 +93,7 @@ describe('small sets whose helper verdicts do not fit their batch', () => {
       const originals = Array.from({ length: 70 }, (_, k) => tenantSet(100 + k, 1 + (k % 9)));
       const h = wrongHelper(answer);
       const batches = new SetBatches(h.helper);
-      const pending = originals.map((s) => batches.defer(readIntoBlock(s), (set) => new VectorSetValue(set)));
+      const pending = originals.map((s) => defer(batches, readIntoBlock(s)));
       const values = pending.map((p) => p.settle() as VectorSetValue);
       // 70 sets: two full batches of 32 and the last 6, all answered wrongly.
       expect(h.batches).toBe(3);
@@ -100,7 +120,7 @@ describe('small sets whose helper verdicts do not fit their batch', () => {
     const blocks = originals.map(readIntoBlock);
     // The second set's dimension word zeroed: its check must refuse it.
     new Int32Array(blocks[1]!.records.buffer, blocks[1]!.records.byteOffset, H.DIM + 1)[H.DIM] = 0;
-    const pending = blocks.map((b) => batches.defer(b, (set) => new VectorSetValue(set)));
+    const pending = blocks.map((b) => defer(batches, b));
     expect((pending[0]!.settle() as VectorSetValue).engine.card).toBe(4);
     expect(() => pending[1]!.settle()).toThrow(/vector set image refused: .*dim/i);
     expect((pending[2]!.settle() as VectorSetValue).engine.card).toBe(4);
@@ -141,7 +161,7 @@ describe('the batches a helper far behind has not begun when the file is read', 
       const originals = Array.from({ length: 320 }, (_, k) => tenantSet(500 + k, 1 + (k % 4)));
       const h = starvedHelper(3);
       const batches = new SetBatches(h.helper, ahead);
-      const pending = originals.map((s) => batches.defer(readIntoBlock(s), (set) => new VectorSetValue(set)));
+      const pending = originals.map((s) => defer(batches, readIntoBlock(s)));
       const values = pending.map((p) => p.settle() as VectorSetValue);
       expect(h.statuses).toHaveLength(10);
       // Taken ones were cancelled before anything was awaited; the rest were awaited in order.

@@ -61,11 +61,11 @@ function placeAt(b: Batch, i: number): ArenaPlace {
   const arena = s[k]!;
   const records = s[k + 1]!;
   const heap = s[k + 3]!;
-  // The block starts with the heap part; the records part follows it (imageMemory.arena).
+  // The block starts with the heap part; the records part follows it (codec.ts readIntoBlock).
   return { arena, memory: arenaSpace.arena(arena).memory, block: heap, heapBytes: records - heap, recordsBytes: b.recordParts[i]! };
 }
 
-/** Set `i` of a batch as deferAt() was given it: its images in its arena block, and the block. */
+/** Set `i` of a batch as deferAt() was given it: views of its images in its arena block, and the block. */
 function imageAt(b: Batch, i: number): ArenaImage {
   const s = b.job.sets;
   const k = i * 5;
@@ -138,13 +138,11 @@ export class SetBatches {
     this.channel.port1.unref();
   }
 
-  /** Queues the check of a small set read into an arena block; `finish` builds the value from the adopted set. */
-  defer(image: ArenaImage, finish: (set: VectorSet) => KeyValue): PendingValue {
-    const { place, records, heap } = image;
-    return this.deferAt(place, records.byteOffset, records.byteLength, heap.byteOffset, heap.byteLength, finish);
-  }
-
-  /** defer() of a set whose images lie at these byte offsets of its block's arena (the load's reader makes no views). */
+  /**
+   * Queues the check of a small set read into an arena block, its images at these byte offsets of
+   * the arena's memory (the load's reader makes no views of them); `finish` builds the value from
+   * the adopted set.
+   */
   deferAt(place: ArenaPlace, recordsAt: number, recordsLen: number, heapAt: number, heapLen: number, finish: (set: VectorSet) => KeyValue): PendingValue {
     let b = this.open;
     if (b === null) {

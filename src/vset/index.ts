@@ -53,7 +53,7 @@ import {
 } from './elements.js';
 import { encodeFor, normalizeInPlace, quantizeBin, quantizeQ8 } from './quantize.js';
 import { buildProjection } from './projection.js';
-import { arenaEligible, allocPlace, allocPlaceBytes, compactInPlace, compactToClassic, growArenaSet, headerWithoutViews, placeImages, retirePlace, toCompact } from './placement.js';
+import { arenaEligible, allocPlace, compactInPlace, compactToClassic, growArenaSet, headerWithoutViews, placeImages, retirePlace, toCompact } from './placement.js';
 import { ARENA_MAX_STRIDE, PROMOTE_BYTES } from '../hnsw/arena.js';
 import { quantName, SetReader, type UnviewedArenaSet } from './set-reader.js';
 import { checkImages } from './image-load.js';
@@ -308,21 +308,6 @@ export class VectorSet extends SetReader implements WriterState {
      * them there, then copies them into a block): no shared memory is reserved per set.
      */
     plain: (recordsBytes: number, heapBytes: number): ImageMemory => ({ mem: null, hp: null, records: new Uint8Array(recordsBytes), heap: new Uint8Array(heapBytes) }),
-    /**
-     * An arena block for images of a small set, to read them straight into (a snapshot load):
-     * checked there and adopted without a copy. Throws SetMemoryError when no block can be had.
-     */
-    arena: (recordsBytes: number, heapBytes: number): ImageMemory => {
-      const place = allocPlaceBytes(heapBytes, recordsBytes);
-      const buf = place.memory.buffer as SharedArrayBuffer;
-      return {
-        mem: null,
-        hp: null,
-        records: new Uint8Array(buf, place.block + place.heapBytes, recordsBytes),
-        heap: new Uint8Array(buf, place.block, heapBytes),
-        place,
-      };
-    },
     /** Whether images of these sizes go to an arena (and so into `plain` memory). */
     fitsArena: (recordsBytes: number, heapBytes: number): boolean => recordsBytes + heapBytes <= PROMOTE_BYTES,
   };
