@@ -12,6 +12,7 @@ import { hashName } from '../src/vset/elements.js';
 import { heapChecksInJsFrom } from '../src/image/load-scope.js';
 import type { StagedHeap } from '../src/image/streamed-load.js';
 import { classBytes, HEAP_CLASSES } from '../src/hnsw/heap.js';
+import { headerWordUsed } from '../src/image/image-header.js';
 import { createSharedWasmMemory, WASM_PAGE } from '../src/hnsw/platform.js';
 import type { SetViews } from '../src/hnsw/layout.js';
 import { bases, enc, exercise, gauss, load, refused, setWord, word, type Base } from './helpers/images.js';
@@ -489,5 +490,41 @@ describe('name table fill (elements.ts tableLimit)', () => {
     setWord(bh, bt + 2 * e, 1);
     setWord(br, H.NAME_USED, word(br, H.NAME_USED) + 1);
     expect(refused(br, bh)).toBe('name table over-full (768 of 1023 entries)');
+  });
+});
+
+describe('the header of a small set (compact layout)', () => {
+  const set = VectorSet.create({ dim: 4, seed: 11, arena: true });
+  const rng = new Prng(11);
+  for (let i = 0; i < 20; i++) set.add(enc(`e${i}`), gauss(rng, 4));
+  const img = set.images();
+  const headerWords = word(img.records, H.REC_BASE) / 4;
+
+  test('every word outside the named fields must be zero, and only those', () => {
+    expect(headerWords).toBe(224);
+    expect(load(img.records.slice(), img.heap.slice())).toBeInstanceOf(VectorSet);
+    const zeroed: number[] = [];
+    for (let i = 0; i < headerWords; i++) {
+      if (headerWordUsed(i)) continue;
+      zeroed.push(i);
+      const r = img.records.slice();
+      setWord(r, i, 1);
+      expect(refused(r, img.heap.slice())).toBe(`header word ${i} is not zero`);
+    }
+    // The words after the free lists' heads, bar the name key: 213-215 and 218-223.
+    expect(zeroed).toEqual([213, 214, 215, 218, 219, 220, 221, 222, 223]);
+    // A reader slot of the process that wrote the image is not checked (adoption clears it).
+    const r = img.records.slice();
+    setWord(r, H.ACTIVE_EPOCH + 31, 5);
+    expect(load(r, img.heap.slice())).toBeInstanceOf(VectorSet);
+  });
+
+  test('a free list head is walked in any class, the last one included', () => {
+    for (const cls of [0, 40, HEAP_CLASSES - 1]) {
+      const r = img.records.slice();
+      const at = word(r, H.NAME_TABLE);
+      setWord(r, H.FREE_LISTS + cls, at);
+      expect(refused(r, img.heap.slice())).toMatch(new RegExp(`^free list of ${classBytes(cls)}-byte blocks: block at [0-9]+ (overlaps|of [0-9]+ bytes outside)`));
+    }
   });
 });
