@@ -11,7 +11,7 @@ import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { captureDataset, encodeDataset, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from '../src/persistence/snapshot.js';
+import { captureDataset, encodeDataset, loadedKeys, loadSnapshotFile, releaseLoaded, writeSnapshotAsync, writeSnapshotSync } from '../src/persistence/snapshot.js';
 import '../src/vset/codec.js';
 import { rng } from './helpers/rng.js';
 
@@ -116,10 +116,11 @@ describe('frames of many keys (one writer frames them all, several of its buffer
       await written;
       expect(fs.readFileSync(background).equals(fs.readFileSync(inPlace))).toBe(true);
       const loaded = loadSnapshotFile(background, 2);
-      expect(loaded.keys).toHaveLength(41 + 4000);
-      const k = loaded.keys.find((x) => x.key === `key:3999:${'n'.repeat(3999 % 90)}`)!;
+      expect(loaded.keyCount).toBe(41 + 4000);
+      expect(loadedKeys(loaded)).toHaveLength(41 + 4000);
+      const k = loadedKeys(loaded).find((x) => x.key === `key:3999:${'n'.repeat(3999 % 90)}`)!;
       expect(Buffer.from((k.value as StringValue).data).toString()).toBe('v3999'.repeat(1 + (3999 % 7)));
-      for (const x of loaded.keys) x.value.release?.();
+      releaseLoaded(loaded);
     } finally {
       for (const s of sets) s.dispose();
       fs.rmSync(dir, { recursive: true, force: true });

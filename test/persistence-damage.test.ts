@@ -10,7 +10,7 @@ import { Quant, VectorSet } from '../src/vset/index.js';
 import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import '../src/vset/codec.js';
 import { codecForType } from '../src/persistence/codecs.js';
-import { loadSnapshotFile, writeSnapshotSync, type CapturedDataset, type CapturedKey } from '../src/persistence/snapshot.js';
+import { loadedKeys, loadSnapshotFile, releaseLoaded, writeSnapshotSync, type CapturedDataset, type CapturedKey } from '../src/persistence/snapshot.js';
 import { CorruptDataError, crc32 } from '../src/persistence/binary.js';
 import { decodeDump, encodeDump } from '../src/persistence/dump-payload.js';
 import { StringValue } from '../src/keyspace/value.js';
@@ -33,9 +33,9 @@ describe('a snapshot with a vector set, one byte damaged', () => {
     writeSnapshotSync(file, ds);
     const good = fs.readFileSync(file);
     const sound = loadSnapshotFile(file, 16);
-    expect(sound.keys.map((k) => k.key)).toEqual(['vs']);
-    expect(((sound.keys[0]!.value as VectorSetValue).engine).card).toBe(300);
-    for (const k of sound.keys) k.value.release?.();
+    expect(loadedKeys(sound).map((k) => k.key)).toEqual(['vs']);
+    expect(((loadedKeys(sound)[0]!.value as VectorSetValue).engine).card).toBe(300);
+    releaseLoaded(sound);
     // Every byte of the first 200 (header, framing, lengths, digest, the records' header) and of
     // the last 40 (end of the heap, record CRC, trailer), and 300 others at random.
     const positions = new Set<number>();
@@ -49,8 +49,7 @@ describe('a snapshot with a vector set, one byte damaged', () => {
       fs.writeFileSync(file, bad);
       let message = '';
       try {
-        const loaded = loadSnapshotFile(file, 16);
-        for (const k of loaded.keys) k.value.release?.();
+        releaseLoaded(loadSnapshotFile(file, 16));
       } catch (e) {
         expect(e, `byte ${at}`).toBeInstanceOf(CorruptDataError);
         message = (e as Error).message;
@@ -87,7 +86,7 @@ describe('a snapshot whose records are sound but say something impossible', () =
       { db: 0, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('a') },
       { db: 3, key: 'tenant:1', expireAt: 0, typeId: str.typeId, value: value('b') },
     ]);
-    expect(loadSnapshotFile(apart, 16).keys.map((k) => `${k.db}/${k.key}`)).toEqual(['0/tenant:1', '3/tenant:1']);
+    expect(loadedKeys(loadSnapshotFile(apart, 16)).map((k) => `${k.db}/${k.key}`)).toEqual(['0/tenant:1', '3/tenant:1']);
     // A long name is cut in the message; its bytes outside ASCII come back as they were (latin1).
     const long = `é${'x'.repeat(100)}`;
     const named = write([
@@ -96,7 +95,7 @@ describe('a snapshot whose records are sound but say something impossible', () =
     ]);
     expect(() => loadSnapshotFile(named, 16)).toThrow(`key '${long.slice(0, 64)}…' (db 1) appears twice`);
     const loaded = loadSnapshotFile(write([{ db: 1, key: long, expireAt: 0, typeId: str.typeId, value: value('a') }]), 16);
-    expect(loaded.keys[0]!.key).toBe(long);
+    expect(loadedKeys(loaded)[0]!.key).toBe(long);
     for (const f of [twice, apart, named]) fs.rmSync(path.dirname(f), { recursive: true });
   });
 
@@ -136,9 +135,14 @@ describe('a load that fails gives back the memory its values took', () => {
     const live = (): number => arenaSpace.usage().live;
     const before = live();
     const sound = loadSnapshotFile(file, 16);
-    expect(sound.keys).toHaveLength(80);
+    expect(loadedKeys(sound)).toHaveLength(80);
     expect(live()).toBeGreaterThan(before);
-    for (const k of sound.keys) k.value.release?.();
+    releaseLoaded(sound);
+    expect(live()).toBe(before);
+    // A key twice in a sound file: the first one's set, no longer in the load's map, goes back too.
+    const twice = path.join(dir, 'twice.vsdb');
+    writeSnapshotSync(twice, { keys: keys.map((k, i) => (i === 60 ? { ...k, key: 'tenant:59' } : k)), count: keys.length, aux: [] });
+    expect(() => loadSnapshotFile(twice, 16)).toThrow(/^key 'tenant:59' \(db 0\) appears twice/);
     expect(live()).toBe(before);
     for (const [what, at, message] of damages) {
       const bad = Buffer.from(good);

@@ -138,6 +138,42 @@ export class Database {
     this.changed(key);
   }
 
+  /**
+   * A loaded snapshot's keys (installSnapshot), in the map the loader built as it read them (its
+   * duplicate check), which an empty database takes as its own: a load of 100,000 keys hashed
+   * each one again here. Keys already past their expiry are released and left out; into a
+   * database that holds keys, each replaces its namesake. Returns the keys added.
+   */
+  adoptLoaded(dict: Map<string, Entry>, now: number): number {
+    const adopt = this.dict.size === 0;
+    const slots: string[] = [];
+    for (const [key, e] of dict) {
+      if (e.expireAt !== 0 && e.expireAt <= now) {
+        e.value.release?.();
+        if (adopt) dict.delete(key);
+        continue;
+      }
+      if (!adopt) {
+        this.delete(key);
+        this.add(key, e.value, e.expireAt);
+        slots.push(key);
+        continue;
+      }
+      e.slot = slots.length;
+      e.accessedAt = secondsOf(now);
+      slots.push(key);
+      if (e.expireAt !== 0) this.volatile.add(key);
+    }
+    if (adopt) {
+      this.dict = dict;
+      this.slots = slots;
+      this.freeSlots.length = 0;
+      this.volatileCursor = null;
+      for (const key of slots) this.changed(key);
+    }
+    return slots.length;
+  }
+
   /** Deletes a key; returns whether it existed (expired keys count as missing). */
   delete(key: string): boolean {
     const e = this.lookup(key);

@@ -26,6 +26,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { CheckHelper, helperWorthStarting } from '../image/check-helper.js';
 import { useCheckHelper } from '../image/load-scope.js';
 import type { KeyValue } from '../keyspace/value.js';
+import type { Entry } from '../keyspace/database.js';
 import { loadPhase, loadTraceStart } from './load-trace.js';
 import { keyDelay, runSteps } from './load-steps.js';
 import { tempPrefix } from './temp-files.js';
@@ -317,7 +318,12 @@ export interface LoadedKey {
 }
 
 export interface LoadResult {
-  keys: LoadedKey[];
+  /**
+   * Per database, its keys as the keyspace holds them (Database.adoptLoaded), in file order: the
+   * loader's duplicate check builds them, so installing hashes no key again.
+   */
+  dbs: Array<Map<string, Entry> | undefined>;
+  keyCount: number;
   aux: Map<string, string>;
   bytes: number;
   /** Image link checks a helper thread ran (see image/check-helper.ts). */
@@ -328,6 +334,18 @@ export interface LoadResult {
   helperSets: number;
   /** Elements of the values (the load's log line), counted as each value was built, while its memory was in cache. */
   elements: number;
+}
+
+/** A load's keys as a list (tests, tools). */
+export function loadedKeys(r: LoadResult): LoadedKey[] {
+  const out: LoadedKey[] = [];
+  r.dbs.forEach((dict, db) => dict?.forEach((e, key) => out.push({ db, key, expireAt: e.expireAt, value: e.value })));
+  return out;
+}
+
+/** Releases every value of a load that will not be installed. */
+export function releaseLoaded(r: LoadResult): void {
+  for (const dict of r.dbs) dict?.forEach((e) => e.value.release?.());
 }
 
 /**
@@ -418,6 +436,12 @@ const PENDING: KeyValue = { type: 'vectorset', memoryUsage: () => 0, encoding: (
 
 const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
 
+/** labelOf the key that holds `entry` (a failure's message only: a search of every key). */
+function labelOfEntry(dbs: Array<Map<string, Entry> | undefined>, entry: Entry): string {
+  for (let db = 0; db < dbs.length; db++) for (const [key, e] of dbs[db] ?? []) if (e === entry) return labelOf(key, db);
+  return 'a key';
+}
+
 /** How load errors name a key (made only for a message: not for each of a million keys that load). */
 function labelOf(key: string, db: number): string {
   return `key '${key.length > 64 ? key.slice(0, 64) + '…' : key}' (db ${db})`;
@@ -431,12 +455,14 @@ function labelOf(key: string, db: number): string {
  * walked (a damaged length, say), `wholeFileIntact` decides whether to report it as damage.
  */
 function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact: () => boolean, progress: Progress | null): Generator<void, LoadResult, void> {
-  const keys: LoadedKey[] = [];
   const aux = new Map<string, string>();
-  /** The keys read so far, per database. */
-  const seen: Array<Set<string>> = [];
+  /** The keys read so far, per database, as the keyspace will hold them; also the duplicate check. */
+  const dbs: Array<Map<string, Entry> | undefined> = [];
+  let keyCount = 0;
+  /** Values built at once, for their release after a failure (a duplicate key's first value is no longer in its map). */
+  const built: KeyValue[] = [];
   /** Keys whose value is still being checked (PendingValue), settled after the last record. */
-  const pending: Array<{ at: number; value: PendingValue; payloadStart: number }> = [];
+  const pending: Array<{ entry: Entry; value: PendingValue; payloadStart: number }> = [];
   const fileEnd = r.end;
   let elements = 0;
   try {
@@ -452,7 +478,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         const count = r.u64('key count');
         const crc = r.crcAll();
         if (r.u32('file checksum') !== crc) throw checksumMismatch('the file is damaged or truncated');
-        if (count !== keys.length) r.fail(`trailer says ${count} keys but the file holds ${keys.length}`);
+        if (count !== keyCount) r.fail(`trailer says ${count} keys but the file holds ${keyCount}`);
         if (r.remaining !== 0) r.fail('bytes after the end of the snapshot');
         break;
       }
@@ -505,13 +531,20 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
         if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(key, db)}: ${e.message}`, payloadStart);
         throw e;
       }
-      if (isPending(value)) pending.push({ at: keys.length, value, payloadStart });
-      else elements += value.elementCount?.() ?? 0;
-      keys.push({ db, key, expireAt, value: isPending(value) ? PENDING : value });
-      const inDb = (seen[db] ??= new Set<string>());
-      // One lookup, not has() then add(): a load of 100,000 keys misses the cache on each.
+      // (The literal of Database.add, field for field: one shape for every entry.)
+      const entry: Entry = { value: PENDING, expireAt, slot: -1, accessedAt: 0 };
+      if (isPending(value)) {
+        pending.push({ entry, value, payloadStart });
+      } else {
+        entry.value = value;
+        built.push(value);
+        elements += value.elementCount?.() ?? 0;
+      }
+      const inDb = (dbs[db] ??= new Map<string, Entry>());
+      // One lookup, not has() then set(): a load of 100,000 keys misses the cache on each.
       const had = inDb.size;
-      if (inDb.add(key).size === had) r.fail(`${labelOf(key, db)} appears twice`);
+      if (inDb.set(key, entry).size === had) r.fail(`${labelOf(key, db)} appears twice`);
+      keyCount++;
       if (progress !== null) progress.done = r.pos;
       yield;
     }
@@ -520,25 +553,28 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
     for (const p of pending) {
       try {
         const value = p.value.settle();
-        keys[p.at].value = value;
+        p.entry.value = value;
         elements += value.elementCount?.() ?? 0;
       } catch (e) {
-        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOf(keys[p.at]!.key, keys[p.at]!.db)}: ${e.message}`, p.payloadStart);
+        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOfEntry(dbs, p.entry)}: ${e.message}`, p.payloadStart);
         throw e;
       }
     }
     loadPhase('pending values settled');
   } catch (e) {
-    // (A settled value's release does nothing: the key's own value has it.)
-    for (const p of pending) p.value.release();
-    for (const k of keys) k.value.release?.();
+    // (A settled value's release does nothing: its entry's value is then the set, released here.)
+    for (const p of pending) {
+      p.value.release();
+      p.entry.value.release?.();
+    }
+    for (const v of built) v.release?.();
     // A record that cannot even be walked in a file whose checksum fails is the damage.
     if (e instanceof CorruptDataError && !e.message.startsWith('snapshot checksum mismatch') && !wholeFileIntact()) {
       throw new CorruptDataError(`snapshot checksum mismatch: the file is damaged (${e.message})`);
     }
     throw e;
   }
-  return { keys, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0, elements };
+  return { dbs, keyCount, aux, bytes: fileEnd, helperChecks: 0, helperStreamed: 0, helperSets: 0, elements };
 }
 
 /**
@@ -549,14 +585,9 @@ export function installSnapshot(keyspace: Keyspace, loaded: LoadResult): number 
   return keyspace.load(() => {
     const now = Date.now();
     let n = 0;
-    for (const k of loaded.keys) {
-      if (k.expireAt !== 0 && k.expireAt <= now) {
-        k.value.release?.();
-        continue;
-      }
-      keyspace.dbs[k.db]!.add(k.key, k.value, k.expireAt);
-      n++;
-    }
+    loaded.dbs.forEach((dict, db) => {
+      if (dict !== undefined) n += keyspace.dbs[db]!.adoptLoaded(dict, now);
+    });
     for (const section of auxSections.get(keyspace) ?? []) section.restore(loaded.aux);
     return n;
   });
