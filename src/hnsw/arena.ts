@@ -35,8 +35,15 @@
 import { createSharedWasmMemory, WASM_MAX_PAGES, WASM_PAGE, type WasmMemory } from './platform.js';
 import { pow2 } from './pow2.js';
 
-/** Scratch slots per arena: the main thread and up to 256 search workers, plus one spare. */
-export const SCRATCH_SLOTS = 258;
+/** Scratch slots of threads that search: the main thread and up to 256 search workers, plus one spare. */
+export const WORKER_SCRATCH_SLOTS = 258;
+/**
+ * The slot of a snapshot load's helper thread, which checks small sets' level-0 links in
+ * WebAssembly there (image/link-check.ts, level0MatrixWasm). No search worker takes it.
+ */
+export const HELPER_SCRATCH_SLOT = WORKER_SCRATCH_SLOTS;
+/** Scratch slots per arena. */
+export const SCRATCH_SLOTS = WORKER_SCRATCH_SLOTS + 1;
 /** Bytes of one thread's scratch: a query record and a neighbour-list batch. */
 export const SCRATCH_BYTES = 8192;
 /** A set whose record is longer than a scratch slot lives in memories of its own. */
@@ -305,7 +312,7 @@ let threadSlot = 0;
 
 /** This thread's scratch slot in every arena: 0 on the main thread, set once in a worker. */
 export function setThreadScratchSlot(slot: number): void {
-  if (!(Number.isInteger(slot) && slot >= 0 && slot < SCRATCH_SLOTS)) throw new RangeError(`scratch slot ${slot} outside 0..${SCRATCH_SLOTS - 1}`);
+  if (!(Number.isInteger(slot) && slot >= 0 && slot < WORKER_SCRATCH_SLOTS)) throw new RangeError(`scratch slot ${slot} outside 0..${WORKER_SCRATCH_SLOTS - 1}`);
   threadSlot = slot;
 }
 

@@ -299,6 +299,83 @@
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $slots))))
 
+  ;; level0Matrix (link-check.ts) in WebAssembly, for a small image that lies in this memory (a
+  ;; set in an arena, checked on the load's helper: set-batch.ts): level 0 exactly, by a bit matrix
+  ;; at $m (hw rows of W = ceil(hw/32) words, zeroed here first), the reachability marks into the W
+  ;; words at $reached. A slot is live when its meta word's flags are $live (the records pass has
+  ;; refused any other flags). Returns 1 when every link is in bounds, not to itself, not
+  ;; duplicated and reciprocated; else 0 (the JS passes then name the fault).
+  (func (export "matrix0")
+    (param $hw i32) (param $recBase i32) (param $stride i32) (param $linkOff i32) (param $live i32)
+    (param $m i32) (param $reached i32) (result i32)
+    (local $W i32) (local $s i32) (local $meta i32) (local $n i32) (local $base i32) (local $row i32)
+    (local $col i32) (local $bitS i32) (local $j i32) (local $x i32) (local $w i32) (local $bit i32)
+    (local $up i32) (local $down i32) (local $k i32) (local $hit i32) (local $rs i32)
+    (local.set $W (i32.shr_u (i32.add (local.get $hw) (i32.const 31)) (i32.const 5)))
+    (memory.fill (local.get $m) (i32.const 0) (i32.shl (i32.mul (local.get $hw) (local.get $W)) (i32.const 2)))
+    (block $done
+      (loop $nodes
+        (br_if $done (i32.ge_u (local.get $s) (local.get $hw)))
+        (local.set $meta (i32.load (i32.add (local.get $recBase) (i32.mul (local.get $s) (local.get $stride)))))
+        (if (i32.eq (i32.shr_u (local.get $meta) (i32.const 24)) (local.get $live))
+          (then
+            (local.set $n (i32.and (local.get $meta) (i32.const 0xffff)))
+            (local.set $base (i32.add (i32.add (local.get $recBase) (i32.mul (local.get $s) (local.get $stride))) (local.get $linkOff)))
+            ;; $row: the byte address of row s; $col: the byte offset of word s/32 in a row
+            (local.set $row (i32.add (local.get $m) (i32.shl (i32.mul (local.get $s) (local.get $W)) (i32.const 2))))
+            (local.set $col (i32.shl (i32.shr_u (local.get $s) (i32.const 5)) (i32.const 2)))
+            (local.set $bitS (i32.shl (i32.const 1) (i32.and (local.get $s) (i32.const 31))))
+            (local.set $j (i32.const 0))
+            (block $lend
+              (loop $links
+                (br_if $lend (i32.ge_u (local.get $j) (local.get $n)))
+                (local.set $x (i32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))))
+                ;; bounds (unsigned: negatives too) and self
+                (if (i32.or (i32.ge_u (local.get $x) (local.get $hw)) (i32.eq (local.get $x) (local.get $s))) (then (return (i32.const 0))))
+                (local.set $w (i32.add (local.get $row) (i32.shl (i32.shr_u (local.get $x) (i32.const 5)) (i32.const 2))))
+                (local.set $bit (i32.shl (i32.const 1) (i32.and (local.get $x) (i32.const 31))))
+                ;; a bit already set: a duplicate in the list
+                (if (i32.and (i32.load (local.get $w)) (local.get $bit)) (then (return (i32.const 0))))
+                (i32.store (local.get $w) (i32.or (i32.load (local.get $w)) (local.get $bit)))
+                (if (i32.gt_u (local.get $x) (local.get $s))
+                  (then (local.set $up (i32.add (local.get $up) (i32.const 1))))
+                  (else
+                    ;; a link down finds x's list entered already: its reverse bit must be set
+                    (if (i32.eqz (i32.and
+                          (i32.load (i32.add (i32.add (local.get $m) (i32.shl (i32.mul (local.get $x) (local.get $W)) (i32.const 2))) (local.get $col)))
+                          (local.get $bitS)))
+                      (then (return (i32.const 0))))
+                    (local.set $down (i32.add (local.get $down) (i32.const 1)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $links)))
+            ;; The reachability marks take the row (the list as a bitmap) a word at a time.
+            (local.set $rs (i32.add (local.get $reached) (local.get $col)))
+            (local.set $hit (i32.and (i32.load (local.get $rs)) (local.get $bitS)))
+            (local.set $k (i32.const 0))
+            (block $hend
+              (loop $hits
+                (br_if $hend (i32.ge_u (local.get $k) (local.get $W)))
+                (local.set $hit (i32.or (local.get $hit)
+                  (i32.and (i32.load (i32.add (local.get $reached) (i32.shl (local.get $k) (i32.const 2))))
+                           (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $hits)))
+            (if (local.get $hit)
+              (then
+                (i32.store (local.get $rs) (i32.or (i32.load (local.get $rs)) (local.get $bitS)))
+                (local.set $k (i32.const 0))
+                (block $mend
+                  (loop $marks
+                    (br_if $mend (i32.ge_u (local.get $k) (local.get $W)))
+                    (i32.store (i32.add (local.get $reached) (i32.shl (local.get $k) (i32.const 2)))
+                      (i32.or (i32.load (i32.add (local.get $reached) (i32.shl (local.get $k) (i32.const 2))))
+                              (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2))))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                    (br $marks)))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $nodes)))
+    (i32.eq (local.get $up) (local.get $down)))
+
   ;; Live slots [0, hw) left unmarked after `reach`.
   (func (export "unreached") (param $hw i32) (param $lvl i32) (param $reached i32) (result i32)
     (local $u i32) (local $count i32)

@@ -13,6 +13,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckedImage } from './image.js';
 import type { WasmMemory } from '../hnsw/platform.js';
+import { checkingInArena, type ArenaImageAt } from './link-check.js';
 
 /** A batch of small sets' images in arena memories, for the helper. */
 export interface SetsJobMessage {
@@ -172,6 +173,8 @@ export function checkSetBatch(job: SetsJobMessage, memories: ReadonlyMap<number,
   const packer = new VerdictPacker();
   const s = job.sets;
   let words: Int32Array | null = null;
+  // Where each set lies, for the link check's WebAssembly pass (one object, updated per set).
+  let at: ArenaImageAt | null = null;
   for (let i = 0; i + 4 < s.length; i += 5) {
     const memory = memories.get(s[i]);
     if (memory === undefined) throw new Error(`arena ${s[i]} was never sent`);
@@ -180,7 +183,20 @@ export function checkSetBatch(job: SetsJobMessage, memories: ReadonlyMap<number,
     if (words === null || words.buffer !== buf) words = new Int32Array(buf);
     touchLines(words, s[i + 1] >>> 2, (s[i + 1] + s[i + 2]) >>> 2);
     touchLines(words, s[i + 3] >>> 2, (s[i + 3] + s[i + 4]) >>> 2);
-    const c = check(new Uint8Array(buf, s[i + 1], s[i + 2]), new Uint8Array(buf, s[i + 3], s[i + 4]));
+    if (at === null) {
+      at = { memory, buffer: buf, recordsAt: s[i + 1] };
+    } else {
+      at.memory = memory;
+      at.buffer = buf;
+      at.recordsAt = s[i + 1];
+    }
+    checkingInArena(at);
+    let c: ReturnType<ImageChecker>;
+    try {
+      c = check(new Uint8Array(buf, s[i + 1], s[i + 2]), new Uint8Array(buf, s[i + 3], s[i + 4]));
+    } finally {
+      checkingInArena(null);
+    }
     if (c.ok) packer.pass(c);
     else packer.refuse(c.problems[0] ?? 'refused');
   }

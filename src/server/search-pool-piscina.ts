@@ -22,7 +22,7 @@
  * - A resize starts a new piscina of the new size and closes the old one after its tasks.
  */
 import { Piscina } from 'piscina';
-import { SCRATCH_SLOTS } from '../hnsw/arena.js';
+import { WORKER_SCRATCH_SLOTS } from '../hnsw/arena.js';
 import type { WasmMemory } from '../hnsw/platform.js';
 import type { Logger } from './log.js';
 import { MAX_BATCH, MAX_OUTSTANDING, PoolFront, releaseDeadReader, type BatchItem, type Pending, type ResultMessage } from './pool-front.js';
@@ -66,8 +66,8 @@ export class PiscinaSearchPool extends PoolFront {
   private readonly arenasOf = new Map<number, Set<number>>();
   private readonly servedBy = new Map<number, number>();
   private readonly boot: PiscinaBoot = {
-    claims: new Int32Array(new SharedArrayBuffer(4 * SCRATCH_SLOTS)),
-    readers: new Int32Array(new SharedArrayBuffer(8 * SCRATCH_SLOTS)),
+    claims: new Int32Array(new SharedArrayBuffer(4 * WORKER_SCRATCH_SLOTS)),
+    readers: new Int32Array(new SharedArrayBuffer(8 * WORKER_SCRATCH_SLOTS)),
     released: new Int32Array(new SharedArrayBuffer(4 * (1 + RELEASED_RING))),
   };
 
