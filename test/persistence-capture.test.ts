@@ -11,7 +11,8 @@ import { VectorSetValue } from '../src/vset/vector-set-value.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { captureDataset, encodeDataset, loadedKeys, loadSnapshotFile, releaseLoaded, writeSnapshotAsync, writeSnapshotSync } from '../src/persistence/snapshot.js';
+import { captureDataset, encodeDataset, loadSnapshotFile, writeSnapshotAsync, writeSnapshotSync } from '../src/persistence/snapshot.js';
+import { loadedKeys, releaseLoaded } from '../src/persistence/loaded-keys.js';
 import '../src/vset/codec.js';
 import { rng } from './helpers/rng.js';
 

@@ -310,13 +310,6 @@ export async function writeSnapshotAsync(target: string, ds: CapturedDataset, ho
   return size;
 }
 
-export interface LoadedKey {
-  db: number;
-  key: string;
-  expireAt: number;
-  value: KeyValue;
-}
-
 export interface LoadResult {
   /**
    * Per database, its keys as the keyspace holds them (Database.adoptLoaded), in file order: the
@@ -334,18 +327,6 @@ export interface LoadResult {
   helperSets: number;
   /** Elements of the values (the load's log line), counted as each value was built, while its memory was in cache. */
   elements: number;
-}
-
-/** A load's keys as a list (tests, tools). */
-export function loadedKeys(r: LoadResult): LoadedKey[] {
-  const out: LoadedKey[] = [];
-  r.dbs.forEach((dict, db) => dict?.forEach((e, key) => out.push({ db, key, expireAt: e.expireAt, value: e.value })));
-  return out;
-}
-
-/** Releases every value of a load that will not be installed. */
-export function releaseLoaded(r: LoadResult): void {
-  for (const dict of r.dbs) dict?.forEach((e) => e.value.release?.());
 }
 
 /**
@@ -436,6 +417,33 @@ const PENDING: KeyValue = { type: 'vectorset', memoryUsage: () => 0, encoding: (
 
 const checksumMismatch = (where: string, offset = -1): CorruptDataError => new CorruptDataError(`snapshot checksum mismatch: ${where}`, offset);
 
+/** A key whose value is still being checked, and where its record starts (for messages). */
+interface PendingKey {
+  entry: Entry;
+  value: PendingValue;
+  payloadStart: number;
+}
+
+/**
+ * The values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts),
+ * settled into their entries; returns their elements. A function of its own: V8 compiles this hot
+ * loop alone, where as part of the record loop's function it compiled that whole function again.
+ */
+function settlePending(pending: readonly PendingKey[], dbs: Array<Map<string, Entry> | undefined>): number {
+  let elements = 0;
+  for (const p of pending) {
+    try {
+      const value = p.value.settle();
+      p.entry.value = value;
+      elements += value.elementCount?.() ?? 0;
+    } catch (e) {
+      if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOfEntry(dbs, p.entry)}: ${e.message}`, p.payloadStart);
+      throw e;
+    }
+  }
+  return elements;
+}
+
 /** labelOf the key that holds `entry` (a failure's message only: a search of every key). */
 function labelOfEntry(dbs: Array<Map<string, Entry> | undefined>, entry: Entry): string {
   for (let db = 0; db < dbs.length; db++) for (const [key, e] of dbs[db] ?? []) if (e === entry) return labelOf(key, db);
@@ -462,7 +470,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
   /** Values built at once, for their release after a failure (a duplicate key's first value is no longer in its map). */
   const built: KeyValue[] = [];
   /** Keys whose value is still being checked (PendingValue), settled after the last record. */
-  const pending: Array<{ entry: Entry; value: PendingValue; payloadStart: number }> = [];
+  const pending: PendingKey[] = [];
   const fileEnd = r.end;
   let elements = 0;
   try {
@@ -549,17 +557,7 @@ function* parseSnapshotFrom(r: BinaryReader, databases: number, wholeFileIntact:
       yield;
     }
     loadPhase('all records read');
-    // Values whose checks ran on the load's helper while the file was read (vset/deferred-sets.ts).
-    for (const p of pending) {
-      try {
-        const value = p.value.settle();
-        p.entry.value = value;
-        elements += value.elementCount?.() ?? 0;
-      } catch (e) {
-        if (e instanceof CorruptDataError) throw new CorruptDataError(`${labelOfEntry(dbs, p.entry)}: ${e.message}`, p.payloadStart);
-        throw e;
-      }
-    }
+    elements += settlePending(pending, dbs);
     loadPhase('pending values settled');
   } catch (e) {
     // (A settled value's release does nothing: its entry's value is then the set, released here.)
