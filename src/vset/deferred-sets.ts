@@ -11,7 +11,7 @@
 
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { HELPER_SETS, JOB_CANCELLED, JOB_POSTED, type CheckHelper } from '../image/check-helper.js';
-import { BatchVerdicts, type SetsJobMessage, type SetsVerdictMessage } from '../image/set-batch.js';
+import { BatchVerdicts, touchLines, type SetsJobMessage, type SetsVerdictMessage } from '../image/set-batch.js';
 import { CorruptDataError } from '../persistence/binary.js';
 import type { PendingValue } from '../persistence/codecs.js';
 import type { KeyValue } from '../keyspace/value.js';
@@ -65,9 +65,6 @@ function placeAt(b: Batch, i: number): ArenaPlace {
   return { arena, memory: arenaSpace.arena(arena).memory, block: heap, heapBytes: records - heap, recordsBytes: b.recordParts[i]! };
 }
 
-/** Where touchHeaders' reads go, so that no compiler drops them as unused. */
-let touched = 0;
-
 /**
  * Reads the first four lines of each of a batch's record headers, which adopting its sets writes
  * (markCompact, fixedWords): read by the helper long before, they are cold by now, and these
@@ -75,13 +72,10 @@ let touched = 0;
  */
 function touchHeaders(b: Batch): void {
   const s = b.job.sets;
-  let acc = 0;
   for (let k = 0; k + 4 < s.length; k += 5) {
-    const w = arenaSpace.arena(s[k]!).words;
     const h = s[k + 1]! >>> 2;
-    acc |= w[h]! | w[h + 16]! | w[h + 32]! | w[h + 48]!;
+    touchLines(arenaSpace.arena(s[k]!).words, h, h + 64);
   }
-  touched ^= acc;
 }
 
 /** Set `i` of a batch as deferAt() was given it: views of its images in its arena block, and the block. */
